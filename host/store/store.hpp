@@ -1,0 +1,197 @@
+// The store: the durable truth of a weir host. Queues (one per topology
+// node), in-flight leases, process records, per-topology state and the trash.
+// Nothing outside a Store implementation speaks SQL.
+//
+// Model
+//  - A message sits in exactly one queue until a commit acknowledges it.
+//    commit() applies a whole CommitBatch in one transaction: new processes
+//    and their first messages, acknowledged inputs with their outputs to
+//    followers, trash entries, state writes; then it leases the next ready
+//    messages for dispatch. So taking a message out of one queue and putting
+//    its outputs into the next is atomic: nothing is lost or doubled.
+//  - Leases: each queue has a persisted "leased through" message id. Whatever
+//    is still queued at or below it when the store is opened was in flight
+//    during a crash; open() counts that delivery attempt on those messages
+//    and makes them ready again (at-least-once redelivery).
+//  - Process accounting: a process counts its live messages ("outstanding")
+//    and its finished node visits (done / failed). A plain 1 -> 1 hop does
+//    not touch the process row: the finished visit travels with the output
+//    message as `credit` and is added to the process row when the lineage
+//    ends, fans out, or fails. Completion (outstanding reaches 0) is detected
+//    in the same transaction as the last acknowledgement.
+//
+// Threads: every method may be called from any thread. Writes are serialised
+// inside the store; reads may run concurrently with a write (WAL).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+
+namespace weir::store {
+
+using Bytes = std::vector<std::uint8_t>;
+using QueueId = std::int64_t;
+using MessageId = std::uint64_t;
+using ProcessId = std::uint64_t;
+
+// A message at rest in a queue, as leased for dispatch.
+struct QueuedMessage {
+  MessageId id = 0;
+  QueueId queue = 0;
+  ProcessId process_id = 0;
+  MessageId parent_id = 0;
+  std::string correlation_id;
+  std::uint32_t attempt = 1;  // this delivery's number: 1 + deliveries lost to crashes
+  std::int64_t credit = 0;    // finished ancestor visits not yet on the process row
+  Bytes headers;              // msgpack map string -> string (may be empty)
+  Bytes payload;              // msgpack document
+};
+
+// An output to enqueue; process and lineage come from the input it answers.
+struct Output {
+  QueueId queue = 0;
+  Bytes headers;
+  Bytes payload;
+};
+
+// Why and where a message failed for good.
+struct TrashInfo {
+  std::string error;
+};
+
+// One input message finished by a node.
+struct Ack {
+  QueueId queue = 0;
+  MessageId id = 0;
+  ProcessId process_id = 0;
+  std::string correlation_id;
+  std::int64_t credit = 0;
+  std::vector<Output> outputs;      // empty: the lineage ends here
+  std::optional<TrashInfo> failed;  // set: to the trash (outputs must be empty)
+  // Needed only for trash entries: the message as it was.
+  MessageId parent_id = 0;
+  std::uint32_t attempt = 0;
+  Bytes headers;
+  Bytes payload;
+  std::int64_t duration_us = 0;
+};
+
+// Starts one process: one message per entry queue, all with the same payload.
+struct NewProcess {
+  std::string topology;
+  std::string correlation_id;  // empty: the process id, as text
+  std::vector<QueueId> entry_queues;
+  Bytes headers;
+  Bytes payload;
+};
+
+struct StatePut {
+  std::string topology;
+  std::string key;
+  Bytes value;
+};
+
+struct LeaseRequest {
+  QueueId queue = 0;
+  std::size_t max = 0;
+};
+
+struct CommitBatch {
+  std::vector<NewProcess> new_processes;
+  std::vector<Ack> acks;
+  std::vector<StatePut> state_puts;
+  std::vector<LeaseRequest> leases;  // after applying the above
+  bool empty() const {
+    return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty();
+  }
+};
+
+enum class ProcessState { running = 0, completed = 1, failed = 2 };
+const char* to_string(ProcessState s);
+
+struct ProcessRecord {
+  ProcessId id = 0;
+  std::string topology;
+  std::string correlation_id;
+  ProcessState state = ProcessState::running;
+  std::int64_t outstanding = 0;  // live messages
+  std::int64_t done = 0;         // finished visits (includes credit still on live messages)
+  std::int64_t failed = 0;       // visits that went to the trash
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0;  // 0 while running
+};
+
+struct CommitResult {
+  std::vector<ProcessId> started;            // one per CommitBatch::new_processes, in order
+  std::vector<ProcessRecord> finished;       // processes that completed in this commit
+  std::vector<QueuedMessage> leased;         // ready messages now in flight, by queue then id
+};
+
+struct QueueInfo {
+  QueueId id = 0;
+  std::string topology;
+  std::string node;
+  std::int64_t queued = 0;  // messages at rest, including those in flight
+  std::int64_t done = 0;    // visits acknowledged here
+  std::int64_t failed = 0;  // visits sent to the trash from here
+};
+
+struct TrashRecord {
+  std::int64_t id = 0;
+  std::string topology;
+  std::string node;
+  ProcessId process_id = 0;
+  std::string correlation_id;
+  MessageId message_id = 0;
+  MessageId parent_id = 0;
+  std::uint32_t attempts = 0;
+  std::string error;
+  std::int64_t failed_ms = 0;
+  Bytes headers;
+  Bytes payload;
+};
+
+struct RecoveryReport {
+  std::int64_t redelivered = 0;  // messages that were in flight at a crash
+  std::int64_t queued = 0;       // all messages at rest after opening
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // What open() found: messages in flight at a crash are now ready again.
+  virtual RecoveryReport recovery() const = 0;
+
+  // The queue of (topology, node); made on first use. Stable across restarts.
+  virtual Result<QueueId> queue(const std::string& topology, const std::string& node) = 0;
+
+  // Applies `batch` atomically (see the model above). On error nothing of
+  // the batch is applied and the caller still owns every input.
+  virtual Result<CommitResult> commit(const CommitBatch& batch) = 0;
+
+  // ---- reads (operator views, tests) ----
+  virtual Result<std::vector<QueueInfo>> queues() = 0;
+  virtual Result<std::optional<ProcessRecord>> process(ProcessId id) = 0;
+  virtual Result<std::vector<ProcessRecord>> processes(const std::string& topology,
+                                                      std::size_t limit) = 0;
+  virtual Result<std::vector<TrashRecord>> trash(std::size_t limit) = 0;
+  virtual Result<std::optional<Bytes>> state_get(const std::string& topology,
+                                                 const std::string& key) = 0;
+};
+
+struct SqliteOptions {
+  std::string path;          // the database file
+  bool synchronous_full = true;  // false: synchronous=NORMAL (faster, may lose the last
+                                 // commits on power loss, never on a process crash)
+};
+
+// Opens (creating or migrating) the SQLite store at options.path.
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace weir::store

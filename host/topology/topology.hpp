@@ -1,0 +1,55 @@
+// A topology: a directed acyclic graph of nodes, declared in a YAML file.
+//
+// Topology values are immutable once built by the loader (topology_loader.hpp)
+// and safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weir::topology {
+
+struct NodeSpec {
+  std::string id;
+  std::string type;            // "<plugin>.<node>"
+  nlohmann::json config = nlohmann::json::object();
+  int concurrency = 1;         // process() calls at once for this node
+  int max_batch = 1;           // most messages one call takes
+  int line = 0;                // where the node is declared (1-based)
+};
+
+struct Edge {
+  std::string from;
+  std::string to;
+  int line = 0;
+};
+
+struct Topology {
+  std::string name;
+  bool enabled = true;
+  std::vector<NodeSpec> nodes;
+  std::vector<Edge> edges;
+  std::string file;            // where it was read from ("" if from text)
+  std::string content_hash;    // sha256 hex of the file's bytes
+
+  const NodeSpec* node(const std::string& id) const;
+  // Node ids with an edge from `id`, in declaration order.
+  std::vector<std::string> followers(const std::string& id) const;
+  // Node ids with no incoming edge: where a process starts.
+  std::vector<std::string> entry_nodes() const;
+};
+
+// One problem found while loading or validating; to_string() gives
+// "file:line: message" (line omitted when 0).
+struct TopologyError {
+  std::string file;
+  int line = 0;
+  std::string message;
+  std::string to_string() const;
+};
+
+}  // namespace weir::topology

@@ -1,0 +1,44 @@
+// Reads topology YAML files and validates them against the node types the
+// host knows. Every problem is reported with file:line and, where it helps,
+// what is known instead ("unknown type core.pas (known: core.log, core.pass)").
+//
+// Checks: YAML syntax; required and unknown keys; types of values; node ids
+// (well-formed, unique); node types (registered); config (against the type's
+// JSON Schema and its validate_config); concurrency and max_batch (>= 1,
+// max_batch <= the type's max_batch); edges (well-formed, known endpoints,
+// no duplicates); cycles (naming the cycle).
+//
+// Free functions; safe to call from any thread (the catalog is thread-safe).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/node_catalog.hpp"
+#include "topology/topology.hpp"
+
+namespace weir::topology {
+
+struct LoadResult {
+  std::optional<Topology> topology;  // set only when errors is empty
+  std::vector<TopologyError> errors;
+};
+
+// `file_label` is used in error messages and as Topology::file.
+LoadResult load_topology_text(std::string_view yaml, const std::string& file_label,
+                              const plugins::NodeTypeCatalog& catalog);
+
+LoadResult load_topology_file(const std::string& path, const plugins::NodeTypeCatalog& catalog);
+
+struct DirectoryLoad {
+  std::vector<Topology> topologies;  // the valid ones, sorted by name
+  std::vector<TopologyError> errors; // from invalid files, and duplicate names across files
+};
+
+// Loads every *.yaml / *.yml file in `dir` (not recursive, sorted by file name).
+DirectoryLoad load_topology_directory(const std::string& dir,
+                                      const plugins::NodeTypeCatalog& catalog);
+
+}  // namespace weir::topology

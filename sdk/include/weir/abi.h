@@ -1,0 +1,231 @@
+/*
+ * weir plugin ABI, version 1.0. Plain C: the only contract between the weir
+ * host and a plugin (.so). A plugin never links against the host; everything
+ * it may ask of the host arrives as function pointers in weir_host_api.
+ *
+ * Versioning
+ *   - The host calls weir_plugin_entry() and reads abi_major/abi_minor
+ *     before anything else. It refuses a plugin whose major differs from its
+ *     own, or whose minor is newer than its own.
+ *   - Every struct starts with `struct_size` (sizeof as the writer compiled
+ *     it) and only ever grows at the end. A reader never touches a field at
+ *     or beyond the writer's struct_size; WEIR_HAS_FIELD() tests that.
+ *   - Arrays of structs are passed as arrays of pointers, so a struct that
+ *     grew does not change the stride.
+ *
+ * Ownership (names say who owns what)
+ *   - Everything the plugin hands out from weir_plugin_entry() (descriptor,
+ *     node types, strings) is plugin-owned, static, and must stay valid and
+ *     unchanged until the library is unloaded.
+ *   - weir_node_instance is plugin-owned: made by create(), freed by
+ *     destroy(). The host never looks inside it.
+ *   - weir_host and weir_call are host-owned and opaque. weir_host lives
+ *     from create() until destroy() returns. weir_call lives only during one
+ *     process() call and must not be kept.
+ *   - Every buffer the host passes in (weir_bytes, weir_str, messages) is
+ *     borrowed for the duration of the call it was passed to. Every buffer a
+ *     plugin passes to a host callback is copied by the host before the
+ *     callback returns; the plugin keeps ownership.
+ *
+ * Threads
+ *   - weir_plugin_entry(), validate_config(), create() and destroy() are
+ *     called from the host's control thread, one at a time.
+ *   - process() is called on host worker threads. For one instance, up to
+ *     the node's configured `concurrency` calls may run at the same time (on
+ *     different threads); an instance used with concurrency > 1 must be
+ *     thread-safe. destroy() is never called while a process() call on that
+ *     instance runs.
+ *   - host_api->log may be called from any thread while the instance lives.
+ *     The weir_call callbacks (emit, finish, state_*) may only be called from
+ *     the thread running the process() call the weir_call was passed to.
+ *
+ * Errors
+ *   - No C++ exception, longjmp or C++ type may cross this boundary. The C++
+ *     SDK (weir.hpp) turns an exception thrown in a node into a FAILED result
+ *     carrying the exception's text.
+ */
+#ifndef WEIR_ABI_H
+#define WEIR_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WEIR_ABI_MAJOR 1
+#define WEIR_ABI_MINOR 0
+
+/* The one symbol a weir plugin exports. */
+#define WEIR_PLUGIN_ENTRY_SYMBOL "weir_plugin_entry"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WEIR_EXPORT __attribute__((visibility("default")))
+#else
+#define WEIR_EXPORT
+#endif
+
+/* True when a struct written with `struct_size` includes `field`. */
+#define WEIR_HAS_FIELD(ptr, type, field) \
+  ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+
+/* ---- opaque handles --------------------------------------------------- */
+
+typedef struct weir_node_instance weir_node_instance; /* plugin-owned */
+typedef struct weir_host weir_host;                   /* host-owned, per instance */
+typedef struct weir_call weir_call;                   /* host-owned, per process() call */
+
+/* ---- plain data ------------------------------------------------------- */
+
+/* A borrowed byte range. */
+typedef struct weir_bytes {
+  const uint8_t* data;
+  size_t size;
+} weir_bytes;
+
+/* A borrowed UTF-8 string; not necessarily NUL-terminated. */
+typedef struct weir_str {
+  const char* data;
+  size_t size;
+} weir_str;
+
+typedef enum weir_log_level {
+  WEIR_LOG_TRACE = 0,
+  WEIR_LOG_DEBUG = 1,
+  WEIR_LOG_INFO = 2,
+  WEIR_LOG_WARN = 3,
+  WEIR_LOG_ERROR = 4
+} weir_log_level;
+
+/* What a node type is for (shown to users; the host treats them alike today). */
+typedef enum weir_node_kind {
+  WEIR_NODE_TRIGGER = 1,   /* starts processes (cron, webhook, manual) */
+  WEIR_NODE_CONNECTOR = 2, /* calls an application (shop, ERP) */
+  WEIR_NODE_BATCH = 3,     /* pages through a source, emits many */
+  WEIR_NODE_CUSTOM = 4     /* pure transformation */
+} weir_node_kind;
+
+/* The outcome of one input message. New outcomes are added at the end. */
+typedef enum weir_outcome {
+  /* Outputs go to every follower. A message finished with SUCCESS and no
+   * emitted output passes its input payload on unchanged. */
+  WEIR_OUTCOME_SUCCESS = 1,
+  /* Like SUCCESS, but only to the followers named in weir_result.targets. */
+  WEIR_OUTCOME_FORWARD = 2,
+  /* The message is done; nothing goes on (emitted outputs are dropped). */
+  WEIR_OUTCOME_STOP = 3,
+  /* Failed for good: the message goes to the trash with weir_result.error. */
+  WEIR_OUTCOME_FAILED = 4
+} weir_outcome;
+
+/* One input message, as the host hands it to process(). Host-owned,
+ * borrowed for the call. */
+typedef struct weir_message {
+  size_t struct_size;
+  uint64_t message_id;      /* unique per message (one node visit) */
+  uint64_t process_id;      /* the process (one trigger firing) it belongs to */
+  uint64_t parent_id;       /* message it was emitted from; 0 for a process's first */
+  weir_str correlation_id;  /* caller-supplied or generated; same for a whole process */
+  weir_str topology;        /* topology name */
+  weir_str node_id;         /* node id within the topology */
+  uint32_t attempt;         /* 1 on first delivery; grows on redelivery */
+  weir_bytes headers;       /* msgpack map of string -> string (may be empty map) */
+  weir_bytes payload;       /* msgpack document */
+} weir_message;
+
+/* How one input message ended. Plugin-owned, copied by finish(). */
+typedef struct weir_result {
+  size_t struct_size;
+  weir_outcome outcome;
+  weir_str error;           /* FAILED: what went wrong (shown to operators) */
+  const weir_str* targets;  /* FORWARD: follower node ids */
+  size_t target_count;
+} weir_result;
+
+/* ---- what the host offers ------------------------------------------------ */
+
+/* Host-owned, static for the host's lifetime; passed to create(). */
+typedef struct weir_host_api {
+  size_t struct_size;
+  uint32_t abi_major;
+  uint32_t abi_minor;
+
+  /* Writes one log line attributed to the node instance. Any thread. */
+  void (*log)(weir_host* host, weir_log_level level, weir_str text);
+
+  /* Adds an output for input `index` of this call. `headers` is a msgpack
+   * map of string -> string, or empty (size 0) to inherit the input's
+   * headers. Returns 0, or -1 if index is out of range, the message is
+   * already finished, or payload is not one well-formed msgpack document. */
+  int (*emit)(weir_call* call, size_t index, weir_bytes payload, weir_bytes headers);
+
+  /* Ends input `index` of this call with `result`. Every input must be
+   * finished exactly once before process() returns; an input left
+   * unfinished is failed by the host ("node did not finish message i").
+   * Returns 0, or -1 if index is out of range or already finished. */
+  int (*finish)(weir_call* call, size_t index, const weir_result* result);
+
+  /* Per-topology key/value state. state_get calls sink(user, value) once if
+   * the key exists and returns 1, returns 0 if it does not, -1 on error.
+   * It sees this call's own puts, then committed state. state_put writes
+   * are committed in the same transaction as this call's results: if the
+   * host stops before that commit, they are lost together with the results
+   * and the inputs are redelivered. Returns 0 or -1. */
+  int (*state_get)(weir_call* call, weir_str key, void (*sink)(void* user, weir_bytes value),
+                   void* user);
+  int (*state_put)(weir_call* call, weir_str key, weir_bytes value);
+} weir_host_api;
+
+/* ---- what a plugin offers ------------------------------------------------ */
+
+/* Receives an error text (copied by the receiver before it returns). */
+typedef void (*weir_error_sink)(void* user, weir_str text);
+
+typedef struct weir_node_type {
+  size_t struct_size;
+  const char* name;          /* local name, [a-z0-9_-]+; used as "<plugin>.<name>" */
+  weir_node_kind kind;
+  const char* description;   /* one line for `weir plugins ls` */
+  const char* config_schema; /* JSON Schema text for the node's config; NULL = any */
+  uint32_t max_batch;        /* most inputs one process() call accepts; 0 means 1 */
+
+  /* Optional (may be NULL). Checks a config beyond what the schema says.
+   * Returns 0 if valid; otherwise reports each problem to `errors` and
+   * returns -1. Must not do I/O. */
+  int (*validate_config)(weir_str config_json, weir_error_sink errors, void* errors_user);
+
+  /* Makes an instance for one node of one topology. `config_json` is the
+   * node's config as JSON text (at least "{}"). `api` and `host` stay valid
+   * until destroy() returns. Returns NULL after reporting why to `errors`. */
+  weir_node_instance* (*create)(const weir_host_api* api, weir_host* host, weir_str config_json,
+                                weir_error_sink errors, void* errors_user);
+
+  void (*destroy)(weir_node_instance* instance);
+
+  /* Handles `count` (1..max_batch) inputs. Results go out through
+   * api->emit and api->finish with this `call`. */
+  void (*process)(weir_node_instance* instance, weir_call* call,
+                  const weir_message* const* messages, size_t count);
+} weir_node_type;
+
+typedef struct weir_plugin {
+  size_t struct_size;
+  uint32_t abi_major; /* WEIR_ABI_MAJOR the plugin was built against */
+  uint32_t abi_minor; /* WEIR_ABI_MINOR the plugin was built against */
+  const char* name;   /* [a-z0-9_-]+, unique among loaded plugins */
+  const char* version;
+  const char* description;
+  const weir_node_type* const* node_types;
+  size_t node_type_count;
+} weir_plugin;
+
+/* The entry point: `WEIR_EXPORT const weir_plugin* weir_plugin_entry(void)`.
+ * Called once per load, before anything else. Must not fail or do I/O. */
+typedef const weir_plugin* (*weir_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* WEIR_ABI_H */

@@ -1,0 +1,349 @@
+// weir/weir.hpp — the C++ SDK for writing weir plugins. Header-only, built on
+// the C ABI in weir/abi.h; a plugin links against nothing of the host.
+//
+//   class Upper : public weir::Node {
+//    public:
+//     weir::Result process(weir::Context& ctx) override {
+//       weir::Json doc = ctx.message().json();
+//       doc["name"] = to_upper(doc["name"].get<std::string>());
+//       return weir::Result::success(doc);
+//     }
+//   };
+//   WEIR_PLUGIN("shop", "1.0.0", "Shop helpers",
+//               weir::node<Upper>("upper", WEIR_NODE_CUSTOM, "Upper-cases the name"));
+//
+// Rules the SDK enforces for you:
+//  - An exception escaping process() fails that message with the exception's
+//    text; one escaping process_batch() fails every message not yet finished;
+//    one escaping a constructor makes create() fail with its text. No
+//    exception crosses the ABI.
+//  - A node class is constructed from `const weir::NodeInit&` if it has such a
+//    constructor, else default-constructed. It may define
+//    `static void validate(const weir::Json& config, std::vector<std::string>& errors)`
+//    to check its config when a topology is validated (no I/O there).
+//  - Threads: see abi.h. process() may run concurrently on one instance when
+//    the node's concurrency is above 1.
+#pragma once
+
+#include <weir/abi.h>
+#include <weir/payload.hpp>
+
+#include <concepts>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace weir {
+
+inline weir_str to_str(std::string_view s) { return weir_str{s.data(), s.size()}; }
+inline std::string_view from_str(weir_str s) { return std::string_view(s.data, s.size); }
+inline weir_bytes to_bytes(std::span<const std::uint8_t> b) { return weir_bytes{b.data(), b.size()}; }
+
+enum class LogLevel { trace = 0, debug = 1, info = 2, warn = 3, error = 4 };
+
+// Writes log lines through the host. Cheap to copy; valid while the node lives.
+class Logger {
+ public:
+  Logger(const weir_host_api* api, weir_host* host) : api_(api), host_(host) {}
+  void log(LogLevel level, std::string_view text) const {
+    api_->log(host_, static_cast<weir_log_level>(level), to_str(text));
+  }
+  void debug(std::string_view t) const { log(LogLevel::debug, t); }
+  void info(std::string_view t) const { log(LogLevel::info, t); }
+  void warn(std::string_view t) const { log(LogLevel::warn, t); }
+  void error(std::string_view t) const { log(LogLevel::error, t); }
+
+ private:
+  const weir_host_api* api_;
+  weir_host* host_;
+};
+
+// A borrowed view of one input message; valid during the process() call.
+class Message {
+ public:
+  explicit Message(const weir_message* m) : m_(m) {}
+  std::uint64_t id() const { return m_->message_id; }
+  std::uint64_t process_id() const { return m_->process_id; }
+  std::uint64_t parent_id() const { return m_->parent_id; }
+  std::string_view correlation_id() const { return from_str(m_->correlation_id); }
+  std::string_view topology() const { return from_str(m_->topology); }
+  std::string_view node_id() const { return from_str(m_->node_id); }
+  std::uint32_t attempt() const { return m_->attempt; }
+  std::span<const std::uint8_t> payload_bytes() const { return {m_->payload.data, m_->payload.size}; }
+  std::span<const std::uint8_t> header_bytes() const { return {m_->headers.data, m_->headers.size}; }
+  Json json() const { return payload::to_json(payload_bytes()); }
+  Headers headers() const { return payload::decode_headers(header_bytes()); }
+
+ private:
+  const weir_message* m_;
+};
+
+// How one message ended. See weir_outcome in abi.h.
+class Result {
+ public:
+  // Success: emitted outputs (or, if none, the input unchanged) go to all followers.
+  static Result success() { return Result(WEIR_OUTCOME_SUCCESS); }
+  // Success with one output document.
+  static Result success(Json output) {
+    Result r(WEIR_OUTCOME_SUCCESS);
+    r.output_ = std::move(output);
+    return r;
+  }
+  // Only to the named followers (with emitted outputs, or the input unchanged).
+  static Result forward(std::vector<std::string> targets) {
+    Result r(WEIR_OUTCOME_FORWARD);
+    r.targets_ = std::move(targets);
+    return r;
+  }
+  // Done here; nothing goes on.
+  static Result stop() { return Result(WEIR_OUTCOME_STOP); }
+  // Failed for good: to the trash with `error`.
+  static Result failed(std::string error) {
+    Result r(WEIR_OUTCOME_FAILED);
+    r.error_ = std::move(error);
+    return r;
+  }
+
+  weir_outcome outcome() const { return outcome_; }
+  const std::optional<Json>& output() const { return output_; }
+  const std::vector<std::string>& targets() const { return targets_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  explicit Result(weir_outcome o) : outcome_(o) {}
+  weir_outcome outcome_;
+  std::optional<Json> output_;
+  std::vector<std::string> targets_;
+  std::string error_;
+};
+
+// One process() call: up to max_batch messages, answered one by one.
+class Batch {
+ public:
+  Batch(const weir_host_api* api, weir_call* call, const weir_message* const* msgs, size_t count,
+        const Logger& log)
+      : api_(api), call_(call), log_(log), finished_(count, false) {
+    messages_.reserve(count);
+    for (size_t i = 0; i < count; ++i) messages_.emplace_back(msgs[i]);
+  }
+
+  size_t size() const { return messages_.size(); }
+  const Message& message(size_t i) const { return messages_.at(i); }
+  bool finished(size_t i) const { return finished_.at(i); }
+  const Logger& log() const { return log_; }
+
+  // Adds an output for message i; headers empty = inherit the input's.
+  void emit(size_t i, const Json& output, const Headers& headers = {}) {
+    emit_msgpack(i, payload::from_json(output), headers);
+  }
+  void emit_msgpack(size_t i, std::span<const std::uint8_t> msgpack, const Headers& headers = {}) {
+    Bytes h = headers.empty() ? Bytes{} : payload::encode_headers(headers);
+    if (api_->emit(call_, i, to_bytes(msgpack), to_bytes(h)) != 0) {
+      throw std::runtime_error("emit rejected for message " + std::to_string(i) +
+                               " (finished already, or payload not msgpack)");
+    }
+  }
+
+  // Ends message i. Finishing twice throws.
+  void finish(size_t i, const Result& r) {
+    if (finished_.at(i)) throw std::logic_error("message " + std::to_string(i) + " finished twice");
+    if (r.output()) emit(i, *r.output());
+    std::vector<weir_str> targets;
+    for (const auto& t : r.targets()) targets.push_back(to_str(t));
+    weir_result res{sizeof(weir_result), r.outcome(), to_str(r.error()), targets.data(),
+                    targets.size()};
+    finished_[i] = true;
+    api_->finish(call_, i, &res);
+  }
+
+  // Fails every message not finished yet (used when a whole batch throws).
+  void fail_unfinished(std::string_view error) {
+    for (size_t i = 0; i < size(); ++i) {
+      if (!finished_[i]) finish(i, Result::failed(std::string(error)));
+    }
+  }
+
+  // Per-topology state; puts commit with this call's results (see abi.h).
+  std::optional<std::string> state_get(std::string_view key) {
+    std::optional<std::string> out;
+    auto sink = [](void* user, weir_bytes v) {
+      static_cast<std::optional<std::string>*>(user)->emplace(
+          reinterpret_cast<const char*>(v.data), v.size);
+    };
+    if (api_->state_get(call_, to_str(key), sink, &out) < 0) {
+      throw std::runtime_error("state_get failed for key '" + std::string(key) + "'");
+    }
+    return out;
+  }
+  void state_put(std::string_view key, std::string_view value) {
+    weir_bytes v{reinterpret_cast<const std::uint8_t*>(value.data()), value.size()};
+    if (api_->state_put(call_, to_str(key), v) != 0) {
+      throw std::runtime_error("state_put failed for key '" + std::string(key) + "'");
+    }
+  }
+
+ private:
+  const weir_host_api* api_;
+  weir_call* call_;
+  Logger log_;
+  std::vector<Message> messages_;
+  std::vector<bool> finished_;
+};
+
+// One message of a batch, as Node::process sees it.
+class Context {
+ public:
+  Context(Batch& batch, size_t index) : batch_(batch), index_(index) {}
+  const Message& message() const { return batch_.message(index_); }
+  void emit(const Json& output, const Headers& headers = {}) { batch_.emit(index_, output, headers); }
+  std::optional<std::string> state_get(std::string_view key) { return batch_.state_get(key); }
+  void state_put(std::string_view key, std::string_view value) { batch_.state_put(key, value); }
+  const Logger& log() const { return batch_.log(); }
+
+ private:
+  Batch& batch_;
+  size_t index_;
+};
+
+// What a node's constructor receives.
+struct NodeInit {
+  Json config;  // the node's `config` from the topology (an object, maybe empty)
+  Logger log;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  // Handles one message. Return a Result, or throw to fail the message.
+  virtual Result process(Context& ctx) = 0;
+  // Handles a batch (max_batch > 1). The default answers each message
+  // through process(); override to make one external call for the batch.
+  virtual void process_batch(Batch& batch) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Context ctx(batch, i);
+      try {
+        batch.finish(i, process(ctx));
+      } catch (const std::exception& e) {
+        if (!batch.finished(i)) batch.finish(i, Result::failed(e.what()));
+      } catch (...) {
+        if (!batch.finished(i)) batch.finish(i, Result::failed("unknown exception"));
+      }
+    }
+  }
+};
+
+namespace detail {
+
+struct Instance {
+  const weir_host_api* api;
+  Logger log;
+  std::unique_ptr<Node> node;
+};
+
+inline void report(weir_error_sink sink, void* user, std::string_view text) {
+  if (sink) sink(user, to_str(text));
+}
+
+template <class T>
+std::unique_ptr<Node> make_node(const NodeInit& init) {
+  if constexpr (std::constructible_from<T, const NodeInit&>) {
+    return std::make_unique<T>(init);
+  } else {
+    return std::make_unique<T>();
+  }
+}
+
+template <class T>
+int validate(weir_str config_json, weir_error_sink errors, void* user) {
+  try {
+    Json config = Json::parse(from_str(config_json));
+    std::vector<std::string> problems;
+    if constexpr (requires { T::validate(config, problems); }) T::validate(config, problems);
+    for (const auto& p : problems) report(errors, user, p);
+    return problems.empty() ? 0 : -1;
+  } catch (const std::exception& e) {
+    report(errors, user, e.what());
+    return -1;
+  }
+}
+
+template <class T>
+weir_node_instance* create(const weir_host_api* api, weir_host* host, weir_str config_json,
+                           weir_error_sink errors, void* user) {
+  try {
+    Logger log(api, host);
+    Json config = config_json.size ? Json::parse(from_str(config_json)) : Json::object();
+    auto inst = std::make_unique<Instance>(Instance{api, log, nullptr});
+    inst->node = make_node<T>(NodeInit{std::move(config), log});
+    return reinterpret_cast<weir_node_instance*>(inst.release());
+  } catch (const std::exception& e) {
+    report(errors, user, e.what());
+  } catch (...) {
+    report(errors, user, "unknown exception in node constructor");
+  }
+  return nullptr;
+}
+
+inline void destroy(weir_node_instance* p) { delete reinterpret_cast<Instance*>(p); }
+
+inline void process(weir_node_instance* p, weir_call* call, const weir_message* const* msgs,
+                    size_t count) {
+  auto* inst = reinterpret_cast<Instance*>(p);
+  try {
+    Batch batch(inst->api, call, msgs, count, inst->log);
+    try {
+      inst->node->process_batch(batch);
+    } catch (const std::exception& e) {
+      batch.fail_unfinished(e.what());
+    } catch (...) {
+      batch.fail_unfinished("unknown exception");
+    }
+  } catch (...) {
+    // Nothing may cross the ABI; the host fails any message left unfinished.
+  }
+}
+
+// Owns the descriptor arrays a plugin hands to the host.
+class PluginHolder {
+ public:
+  PluginHolder(const char* name, const char* version, const char* description,
+               std::initializer_list<weir_node_type> types)
+      : types_(types) {
+    for (const auto& t : types_) pointers_.push_back(&t);
+    plugin_ = weir_plugin{sizeof(weir_plugin), WEIR_ABI_MAJOR, WEIR_ABI_MINOR, name, version,
+                          description, pointers_.data(), pointers_.size()};
+  }
+  const weir_plugin* get() const { return &plugin_; }
+
+ private:
+  std::vector<weir_node_type> types_;
+  std::vector<const weir_node_type*> pointers_;
+  weir_plugin plugin_;
+};
+
+}  // namespace detail
+
+// Declares node type `name` implemented by class T (derived from weir::Node).
+template <class T>
+  requires std::derived_from<T, Node>
+weir_node_type node(const char* name, weir_node_kind kind, const char* description,
+                    const char* config_schema = nullptr, std::uint32_t max_batch = 1) {
+  return weir_node_type{sizeof(weir_node_type), name,           kind,
+                        description,            config_schema,  max_batch,
+                        &detail::validate<T>,   &detail::create<T>, &detail::destroy,
+                        &detail::process};
+}
+
+}  // namespace weir
+
+// Exports the plugin: WEIR_PLUGIN(name, version, description, weir::node<...>(...), ...)
+#define WEIR_PLUGIN(NAME, VERSION, DESCRIPTION, ...)                                       \
+  extern "C" WEIR_EXPORT const weir_plugin* weir_plugin_entry(void) {                     \
+    static const ::weir::detail::PluginHolder weir_plugin_holder(NAME, VERSION, DESCRIPTION, \
+                                                                 {__VA_ARGS__});           \
+    return weir_plugin_holder.get();                                                       \
+  }
