@@ -45,12 +45,17 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return is_ok(); }
   T& value() & { return std::get<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  // By value, so `for (auto& x : f().value())` does not dangle.
+  T value() && { return std::get<T>(std::move(v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() { return value(); }
   Status status() const { return is_ok() ? Status::ok() : std::get<Status>(v_); }
-  const std::string& error() const { return std::get<Status>(v_).message(); }
+  // Empty when ok.
+  const std::string& error() const {
+    static const std::string kEmpty;
+    return is_ok() ? kEmpty : std::get<Status>(v_).message();
+  }
 
  private:
   std::variant<T, Status> v_;

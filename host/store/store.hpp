@@ -66,19 +66,9 @@ struct TrashInfo {
 
 // One input message finished by a node.
 struct Ack {
-  QueueId queue = 0;
-  MessageId id = 0;
-  ProcessId process_id = 0;
-  std::string correlation_id;
-  std::int64_t credit = 0;
+  QueuedMessage input;              // as leased; kept whole for the trash
   std::vector<Output> outputs;      // empty: the lineage ends here
-  std::optional<TrashInfo> failed;  // set: to the trash (outputs must be empty)
-  // Needed only for trash entries: the message as it was.
-  MessageId parent_id = 0;
-  std::uint32_t attempt = 0;
-  Bytes headers;
-  Bytes payload;
-  std::int64_t duration_us = 0;
+  std::optional<TrashInfo> failed;  // set: to the trash (outputs are ignored)
 };
 
 // Starts one process: one message per entry queue, all with the same payload.
@@ -101,13 +91,23 @@ struct LeaseRequest {
   std::size_t max = 0;
 };
 
+// Gives back leased messages that were never handed to a worker: messages
+// of `queue` above `leased_through` are ready again (and a crash before they
+// are leased again does not count an attempt for them).
+struct LeaseRelease {
+  QueueId queue = 0;
+  MessageId leased_through = 0;
+};
+
 struct CommitBatch {
   std::vector<NewProcess> new_processes;
   std::vector<Ack> acks;
   std::vector<StatePut> state_puts;
-  std::vector<LeaseRequest> leases;  // after applying the above
+  std::vector<LeaseRequest> leases;     // after applying the above
+  std::vector<LeaseRelease> releases;   // last
   bool empty() const {
-    return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty();
+    return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
+           releases.empty();
   }
 };
 
@@ -189,6 +189,8 @@ struct SqliteOptions {
   std::string path;          // the database file
   bool synchronous_full = true;  // false: synchronous=NORMAL (faster, may lose the last
                                  // commits on power loss, never on a process crash)
+  std::int64_t max_bytes = 0;    // 0: no cap. Otherwise commits that would grow the file
+                                 // past this fail as "database or disk is full".
 };
 
 // Opens (creating or migrating) the SQLite store at options.path.

@@ -1,1 +1,15 @@
-# (filled in by the part's tests)
+# host/plugins and the plugins we ship, tested with real .so files:
+#   plugin_registry_test  the loader: refusals, content-hash copies, lifetime
+#   core_plugin_test      core.pass / core.log through the C ABI
+#   testkit_plugin_test   the payload-driven test nodes other tests rely on
+set(WEIR_PLUGIN_TEST_DEFINITIONS
+  WEIR_FIXTURE_PLUGINS_DIR="${WEIR_FIXTURE_PLUGINS_DIR}"
+  WEIR_EXAMPLE_PLUGINS_DIR="${CMAKE_BINARY_DIR}/example-plugins"
+  WEIR_PROJECT_VERSION="${PROJECT_VERSION}")
+
+foreach(test plugin_registry_test core_plugin_test testkit_plugin_test)
+  weir_add_test(NAME ${test} SOURCES unit/${test}.cpp LIBS weir_plugins)
+  target_compile_definitions(${test} PRIVATE ${WEIR_PLUGIN_TEST_DEFINITIONS})
+  # The tests load these builds from disk; rebuild them first.
+  add_dependencies(${test} core hello testkit testkit_v2 ${WEIR_FIXTURE_PLUGIN_TARGETS})
+endforeach()

@@ -61,8 +61,8 @@ inline std::string to_json_text(std::span<const std::uint8_t> msgpack, int inden
 inline bool is_valid(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return false;
   try {
-    (void)Json::from_msgpack(bytes.begin(), bytes.end(), /*strict=*/true);
-    return true;
+    Json parsed = Json::from_msgpack(bytes.begin(), bytes.end(), /*strict=*/true);
+    return !parsed.is_discarded();
   } catch (const Json::exception&) {
     return false;
   }

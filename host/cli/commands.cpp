@@ -1,0 +1,265 @@
+#include "cli/commands.hpp"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <weir/payload.hpp>
+
+#include "cli/table.hpp"
+#include "config/host_config.hpp"
+#include "control/control_client.hpp"
+#include "log/logging.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "runtime/host.hpp"
+#include "topology/topology_loader.hpp"
+
+namespace weir::cli {
+namespace {
+
+using Json = nlohmann::json;
+constexpr auto kCommandTimeout = std::chrono::milliseconds(15000);
+constexpr std::size_t kRunChunk = 1000;  // payloads per control request
+
+int fail(const std::string& message) {
+  std::cerr << "weir: " << message << '\n';
+  return 1;
+}
+
+Result<Json> ask(const Common& c, const Json& request,
+                 std::chrono::milliseconds timeout = kCommandTimeout) {
+  auto config = config::load_host_config(c.config);
+  if (!config) return config.status();
+  return control::ControlClient(config->socket_path()).call(request, timeout);
+}
+
+std::string str(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+
+void print_problems(const Json& problems) {
+  for (const auto& p : problems) std::cout << "problem: " << str(p) << '\n';
+}
+
+}  // namespace
+
+int serve(const std::string& config_path, const std::string& log_format,
+          const std::string& log_level) {
+  auto config = config::load_host_config(config_path);
+  if (!config) return fail(config.error());
+  if (!log_format.empty()) config->log_format = log_format;
+  if (!log_level.empty()) config->log_level = log_level;
+  log::setup(config->log_format, config->log_level);
+  return runtime::serve(*config);
+}
+
+int status(const Common& c) {
+  auto data = ask(c, Json{{"cmd", "status"}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  std::vector<Row> rows;
+  for (const auto& t : (*data)["topologies"]) {
+    for (const auto& n : t["nodes"]) {
+      rows.push_back({str(t["name"]), str(n["id"]), str(n["type"]), str(n["queued"]),
+                      str(n["in_flight"]), str(n["done"]), str(n["failed"])});
+    }
+  }
+  print_table(std::cout, {"TOPOLOGY", "NODE", "TYPE", "QUEUED", "IN FLIGHT", "DONE", "FAILED"}, rows);
+  for (const auto& o : (*data)["orphaned_queues"]) {
+    std::cout << "waiting: " << str(o["queued"]) << " message(s) for " << str(o["topology"]) << "/"
+              << str(o["node"]) << ", which is not loaded\n";
+  }
+  print_problems((*data)["problems"]);
+  return 0;
+}
+
+int plugins_ls(const Common& c) {
+  auto data = ask(c, Json{{"cmd", "plugins.ls"}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  std::vector<Row> rows;
+  for (const auto& p : (*data)["plugins"]) {
+    for (const auto& t : p["node_types"]) {
+      rows.push_back({str(p["name"]), str(p["version"]), str(t["type"]), str(t["kind"]),
+                      str(t["description"])});
+    }
+  }
+  print_table(std::cout, {"PLUGIN", "VERSION", "NODE TYPE", "KIND", "DESCRIPTION"}, rows);
+  for (const auto& r : (*data)["refused"]) std::cout << "refused: " << str(r["reason"]) << '\n';
+  return 0;
+}
+
+int topology_ls(const Common& c) {
+  auto data = ask(c, Json{{"cmd", "topology.ls"}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  std::vector<Row> rows;
+  for (const auto& t : (*data)["topologies"]) {
+    std::string entries;
+    for (const auto& e : t["entry_nodes"]) entries += (entries.empty() ? "" : ",") + str(e);
+    rows.push_back({str(t["name"]), t["enabled"].get<bool>() ? "yes" : "no", str(t["nodes"]),
+                    entries, str(t["file"])});
+  }
+  print_table(std::cout, {"TOPOLOGY", "ENABLED", "NODES", "STARTS AT", "FILE"}, rows);
+  for (const auto& e : (*data)["errors"]) {
+    std::cout << "invalid: " << str(e["file"]) << ":" << str(e["line"]) << ": "
+              << str(e["message"]) << '\n';
+  }
+  return 0;
+}
+
+int topology_validate(const std::string& file, const Common& c, const std::string& plugins_dir) {
+  std::string dir = plugins_dir;
+  if (dir.empty()) {
+    auto config = config::load_host_config(c.config);
+    if (!config) return fail(config.error() + " (or pass --plugins-dir)");
+    dir = config->plugins_dir;
+  }
+  std::string cache = (std::filesystem::temp_directory_path() / "weir-validate-XXXXXX").string();
+  if (!::mkdtemp(cache.data())) return fail("cannot make a temporary directory");
+  int code = 0;
+  {
+    plugins::PluginRegistry registry(cache);
+    for (const auto& r : registry.load_directory(dir)) std::cerr << "weir: refused " << r.reason << '\n';
+    auto loaded = topology::load_topology_file(file, registry);
+    for (const auto& e : loaded.errors) std::cout << e.to_string() << '\n';
+    if (loaded.topology) {
+      std::cout << file << ": ok: topology " << loaded.topology->name << " ("
+                << loaded.topology->nodes.size() << " nodes, " << loaded.topology->edges.size()
+                << " edges)\n";
+    }
+    code = loaded.errors.empty() ? 0 : 1;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(cache, ec);
+  return code;
+}
+
+namespace {
+
+// Streams a JSON lines file: checks every line first, so a bad line starts nothing.
+class JsonLines {
+ public:
+  explicit JsonLines(std::string path) : path_(std::move(path)) {}
+
+  Status check(std::size_t* count) const {
+    std::ifstream in(path_);
+    if (!in) return Status::error(path_ + ": cannot read");
+    std::string line;
+    for (std::size_t n = 1; std::getline(in, line); ++n) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      try {
+        Json parsed = Json::parse(line);  // only checked here; parsed again when sent
+        (void)parsed;
+      } catch (const Json::parse_error& e) {
+        return Status::error(path_ + ":" + std::to_string(n) + ": not JSON: " + e.what());
+      }
+      ++*count;
+    }
+    return Status::ok();
+  }
+
+  template <class Fn>  // fn(std::vector<Json> chunk) -> Status
+  Status each_chunk(std::size_t size, Fn fn) const {
+    std::ifstream in(path_);
+    std::vector<Json> chunk;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      chunk.push_back(Json::binary(payload::from_json(Json::parse(line))));
+      if (chunk.size() == size) {
+        Status st = fn(std::move(chunk));
+        if (!st) return st;
+        chunk.clear();
+      }
+    }
+    return chunk.empty() ? Status::ok() : fn(std::move(chunk));
+  }
+
+ private:
+  std::string path_;
+};
+
+Result<Json> single_payload(const std::string& arg) {
+  std::string text = arg.empty() ? "{}" : arg;
+  std::string where = "--payload";
+  if (!arg.empty() && arg[0] == '@') {
+    where = arg.substr(1);
+    std::ifstream in(where);
+    if (!in) return Status::error(where + ": cannot read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  try {
+    return Json::binary(payload::from_json(Json::parse(text)));
+  } catch (const Json::parse_error& e) {
+    return Status::error(where + ": not JSON: " + e.what());
+  }
+}
+
+Result<std::vector<std::uint64_t>> start_all(const Common& c, const RunOptions& r) {
+  std::vector<std::uint64_t> ids;
+  auto send = [&](std::vector<Json> payloads, Json cids) -> Status {
+    auto data = ask(c, Json{{"cmd", "run"}, {"topology", r.topology}, {"payloads", payloads},
+                            {"correlation_ids", cids}});
+    if (!data) return data.status();
+    for (const auto& id : (*data)["processes"]) ids.push_back(id.get<std::uint64_t>());
+    return Status::ok();
+  };
+  if (r.payloads_file.empty()) {
+    auto p = single_payload(r.payload);
+    if (!p) return p.status();
+    Json cids = r.correlation_id.empty() ? Json::array() : Json::array({r.correlation_id});
+    Status st = send({*p}, cids);
+    if (!st) return st;
+    return ids;
+  }
+  JsonLines lines(r.payloads_file);
+  std::size_t count = 0;
+  Status st = lines.check(&count);
+  if (!st) return st.prefixed("nothing was started");
+  st = lines.each_chunk(kRunChunk, [&](std::vector<Json> chunk) { return send(chunk, Json::array()); });
+  if (!st) {
+    return st.prefixed(std::to_string(ids.size()) + " of " + std::to_string(count) +
+                       " processes were started before an error");
+  }
+  return ids;
+}
+
+int print_outcomes(const Json& processes, bool json) {
+  int failed = 0;
+  for (const auto& p : processes) failed += str(p["state"]) != "completed";
+  if (json) {
+    std::cout << Json{{"processes", processes}}.dump(2) << '\n';
+  } else if (processes.size() == 1) {
+    const auto& p = processes[0];
+    std::cout << "process " << str(p["id"]) << " " << str(p["state"]) << " in "
+              << str(p["duration_ms"]) << " ms (" << str(p["done"]) << " node visit(s) done, "
+              << str(p["failed"]) << " failed)\n";
+  } else {
+    std::cout << processes.size() << " processes: " << processes.size() - failed
+              << " completed, " << failed << " completed with failures\n";
+  }
+  return failed ? 2 : 0;
+}
+
+}  // namespace
+
+int run(const Common& c, const RunOptions& r) {
+  auto ids = start_all(c, r);
+  if (!ids) return fail(ids.error());
+  if (!r.wait) {
+    if (c.json) return std::cout << Json{{"processes", *ids}}.dump(2) << '\n', 0;
+    if (ids->size() == 1) std::cout << "started process " << ids->front() << '\n';
+    else if (!ids->empty()) std::cout << "started " << ids->size() << " processes (ids " << ids->front() << ".." << ids->back() << ")\n";
+    return 0;
+  }
+  auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(r.timeout_s * 1000));
+  auto data = ask(c, Json{{"cmd", "process.wait"}, {"ids", *ids}}, timeout);
+  if (!data) return fail(data.error());
+  return print_outcomes((*data)["processes"], c.json);
+}
+
+}  // namespace weir::cli

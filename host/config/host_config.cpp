@@ -1,0 +1,97 @@
+#include "config/host_config.hpp"
+
+#include <filesystem>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace weir::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  std::string where(const YAML::Node& n) const {
+    return file_ + ":" + std::to_string(n.Mark().line + 1);
+  }
+  // Throws with file:line when `map` has a key outside `allowed`.
+  void only_keys(const YAML::Node& map, const std::set<std::string>& allowed) const {
+    if (!map.IsMap()) throw std::runtime_error(where(map) + ": expected a mapping");
+    for (const auto& kv : map) {
+      const auto key = kv.first.as<std::string>();
+      if (allowed.count(key)) continue;
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      throw std::runtime_error(where(kv.first) + ": unknown key '" + key + "' (known: " + list + ")");
+    }
+  }
+  std::string path(const YAML::Node& root, const char* key) const {
+    const YAML::Node n = root[key];
+    if (!n) throw std::runtime_error(file_ + ": missing required key '" + std::string(key) + "'");
+    if (!n.IsScalar() || n.Scalar().empty()) {
+      throw std::runtime_error(where(n) + ": '" + key + "' must be a path");
+    }
+    fs::path p(n.Scalar());
+    if (p.is_relative()) p = fs::absolute(file_).parent_path() / p;
+    return p.lexically_normal().string();
+  }
+  std::string choice(const YAML::Node& n, const char* key, const std::set<std::string>& allowed,
+                     const std::string& fallback) const {
+    if (!n || !n[key]) return fallback;
+    const std::string v = n[key].Scalar();
+    if (allowed.count(v)) return v;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    throw std::runtime_error(where(n[key]) + ": " + key + " '" + v + "' is not one of " + list);
+  }
+  int positive(const YAML::Node& n, const char* key, int fallback) const {
+    if (!n || !n[key]) return fallback;
+    try {
+      int v = n[key].as<int>();
+      if (v >= 1) return v;
+    } catch (const YAML::Exception&) {
+    }
+    throw std::runtime_error(where(n[key]) + ": " + key + " must be a whole number >= 1");
+  }
+
+ private:
+  std::string file_;
+};
+
+HostConfig parse(const std::string& path) {
+  Reader r(path);
+  YAML::Node root = YAML::LoadFile(path);
+  if (!root.IsMap()) throw std::runtime_error(path + ": expected a mapping of settings");
+  r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store"});
+  HostConfig c;
+  c.file = fs::absolute(path).lexically_normal().string();
+  c.data_dir = r.path(root, "data_dir");
+  c.plugins_dir = r.path(root, "plugins_dir");
+  c.topologies_dir = r.path(root, "topologies_dir");
+  if (root["log"]) r.only_keys(root["log"], {"level", "format"});
+  c.log_level = r.choice(root["log"], "level", {"trace", "debug", "info", "warn", "error"}, "info");
+  c.log_format = r.choice(root["log"], "format", {"text", "json"}, "text");
+  if (root["engine"]) r.only_keys(root["engine"], {"workers"});
+  c.workers = r.positive(root["engine"], "workers", 8);
+  if (root["store"]) r.only_keys(root["store"], {"synchronous"});
+  c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";
+  return c;
+}
+
+}  // namespace
+
+Result<HostConfig> load_host_config(const std::string& path) {
+  if (!fs::exists(path)) return Status::error(path + ": config file not found");
+  try {
+    return parse(path);
+  } catch (const YAML::ParserException& e) {
+    return Status::error(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return Status::error(e.what());
+  }
+}
+
+}  // namespace weir::config

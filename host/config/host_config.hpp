@@ -1,0 +1,38 @@
+// HostConfig: what weir.yaml says. Relative paths are resolved against the
+// directory of the file, so a config can be moved with its data.
+//
+//   data_dir: ./data            # required: store, control socket, plugin cache
+//   plugins_dir: ./plugins      # required: *.so files loaded at start
+//   topologies_dir: ./topologies  # required: *.yaml topology files
+//   log: {level: info, format: text}   # format: text | json
+//   engine: {workers: 8}
+//   store: {synchronous: full}  # full | normal
+//
+// Unknown keys and wrong types are errors naming file:line.
+#pragma once
+
+#include <string>
+
+#include "common/status.hpp"
+
+namespace weir::config {
+
+struct HostConfig {
+  std::string file;            // the weir.yaml it came from
+  std::string data_dir;
+  std::string plugins_dir;
+  std::string topologies_dir;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  int workers = 8;
+  bool synchronous_full = true;
+
+  std::string control_endpoint() const { return "ipc://" + data_dir + "/weir.sock"; }
+  std::string socket_path() const { return data_dir + "/weir.sock"; }
+  std::string store_path() const { return data_dir + "/weir.db"; }
+  std::string plugin_cache_dir() const { return data_dir + "/plugin-cache"; }
+};
+
+Result<HostConfig> load_host_config(const std::string& path);
+
+}  // namespace weir::config

@@ -1,0 +1,199 @@
+#include "control/control_server.hpp"
+
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "control/control_client.hpp"
+#include "control/views.hpp"
+#include "message/msgpack_check.hpp"
+
+namespace weir::control {
+
+ControlServer::ControlServer(HostView host, std::string socket_path)
+    : host_(host), socket_path_(std::move(socket_path)), ctx_(1), router_(ctx_, zmq::socket_type::router) {
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+ControlServer::~ControlServer() {
+  stop();
+  ::close(wake_fd_);
+}
+
+Status ControlServer::start() {
+  // Binding over a live host's socket would silently steal it from that host.
+  auto probe = ControlClient(socket_path_).call(Json{{"cmd", "ping"}}, std::chrono::milliseconds(1000));
+  if (probe) return Status::error("another weir host already answers on ipc://" + socket_path_);
+  std::error_code ec;
+  std::filesystem::remove(socket_path_, ec);
+  try {
+    router_.set(zmq::sockopt::linger, 0);
+    router_.bind("ipc://" + socket_path_);
+  } catch (const zmq::error_t& e) {
+    return Status::error("cannot listen on ipc://" + socket_path_ + ": " + e.what());
+  }
+  if (::chmod(socket_path_.c_str(), 0600) != 0) {
+    return Status::error("cannot make " + socket_path_ + " private (chmod 0600)");
+  }
+  thread_ = std::thread([this] { run(); });
+  spdlog::info("control: listening on ipc://{}", socket_path_);
+  return Status::ok();
+}
+
+void ControlServer::stop() {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  thread_.join();
+  router_.close();
+  std::error_code ec;
+  std::filesystem::remove(socket_path_, ec);
+}
+
+void ControlServer::on_process_finished(const store::ProcessRecord& p) {
+  if (waits_open_.load() == 0) return;
+  {
+    std::lock_guard lock(mu_);
+    finished_.push_back(p);
+  }
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void ControlServer::run() {
+  while (!stop_) {
+    zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, std::chrono::milliseconds(-1));
+    if (items[1].revents & ZMQ_POLLIN) {
+      std::uint64_t count;
+      [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
+      deliver_finished();
+    }
+    if (items[0].revents & ZMQ_POLLIN) receive();
+  }
+}
+
+void ControlServer::receive() {
+  while (true) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t frame;
+    if (!router_.recv(frame, zmq::recv_flags::dontwait)) return;
+    frames.push_back(std::move(frame));
+    while (router_.get(zmq::sockopt::rcvmore)) {
+      frames.emplace_back();
+      (void)router_.recv(frames.back());
+    }
+    Request req;
+    auto body = decode(frames.back());
+    frames.pop_back();
+    req.route = std::move(frames);
+    Json answer;
+    try {
+      if (body) {
+        req.body = std::move(*body);
+        answer = handle(req);
+      } else {
+        answer = error_reply(body.error());
+      }
+    } catch (const std::exception& e) {
+      answer = error_reply(std::string("bad request: ") + e.what());
+    }
+    if (!answer.is_null()) reply(req.route, answer);
+  }
+}
+
+void ControlServer::reply(std::vector<zmq::message_t>& route, const Json& body) {
+  for (auto& f : route) router_.send(f, zmq::send_flags::sndmore);
+  router_.send(encode(body), zmq::send_flags::none);
+}
+
+Json ControlServer::handle(Request& req) {
+  const std::string cmd = req.body.value("cmd", "");
+  if (cmd == "ping") return ok_reply(Json{{"pong", true}});
+  if (cmd == "status") {
+    auto s = status_view(host_);
+    return s ? ok_reply(*s) : error_reply(s.error());
+  }
+  if (cmd == "plugins.ls") return ok_reply(plugins_view(host_));
+  if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
+  if (cmd == "run") return handle_run(req);
+  if (cmd == "process.wait") {
+    ++waits_open_;  // before looking at the store: no completion may slip past
+    add_wait(Wait{std::move(req.route), req.body.at("ids").get<std::vector<store::ProcessId>>(), {}});
+    return Json();  // answered when they have all completed
+  }
+  return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
+                     "topology.ls, run, process.wait)");
+}
+
+Json ControlServer::handle_run(Request& req) {
+  const std::string topology = req.body.at("topology").get<std::string>();
+  const Json& payloads = req.body.at("payloads");
+  const Json cids = req.body.value("correlation_ids", Json::array());
+  std::vector<engine::StartRequest> starts;
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    const auto& bin = payloads[i].get_binary();
+    std::string why;
+    if (!message::is_one_msgpack_document(bin, &why)) {
+      return error_reply("payload " + std::to_string(i + 1) + " is not msgpack: " + why);
+    }
+    std::string cid = i < cids.size() ? cids[i].get<std::string>() : "";
+    starts.push_back(engine::StartRequest{store::Bytes(bin.begin(), bin.end()), {}, cid});
+  }
+  auto ids = host_.engine->start_processes(topology, std::move(starts));
+  return ids ? ok_reply(Json{{"processes", *ids}}) : error_reply(ids.error());
+}
+
+void ControlServer::add_wait(Wait wait) {
+  const std::size_t index = waits_.size();
+  for (auto id : wait.ids) {
+    auto p = host_.store->process(id);  // it may have completed already
+    if (p && p->has_value() && (*p)->state != store::ProcessState::running) {
+      wait.finished[id] = **p;
+    } else {
+      waits_by_process_.emplace(id, index);
+    }
+  }
+  waits_.push_back(std::move(wait));
+  if (waits_[index]->finished.size() == waits_[index]->ids.size()) complete(index);
+}
+
+void ControlServer::deliver_finished() {
+  std::vector<store::ProcessRecord> finished;
+  {
+    std::lock_guard lock(mu_);
+    finished.swap(finished_);
+  }
+  for (const auto& p : finished) {
+    auto [first, last] = waits_by_process_.equal_range(p.id);
+    std::vector<std::size_t> touched;
+    for (auto it = first; it != last; ++it) {
+      waits_[it->second]->finished[p.id] = p;
+      touched.push_back(it->second);
+    }
+    waits_by_process_.erase(first, last);
+    for (auto index : touched) {
+      if (waits_[index] && waits_[index]->finished.size() == waits_[index]->ids.size()) {
+        complete(index);
+      }
+    }
+  }
+}
+
+void ControlServer::complete(std::size_t index) {
+  Wait& w = *waits_[index];
+  Json processes = Json::array();
+  for (auto id : w.ids) processes.push_back(process_json(w.finished.at(id)));
+  reply(w.route, ok_reply(Json{{"processes", processes}}));
+  waits_[index].reset();
+  --waits_open_;
+  while (!waits_.empty() && !waits_.back()) waits_.pop_back();
+}
+
+}  // namespace weir::control

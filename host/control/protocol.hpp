@@ -1,0 +1,42 @@
+// The control protocol between `weir <command>` and a running host: one
+// request, one reply, each a msgpack map, over ZeroMQ on
+// ipc://<data_dir>/weir.sock (a REQ client, a ROUTER server).
+//
+//   request: {"cmd": "status" | "plugins.ls" | "topology.ls" | "run" | "process.wait" |
+//                    "ping", ...args}
+//     run:          {"topology": str, "payloads": [bin (msgpack doc)...],
+//                    "correlation_ids": [str...] (optional)} -> {"processes": [id...]}
+//     process.wait: {"ids": [id...]} -> answered once all have completed:
+//                   {"processes": [process...]} (see views.hpp)
+//   reply:   {"ok": true, "data": ...} | {"ok": false, "error": str}
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "common/status.hpp"
+
+namespace weir::control {
+
+using Json = nlohmann::json;
+
+inline zmq::message_t encode(const Json& j) {
+  auto bytes = Json::to_msgpack(j);
+  return zmq::message_t(bytes.data(), bytes.size());
+}
+
+inline Result<Json> decode(const zmq::message_t& m) {
+  try {
+    const auto* p = m.data<std::uint8_t>();
+    return Json::from_msgpack(p, p + m.size());
+  } catch (const Json::exception& e) {
+    return Status::error(std::string("control message is not msgpack: ") + e.what());
+  }
+}
+
+inline Json ok_reply(Json data) { return Json{{"ok", true}, {"data", std::move(data)}}; }
+inline Json error_reply(const std::string& error) { return Json{{"ok", false}, {"error", error}}; }
+
+}  // namespace weir::control

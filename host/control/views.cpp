@@ -1,0 +1,110 @@
+#include "control/views.hpp"
+
+#include <map>
+
+namespace weir::control {
+namespace {
+
+const char* kind_name(weir_node_kind k) {
+  switch (k) {
+    case WEIR_NODE_TRIGGER: return "trigger";
+    case WEIR_NODE_CONNECTOR: return "connector";
+    case WEIR_NODE_BATCH: return "batch";
+    default: return "custom";
+  }
+}
+
+Json node_json(const engine::NodeStatus& n, const store::QueueInfo* q) {
+  const std::int64_t rows = q ? q->queued : 0;
+  return Json{{"id", n.node},
+              {"type", n.type},
+              {"queued", std::max<std::int64_t>(0, rows - n.in_flight)},
+              {"in_flight", n.in_flight},
+              {"done", q ? q->done : 0},
+              {"failed", q ? q->failed : 0},
+              {"concurrency", n.concurrency},
+              {"max_batch", n.max_batch}};
+}
+
+std::string topology_file(const HostView& host, const std::string& name) {
+  for (const auto& t : *host.topologies) {
+    if (t.name == name) return t.file;
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<Json> status_view(const HostView& host) {
+  auto queues = host.store->queues();
+  if (!queues) return queues.status();
+  std::map<store::QueueId, const store::QueueInfo*> by_id;
+  for (const auto& q : *queues) by_id[q.id] = &q;
+  Json topologies = Json::array();
+  std::map<std::string, Json> by_name;
+  for (const auto& n : host.engine->nodes()) {
+    Json& t = by_name[n.topology];
+    if (t.is_null()) t = Json{{"name", n.topology}, {"file", topology_file(host, n.topology)},
+                              {"nodes", Json::array()}};
+    t["nodes"].push_back(node_json(n, by_id.count(n.queue) ? by_id[n.queue] : nullptr));
+    by_id.erase(n.queue);
+  }
+  for (auto& [_, t] : by_name) topologies.push_back(std::move(t));
+  Json orphans = Json::array();
+  for (const auto& [id, q] : by_id) {
+    if (q->queued > 0) orphans.push_back({{"topology", q->topology}, {"node", q->node}, {"queued", q->queued}});
+  }
+  Json problems = Json::array();
+  for (const auto& e : *host.topology_errors) problems.push_back(e.to_string());
+  for (const auto& r : *host.plugin_refusals) problems.push_back(r.reason);
+  return Json{{"topologies", topologies}, {"orphaned_queues", orphans}, {"problems", problems}};
+}
+
+Json plugins_view(const HostView& host) {
+  Json plugins = Json::array();
+  for (const auto& p : host.registry->plugins()) {
+    Json types = Json::array();
+    for (const auto& t : host.registry->node_types(p->name)) {
+      types.push_back({{"type", t->full_name}, {"kind", kind_name(t->kind)},
+                       {"description", t->description}, {"max_batch", t->max_batch}});
+    }
+    plugins.push_back({{"name", p->name}, {"version", p->version}, {"file", p->source_path},
+                       {"sha256", p->sha256}, {"loaded_ms", p->loaded_ms},
+                       {"abi", std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)},
+                       {"node_types", types}});
+  }
+  Json refused = Json::array();
+  for (const auto& r : *host.plugin_refusals) refused.push_back({{"file", r.path}, {"reason", r.reason}});
+  return Json{{"plugins", plugins}, {"refused", refused}};
+}
+
+Json topologies_view(const HostView& host) {
+  Json list = Json::array();
+  for (const auto& t : *host.topologies) {
+    Json edges = Json::array();
+    for (const auto& e : t.edges) edges.push_back(e.from + " -> " + e.to);
+    list.push_back({{"name", t.name}, {"file", t.file}, {"enabled", t.enabled},
+                    {"nodes", t.nodes.size()}, {"edges", edges}, {"entry_nodes", t.entry_nodes()},
+                    {"hash", t.content_hash}});
+  }
+  Json errors = Json::array();
+  for (const auto& e : *host.topology_errors) {
+    errors.push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
+  }
+  return Json{{"topologies", list}, {"errors", errors}};
+}
+
+Json process_json(const store::ProcessRecord& p) {
+  return Json{{"id", p.id},
+              {"topology", p.topology},
+              {"correlation_id", p.correlation_id},
+              {"state", store::to_string(p.state)},
+              {"done", p.done},
+              {"failed", p.failed},
+              {"outstanding", p.outstanding},
+              {"started_ms", p.started_ms},
+              {"finished_ms", p.finished_ms},
+              {"duration_ms", p.finished_ms ? p.finished_ms - p.started_ms : 0}};
+}
+
+}  // namespace weir::control

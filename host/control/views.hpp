@@ -1,0 +1,31 @@
+// The JSON an operator command gets back (also what `--json` prints).
+// Field names are a public interface: add, never rename.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.hpp"
+#include "control/host_view.hpp"
+
+namespace weir::control {
+
+using Json = nlohmann::json;
+
+// {"topologies": [{"name", "file", "nodes": [{"id", "type", "queued", "in_flight",
+//   "done", "failed", "concurrency", "max_batch"}]}],
+//  "orphaned_queues": [{"topology", "node", "queued"}], "problems": [str]}
+Result<Json> status_view(const HostView& host);
+
+// {"plugins": [{"name", "version", "file", "sha256", "loaded_ms", "abi",
+//   "node_types": [{"type", "kind", "description", "max_batch"}]}], "refused": [{"file", "reason"}]}
+Json plugins_view(const HostView& host);
+
+// {"topologies": [{"name", "file", "enabled", "nodes", "edges", "entry_nodes", "hash"}],
+//  "errors": [{"file", "line", "message"}]}
+Json topologies_view(const HostView& host);
+
+// {"id", "topology", "correlation_id", "state", "done", "failed", "outstanding",
+//  "started_ms", "finished_ms", "duration_ms"}
+Json process_json(const store::ProcessRecord& p);
+
+}  // namespace weir::control

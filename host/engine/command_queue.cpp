@@ -1,0 +1,48 @@
+#include "engine/command_queue.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <stdexcept>
+
+namespace weir::engine {
+
+CommandQueue::CommandQueue() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (fd_ < 0) throw std::runtime_error("engine: eventfd failed");
+}
+
+CommandQueue::~CommandQueue() { ::close(fd_); }
+
+void CommandQueue::wake() {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(fd_, &one, sizeof one);
+}
+
+void CommandQueue::push_start(std::unique_ptr<StartCommand> cmd) {
+  {
+    std::lock_guard lock(mu_);
+    starts_.push_back(std::move(cmd));
+  }
+  wake();
+}
+
+void CommandQueue::request_stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake();
+}
+
+CommandQueue::Taken CommandQueue::take() {
+  std::uint64_t count;
+  [[maybe_unused]] auto n = ::read(fd_, &count, sizeof count);
+  std::lock_guard lock(mu_);
+  Taken t;
+  t.starts.swap(starts_);
+  t.stop = stop_;
+  return t;
+}
+
+}  // namespace weir::engine

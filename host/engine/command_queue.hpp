@@ -1,0 +1,57 @@
+// CommandQueue: how other threads ask the pump for something (start
+// processes, stop). Commands wait under a mutex; an eventfd, which the pump
+// polls together with its ZeroMQ socket, wakes it.
+//
+// Threads: push_* from any thread; take() and fd() from the pump thread.
+#pragma once
+
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace weir::engine {
+
+struct StartRequest {
+  store::Bytes payload;          // msgpack document
+  store::Bytes headers;          // msgpack map, or empty
+  std::string correlation_id;    // empty: the process id
+};
+
+struct StartCommand {
+  std::string topology;
+  std::vector<store::QueueId> entry_queues;
+  std::vector<StartRequest> requests;
+  std::promise<Result<std::vector<store::ProcessId>>> reply;  // set once committed (or failed)
+};
+
+class CommandQueue {
+ public:
+  CommandQueue();
+  ~CommandQueue();
+  CommandQueue(const CommandQueue&) = delete;
+  CommandQueue& operator=(const CommandQueue&) = delete;
+
+  void push_start(std::unique_ptr<StartCommand> cmd);
+  void request_stop();
+
+  int fd() const { return fd_; }
+  struct Taken {
+    std::vector<std::unique_ptr<StartCommand>> starts;
+    bool stop = false;
+  };
+  // Takes everything queued and clears the wakeup.
+  Taken take();
+
+ private:
+  void wake();
+  int fd_ = -1;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<StartCommand>> starts_;  // guarded by mu_
+  bool stop_ = false;                                  // guarded by mu_
+};
+
+}  // namespace weir::engine

@@ -1,0 +1,161 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/host_api.hpp"
+#include "engine/worker.hpp"
+
+namespace weir::engine {
+namespace {
+
+void collect_error(void* user, weir_str text) {
+  auto* out = static_cast<std::string*>(user);
+  if (!out->empty()) *out += "; ";
+  out->append(text.data, text.size);
+}
+
+}  // namespace
+
+Engine::Engine(store::Store& store, EngineOptions options)
+    : store_(store), options_(options), ctx_(1) {
+  std::ostringstream ep;
+  ep << "inproc://weir-engine-" << static_cast<const void*>(this);
+  endpoint_ = ep.str();
+}
+
+Engine::~Engine() {
+  stop();
+  destroy_instances();
+}
+
+Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatalog& catalog) {
+  if (started_) return Status::error("engine: cannot install topology " + t.name + " while running");
+  if (topologies_.count(t.name)) return Status::error("topology " + t.name + " is installed twice");
+  const std::size_t first = nodes_.size();
+  for (const auto& spec : t.nodes) {
+    Status st = create_node(t, spec, catalog);
+    if (!st) return st;
+  }
+  Installed installed;
+  for (std::size_t i = first; i < nodes_.size(); ++i) {
+    NodeRuntime& n = *nodes_[i];
+    for (const auto& f : t.followers(n.node)) {
+      auto it = std::find_if(nodes_.begin() + first, nodes_.end(),
+                             [&](const auto& o) { return o->node == f; });
+      n.followers.push_back(Follower{f, (*it)->queue});
+    }
+  }
+  for (const auto& id : t.entry_nodes()) {
+    for (std::size_t i = first; i < nodes_.size(); ++i) {
+      if (nodes_[i]->node == id) installed.entry_queues.push_back(nodes_[i]->queue);
+    }
+  }
+  topologies_[t.name] = std::move(installed);
+  return Status::ok();
+}
+
+Status Engine::create_node(const topology::Topology& t, const topology::NodeSpec& spec,
+                           const plugins::NodeTypeCatalog& catalog) {
+  const std::string where = "topology " + t.name + ", node " + spec.id + " (" + spec.type + ")";
+  auto node = std::make_unique<NodeRuntime>();
+  node->slot = static_cast<std::uint32_t>(nodes_.size());
+  node->topology = t.name;
+  node->node = spec.id;
+  node->concurrency = std::max(1, spec.concurrency);
+  node->max_batch = static_cast<std::size_t>(std::max(1, spec.max_batch));
+  node->type = catalog.find(spec.type);
+  if (!node->type) return Status::error(where + ": node type is not loaded");
+  auto queue = store_.queue(t.name, spec.id);
+  if (!queue) return queue.status().prefixed(where);
+  node->queue = *queue;
+  node->context = std::make_unique<InstanceContext>(InstanceContext{t.name, spec.id});
+  const std::string config = spec.config.dump();
+  std::string error;
+  node->instance = node->type->type->create(
+      host_api(), reinterpret_cast<weir_host*>(node->context.get()),
+      weir_str{config.data(), config.size()}, &collect_error, &error);
+  if (!node->instance) {
+    return Status::error(where + ": the plugin could not create it: " +
+                         (error.empty() ? "no reason given" : error));
+  }
+  nodes_.push_back(std::move(node));
+  return Status::ok();
+}
+
+void Engine::add_finished_listener(FinishedListener listener) {
+  listeners_.push_back(std::move(listener));
+}
+
+Status Engine::start() {
+  if (started_) return Status::ok();
+  PumpOptions po{options_.max_acks_per_commit, options_.drain_timeout};
+  pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, nodes_, commands_, po, listeners_);
+  try {
+    pump_->bind();
+  } catch (const zmq::error_t& e) {
+    return Status::error("engine: cannot bind " + endpoint_ + ": " + e.what());
+  }
+  started_ = true;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers_.emplace_back([this, i] { Worker(ctx_, endpoint_, i, nodes_, store_).run(); });
+  }
+  pump_thread_ = std::thread([this] { pump_->run(); });
+  spdlog::info("engine: started {} worker(s) for {} node(s) in {} topology(ies)", workers_.size(),
+               nodes_.size(), topologies_.size());
+  return Status::ok();
+}
+
+void Engine::stop() {
+  if (!started_) return;
+  commands_.request_stop();
+  if (pump_thread_.joinable()) pump_thread_.join();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+  pump_.reset();
+  started_ = false;
+  // Requests that arrived after the pump's last look are answered, not left hanging.
+  for (auto& cmd : commands_.take().starts) {
+    cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
+  }
+  spdlog::info("engine: stopped");
+}
+
+void Engine::destroy_instances() {
+  for (auto& n : nodes_) {
+    if (n->instance) n->type->type->destroy(n->instance);
+    n->instance = nullptr;
+  }
+}
+
+Result<std::vector<store::ProcessId>> Engine::start_processes(const std::string& topology,
+                                                              std::vector<StartRequest> requests) {
+  auto it = topologies_.find(topology);
+  if (it == topologies_.end()) {
+    std::string known;
+    for (const auto& [name, _] : topologies_) known += (known.empty() ? "" : ", ") + name;
+    return Status::error("unknown topology '" + topology + "' (running: " +
+                         (known.empty() ? "none" : known) + ")");
+  }
+  if (!started_) return Status::error("engine is not running");
+  auto cmd = std::make_unique<StartCommand>();
+  cmd->topology = topology;
+  cmd->entry_queues = it->second.entry_queues;
+  cmd->requests = std::move(requests);
+  auto reply = cmd->reply.get_future();
+  commands_.push_start(std::move(cmd));
+  return reply.get();
+}
+
+std::vector<NodeStatus> Engine::nodes() const {
+  std::vector<NodeStatus> out;
+  for (const auto& n : nodes_) {
+    out.push_back(NodeStatus{n->topology, n->node, n->type->full_name, n->queue, n->concurrency,
+                             n->max_batch, n->in_flight.load()});
+  }
+  return out;
+}
+
+}  // namespace weir::engine

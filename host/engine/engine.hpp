@@ -1,0 +1,100 @@
+// Engine: runs installed topologies. Owns the node instances, the worker
+// threads and the pump (see pump.hpp for the flow of one message).
+//
+// Life cycle: construct, install() every topology, add listeners, start();
+// then start_processes() from any thread; stop() (or the destructor) drains
+// in-flight calls, commits their results and destroys the instances.
+//
+// Guarantees: a message is in exactly one queue until the commit that acks
+// it also enqueues its outputs; the engine never hands the same message to
+// two calls; after a crash, whatever was in flight is redelivered.
+//
+// Threads: install/add_finished_listener/start/stop from one controlling
+// thread; start_processes, nodes() and topologies() from any thread.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "engine/command_queue.hpp"
+#include "engine/node_runtime.hpp"
+#include "engine/pump.hpp"
+#include "plugins/node_catalog.hpp"
+#include "store/store.hpp"
+#include "topology/topology.hpp"
+
+namespace weir::engine {
+
+struct EngineOptions {
+  int workers = 8;  // worker threads shared by all nodes
+  std::size_t max_acks_per_commit = 10000;
+  std::chrono::milliseconds drain_timeout{30000};
+};
+
+// A node as `weir status` shows it (queue counts come from the store).
+struct NodeStatus {
+  std::string topology;
+  std::string node;
+  std::string type;
+  store::QueueId queue = 0;
+  int concurrency = 1;
+  std::size_t max_batch = 1;
+  std::int64_t in_flight = 0;
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Creates the topology's queues and plugin instances. Before start() only.
+  // `t` must have been validated against `catalog` (topology_loader.hpp).
+  Status install(const topology::Topology& t, const plugins::NodeTypeCatalog& catalog);
+
+  // Called on the pump thread after the commit that completes a process.
+  // Must be quick and must not call back into the engine. Before start() only.
+  void add_finished_listener(FinishedListener listener);
+
+  Status start();
+  void stop();
+
+  // Starts one process per request at the topology's entry nodes; returns
+  // their ids once the commit that holds them is durable. On error nothing
+  // was started.
+  Result<std::vector<store::ProcessId>> start_processes(const std::string& topology,
+                                                        std::vector<StartRequest> requests);
+
+  std::vector<NodeStatus> nodes() const;
+  bool has_topology(const std::string& name) const { return topologies_.count(name) > 0; }
+
+ private:
+  struct Installed {
+    std::vector<store::QueueId> entry_queues;
+  };
+  Status create_node(const topology::Topology& t, const topology::NodeSpec& spec,
+                     const plugins::NodeTypeCatalog& catalog);
+  void destroy_instances();
+
+  store::Store& store_;
+  EngineOptions options_;
+  zmq::context_t ctx_;
+  std::string endpoint_;
+  std::vector<std::unique_ptr<NodeRuntime>> nodes_;  // by slot; fixed once started
+  std::map<std::string, Installed> topologies_;     // fixed once started
+  std::vector<FinishedListener> listeners_;
+  CommandQueue commands_;
+  std::unique_ptr<Pump> pump_;
+  std::thread pump_thread_;
+  std::vector<std::thread> workers_;
+  bool started_ = false;
+};
+
+}  // namespace weir::engine

@@ -1,0 +1,128 @@
+#include "engine/host_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "message/msgpack_check.hpp"
+
+namespace weir::engine {
+namespace {
+
+std::string_view view(weir_str s) { return std::string_view(s.data ? s.data : "", s.size); }
+std::span<const std::uint8_t> view(weir_bytes b) { return {b.data, b.data ? b.size : 0}; }
+
+spdlog::level::level_enum to_spdlog(weir_log_level level) {
+  switch (level) {
+    case WEIR_LOG_TRACE: return spdlog::level::trace;
+    case WEIR_LOG_DEBUG: return spdlog::level::debug;
+    case WEIR_LOG_INFO: return spdlog::level::info;
+    case WEIR_LOG_WARN: return spdlog::level::warn;
+    default: return spdlog::level::err;
+  }
+}
+
+void host_log(weir_host* host, weir_log_level level, weir_str text) {
+  const auto* ctx = reinterpret_cast<const InstanceContext*>(host);
+  spdlog::log(to_spdlog(level), "[{}/{}] {}", ctx->topology, ctx->node, view(text));
+}
+
+// The outcome slot for `index`, or null if out of range or already finished.
+MessageOutcome* open_outcome(CallState* c, size_t index) {
+  if (index >= c->result.outcomes.size()) return nullptr;
+  MessageOutcome& m = c->result.outcomes[index];
+  return m.outcome == 0 ? &m : nullptr;
+}
+
+// Refusing garbage also fails the message: a plugin that ignores the -1
+// must not have its message pass on as if nothing happened.
+int refuse(MessageOutcome* m, const char* what, const std::string& why) {
+  m->outcome = WEIR_OUTCOME_FAILED;
+  m->outputs.clear();
+  m->error = std::string("node emitted ") + what + " that is not msgpack: " + why;
+  return -1;
+}
+
+int host_emit(weir_call* call, size_t index, weir_bytes payload, weir_bytes headers) {
+  CallState* c = CallState::from(call);
+  MessageOutcome* m = open_outcome(c, index);
+  if (!m) return -1;
+  std::string why;
+  if (!message::is_one_msgpack_document(view(payload), &why)) return refuse(m, "a payload", why);
+  if (headers.size > 0 && !message::is_one_msgpack_document(view(headers), &why)) {
+    return refuse(m, "headers", why);
+  }
+  auto p = view(payload);
+  auto h = view(headers);
+  m->outputs.push_back(EmittedOutput{store::Bytes(h.begin(), h.end()),
+                                     store::Bytes(p.begin(), p.end())});
+  return 0;
+}
+
+bool known_outcome(int o) { return o >= WEIR_OUTCOME_SUCCESS && o <= WEIR_OUTCOME_FAILED; }
+
+int host_finish(weir_call* call, size_t index, const weir_result* r) {
+  CallState* c = CallState::from(call);
+  MessageOutcome* m = open_outcome(c, index);
+  if (!m || !r) return -1;
+  if (!WEIR_HAS_FIELD(r, weir_result, target_count) || !known_outcome(r->outcome)) {
+    m->outcome = WEIR_OUTCOME_FAILED;
+    m->error = "node returned a malformed result (unknown outcome or struct too small)";
+    return -1;
+  }
+  m->outcome = r->outcome;
+  m->error = std::string(view(r->error));
+  for (size_t i = 0; r->targets && i < r->target_count; ++i) {
+    m->targets.emplace_back(view(r->targets[i]));
+  }
+  return 0;
+}
+
+int host_state_get(weir_call* call, weir_str key, void (*sink)(void*, weir_bytes), void* user) {
+  CallState* c = CallState::from(call);
+  const std::string k(view(key));
+  // This call's own writes first, newest wins.
+  for (auto it = c->result.state_puts.rbegin(); it != c->result.state_puts.rend(); ++it) {
+    if (it->first == k) {
+      sink(user, weir_bytes{it->second.data(), it->second.size()});
+      return 1;
+    }
+  }
+  auto v = c->store->state_get(c->node->topology, k);
+  if (!v) {
+    spdlog::error("[{}/{}] state_get {}: {}", c->node->topology, c->node->node, k, v.error());
+    return -1;
+  }
+  if (!v->has_value()) return 0;
+  sink(user, weir_bytes{(*v)->data(), (*v)->size()});
+  return 1;
+}
+
+int host_state_put(weir_call* call, weir_str key, weir_bytes value) {
+  CallState* c = CallState::from(call);
+  if (key.size == 0) return -1;
+  auto v = view(value);
+  c->result.state_puts.emplace_back(std::string(view(key)), store::Bytes(v.begin(), v.end()));
+  return 0;
+}
+
+const weir_host_api kHostApi = {
+    sizeof(weir_host_api), WEIR_ABI_MAJOR, WEIR_ABI_MINOR, &host_log,
+    &host_emit,            &host_finish,   &host_state_get, &host_state_put,
+};
+
+}  // namespace
+
+const weir_host_api* host_api() { return &kHostApi; }
+
+void fail_unfinished(CallState& call) {
+  for (size_t i = 0; i < call.result.outcomes.size(); ++i) {
+    MessageOutcome& m = call.result.outcomes[i];
+    if (m.outcome != 0) continue;
+    m.outcome = WEIR_OUTCOME_FAILED;
+    m.outputs.clear();
+    m.error = "node " + call.node->topology + "/" + call.node->node + " (" +
+              call.node->type->full_name + ") did not finish message " +
+              std::to_string(call.inputs[i].message_id);
+  }
+}
+
+}  // namespace weir::engine

@@ -1,0 +1,47 @@
+// NodeRuntime: one node of an installed topology, as the engine runs it: its
+// queue, its plugin instance, its limits and where its outputs go.
+//
+// Built by Engine::install() before the engine starts and immutable while it
+// runs (workers read it without locks), except the atomics, which the pump
+// writes and status readers read.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <weir/abi.h>
+
+#include "plugins/node_catalog.hpp"
+#include "store/store.hpp"
+
+namespace weir::engine {
+
+// What a plugin instance's weir_host* points to: who is logging.
+struct InstanceContext {
+  std::string topology;
+  std::string node;
+};
+
+struct Follower {
+  std::string node;
+  store::QueueId queue = 0;
+};
+
+struct NodeRuntime {
+  std::uint32_t slot = 0;  // index in the engine's node table; used on the wire
+  std::string topology;
+  std::string node;
+  store::QueueId queue = 0;
+  int concurrency = 1;
+  std::size_t max_batch = 1;
+  std::vector<Follower> followers;
+  plugins::NodeTypeRef type;  // keeps the plugin library loaded
+  std::unique_ptr<InstanceContext> context;
+  weir_node_instance* instance = nullptr;  // plugin-owned; destroyed by the engine
+
+  std::atomic<std::int64_t> in_flight{0};  // messages handed to workers, not yet committed
+};
+
+}  // namespace weir::engine

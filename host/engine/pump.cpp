@@ -1,0 +1,351 @@
+#include "engine/pump.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/routing.hpp"
+
+namespace weir::engine {
+namespace {
+
+// Prefetch per node: two rounds of full calls, so a freed call slot finds
+// its next batch waiting; bounded so memory stays small with big batches.
+constexpr std::size_t kMaxPrefetch = 4000;
+
+}  // namespace
+
+Pump::Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store,
+           const std::vector<std::unique_ptr<NodeRuntime>>& nodes, CommandQueue& commands,
+           PumpOptions options, std::vector<FinishedListener> listeners)
+    : router_(ctx, zmq::socket_type::router),
+      endpoint_(std::move(endpoint)),
+      store_(store),
+      nodes_(nodes),
+      commands_(commands),
+      options_(options),
+      listeners_(std::move(listeners)),
+      state_(nodes.size()),
+      committer_(store) {
+  for (const auto& n : nodes_) by_queue_[n->queue] = n.get();
+}
+
+void Pump::bind() {
+  router_.set(zmq::sockopt::router_mandatory, 1);
+  router_.set(zmq::sockopt::linger, 0);
+  router_.bind(endpoint_);
+}
+
+void Pump::run() {
+  for (;;) {
+    wait_for_input(work_waiting());
+    receive();
+    take_commands();
+    collect_commit();
+    dispatch();
+    submit_commit();
+    if (stopping_ && !committer_.busy() &&
+        ((drained() && releases_.empty()) || std::chrono::steady_clock::now() > drain_deadline_)) {
+      break;
+    }
+  }
+  if (!calls_.empty()) {
+    spdlog::warn("engine: stopping with {} call(s) still running; their messages stay queued and "
+                 "are redelivered at the next start",
+                 calls_.size());
+  }
+  quit_workers();
+}
+
+std::size_t Pump::prefetch_target(const NodeRuntime& node) const {
+  return std::min(kMaxPrefetch,
+                  2 * static_cast<std::size_t>(node.concurrency) * node.max_batch);
+}
+
+// Something to hand out or to commit right now (so do not block in poll).
+bool Pump::work_waiting() const {
+  for (const auto& n : nodes_) {
+    const NodeState& s = state_[n->slot];
+    if (!stopping_ && !s.prefetched.empty() && s.calls < n->concurrency && !idle_.empty()) {
+      return true;
+    }
+  }
+  if (committer_.busy() || std::chrono::steady_clock::now() < retry_after_) return false;
+  if (!acks_.empty() || !puts_.empty() || !starts_.empty() || !releases_.empty()) return true;
+  if (stopping_) return false;
+  for (const auto& n : nodes_) {
+    const NodeState& s = state_[n->slot];
+    if (s.maybe_ready && s.prefetched.size() + s.in_flight < prefetch_target(*n)) return true;
+  }
+  return false;
+}
+
+void Pump::wait_for_input(bool busy) {
+  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, commands_.fd(), ZMQ_POLLIN, 0},
+                             {nullptr, committer_.fd(), ZMQ_POLLIN, 0}};
+  using std::chrono::milliseconds;
+  milliseconds timeout = busy ? milliseconds(0) : stopping_ ? milliseconds(50) : milliseconds(-1);
+  const auto now = std::chrono::steady_clock::now();
+  if (!busy && now < retry_after_) {
+    timeout = std::chrono::ceil<milliseconds>(retry_after_ - now);
+  }
+  zmq::poll(items, 3, timeout);
+}
+
+void Pump::receive() {
+  // Bounded so that one commit's transaction stays bounded too.
+  while (acks_.size() < options_.max_acks_per_commit) {
+    zmq::message_t identity;
+    if (!router_.recv(identity, zmq::recv_flags::dontwait)) return;
+    std::vector<zmq::message_t> frames;
+    while (router_.get(zmq::sockopt::rcvmore)) {
+      frames.emplace_back();
+      (void)router_.recv(frames.back());
+    }
+    on_worker_message(identity, frames);
+  }
+}
+
+void Pump::on_worker_message(zmq::message_t& identity, std::vector<zmq::message_t>& frames) {
+  std::string worker = identity.to_string();
+  if (frames.size() == 1 && frames[0].size() == 0) {  // a worker announcing itself
+    workers_.push_back(worker);
+    idle_.push_back(std::move(worker));
+    return;
+  }
+  if (frames.size() != 2) {
+    spdlog::error("engine: worker {} sent {} frames; expected 2", worker, frames.size());
+    return;
+  }
+  on_result(worker, frames[0], frames[1]);
+  idle_.push_back(std::move(worker));
+}
+
+void Pump::on_result(const std::string& worker, const zmq::message_t& header,
+                     const zmq::message_t& body) {
+  auto h = read_header(header);
+  auto it = h ? calls_.find(h->call_id) : calls_.end();
+  if (it == calls_.end()) {
+    spdlog::error("engine: worker {} answered an unknown call ({})", worker,
+                  h ? std::to_string(h->call_id) : h.error());
+    return;
+  }
+  InFlightCall call = std::move(it->second);
+  calls_.erase(it);
+  NodeRuntime& node = *nodes_[call.slot];
+  NodeState& state = state_[call.slot];
+  --state.calls;
+  state.in_flight -= call.inputs.size();
+  node.in_flight -= static_cast<std::int64_t>(call.inputs.size());
+  auto result = read_result(body);
+  if (!result) spdlog::error("engine: {}/{}: {}", node.topology, node.node, result.error());
+  for (std::size_t i = 0; i < call.inputs.size(); ++i) {
+    MessageOutcome outcome;
+    if (result && i < result->outcomes.size()) outcome = std::move(result->outcomes[i]);
+    else outcome.error = "host error: the worker returned no outcome for this message";
+    store::Ack ack = route(node, std::move(call.inputs[i]), std::move(outcome));
+    if (ack.failed) {
+      spdlog::warn("[{}/{}] message {} of process {} failed: {}", node.topology, node.node,
+                   ack.input.id, ack.input.process_id, ack.failed->error);
+    }
+    acks_.push_back(std::move(ack));
+  }
+  if (result) {
+    for (auto& [key, value] : result->state_puts) {
+      puts_.push_back(store::StatePut{node.topology, std::move(key), std::move(value)});
+    }
+  }
+}
+
+void Pump::take_commands() {
+  auto taken = commands_.take();
+  if (taken.stop && !stopping_) {
+    stopping_ = true;
+    drain_deadline_ = std::chrono::steady_clock::now() + options_.drain_timeout;
+    releases_ = plan_releases();
+  }
+  for (auto& cmd : taken.starts) {
+    if (stopping_) {
+      cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
+      continue;
+    }
+    starts_.push_back(std::move(cmd));
+  }
+}
+
+void Pump::collect_commit() {
+  if (!committer_.busy()) return;
+  auto done = committer_.take();
+  if (!done) return;
+  if (done->result) {
+    on_committed(done->batch, *done->result, committing_);
+  } else {
+    on_commit_failed(done->batch, committing_, done->result.status());
+  }
+  committing_.clear();
+}
+
+void Pump::submit_commit() {
+  if (committer_.busy() || std::chrono::steady_clock::now() < retry_after_) return;
+  store::CommitBatch batch = build_batch(committing_);
+  if (!batch.empty()) committer_.submit(std::move(batch));
+}
+
+store::CommitBatch Pump::build_batch(std::vector<std::unique_ptr<StartCommand>>& starts) {
+  store::CommitBatch batch;
+  const std::size_t n = std::min(acks_.size(), options_.max_acks_per_commit);
+  batch.acks.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    batch.acks.push_back(std::move(acks_.front()));
+    acks_.pop_front();
+  }
+  batch.state_puts.swap(puts_);
+  starts.swap(starts_);
+  for (const auto& cmd : starts) {
+    for (const auto& req : cmd->requests) {
+      batch.new_processes.push_back(store::NewProcess{cmd->topology, req.correlation_id,
+                                                      cmd->entry_queues, req.headers,
+                                                      req.payload});
+    }
+  }
+  if (!stopping_) batch.leases = plan_leases();
+  batch.releases = releases_;
+  return batch;
+}
+
+// Tops up each node's prefetch buffer (messages leased but not yet in a call).
+std::vector<store::LeaseRequest> Pump::plan_leases() const {
+  std::vector<store::LeaseRequest> out;
+  for (const auto& n : nodes_) {
+    const NodeState& s = state_[n->slot];
+    const std::size_t have = s.prefetched.size() + s.in_flight;
+    const std::size_t target = prefetch_target(*n);
+    if (s.maybe_ready && have < target) out.push_back({n->queue, target - have});
+  }
+  return out;
+}
+
+// Gives back every prefetched message no worker got. Messages leave a
+// node's buffer in id order, so everything above the newest one in a call
+// (or everything, when no call runs) is unstarted.
+std::vector<store::LeaseRelease> Pump::plan_releases() {
+  std::vector<store::LeaseRelease> out;
+  std::vector<store::MessageId> newest(nodes_.size(), 0);
+  for (const auto& [id, call] : calls_) {
+    for (const auto& m : call.inputs) newest[call.slot] = std::max(newest[call.slot], m.id);
+  }
+  for (const auto& n : nodes_) {
+    NodeState& s = state_[n->slot];
+    if (!s.prefetched.empty()) out.push_back({n->queue, newest[n->slot]});
+    s.prefetched.clear();
+  }
+  return out;
+}
+
+void Pump::on_commit_failed(store::CommitBatch& batch,
+                            std::vector<std::unique_ptr<StartCommand>>& starts,
+                            const Status& error) {
+  spdlog::error("engine: commit failed, will retry (nothing was lost): {}", error.message());
+  for (auto it = batch.acks.rbegin(); it != batch.acks.rend(); ++it) {
+    acks_.push_front(std::move(*it));
+  }
+  for (auto& put : batch.state_puts) puts_.push_back(std::move(put));
+  for (auto& cmd : starts) cmd->reply.set_value(error.prefixed("nothing was started"));
+  backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
+  retry_after_ = std::chrono::steady_clock::now() + backoff_;
+}
+
+void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result,
+                        std::vector<std::unique_ptr<StartCommand>>& starts) {
+  backoff_ = std::chrono::milliseconds(0);
+  if (!batch.releases.empty()) releases_.clear();
+  std::size_t next = 0;
+  for (auto& cmd : starts) {
+    const std::size_t n = cmd->requests.size();
+    cmd->reply.set_value(std::vector<store::ProcessId>(result.started.begin() + next,
+                                                       result.started.begin() + next + n));
+    next += n;
+  }
+  for (const auto& p : result.finished) {
+    for (const auto& listener : listeners_) listener(p);
+  }
+  note_readiness(batch, result);
+  for (auto& m : result.leased) {
+    state_[by_queue_.at(m.queue)->slot].prefetched.push_back(std::move(m));
+  }
+  dispatch();
+}
+
+// Readiness follows what a commit did, never what is still pending: a lease
+// that came back short means the queue had nothing more unleased at that
+// commit (outputs of the same commit included); a queue that got messages in
+// a commit without being leased in it may have some now.
+void Pump::note_readiness(const store::CommitBatch& batch, const store::CommitResult& result) {
+  std::unordered_map<store::QueueId, std::size_t> got;
+  for (const auto& m : result.leased) ++got[m.queue];
+  for (const auto& req : batch.leases) {
+    if (got[req.queue] < req.max) state_[by_queue_.at(req.queue)->slot].maybe_ready = false;
+  }
+  auto filled = [&](store::QueueId q) {
+    if (!got.count(q)) state_[by_queue_.at(q)->slot].maybe_ready = true;
+  };
+  for (const auto& ack : batch.acks) {
+    for (const auto& out : ack.outputs) filled(out.queue);
+  }
+  for (const auto& np : batch.new_processes) {
+    for (auto q : np.entry_queues) filled(q);
+  }
+}
+
+// Hands prefetched messages to idle workers, one node after another from a
+// rotating start, so no node is always served last.
+void Pump::dispatch() {
+  if (stopping_) return;
+  const std::size_t count = nodes_.size();
+  bool sent = true;
+  while (sent && !idle_.empty()) {
+    sent = false;
+    for (std::size_t k = 0; k < count && !idle_.empty(); ++k) {
+      NodeRuntime& node = *nodes_[(round_robin_ + k) % count];
+      NodeState& s = state_[node.slot];
+      if (s.prefetched.empty() || s.calls >= node.concurrency) continue;
+      send_call(node);
+      sent = true;
+    }
+    round_robin_ = count ? (round_robin_ + 1) % count : 0;
+  }
+}
+
+void Pump::send_call(NodeRuntime& node) {
+  NodeState& s = state_[node.slot];
+  std::vector<store::QueuedMessage> inputs;
+  while (!s.prefetched.empty() && inputs.size() < node.max_batch) {
+    inputs.push_back(std::move(s.prefetched.front()));
+    s.prefetched.pop_front();
+  }
+  const std::uint64_t id = next_call_id_++;
+  std::string worker = std::move(idle_.back());
+  idle_.pop_back();
+  zmq::message_t body = pack_work(inputs, node.topology, node.node);
+  router_.send(zmq::buffer(worker), zmq::send_flags::sndmore);
+  router_.send(pack_header(CallHeader{id, node.slot}), zmq::send_flags::sndmore);
+  router_.send(body, zmq::send_flags::none);
+  ++s.calls;
+  s.in_flight += inputs.size();
+  node.in_flight += static_cast<std::int64_t>(inputs.size());
+  calls_.emplace(id, InFlightCall{node.slot, std::move(inputs)});
+}
+
+bool Pump::drained() const {
+  return calls_.empty() && acks_.empty() && puts_.empty() && starts_.empty();
+}
+
+void Pump::quit_workers() {
+  for (const auto& w : workers_) {
+    router_.send(zmq::buffer(w), zmq::send_flags::sndmore);
+    router_.send(zmq::message_t(), zmq::send_flags::none);
+  }
+}
+
+}  // namespace weir::engine

@@ -1,0 +1,128 @@
+// The pump: the engine's dispatcher. Each loop it
+//   1. drains worker results (ZeroMQ ROUTER) and commands (start, stop),
+//   2. takes back a finished commit: its leased messages fill the nodes'
+//      prefetch buffers, completed processes go to the listeners,
+//   3. hands prefetched messages to idle workers (max_batch per call, at most
+//      `concurrency` calls per node),
+//   4. if the committer is idle, gives it the next batch: in ONE store
+//      transaction, the acknowledged inputs with their outputs to the
+//      followers, new processes, state writes, and leases that top up each
+//      node's prefetch buffer.
+// The committer (committer.hpp) runs the transaction on its own thread, so
+// while it waits for fsync the pump keeps dispatching and results pile up
+// for the next commit: commits grow with load (group commit) without any
+// timer, and a freed call slot is refilled from the prefetch buffer at once.
+//
+// Capacity: a node never has more than `concurrency` calls in flight, and a
+// call only goes to an idle worker, so a slow node cannot take more workers
+// than its concurrency from the others.
+//
+// If a commit fails (disk full, I/O error) nothing of it is applied: the
+// results stay pending and are retried with backoff; start requests in it are
+// answered with the error (the caller keeps its data); no message is lost.
+// On stop, prefetched messages that no worker got are released, so a clean
+// stop never counts a delivery attempt against them.
+//
+// Threads: the constructor and bind() on the engine's thread, run() on the
+// pump thread; everything else is private to run().
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "engine/command_queue.hpp"
+#include "engine/committer.hpp"
+#include "engine/node_runtime.hpp"
+#include "engine/work_protocol.hpp"
+#include "store/store.hpp"
+
+namespace weir::engine {
+
+using FinishedListener = std::function<void(const store::ProcessRecord&)>;
+
+struct PumpOptions {
+  std::size_t max_acks_per_commit = 10000;
+  std::chrono::milliseconds drain_timeout{30000};
+};
+
+class Pump {
+ public:
+  Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store,
+       const std::vector<std::unique_ptr<NodeRuntime>>& nodes, CommandQueue& commands,
+       PumpOptions options, std::vector<FinishedListener> listeners);
+
+  void bind();  // before any worker connects
+  void run();   // until stopped and drained; then tells every worker to quit
+
+ private:
+  struct InFlightCall {
+    std::uint32_t slot = 0;
+    std::vector<store::QueuedMessage> inputs;
+  };
+  // The pump's view of one node.
+  struct NodeState {
+    std::deque<store::QueuedMessage> prefetched;  // leased, not yet handed to a worker
+    int calls = 0;                                // calls in flight
+    std::size_t in_flight = 0;                    // messages in those calls
+    bool maybe_ready = true;  // its queue may hold messages not leased yet (see note_readiness)
+  };
+
+  bool work_waiting() const;
+  void wait_for_input(bool busy);
+  void receive();
+  void on_worker_message(zmq::message_t& identity, std::vector<zmq::message_t>& frames);
+  void on_result(const std::string& worker, const zmq::message_t& header,
+                 const zmq::message_t& body);
+  void take_commands();
+  void collect_commit();
+  void submit_commit();
+  store::CommitBatch build_batch(std::vector<std::unique_ptr<StartCommand>>& starts);
+  std::vector<store::LeaseRequest> plan_leases() const;
+  std::vector<store::LeaseRelease> plan_releases();
+  std::size_t prefetch_target(const NodeRuntime& node) const;
+  void on_commit_failed(store::CommitBatch& batch,
+                        std::vector<std::unique_ptr<StartCommand>>& starts, const Status& error);
+  void on_committed(store::CommitBatch& batch, store::CommitResult& result,
+                    std::vector<std::unique_ptr<StartCommand>>& starts);
+  void note_readiness(const store::CommitBatch& batch, const store::CommitResult& result);
+  void dispatch();
+  void send_call(NodeRuntime& node);
+  bool drained() const;
+  void quit_workers();
+
+  zmq::socket_t router_;
+  std::string endpoint_;
+  store::Store& store_;
+  const std::vector<std::unique_ptr<NodeRuntime>>& nodes_;
+  std::unordered_map<store::QueueId, NodeRuntime*> by_queue_;
+  CommandQueue& commands_;
+  PumpOptions options_;
+  std::vector<FinishedListener> listeners_;
+
+  std::vector<std::string> workers_;  // every worker that announced itself
+  std::vector<std::string> idle_;     // workers waiting for a call
+  std::unordered_map<std::uint64_t, InFlightCall> calls_;
+  std::uint64_t next_call_id_ = 1;
+  std::vector<NodeState> state_;  // by slot
+  std::size_t round_robin_ = 0;
+
+  std::deque<store::Ack> acks_;
+  std::vector<store::StatePut> puts_;
+  std::vector<std::unique_ptr<StartCommand>> starts_;      // not yet in a commit
+  std::vector<std::unique_ptr<StartCommand>> committing_;  // in the commit under way
+  Committer committer_;
+  std::chrono::steady_clock::time_point retry_after_;      // after a failed commit
+  bool stopping_ = false;
+  std::vector<store::LeaseRelease> releases_;  // prefetched leases to give back (on stop)
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace weir::engine

@@ -1,0 +1,65 @@
+// The wire format between the pump and its workers (ZeroMQ, two frames):
+//
+//   work    pump -> worker : [header][msgpack array of envelopes]
+//   result  worker -> pump : [header][msgpack CallResult]
+//   header  = call id (u64) + node slot (u32), little-endian, 12 bytes
+//
+// A worker announces itself with one empty frame; an empty frame from the
+// pump tells it to quit. The header is separate so that a body that cannot
+// be read still identifies its call and can be failed as a whole.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <weir/abi.h>
+#include <zmq.hpp>
+
+#include "common/status.hpp"
+#include "message/envelope.hpp"
+#include "store/store.hpp"
+
+namespace weir::engine {
+
+struct CallHeader {
+  std::uint64_t call_id = 0;
+  std::uint32_t slot = 0;
+};
+
+zmq::message_t pack_header(const CallHeader& h);
+Result<CallHeader> read_header(const zmq::message_t& frame);
+
+// Body of a work message: the inputs as envelopes.
+zmq::message_t pack_work(const std::vector<store::QueuedMessage>& inputs,
+                         const std::string& topology, const std::string& node);
+
+struct WorkView {
+  msgpack::object_handle handle;  // envelopes borrow from the frame; keep it alive too
+  std::vector<message::EnvelopeView> inputs;
+};
+Result<WorkView> read_work(const zmq::message_t& body);
+
+struct EmittedOutput {
+  store::Bytes headers;  // empty: inherit the input's
+  store::Bytes payload;
+};
+
+// How one input ended, as the plugin said it.
+struct MessageOutcome {
+  int outcome = 0;  // a weir_outcome; 0 = the plugin never finished it
+  std::string error;
+  std::vector<std::string> targets;
+  std::vector<EmittedOutput> outputs;
+};
+
+struct CallResult {
+  std::int64_t duration_us = 0;
+  std::vector<MessageOutcome> outcomes;  // one per input, in order
+  std::vector<std::pair<std::string, store::Bytes>> state_puts;
+};
+
+zmq::message_t pack_result(const CallResult& r);
+Result<CallResult> read_result(const zmq::message_t& body);
+
+}  // namespace weir::engine

@@ -1,0 +1,37 @@
+// A worker thread: receives a call (one node, 1..max_batch messages) from
+// the pump over ZeroMQ inproc, runs the plugin's process(), and sends the
+// CallResult back. It holds no state between calls.
+//
+// Threads: run() is the thread body; nothing else touches a Worker.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "engine/node_runtime.hpp"
+#include "store/store.hpp"
+
+namespace weir::engine {
+
+class Worker {
+ public:
+  // `nodes` is the engine's node table, indexed by slot; it must outlive run().
+  Worker(zmq::context_t& ctx, std::string endpoint, int index,
+         const std::vector<std::unique_ptr<NodeRuntime>>& nodes, store::Store& store);
+
+  // Connects, announces itself, serves calls until the pump says quit.
+  void run();
+
+ private:
+  zmq::message_t serve(const zmq::message_t& header_frame, const zmq::message_t& body);
+
+  zmq::context_t& ctx_;
+  std::string endpoint_;
+  std::string identity_;
+  const std::vector<std::unique_ptr<NodeRuntime>>& nodes_;
+  store::Store& store_;
+};
+
+}  // namespace weir::engine

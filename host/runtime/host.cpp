@@ -1,0 +1,129 @@
+#include "runtime/host.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "topology/topology_loader.hpp"
+
+namespace weir::runtime {
+
+Host::Host(config::HostConfig config) : config_(std::move(config)) {}
+
+Host::~Host() {
+  stop();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+// Two hosts on one data directory would both dispatch the same messages.
+Status Host::lock_data_dir() {
+  const std::string path = config_.data_dir + "/weir.lock";
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return Status::error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    [[maybe_unused]] auto n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
+    return Status::error("data directory " + config_.data_dir +
+                         " is in use by another weir host (pid " + std::string(pid) + ")");
+  }
+  const std::string me = std::to_string(::getpid());
+  [[maybe_unused]] auto t = ::ftruncate(lock_fd_, 0);
+  [[maybe_unused]] auto w = ::pwrite(lock_fd_, me.data(), me.size(), 0);
+  return Status::ok();
+}
+
+Status Host::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return Status::error("cannot create data directory " + config_.data_dir + ": " + ec.message());
+  Status st = lock_data_dir();
+  if (!st) return st;
+  auto store = store::open_sqlite_store(
+      store::SqliteOptions{config_.store_path(), config_.synchronous_full, 0});
+  if (!store) return store.status();
+  store_ = std::move(store).value();
+  const auto rec = store_->recovery();
+  spdlog::info("store: {} ({} message(s) queued, {} redelivered after an unclean stop)",
+               config_.store_path(), rec.queued, rec.redelivered);
+  st = load_plugins_and_topologies();
+  if (!st) return st;
+  control::HostView view{engine_.get(), store_.get(), registry_.get(), &refusals_, &topologies_,
+                         &topology_errors_};
+  control_ = std::make_unique<control::ControlServer>(view, config_.socket_path());
+  engine_->add_finished_listener(
+      [c = control_.get()](const store::ProcessRecord& p) { c->on_process_finished(p); });
+  st = engine_->start();
+  if (!st) return st;
+  return control_->start();
+}
+
+Status Host::load_plugins_and_topologies() {
+  registry_ = std::make_unique<plugins::PluginRegistry>(config_.plugin_cache_dir());
+  refusals_ = registry_->load_directory(config_.plugins_dir);
+  for (const auto& r : refusals_) spdlog::warn("plugins: refused {}", r.reason);
+  for (const auto& p : registry_->plugins()) {
+    spdlog::info("plugins: loaded {} {} from {}", p->name, p->version, p->source_path);
+  }
+  auto loaded = topology::load_topology_directory(config_.topologies_dir, *registry_);
+  topology_errors_ = loaded.errors;
+  for (const auto& e : topology_errors_) spdlog::error("topology: {}", e.to_string());
+  topologies_ = std::move(loaded.topologies);
+  engine::EngineOptions options;
+  options.workers = config_.workers;
+  engine_ = std::make_unique<engine::Engine>(*store_, options);
+  for (const auto& t : topologies_) {
+    if (!t.enabled) {
+      spdlog::info("topology: {} is disabled ({})", t.name, t.file);
+      continue;
+    }
+    Status st = engine_->install(t, *registry_);
+    if (!st) return st;
+    spdlog::info("topology: {} ready ({} node(s), from {})", t.name, t.nodes.size(), t.file);
+  }
+  return Status::ok();
+}
+
+void Host::stop() {
+  if (control_) control_->stop();
+  if (engine_) engine_->stop();
+  control_.reset();
+  engine_.reset();
+  store_.reset();
+}
+
+int serve(const config::HostConfig& config) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  // Blocked before any thread starts, so every thread inherits the mask and
+  // only sigwait below sees them.
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  Host host(config);
+  Status st = host.start();
+  if (!st) {
+    spdlog::error("weir cannot start: {}", st.message());
+    return 1;
+  }
+  spdlog::info("weir is ready (config {})", config.file);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("weir: {} received, stopping (again to stop at once)", strsignal(sig));
+  std::thread([signals] {
+    int again = 0;
+    sigwait(&signals, &again);
+    std::_Exit(130);
+  }).detach();
+  host.stop();
+  spdlog::info("weir: stopped cleanly");
+  return 0;
+}
+
+}  // namespace weir::runtime

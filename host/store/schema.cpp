@@ -1,0 +1,127 @@
+// The SQLite schema and its migrations.
+//
+// The schema version is SQLite's `PRAGMA user_version`. Migration N (1-based)
+// takes a database from version N-1 to N in one transaction. A database with
+// a version newer than this build knows is refused, never touched: an older
+// weir must not write into a newer weir's data.
+//
+// Why the tables look as they do:
+//  - messages is WITHOUT ROWID, clustered by (queue_id, id): enqueue appends
+//    at the end of a queue's range, ack deletes from its front, and leasing
+//    the next ready messages is one range scan; no secondary index to keep.
+//  - queues carries the lease cursor and the per-node counters, so one row
+//    update per touched queue per commit covers both.
+#include "store/schema.hpp"
+
+#include <string>
+
+namespace weir::store {
+namespace {
+
+const char* const kMigrations[] = {
+    // 1: the foundation.
+    R"sql(
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES ('next_message_id', 1), ('next_process_id', 1);
+
+CREATE TABLE queues(
+  id             INTEGER PRIMARY KEY,
+  topology       TEXT NOT NULL,
+  node           TEXT NOT NULL,
+  leased_through INTEGER NOT NULL DEFAULT 0,  -- lease: ids <= this were handed to workers
+  done           INTEGER NOT NULL DEFAULT 0,
+  failed         INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(topology, node)
+);
+
+CREATE TABLE messages(
+  queue_id       INTEGER NOT NULL,
+  id             INTEGER NOT NULL,
+  process_id     INTEGER NOT NULL,
+  parent_id      INTEGER NOT NULL,
+  correlation_id TEXT NOT NULL,
+  attempts       INTEGER NOT NULL,  -- deliveries lost to crashes so far
+  credit         INTEGER NOT NULL,  -- finished ancestor visits not yet on the process row
+  headers        BLOB NOT NULL,
+  payload        BLOB NOT NULL,
+  created_ms     INTEGER NOT NULL,
+  PRIMARY KEY(queue_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE processes(
+  id             INTEGER PRIMARY KEY,
+  topology       TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  state          INTEGER NOT NULL,  -- 0 running, 1 completed, 2 completed with failures
+  outstanding    INTEGER NOT NULL,
+  done           INTEGER NOT NULL,
+  failed         INTEGER NOT NULL,
+  started_ms     INTEGER NOT NULL,
+  finished_ms    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX processes_by_topology ON processes(topology, id);
+
+CREATE TABLE state(
+  topology   TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  value      BLOB NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(topology, key)
+) WITHOUT ROWID;
+
+CREATE TABLE trash(
+  id             INTEGER PRIMARY KEY,
+  queue_id       INTEGER NOT NULL,
+  message_id     INTEGER NOT NULL,
+  process_id     INTEGER NOT NULL,
+  parent_id      INTEGER NOT NULL,
+  correlation_id TEXT NOT NULL,
+  attempts       INTEGER NOT NULL,
+  error          TEXT NOT NULL,
+  headers        BLOB NOT NULL,
+  payload        BLOB NOT NULL,
+  failed_ms      INTEGER NOT NULL
+);
+)sql",
+};
+
+constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);
+
+Result<int> user_version(Db& db) {
+  auto stmt = db.prepare("PRAGMA user_version");
+  if (!stmt) return stmt.status();
+  Status st;
+  int v = stmt->step(&st) ? static_cast<int>(stmt->int64(0)) : 0;
+  if (!st) return st;
+  return v;
+}
+
+}  // namespace
+
+int latest_schema_version() { return kLatest; }
+
+Status migrate(Db& db) {
+  auto version = user_version(db);
+  if (!version) return version.status();
+  if (*version > kLatest) {
+    return Status::error("store " + db.path() + ": schema version " + std::to_string(*version) +
+                         " is newer than this weir knows (" + std::to_string(kLatest) +
+                         "); use a newer weir with this data directory");
+  }
+  for (int v = *version; v < kLatest; ++v) {
+    Status st = db.exec("BEGIN IMMEDIATE");
+    if (st) st = db.exec(kMigrations[v]);
+    if (st) st = db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    if (st) st = db.exec("COMMIT");
+    if (!st) {
+      (void)db.exec("ROLLBACK");
+      return st.prefixed("migrating schema to version " + std::to_string(v + 1));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace weir::store

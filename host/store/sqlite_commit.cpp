@@ -1,0 +1,244 @@
+// SqliteStore::commit: one CommitBatch, one transaction.
+//
+// Order inside the transaction: start processes, acknowledge inputs (delete,
+// enqueue outputs or trash), write state, update process rows (detecting
+// completion), update queue counters, lease the next ready messages, save the
+// id counters. The in-memory counters and lease cursors move with it and are
+// put back if anything fails, so a failed commit leaves no trace.
+#include <algorithm>
+
+#include "common/clock.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace weir::store {
+namespace {
+
+std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+ProcessRecord read_returned_process(const Stmt& s) {
+  ProcessRecord r;
+  r.id = static_cast<ProcessId>(s.int64(0));
+  r.topology = s.text(1);
+  r.correlation_id = s.text(2);
+  r.state = static_cast<ProcessState>(s.int64(3));
+  r.outstanding = s.int64(4);
+  r.done = s.int64(5);
+  r.failed = s.int64(6);
+  r.started_ms = s.int64(7);
+  r.finished_ms = s.int64(8);
+  return r;
+}
+
+}  // namespace
+
+Result<CommitResult> SqliteStore::commit(const CommitBatch& batch) {
+  std::lock_guard lock(write_mu_);
+  const MessageId saved_message_id = next_message_id_;
+  const ProcessId saved_process_id = next_process_id_;
+  const auto saved_leases = leased_to_;  // small: one entry per queue
+  Status st = writer_.exec("BEGIN IMMEDIATE");
+  if (!st) return st;
+  auto result = commit_locked(batch);
+  if (result) st = writer_.exec("COMMIT");
+  if (!result || !st) {
+    (void)writer_.exec("ROLLBACK");
+    next_message_id_ = saved_message_id;
+    next_process_id_ = saved_process_id;
+    leased_to_ = saved_leases;
+    return result ? st : result.status();
+  }
+  return result;
+}
+
+Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
+  CommitResult out;
+  Pending p;
+  p.now = now_ms();
+  const MessageId first_id = next_message_id_;
+  const ProcessId first_pid = next_process_id_;
+  Status st = insert_processes(batch, p, out);
+  if (st) st = apply_acks(batch, p);
+  if (st) st = put_state(batch, p.now);
+  if (st) st = apply_process_deltas(p, out);
+  if (st) st = apply_queue_deltas(p);
+  if (st) st = lease(batch, out);
+  if (st) st = release(batch);
+  if (st && (next_message_id_ != first_id || next_process_id_ != first_pid)) st = save_counters();
+  if (!st) return st;
+  return out;
+}
+
+Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, CommitResult& out) {
+  for (const NewProcess& np : batch.new_processes) {
+    const ProcessId pid = next_process_id_++;
+    const std::string correlation =
+        np.correlation_id.empty() ? std::to_string(pid) : np.correlation_id;
+    Status st = w_.insert_process.bind(1, i64(pid))
+                    .bind(2, np.topology)
+                    .bind(3, correlation)
+                    .bind(4, static_cast<std::int64_t>(np.entry_queues.size()))
+                    .bind(5, p.now)
+                    .run();
+    for (QueueId q : np.entry_queues) {
+      if (st) st = insert_message(q, pid, 0, correlation, 0, np.headers, np.payload, p.now);
+    }
+    if (!st) return st.prefixed("starting a process of topology " + np.topology);
+    out.started.push_back(pid);
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::insert_message(QueueId queue, ProcessId pid, MessageId parent,
+                                   const std::string& correlation, std::int64_t credit,
+                                   const Bytes& headers, const Bytes& payload, std::int64_t now) {
+  return w_.insert_message.bind(1, queue)
+      .bind(2, i64(next_message_id_++))
+      .bind(3, i64(pid))
+      .bind(4, i64(parent))
+      .bind(5, correlation)
+      .bind(6, credit)
+      .bind_blob(7, headers)
+      .bind_blob(8, payload)
+      .bind(9, now)
+      .run();
+}
+
+Status SqliteStore::apply_acks(const CommitBatch& batch, Pending& p) {
+  for (const Ack& ack : batch.acks) {
+    Status st = apply_ack(ack, p);
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+// One finished input. The process row only changes when the lineage does not
+// simply continue 1 -> 1 (see "Process accounting" in store.hpp).
+Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
+  const QueuedMessage& in = ack.input;
+  Status st = w_.delete_message.bind(1, in.queue).bind(2, i64(in.id)).run();
+  if (!st) return st;
+  // Already acknowledged (a redelivery raced a commit): applying it again
+  // would count the visit twice, so the duplicate is dropped whole.
+  if (writer_.changes() == 0) return Status::ok();
+  QueueDelta& qd = p.queues[in.queue];
+  if (ack.failed) {
+    ++qd.failed;
+    ProcessDelta& pd = p.processes[in.process_id];
+    pd.outstanding -= 1;
+    pd.failed += 1;
+    pd.done += in.credit;
+    return insert_trash(in, ack.failed->error, p.now);
+  }
+  ++qd.done;
+  const std::size_t n = ack.outputs.size();
+  const std::int64_t carried = n == 1 ? in.credit + 1 : 0;
+  if (n != 1) {
+    ProcessDelta& pd = p.processes[in.process_id];
+    pd.outstanding += static_cast<std::int64_t>(n) - 1;
+    pd.done += in.credit + 1;
+  }
+  for (const Output& o : ack.outputs) {
+    st = insert_message(o.queue, in.process_id, in.id, in.correlation_id, carried, o.headers,
+                        o.payload, p.now);
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::insert_trash(const QueuedMessage& in, const std::string& error,
+                                 std::int64_t now) {
+  return w_.insert_trash.bind(1, in.queue)
+      .bind(2, i64(in.id))
+      .bind(3, i64(in.process_id))
+      .bind(4, i64(in.parent_id))
+      .bind(5, in.correlation_id)
+      .bind(6, static_cast<std::int64_t>(in.attempt))
+      .bind(7, error)
+      .bind_blob(8, in.headers)
+      .bind_blob(9, in.payload)
+      .bind(10, now)
+      .run();
+}
+
+Status SqliteStore::put_state(const CommitBatch& batch, std::int64_t now) {
+  for (const StatePut& put : batch.state_puts) {
+    Status st =
+        w_.put_state.bind(1, put.topology).bind(2, put.key).bind_blob(3, put.value).bind(4, now).run();
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
+  for (const auto& [pid, d] : p.processes) {
+    w_.update_process.bind(1, d.outstanding).bind(2, d.done).bind(3, d.failed).bind(4, p.now)
+        .bind(5, i64(pid));
+    Status st;
+    if (w_.update_process.step(&st)) {
+      ProcessRecord r = read_returned_process(w_.update_process);
+      if (r.outstanding <= 0) out.finished.push_back(std::move(r));
+    }
+    w_.update_process.reset();
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::apply_queue_deltas(const Pending& p) {
+  for (const auto& [queue, d] : p.queues) {
+    Status st = w_.update_queue_counts.bind(1, d.done).bind(2, d.failed).bind(3, queue).run();
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+// Hands out the next ready messages of each requested queue, in id order,
+// and persists the cursor so a crash can tell what was in flight.
+Status SqliteStore::lease(const CommitBatch& batch, CommitResult& out) {
+  for (const LeaseRequest& req : batch.leases) {
+    if (req.max == 0) continue;
+    MessageId& cursor = leased_to_[req.queue];
+    w_.select_ready.bind(1, req.queue).bind(2, i64(cursor)).bind(3, i64(req.max));
+    Status st;
+    const std::size_t before = out.leased.size();
+    while (w_.select_ready.step(&st)) {
+      const Stmt& s = w_.select_ready;
+      QueuedMessage m;
+      m.id = static_cast<MessageId>(s.int64(0));
+      m.queue = req.queue;
+      m.process_id = static_cast<ProcessId>(s.int64(1));
+      m.parent_id = static_cast<MessageId>(s.int64(2));
+      m.correlation_id = s.text(3);
+      m.attempt = static_cast<std::uint32_t>(s.int64(4)) + 1;
+      m.credit = s.int64(5);
+      m.headers = s.blob(6);
+      m.payload = s.blob(7);
+      out.leased.push_back(std::move(m));
+    }
+    w_.select_ready.reset();
+    if (!st) return st;
+    if (out.leased.size() == before) continue;
+    cursor = out.leased.back().id;
+    st = w_.update_lease.bind(1, i64(cursor)).bind(2, req.queue).run();
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::release(const CommitBatch& batch) {
+  for (const LeaseRelease& r : batch.releases) {
+    MessageId& cursor = leased_to_[r.queue];
+    cursor = std::min(cursor, r.leased_through);
+    Status st = w_.update_lease.bind(1, i64(cursor)).bind(2, r.queue).run();
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::save_counters() {
+  Status st = w_.save_meta.bind(1, i64(next_message_id_)).bind(2, "next_message_id").run();
+  if (st) st = w_.save_meta.bind(1, i64(next_process_id_)).bind(2, "next_process_id").run();
+  return st;
+}
+
+}  // namespace weir::store

@@ -1,0 +1,263 @@
+// SqliteStore: opening, recovery and the operator reads. The commit path is
+// in sqlite_commit.cpp.
+#include "store/sqlite_store.hpp"
+
+#include "common/clock.hpp"
+#include "store/schema.hpp"
+
+namespace weir::store {
+
+const char* to_string(ProcessState s) {
+  switch (s) {
+    case ProcessState::running: return "running";
+    case ProcessState::completed: return "completed";
+    case ProcessState::failed: return "completed_with_failures";
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  auto s = SqliteStore::open(options);
+  if (!s) return s.status();
+  return std::unique_ptr<Store>(std::move(s).value().release());
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
+  std::unique_ptr<SqliteStore> s(new SqliteStore(options));
+  Status st = s->open_connections();
+  if (st) st = migrate(s->writer_);
+  if (st) st = s->prepare_writer();
+  if (st) st = s->load_counters();
+  if (st) st = s->recover();
+  if (!st) return st;
+  return s;
+}
+
+Status SqliteStore::open_connections() {
+  Status st = writer_.open(options_.path);
+  if (st) st = writer_.exec("PRAGMA journal_mode=WAL");
+  if (st) st = writer_.exec(options_.synchronous_full ? "PRAGMA synchronous=FULL"
+                                                      : "PRAGMA synchronous=NORMAL");
+  // The writer waits for a reader's checkpoint lock rather than failing.
+  if (st) st = writer_.exec("PRAGMA busy_timeout=10000; PRAGMA cache_size=-32000");
+  if (st && options_.max_bytes > 0) {
+    // Page size is 4096 unless the file says otherwise; the cap is approximate by a page.
+    st = writer_.exec("PRAGMA max_page_count=" + std::to_string(options_.max_bytes / 4096));
+  }
+  if (st) st = reader_.open(options_.path);
+  if (st) st = reader_.exec("PRAGMA busy_timeout=10000; PRAGMA query_only=1");
+  return st;
+}
+
+Status SqliteStore::prepare_writer() {
+  struct Spec {
+    Stmt* stmt;
+    const char* sql;
+  };
+  const Spec specs[] = {
+      {&w_.insert_message,
+       "INSERT INTO messages(queue_id, id, process_id, parent_id, correlation_id, attempts, "
+       "credit, headers, payload, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)"},
+      {&w_.delete_message, "DELETE FROM messages WHERE queue_id = ?1 AND id = ?2"},
+      {&w_.insert_process,
+       "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, failed, "
+       "started_ms) VALUES(?1, ?2, ?3, 0, ?4, 0, 0, ?5)"},
+      {&w_.update_process,
+       "UPDATE processes SET outstanding = outstanding + ?1, done = done + ?2, "
+       "failed = failed + ?3, "
+       "state = CASE WHEN outstanding + ?1 <= 0 THEN (CASE WHEN failed + ?3 > 0 THEN 2 ELSE 1 END)"
+       " ELSE state END, "
+       "finished_ms = CASE WHEN outstanding + ?1 <= 0 THEN ?4 ELSE finished_ms END "
+       "WHERE id = ?5 RETURNING id, topology, correlation_id, state, outstanding, done, failed, "
+       "started_ms, finished_ms"},
+      {&w_.update_queue_counts,
+       "UPDATE queues SET done = done + ?1, failed = failed + ?2 WHERE id = ?3"},
+      {&w_.update_lease, "UPDATE queues SET leased_through = ?1 WHERE id = ?2"},
+      {&w_.select_ready,
+       "SELECT id, process_id, parent_id, correlation_id, attempts, credit, headers, payload "
+       "FROM messages WHERE queue_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
+      {&w_.put_state,
+       "INSERT INTO state(topology, key, value, updated_ms) VALUES(?1, ?2, ?3, ?4) "
+       "ON CONFLICT(topology, key) DO UPDATE SET value = excluded.value, "
+       "updated_ms = excluded.updated_ms"},
+      {&w_.insert_trash,
+       "INSERT INTO trash(queue_id, message_id, process_id, parent_id, correlation_id, attempts, "
+       "error, headers, payload, failed_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      {&w_.save_meta, "UPDATE meta SET value = ?1 WHERE key = ?2"},
+      {&w_.find_queue, "SELECT id FROM queues WHERE topology = ?1 AND node = ?2"},
+      {&w_.insert_queue, "INSERT INTO queues(topology, node) VALUES(?1, ?2)"},
+  };
+  for (const auto& spec : specs) {
+    auto stmt = writer_.prepare(spec.sql);
+    if (!stmt) return stmt.status();
+    *spec.stmt = std::move(stmt).value();
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::load_counters() {
+  auto stmt = writer_.prepare("SELECT key, value FROM meta");
+  if (!stmt) return stmt.status();
+  Status st;
+  while (stmt->step(&st)) {
+    std::string key = stmt->text(0);
+    if (key == "next_message_id") next_message_id_ = static_cast<MessageId>(stmt->int64(1));
+    if (key == "next_process_id") next_process_id_ = static_cast<ProcessId>(stmt->int64(1));
+  }
+  return st;
+}
+
+// Whatever is still queued at or below a queue's lease cursor was handed to
+// a worker and never acknowledged: the host stopped in between. Count that
+// delivery and make the messages ready again, in one transaction.
+Status SqliteStore::recover() {
+  std::lock_guard lock(write_mu_);
+  auto leases = writer_.prepare("SELECT id, leased_through FROM queues WHERE leased_through > 0");
+  auto bump = writer_.prepare(
+      "UPDATE messages SET attempts = attempts + 1 WHERE queue_id = ?1 AND id <= ?2");
+  auto count = writer_.prepare("SELECT count(*) FROM messages");
+  if (!leases || !bump || !count) return !leases ? leases.status()
+                                       : !bump ? bump.status() : count.status();
+  Status st = writer_.exec("BEGIN IMMEDIATE");
+  while (st && leases->step(&st)) {
+    st = bump->bind(1, leases->int64(0)).bind(2, leases->int64(1)).run();
+    recovery_.redelivered += writer_.changes();
+  }
+  leases->reset();
+  if (st) st = writer_.exec("UPDATE queues SET leased_through = 0");
+  if (st && count->step(&st)) recovery_.queued = count->int64(0);
+  count->reset();
+  if (st) st = writer_.exec("COMMIT");
+  if (!st) (void)writer_.exec("ROLLBACK");
+  return st.prefixed("recovering in-flight messages");
+}
+
+Result<QueueId> SqliteStore::queue(const std::string& topology, const std::string& node) {
+  std::lock_guard lock(write_mu_);
+  Status st;
+  w_.find_queue.bind(1, topology).bind(2, node);
+  bool found = w_.find_queue.step(&st);
+  QueueId id = found ? w_.find_queue.int64(0) : 0;
+  w_.find_queue.reset();
+  if (!st) return st;
+  if (found) return id;
+  st = w_.insert_queue.bind(1, topology).bind(2, node).run();
+  if (!st) return st;
+  id = writer_.last_insert_rowid();
+  leased_to_[id] = 0;
+  return id;
+}
+
+// ---- reads ----------------------------------------------------------------
+
+namespace {
+
+ProcessRecord read_process(const Stmt& s, int c = 0) {
+  ProcessRecord r;
+  r.id = static_cast<ProcessId>(s.int64(c));
+  r.topology = s.text(c + 1);
+  r.correlation_id = s.text(c + 2);
+  r.state = static_cast<ProcessState>(s.int64(c + 3));
+  r.outstanding = s.int64(c + 4);
+  r.done = s.int64(c + 5);
+  r.failed = s.int64(c + 6);
+  r.started_ms = s.int64(c + 7);
+  r.finished_ms = s.int64(c + 8);
+  return r;
+}
+
+constexpr const char* kProcessColumns =
+    "id, topology, correlation_id, state, outstanding, done, failed, started_ms, finished_ms";
+
+}  // namespace
+
+Result<std::vector<QueueInfo>> SqliteStore::queues() {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare(
+      "SELECT q.id, q.topology, q.node, q.done, q.failed, "
+      "(SELECT count(*) FROM messages m WHERE m.queue_id = q.id) "
+      "FROM queues q ORDER BY q.topology, q.node");
+  if (!s) return s.status();
+  std::vector<QueueInfo> out;
+  Status st;
+  while (s->step(&st)) {
+    out.push_back(QueueInfo{s->int64(0), s->text(1), s->text(2), s->int64(5), s->int64(3),
+                            s->int64(4)});
+  }
+  if (!st) return st;
+  return out;
+}
+
+Result<std::optional<ProcessRecord>> SqliteStore::process(ProcessId id) {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare(std::string("SELECT ") + kProcessColumns +
+                           " FROM processes WHERE id = ?1");
+  if (!s) return s.status();
+  s->bind(1, static_cast<std::int64_t>(id));
+  Status st;
+  std::optional<ProcessRecord> out;
+  if (s->step(&st)) out = read_process(*s);
+  if (!st) return st;
+  return out;
+}
+
+Result<std::vector<ProcessRecord>> SqliteStore::processes(const std::string& topology,
+                                                          std::size_t limit) {
+  std::lock_guard lock(read_mu_);
+  std::string sql = std::string("SELECT ") + kProcessColumns + " FROM processes" +
+                    (topology.empty() ? "" : " WHERE topology = ?1") + " ORDER BY id DESC LIMIT ?2";
+  auto s = reader_.prepare(sql);
+  if (!s) return s.status();
+  if (!topology.empty()) s->bind(1, topology);
+  s->bind(2, static_cast<std::int64_t>(limit));
+  std::vector<ProcessRecord> out;
+  Status st;
+  while (s->step(&st)) out.push_back(read_process(*s));
+  if (!st) return st;
+  return out;
+}
+
+Result<std::vector<TrashRecord>> SqliteStore::trash(std::size_t limit) {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare(
+      "SELECT t.id, q.topology, q.node, t.process_id, t.correlation_id, t.message_id, "
+      "t.parent_id, t.attempts, t.error, t.failed_ms, t.headers, t.payload "
+      "FROM trash t JOIN queues q ON q.id = t.queue_id ORDER BY t.id LIMIT ?1");
+  if (!s) return s.status();
+  s->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<TrashRecord> out;
+  Status st;
+  while (s->step(&st)) {
+    TrashRecord r;
+    r.id = s->int64(0);
+    r.topology = s->text(1);
+    r.node = s->text(2);
+    r.process_id = static_cast<ProcessId>(s->int64(3));
+    r.correlation_id = s->text(4);
+    r.message_id = static_cast<MessageId>(s->int64(5));
+    r.parent_id = static_cast<MessageId>(s->int64(6));
+    r.attempts = static_cast<std::uint32_t>(s->int64(7));
+    r.error = s->text(8);
+    r.failed_ms = s->int64(9);
+    r.headers = s->blob(10);
+    r.payload = s->blob(11);
+    out.push_back(std::move(r));
+  }
+  if (!st) return st;
+  return out;
+}
+
+Result<std::optional<Bytes>> SqliteStore::state_get(const std::string& topology,
+                                                    const std::string& key) {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare("SELECT value FROM state WHERE topology = ?1 AND key = ?2");
+  if (!s) return s.status();
+  s->bind(1, topology).bind(2, key);
+  Status st;
+  std::optional<Bytes> out;
+  if (s->step(&st)) out = s->blob(0);
+  if (!st) return st;
+  return out;
+}
+
+}  // namespace weir::store

@@ -1,0 +1,174 @@
+// Files and directories of topologies: reading the bytes, parsing the YAML
+// (syntax errors, empty files), handing the document to read_topology()
+// (topology_reader.hpp), sorting its errors by line, hashing the bytes, and
+// keeping topology names unique across a directory.
+#include "topology/topology_loader.hpp"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "topology/topology_reader.hpp"
+#include "topology/yaml_json.hpp"
+
+namespace weir::topology {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+// The number of the last line that has text; yaml-cpp reports a problem
+// found at the end of the input on the line after it.
+int last_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
+struct Loaded {
+  LoadResult result;
+  int name_line = 0;
+};
+
+// The one YAML document in `yaml`, or why there is none: (line, message).
+std::optional<YAML::Node> parse_document(std::string_view yaml,
+                                         std::pair<int, std::string>* error) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    *error = {std::min(e.mark.line + 1, last_line(yaml)), "YAML syntax error: " + e.msg};
+    return std::nullopt;
+  }
+  if (documents.empty() || documents[0].IsNull()) {
+    *error = {1, "the file is empty (a topology needs at least 'name' and 'nodes')"};
+  } else if (documents.size() > 1) {
+    *error = {yaml_line(documents[1]),
+              "a topology file holds one YAML document, found " + std::to_string(documents.size())};
+  } else {
+    return documents[0];
+  }
+  return std::nullopt;
+}
+
+Loaded load_text(std::string_view yaml, const std::string& label,
+                 const plugins::NodeTypeCatalog& catalog) {
+  Loaded out;
+  std::pair<int, std::string> error;
+  std::optional<YAML::Node> document = parse_document(yaml, &error);
+  if (!document) {
+    out.result.errors.push_back({label, error.first, error.second});
+    return out;
+  }
+  TopologyRead read = read_topology(*document, catalog);
+  for (TopologyError& e : read.errors) out.result.errors.push_back({label, e.line, e.message});
+  std::stable_sort(out.result.errors.begin(), out.result.errors.end(),
+                   [](const auto& a, const auto& b) { return a.line < b.line; });
+  out.name_line = read.name_line;
+  if (!out.result.errors.empty()) return out;
+  read.topology.file = label;
+  read.topology.content_hash = sha256_hex(yaml);
+  out.result.topology = std::move(read.topology);
+  return out;
+}
+
+// The file's bytes, or an error that names the file.
+std::optional<std::string> read_file(const std::string& path, std::string* error) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    *error = "topology file not found";
+  } else if (!fs::is_regular_file(path, ec)) {
+    *error = "not a regular file";
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes(std::istreambuf_iterator<char>(in), {});
+    if (in && !in.bad()) return bytes;
+    *error = std::string("cannot read: ") + std::strerror(errno);
+  }
+  return std::nullopt;
+}
+
+Loaded load_file(const std::string& path, const plugins::NodeTypeCatalog& catalog) {
+  std::string error;
+  std::optional<std::string> bytes = read_file(path, &error);
+  if (bytes) return load_text(*bytes, path, catalog);
+  Loaded out;
+  out.result.errors.push_back({path, 0, error});
+  return out;
+}
+
+std::vector<std::string> topology_files(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    std::string ext = entry.path().extension().string();
+    bool hidden = entry.path().filename().string().starts_with(".");
+    if (!hidden && (ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec)) {
+      out.push_back(entry.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+LoadResult load_topology_text(std::string_view yaml, const std::string& file_label,
+                              const plugins::NodeTypeCatalog& catalog) {
+  return load_text(yaml, file_label, catalog).result;
+}
+
+LoadResult load_topology_file(const std::string& path, const plugins::NodeTypeCatalog& catalog) {
+  return load_file(path, catalog).result;
+}
+
+DirectoryLoad load_topology_directory(const std::string& dir,
+                                      const plugins::NodeTypeCatalog& catalog) {
+  DirectoryLoad out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    out.errors.push_back(
+        {dir, 0, fs::exists(dir, ec) ? "not a directory" : "topology directory not found"});
+    return out;
+  }
+  std::map<std::string, std::string> where_named;  // topology name -> "file:line"
+  for (const std::string& path : topology_files(dir)) {
+    Loaded loaded = load_file(path, catalog);
+    for (TopologyError& e : loaded.result.errors) out.errors.push_back(std::move(e));
+    if (!loaded.result.topology) continue;
+    const std::string& name = loaded.result.topology->name;
+    auto [earlier, fresh] =
+        where_named.emplace(name, path + ":" + std::to_string(loaded.name_line));
+    if (fresh) {
+      out.topologies.push_back(std::move(*loaded.result.topology));
+    } else {
+      out.errors.push_back({path, loaded.name_line,
+                            "topology name '" + name + "' is already used by " + earlier->second});
+    }
+  }
+  std::sort(out.topologies.begin(), out.topologies.end(),
+            [](const Topology& a, const Topology& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace weir::topology

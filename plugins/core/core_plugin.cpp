@@ -1,0 +1,115 @@
+// The core plugin: small nodes every topology may use, written with the
+// C++ SDK like any other plugin (the host has no built-in nodes).
+//
+//   core.pass  passes each message on unchanged.
+//   core.log   logs each payload as one-line JSON at a configured level,
+//              with an optional prefix, and passes it on.
+//
+// Both are stateless, so one instance is safe at any concurrency.
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+#include <weir/weir.hpp>
+
+#ifndef WEIR_CORE_VERSION
+#define WEIR_CORE_VERSION "0.0.0"
+#endif
+
+namespace {
+
+// Reports every config key that is not in `known`; the schema says the same
+// (additionalProperties: false), but a typo should fail even when the host
+// validates config only through validate_config.
+void reject_unknown_keys(const char* type, const weir::Json& config,
+                         const std::vector<std::string>& known, std::vector<std::string>& errors) {
+  if (!config.is_object()) {
+    errors.push_back(std::string(type) + ": config must be an object, got " + config.dump());
+    return;
+  }
+  for (const auto& [key, value] : config.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    errors.push_back(std::string(type) + ": unknown config key '" + key +
+                     "' (known: " + (list.empty() ? "none" : list) + ")");
+  }
+}
+
+class Pass : public weir::Node {
+ public:
+  static constexpr const char* kSchema =
+      R"({"type":"object","additionalProperties":false,"properties":{}})";
+
+  static void validate(const weir::Json& config, std::vector<std::string>& errors) {
+    reject_unknown_keys("core.pass", config, {}, errors);
+  }
+
+  weir::Result process(weir::Context&) override { return weir::Result::success(); }
+};
+
+class Log : public weir::Node {
+ public:
+  static constexpr const char* kSchema = R"({
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "level": {"type": "string", "enum": ["trace", "debug", "info", "warn", "error"],
+                "default": "info"},
+      "prefix": {"type": "string", "default": ""}
+    }
+  })";
+
+  static void validate(const weir::Json& config, std::vector<std::string>& errors) {
+    reject_unknown_keys("core.log", config, {"level", "prefix"}, errors);
+    if (!config.is_object()) return;
+    if (config.contains("level")) {
+      const auto& level = config["level"];
+      if (!level.is_string() || !parse_level(level.get<std::string>())) {
+        errors.push_back("core.log: level " + level.dump() +
+                         " is not one of trace, debug, info, warn, error");
+      }
+    }
+    if (config.contains("prefix") && !config["prefix"].is_string()) {
+      errors.push_back("core.log: prefix must be a string, got " + config["prefix"].dump());
+    }
+  }
+
+  explicit Log(const weir::NodeInit& init) {
+    std::vector<std::string> errors;
+    validate(init.config, errors);
+    if (!errors.empty()) throw std::invalid_argument(errors.front());
+    level_ = *parse_level(init.config.value("level", "info"));
+    prefix_ = init.config.value("prefix", "");
+  }
+
+  weir::Result process(weir::Context& ctx) override {
+    std::string line = weir::payload::to_json_text(ctx.message().payload_bytes());
+    ctx.log().log(level_, prefix_.empty() ? line : prefix_ + " " + line);
+    return weir::Result::success();
+  }
+
+ private:
+  static std::optional<weir::LogLevel> parse_level(const std::string& name) {
+    static constexpr std::array<const char*, 5> kNames = {"trace", "debug", "info", "warn",
+                                                          "error"};
+    for (size_t i = 0; i < kNames.size(); ++i) {
+      if (name == kNames[i]) return static_cast<weir::LogLevel>(i);
+    }
+    return std::nullopt;
+  }
+
+  weir::LogLevel level_ = weir::LogLevel::info;
+  std::string prefix_;
+};
+
+}  // namespace
+
+WEIR_PLUGIN("core", WEIR_CORE_VERSION, "Basic nodes: pass messages on, log them",
+            weir::node<Pass>("pass", WEIR_NODE_CUSTOM, "Passes each message on unchanged",
+                             Pass::kSchema, 1000),
+            weir::node<Log>("log", WEIR_NODE_CUSTOM,
+                            "Logs each payload as one-line JSON and passes it on", Log::kSchema,
+                            1000));

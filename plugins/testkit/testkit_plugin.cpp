@@ -1,0 +1,313 @@
+// testkit: nodes for engine and end-to-end tests, driven by the payload so a
+// test says in its input what each node should do. Never shipped.
+//
+// testkit.act (max_batch 1000). The payload is a JSON object; its directives
+// are read from the top level, overlaid by "at": {"<node id>": {...}} for
+// the node whose id (the topology's node id) matches; node-specific wins.
+// When the payload carries no directive for this node, the node config's
+// {"defaults": {...}} apply. Directives, in the order they act:
+//   "sleep_ms": N      sleep N ms, then go on with the others
+//   "crash": true      std::abort() (kills the worker process)
+//   "throw": "text"    throw std::runtime_error(text): the SDK fails the message
+//   "fail": "text"     Result::failed(text): to the trash
+//   "garbage": true    emit bytes that are not msgpack (0xc1); the host rejects
+//                      them, the SDK throws, the message fails
+//   "stop": true       Result::stop(): nothing goes on
+//   "fanout": N        emit N outputs, each the input with "index": i added and
+//                      the "fanout" directive removed (so it does not repeat
+//                      downstream); other fields are kept
+//   "tag": true        the output(s) get "tagged_by": "<plugin version>"
+//   "forward": [ids]   Result::forward(ids) (with the outputs above, if any)
+//   none of these      the input passes on unchanged
+// A payload that is not an object has no directives; "fanout" and "tag" wrap
+// it as {"value": <payload>, ...}.
+//
+// testkit.batch_probe (max_batch 1000): each output is the input with
+//   "batch_size": <messages in this process() call>; all succeed.
+// testkit.counter (max_batch 1): increments the integer in state key
+//   config "key" (default "count") and emits {"count": n}.
+// testkit.record (max_batch 1000): appends one JSON line per message to the
+//   file config "path" and passes the message on. A line is {"node",
+//   "topology", "attempt", "message_id", "process_id", "parent_id",
+//   "correlation_id", "headers", "payload"}; each is one write() with
+//   O_APPEND, so several nodes may record into one file.
+// testkit.unfinished: finishes nothing; the host must fail those messages.
+//
+// The version comes from TESTKIT_VERSION (default "1"; a "2" build exists
+// for hot-reload tests). All nodes are stateless apart from host state and
+// record's file descriptor, so they are safe at any concurrency.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+#include <weir/weir.hpp>
+
+#ifndef TESTKIT_VERSION
+#define TESTKIT_VERSION "1"
+#endif
+
+namespace {
+
+using weir::Json;
+
+constexpr const char* kDirectives[] = {"sleep_ms", "crash",  "throw", "fail",   "garbage",
+                                       "stop",     "fanout", "tag",   "forward"};
+
+bool is_directive(const std::string& key) {
+  for (const char* d : kDirectives) {
+    if (key == d) return true;
+  }
+  return false;
+}
+
+// The directives in `doc` for node `node_id` (an object, maybe empty).
+Json payload_directives(const Json& doc, const std::string& node_id) {
+  Json out = Json::object();
+  if (!doc.is_object()) return out;
+  for (const auto& [key, value] : doc.items()) {
+    if (is_directive(key)) out[key] = value;
+  }
+  auto at = doc.find("at");
+  if (at != doc.end() && at->is_object() && at->contains(node_id) && (*at)[node_id].is_object()) {
+    out.update((*at)[node_id]);
+  }
+  return out;
+}
+
+// The payload without its fanout directive (top level and this node's).
+Json without_fanout(Json doc, const std::string& node_id) {
+  if (!doc.is_object()) return Json{{"value", doc}};
+  doc.erase("fanout");
+  auto at = doc.find("at");
+  if (at != doc.end() && at->is_object() && at->contains(node_id) && (*at)[node_id].is_object()) {
+    (*at)[node_id].erase("fanout");
+  }
+  return doc;
+}
+
+bool flag(const Json& d, const char* name) { return d.contains(name) && d[name] == true; }
+
+std::string text_of(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::int64_t count_of(const Json& d, const char* name) {
+  const Json& v = d[name];
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0) {
+    throw std::invalid_argument(std::string("testkit: directive ") + name +
+                                " must be a non-negative integer, got " + v.dump());
+  }
+  return v.get<std::int64_t>();
+}
+
+class Act : public weir::Node {
+ public:
+  static constexpr const char* kSchema = R"({
+    "type": "object", "additionalProperties": false,
+    "properties": {"defaults": {"type": "object"}}
+  })";
+
+  static void validate(const Json& config, std::vector<std::string>& errors) {
+    if (config.contains("defaults") && !config["defaults"].is_object()) {
+      errors.push_back("testkit.act: defaults must be an object, got " + config["defaults"].dump());
+    }
+  }
+
+  explicit Act(const weir::NodeInit& init)
+      : defaults_(init.config.value("defaults", Json::object())) {}
+
+  // process() has no raw-msgpack emit (needed for "garbage"), so this node
+  // answers from process_batch, with the same per-message failure handling
+  // as the SDK's default.
+  weir::Result process(weir::Context&) override {
+    throw std::logic_error("testkit.act: process_batch handles every message");
+  }
+
+  void process_batch(weir::Batch& batch) override {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        batch.finish(i, act(batch, i));
+      } catch (const std::exception& e) {
+        if (!batch.finished(i)) batch.finish(i, weir::Result::failed(e.what()));
+      }
+    }
+  }
+
+ private:
+  weir::Result act(weir::Batch& batch, size_t i) const {
+    Json doc = batch.message(i).json();
+    std::string node_id(batch.message(i).node_id());
+    Json d = payload_directives(doc, node_id);
+    if (d.empty()) d = defaults_;
+    if (d.contains("sleep_ms")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(count_of(d, "sleep_ms")));
+    }
+    if (flag(d, "crash")) std::abort();
+    if (d.contains("throw")) throw std::runtime_error(text_of(d["throw"]));
+    if (d.contains("fail")) return weir::Result::failed(text_of(d["fail"]));
+    if (flag(d, "garbage")) {
+      static const std::uint8_t kNotMsgpack[] = {0xc1};  // the one byte msgpack never uses
+      batch.emit_msgpack(i, kNotMsgpack);                // the host refuses it: this throws
+    }
+    if (flag(d, "stop")) return weir::Result::stop();
+    emit_outputs(batch, i, without_fanout(doc, node_id), d);
+    if (d.contains("forward")) {
+      return weir::Result::forward(d["forward"].get<std::vector<std::string>>());
+    }
+    return weir::Result::success();
+  }
+
+  static void emit_outputs(weir::Batch& batch, size_t i, const Json& base, const Json& d) {
+    bool tag = flag(d, "tag");
+    if (d.contains("fanout")) {
+      for (std::int64_t n = count_of(d, "fanout"), k = 0; k < n; ++k) {
+        Json out = base;
+        out["index"] = k;
+        if (tag) out["tagged_by"] = TESTKIT_VERSION;
+        batch.emit(i, out);
+      }
+    } else if (tag) {
+      Json out = base;
+      out["tagged_by"] = TESTKIT_VERSION;
+      batch.emit(i, out);
+    }
+  }
+
+  Json defaults_;
+};
+
+class BatchProbe : public weir::Node {
+ public:
+  weir::Result process(weir::Context&) override { return weir::Result::success(); }
+
+  void process_batch(weir::Batch& batch) override {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        Json doc = batch.message(i).json();
+        if (!doc.is_object()) doc = Json{{"value", doc}};
+        doc["batch_size"] = batch.size();
+        batch.finish(i, weir::Result::success(doc));
+      } catch (const std::exception& e) {
+        if (!batch.finished(i)) batch.finish(i, weir::Result::failed(e.what()));
+      }
+    }
+  }
+};
+
+class Counter : public weir::Node {
+ public:
+  static constexpr const char* kSchema = R"({
+    "type": "object", "additionalProperties": false,
+    "properties": {"key": {"type": "string", "default": "count"}}
+  })";
+
+  static void validate(const Json& config, std::vector<std::string>& errors) {
+    if (config.contains("key") && (!config["key"].is_string() || config["key"] == "")) {
+      errors.push_back("testkit.counter: key must be a non-empty string, got " +
+                       config["key"].dump());
+    }
+  }
+
+  explicit Counter(const weir::NodeInit& init) : key_(init.config.value("key", "count")) {}
+
+  weir::Result process(weir::Context& ctx) override {
+    std::int64_t n = 0;
+    if (auto stored = ctx.state_get(key_)) n = parse_count(*stored);
+    ++n;
+    ctx.state_put(key_, std::to_string(n));
+    return weir::Result::success(Json{{"count", n}});
+  }
+
+ private:
+  std::int64_t parse_count(const std::string& text) const {
+    try {
+      size_t used = 0;
+      std::int64_t n = std::stoll(text, &used);
+      if (used == text.size()) return n;
+    } catch (const std::exception&) {
+    }
+    throw std::runtime_error("testkit.counter: state key '" + key_ + "' holds \"" + text +
+                             "\", not an integer");
+  }
+
+  std::string key_;
+};
+
+class Record : public weir::Node {
+ public:
+  static constexpr const char* kSchema = R"({
+    "type": "object", "additionalProperties": false, "required": ["path"],
+    "properties": {"path": {"type": "string", "minLength": 1}}
+  })";
+
+  static void validate(const Json& config, std::vector<std::string>& errors) {
+    if (!config.contains("path") || !config["path"].is_string() || config["path"] == "") {
+      errors.push_back("testkit.record: config needs \"path\", the file to append lines to");
+    }
+  }
+
+  explicit Record(const weir::NodeInit& init) : path_(init.config.value("path", "")) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      throw std::runtime_error("testkit.record: cannot open " + path_ + ": " +
+                               std::strerror(errno));
+    }
+  }
+  Record(const Record&) = delete;
+  Record& operator=(const Record&) = delete;
+  ~Record() override { ::close(fd_); }
+
+  weir::Result process(weir::Context& ctx) override {
+    const weir::Message& m = ctx.message();
+    Json headers = Json::object();
+    for (const auto& [k, v] : m.headers()) headers[k] = v;
+    Json line = {{"node", m.node_id()},
+                 {"topology", m.topology()},
+                 {"attempt", m.attempt()},
+                 {"message_id", m.id()},
+                 {"process_id", m.process_id()},
+                 {"parent_id", m.parent_id()},
+                 {"correlation_id", m.correlation_id()},
+                 {"headers", headers},
+                 {"payload", m.json()}};
+    std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+    ssize_t written = ::write(fd_, text.data(), text.size());
+    if (written != static_cast<ssize_t>(text.size())) {
+      throw std::runtime_error("testkit.record: cannot append to " + path_ + ": " +
+                               (written < 0 ? std::strerror(errno) : "short write"));
+    }
+    return weir::Result::success();
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+class Unfinished : public weir::Node {
+ public:
+  weir::Result process(weir::Context&) override { return weir::Result::success(); }
+  void process_batch(weir::Batch&) override {}
+};
+
+}  // namespace
+
+WEIR_PLUGIN("testkit", TESTKIT_VERSION, "Test nodes driven by their payload (not shipped)",
+            weir::node<Act>("act", WEIR_NODE_CUSTOM, "Does what the payload's directives say",
+                            Act::kSchema, 1000),
+            weir::node<BatchProbe>("batch_probe", WEIR_NODE_CUSTOM,
+                                   "Adds the size of the batch it was called with", nullptr, 1000),
+            weir::node<Counter>("counter", WEIR_NODE_CUSTOM,
+                                "Counts calls in topology state and emits the count",
+                                Counter::kSchema, 1),
+            weir::node<Record>("record", WEIR_NODE_CUSTOM,
+                               "Appends each message as a JSON line to a file", Record::kSchema,
+                               1000),
+            weir::node<Unfinished>("unfinished", WEIR_NODE_CUSTOM,
+                                   "Finishes no message (tests the host's guard)", nullptr, 1000));

@@ -1,0 +1,343 @@
+// The engine with real plugins (core, testkit), a real store and real ZeroMQ.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "support/engine_fixture.hpp"
+
+using namespace weir;
+using weir::test::EngineFixture;
+using store::ProcessState;
+
+namespace {
+
+std::string chain_yaml(const std::string& name, const std::string& extra_b = "") {
+  return "name: " + name + R"(
+nodes:
+  - id: a
+    type: core.pass
+  - id: b
+    type: testkit.act
+)" + extra_b + R"(
+  - id: c
+    type: core.pass
+edges:
+  - a -> b -> c
+)";
+}
+
+// Lines of a testkit.record file, parsed.
+std::vector<Json> recorded(const std::string& path) {
+  std::vector<Json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(Json::parse(line));
+  }
+  return out;
+}
+
+std::vector<Json> numbered(int n, Json extra = Json::object()) {
+  std::vector<Json> out;
+  for (int i = 0; i < n; ++i) {
+    Json p = extra;
+    p["n"] = i;
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every message flows through a chain and every process completes exactly once") {
+  EngineFixture f;
+  f.install(chain_yaml("chain"));
+  f.start();
+  auto ids = f.run("chain", numbered(2000));
+  REQUIRE(f.wait_finished(ids));
+  for (auto id : ids) {
+    auto p = f.process(id);
+    CHECK(p.state == ProcessState::completed);
+    CHECK(p.done == 3);
+    CHECK(p.outstanding == 0);
+  }
+  CHECK(f.total_queued() == 0);
+  CHECK(f.trash().empty());
+}
+
+TEST_CASE("a node takes up to max_batch messages in one call and answers each one") {
+  EngineFixture f;
+  const std::string out = f.dir().file("out.jsonl");
+  f.install(R"(
+name: batched
+nodes:
+  - id: probe
+    type: testkit.batch_probe
+    max_batch: 50
+  - id: sink
+    type: testkit.record
+    config: {path: ")" + out + R"("}
+edges:
+  - probe -> sink
+)");
+  // Queue everything before the engine runs, so batches can fill up.
+  std::vector<store::ProcessId> ids;
+  {
+    f.start();
+    ids = f.run("batched", numbered(500));
+  }
+  REQUIRE(f.wait_finished(ids));
+  auto lines = recorded(out);
+  REQUIRE(lines.size() == 500);
+  int biggest = 0;
+  std::set<int> seen;
+  for (const auto& l : lines) {
+    int size = l["payload"]["batch_size"].get<int>();
+    CHECK(size <= 50);
+    biggest = std::max(biggest, size);
+    seen.insert(l["payload"]["n"].get<int>());
+  }
+  CHECK(biggest > 1);
+  CHECK(seen.size() == 500);  // each message answered once, none lost
+}
+
+TEST_CASE("a failed message goes to the trash with its error while the others complete") {
+  EngineFixture f;
+  f.install(chain_yaml("chain"));
+  f.start();
+  auto good = f.run("chain", numbered(100));
+  auto bad = f.run("chain", {Json{{"order", 7}, {"at", {{"b", {{"fail", "address has no zip"}}}}}}});
+  REQUIRE(f.wait_finished(good));
+  REQUIRE(f.wait_finished(bad));
+  for (auto id : good) CHECK(f.process(id).state == ProcessState::completed);
+  auto p = f.process(bad[0]);
+  CHECK(p.state == ProcessState::failed);
+  CHECK(p.done == 1);
+  CHECK(p.failed == 1);
+  auto trash = f.trash();
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0].node == "b");
+  CHECK(trash[0].error == "address has no zip");
+  CHECK(payload::to_json(trash[0].payload)["order"] == 7);
+}
+
+TEST_CASE("an exception thrown in a node fails that message with the exception's text") {
+  EngineFixture f;
+  f.install(chain_yaml("chain"));
+  f.start();
+  auto ids = f.run("chain", {Json{{"at", {{"b", {{"throw", "ERP timeout after 30s"}}}}}}});
+  REQUIRE(f.wait_finished(ids));
+  auto trash = f.trash();
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0].error == "ERP timeout after 30s");
+}
+
+TEST_CASE("a plugin that emits garbage or never finishes fails the message with a clear error") {
+  EngineFixture f;
+  f.install(R"(
+name: misbehave
+nodes:
+  - id: act
+    type: testkit.act
+  - id: lazy
+    type: testkit.unfinished
+edges:
+  - act -> lazy
+)");
+  f.start();
+  auto garbage = f.run("misbehave", {Json{{"at", {{"act", {{"garbage", true}}}}}}});
+  REQUIRE(f.wait_finished(garbage));
+  auto trash = f.trash();
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0].node == "act");
+  CHECK_THAT(trash[0].error, Catch::Contains("not msgpack") && Catch::Contains("at byte 0"));
+  auto lazy = f.run("misbehave", {Json{{"n", 1}}});
+  REQUIRE(f.wait_finished(lazy));
+  trash = f.trash();
+  REQUIRE(trash.size() == 2);
+  CHECK(trash[1].node == "lazy");
+  CHECK_THAT(trash[1].error, Catch::Contains("misbehave/lazy (testkit.unfinished) did not finish"));
+}
+
+TEST_CASE("forward sends only to the named follower; an unknown name fails the message") {
+  EngineFixture f;
+  const std::string out = f.dir().file("out.jsonl");
+  f.install(R"(
+name: router
+nodes:
+  - id: route
+    type: testkit.act
+  - id: left
+    type: testkit.record
+    config: {path: ")" + out + R"("}
+  - id: right
+    type: testkit.record
+    config: {path: ")" + out + R"("}
+edges:
+  - route -> left
+  - route -> right
+)");
+  f.start();
+  auto ids = f.run("router", {Json{{"forward", {"right"}}}, Json{{"n", 2}}});
+  auto bad = f.run("router", {Json{{"forward", {"nowhere"}}}});
+  REQUIRE(f.wait_finished(ids));
+  REQUIRE(f.wait_finished(bad));
+  auto lines = recorded(out);
+  int to_left = 0, to_right = 0;
+  for (const auto& l : lines) (l["node"] == "left" ? to_left : to_right)++;
+  CHECK(to_left == 1);   // only the plain message
+  CHECK(to_right == 2);  // the forwarded one and the plain one
+  auto trash = f.trash();
+  REQUIRE(trash.size() == 1);
+  CHECK_THAT(trash[0].error, Catch::Contains("'nowhere'") && Catch::Contains("left, right"));
+}
+
+TEST_CASE("stop ends the lineage and the process completes") {
+  EngineFixture f;
+  f.install(chain_yaml("chain"));
+  f.start();
+  auto ids = f.run("chain", {Json{{"at", {{"b", {{"stop", true}}}}}}});
+  REQUIRE(f.wait_finished(ids));
+  auto p = f.process(ids[0]);
+  CHECK(p.state == ProcessState::completed);
+  CHECK(p.done == 2);  // a and b; c never ran
+}
+
+TEST_CASE("a fan-out process completes with exact counts") {
+  EngineFixture f;
+  f.install(R"(
+name: fan
+nodes:
+  - id: split
+    type: testkit.act
+  - id: each
+    type: testkit.act
+  - id: last
+    type: core.pass
+    max_batch: 100
+edges:
+  - split -> each -> last
+)");
+  f.start();
+  auto ids = f.run("fan", {Json{{"at", {{"split", {{"fanout", 10}}}, {"each", {{"fanout", 10}}}}}}});
+  REQUIRE(f.wait_finished(ids));
+  auto p = f.process(ids[0]);
+  CHECK(p.state == ProcessState::completed);
+  CHECK(p.done == 1 + 10 + 100);  // split once, each 10 times, last 100 times
+  CHECK(p.failed == 0);
+  CHECK(f.total_queued() == 0);
+}
+
+TEST_CASE("a node never has more calls in flight than its concurrency") {
+  EngineFixture f(engine::EngineOptions{16});
+  f.install(R"(
+name: slow
+nodes:
+  - id: wait
+    type: testkit.act
+    concurrency: 4
+    config: {defaults: {sleep_ms: 300}}
+)");
+  f.start();
+  auto ids = f.run("slow", numbered(12));
+  std::int64_t most = 0;
+  for (int i = 0; i < 400 && most < 4; ++i) {
+    for (const auto& n : f.engine().nodes()) most = std::max(most, n.in_flight);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(most == 4);
+  while (!f.wait_finished(ids, std::chrono::seconds(0))) {
+    for (const auto& n : f.engine().nodes()) CHECK(n.in_flight <= 4);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST_CASE("a slow topology does not hold up another one") {
+  EngineFixture f(engine::EngineOptions{4});
+  f.install(R"(
+name: slow
+nodes:
+  - id: wait
+    type: testkit.act
+    concurrency: 2
+    config: {defaults: {sleep_ms: 2000}}
+)");
+  f.install(chain_yaml("fast"));
+  f.start();
+  auto slow = f.run("slow", numbered(4));
+  auto fast = f.run("fast", numbered(500));
+  REQUIRE(f.wait_finished(fast));
+  // All 500 fast processes completed while the slow ones are still running.
+  for (auto id : slow) CHECK(f.process(id).state == ProcessState::running);
+  REQUIRE(f.wait_finished(slow));
+}
+
+TEST_CASE("messages in flight when the engine stops without committing are redelivered") {
+  EngineFixture f(engine::EngineOptions{4, 10000, std::chrono::milliseconds(0)});
+  const std::string out = f.dir().file("out.jsonl");
+  const std::string yaml = R"(
+name: slow
+nodes:
+  - id: wait
+    type: testkit.act
+    concurrency: 2
+    config: {defaults: {sleep_ms: 400}}
+  - id: sink
+    type: testkit.record
+    config: {path: ")" + out + R"("}
+edges:
+  - wait -> sink
+)";
+  f.install(yaml);
+  f.start();
+  auto ids = f.run("slow", numbered(2));
+  // Stop while both calls sleep: the drain timeout is 0, so nothing is committed.
+  while (f.engine().nodes()[0].in_flight < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  f.close();
+  f.open();
+  CHECK(f.store().recovery().redelivered == 2);
+  f.install(yaml);
+  f.start();
+  REQUIRE(f.wait_finished(ids));
+  auto lines = recorded(out);
+  REQUIRE(lines.size() == 2);
+  for (const auto& l : lines) CHECK(l["attempt"] == 1);  // sink saw them once, on its first try
+  for (auto id : ids) CHECK(f.process(id).done == 2);
+}
+
+TEST_CASE("state a node writes is committed with its results") {
+  EngineFixture f;
+  f.install(R"(
+name: counting
+nodes:
+  - id: count
+    type: testkit.counter
+    config: {key: seen}
+)");
+  f.start();
+  for (int i = 0; i < 5; ++i) REQUIRE(f.wait_finished(f.run("counting", {Json{{"i", i}}})));
+  auto v = f.store().state_get("counting", "seen").value();
+  REQUIRE(v.has_value());
+  CHECK(std::string(v->begin(), v->end()) == "5");
+}
+
+TEST_CASE("starting processes on a full disk is refused and nothing is started") {
+  EngineFixture f(engine::EngineOptions{}, 200 * 1024);
+  f.install(chain_yaml("chain"));
+  f.start();
+  std::vector<engine::StartRequest> big;
+  for (int i = 0; i < 100; ++i) big.push_back({payload::from_json(Json{{"blob", std::string(8000, 'x')}}), {}, ""});
+  auto r = f.engine().start_processes("chain", std::move(big));
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_THAT(r.error(), Catch::Contains("full") && Catch::Contains("nothing was started"));
+  auto ok = f.run("chain", numbered(3));
+  REQUIRE(f.wait_finished(ok));
+}
+
+TEST_CASE("starting an unknown topology names the running ones") {
+  EngineFixture f;
+  f.install(chain_yaml("chain"));
+  f.start();
+  auto r = f.engine().start_processes("chian", {});
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.error() == "unknown topology 'chian' (running: chain)");
+}

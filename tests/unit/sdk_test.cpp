@@ -1,0 +1,227 @@
+// The header-only SDK: payload.hpp (JSON <-> msgpack, headers) and the C++
+// node layer of weir.hpp, called through the C ABI as a host calls it.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <weir/payload.hpp>
+#include <weir/weir.hpp>
+
+#include "unit/plugin_test_host.hpp"
+
+using weir::Bytes;
+using weir::Json;
+using weir::PayloadError;
+namespace payload = weir::payload;
+
+namespace {
+
+Json round_trip(const Json& value) { return payload::to_json(payload::from_json(value)); }
+
+// The what() of the PayloadError `f` throws.
+template <class F>
+std::string payload_error(F&& f) {
+  try {
+    f();
+  } catch (const PayloadError& e) {
+    return e.what();
+  }
+  FAIL("no PayloadError thrown");
+  return "";
+}
+
+}  // namespace
+
+// ---- payload.hpp -------------------------------------------------------------
+
+TEST_CASE("payloads survive JSON -> msgpack -> JSON, nested and typed") {
+  Json doc = {
+      {"sku", "A-100"},
+      {"price", 19.99},
+      {"tiny", 1e-300},
+      {"huge", 1.5e300},
+      {"negative_zero", -0.0},
+      {"stock", 0},
+      {"active", true},
+      {"discontinued", nullptr},
+      {"tags", {"new", "sale"}},
+      {"variants",
+       Json::array({Json{{"size", "M"}, {"qty", 3}}, Json{{"size", "L"}, {"qty", -2}}})},
+      {"nested", {{"a", {{"b", {{"c", Json::array({Json::array(), Json::object()})}}}}}}},
+  };
+  CHECK(round_trip(doc) == doc);
+  CHECK(round_trip(Json("just a string")) == Json("just a string"));
+  CHECK(round_trip(Json::array()) == Json::array());
+}
+
+TEST_CASE("payloads keep unicode text exactly") {
+  Json doc = {{"name", "Žluťoučký kůň 🐎"},
+              {"ключ", "значение"},
+              {"cjk", "中文"},
+              {"nul", std::string("a\0b", 3)}};
+  Json back = round_trip(doc);
+  CHECK(back == doc);
+  CHECK(back["nul"].get<std::string>().size() == 3);
+  CHECK(payload::to_json(payload::from_json_text(R"({"e":"\u00e9\ud83d\ude00"})"))["e"] == "é😀");
+}
+
+TEST_CASE("payloads keep 64-bit integers exactly, signed and unsigned") {
+  const auto max_u = std::numeric_limits<std::uint64_t>::max();
+  const auto min_i = std::numeric_limits<std::int64_t>::min();
+  const auto max_i = std::numeric_limits<std::int64_t>::max();
+  Json doc = {{"max_u", max_u}, {"min_i", min_i}, {"max_i", max_i}, {"id", 9007199254740993LL}};
+  Json back = round_trip(doc);
+  CHECK(back["max_u"].get<std::uint64_t>() == max_u);
+  CHECK(back["min_i"].get<std::int64_t>() == min_i);
+  CHECK(back["max_i"].get<std::int64_t>() == max_i);
+  CHECK(back["id"].get<std::int64_t>() == 9007199254740993LL);  // beyond double precision
+}
+
+TEST_CASE("floats keep their value through msgpack") {
+  for (double d : {0.1, 1.0 / 3.0, 3.5, -2.25e-10, 6.02214076e23}) {
+    CHECK(round_trip(Json(d)).get<double>() == d);
+  }
+}
+
+TEST_CASE("JSON text converts to msgpack and back to one line") {
+  Bytes msgpack = payload::from_json_text(R"({ "b": [1, 2.5, "x"], "a": {"c": null} })");
+  CHECK(payload::to_json_text(msgpack) == R"({"a":{"c":null},"b":[1,2.5,"x"]})");
+  CHECK(payload::to_json_text(msgpack, 2).find('\n') != std::string::npos);
+}
+
+TEST_CASE("malformed msgpack throws a PayloadError naming the byte") {
+  const Bytes truncated = {0x92, 0x01};  // an array of 2 with one element
+  std::string e = payload_error([&] { (void)payload::to_json(truncated); });
+  CHECK_THAT(e, Catch::StartsWith("payload is not valid msgpack: "));
+  CHECK_THAT(e, Catch::Contains("at byte 3"));
+
+  const Bytes reserved = {0x91, 0xc1};  // 0xc1 is never used by msgpack
+  CHECK_THAT(payload_error([&] { (void)payload::to_json(reserved); }),
+             Catch::Contains("at byte 2"));
+
+  const Bytes two_docs = {0x01, 0x02};
+  CHECK_THAT(payload_error([&] { (void)payload::to_json(two_docs); }),
+             Catch::Contains("at byte 2"));
+}
+
+TEST_CASE("malformed JSON throws a PayloadError naming line and column") {
+  std::string e = payload_error([] { (void)payload::from_json_text("{\"a\": 1,\n \"b\": }"); });
+  CHECK_THAT(e, Catch::StartsWith("payload is not valid JSON: "));
+  CHECK_THAT(e, Catch::Contains("line 2, column 7"));
+  CHECK_THAT(payload_error([] { (void)payload::from_json_text(""); }),
+             Catch::Contains("line 1, column 1"));
+}
+
+TEST_CASE("is_valid accepts exactly one well-formed msgpack document") {
+  CHECK(payload::is_valid(payload::from_json(Json{{"a", 1}})));
+  CHECK(payload::is_valid(Bytes{0xc0}));  // nil
+  CHECK_FALSE(payload::is_valid(Bytes{}));
+  CHECK_FALSE(payload::is_valid(Bytes{0xc1}));
+  CHECK_FALSE(payload::is_valid(Bytes{0x92, 0x01}));
+  CHECK_FALSE(payload::is_valid(Bytes{0x01, 0x02}));
+}
+
+TEST_CASE("headers encode to a msgpack map of strings and decode back") {
+  weir::Headers headers = {{"content-type", "application/json"}, {"x-trace", "abc"}, {"empty", ""}};
+  Bytes bytes = payload::encode_headers(headers);
+  CHECK(payload::to_json(bytes).is_object());
+  CHECK(payload::decode_headers(bytes) == headers);
+  CHECK(payload::decode_headers({}).empty());
+  CHECK(payload::decode_headers(payload::encode_headers({})).empty());
+}
+
+TEST_CASE("header values that are not strings decode as JSON text and a non-map is an error") {
+  Bytes bytes = payload::from_json(Json{{"n", 5}, {"list", {1, 2}}, {"s", "x"}});
+  CHECK(payload::decode_headers(bytes) == weir::Headers{{"n", "5"}, {"list", "[1,2]"}, {"s", "x"}});
+  CHECK(payload_error([] { (void)payload::decode_headers(payload::from_json(Json::array())); }) ==
+        "headers are not a msgpack map");
+}
+
+// ---- weir.hpp: the node layer, called through the C ABI ------------------------
+
+namespace {
+
+class Echo : public weir::Node {
+ public:
+  weir::Result process(weir::Context& ctx) override {
+    Json doc = ctx.message().json();
+    if (doc.contains("throw")) throw std::runtime_error(doc["throw"].get<std::string>());
+    if (doc.contains("fail")) return weir::Result::failed(doc["fail"].get<std::string>());
+    doc["seen_at"] = std::string(ctx.message().node_id());
+    return weir::Result::success(doc);
+  }
+};
+
+class Strict : public weir::Node {
+ public:
+  static void validate(const Json& config, std::vector<std::string>& errors) {
+    if (!config.contains("url")) errors.push_back("strict: url is required");
+    if (!config.contains("key")) errors.push_back("strict: key is required");
+  }
+  explicit Strict(const weir::NodeInit& init) {
+    if (!init.config.contains("url")) throw std::invalid_argument("strict: url is required");
+  }
+  weir::Result process(weir::Context&) override { return weir::Result::success(); }
+};
+
+class HalfBatch : public weir::Node {
+ public:
+  weir::Result process(weir::Context&) override { return weir::Result::success(); }
+  void process_batch(weir::Batch& batch) override {
+    batch.finish(0, weir::Result::stop());
+    throw std::runtime_error("upstream went away");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an SDK node's result and emitted output reach the host") {
+  weir_node_type type = weir::node<Echo>("echo", WEIR_NODE_CUSTOM, "echo", nullptr, 10);
+  weir::test::PluginTestHost host;
+  auto echo = host.create(&type, "{}");
+  REQUIRE(echo);
+  auto answers = host.process(*echo, {Json{{"id", 1}}}, "n7");
+  CHECK(answers[0].outcome == WEIR_OUTCOME_SUCCESS);
+  CHECK(answers[0].outputs == std::vector<Json>{Json{{"id", 1}, {"seen_at", "n7"}}});
+}
+
+TEST_CASE("an exception escaping process() fails only that message, with its text") {
+  weir_node_type type = weir::node<Echo>("echo", WEIR_NODE_CUSTOM, "echo", nullptr, 10);
+  weir::test::PluginTestHost host;
+  auto echo = host.create(&type, "{}");
+  auto answers =
+      host.process(*echo, {Json{{"throw", "kaput"}}, Json{{"fail", "nope"}}, Json{{"ok", 1}}});
+  CHECK(answers[0].outcome == WEIR_OUTCOME_FAILED);
+  CHECK(answers[0].error == "kaput");
+  CHECK(answers[1].outcome == WEIR_OUTCOME_FAILED);
+  CHECK(answers[1].error == "nope");
+  CHECK(answers[2].outcome == WEIR_OUTCOME_SUCCESS);
+}
+
+TEST_CASE("an exception escaping process_batch() fails every message not yet finished") {
+  weir_node_type type = weir::node<HalfBatch>("half", WEIR_NODE_CUSTOM, "half", nullptr, 10);
+  weir::test::PluginTestHost host;
+  auto half = host.create(&type, "{}");
+  auto answers = host.process(*half, {Json(1), Json(2), Json(3)});
+  CHECK(answers[0].outcome == WEIR_OUTCOME_STOP);
+  for (int i : {1, 2}) {
+    CHECK(answers[i].outcome == WEIR_OUTCOME_FAILED);
+    CHECK(answers[i].error == "upstream went away");
+  }
+}
+
+TEST_CASE("validate reports every problem, and a throwing constructor fails create") {
+  weir_node_type type = weir::node<Strict>("strict", WEIR_NODE_CUSTOM, "strict");
+  CHECK(weir::test::PluginTestHost::validate(&type, "{}") ==
+        std::vector<std::string>{"strict: url is required", "strict: key is required"});
+  CHECK(weir::test::PluginTestHost::validate(&type, R"({"url": "u", "key": "k"})").empty());
+  auto bad_json = weir::test::PluginTestHost::validate(&type, "{url");
+  REQUIRE(bad_json.size() == 1);
+  CHECK_THAT(bad_json[0], Catch::Contains("parse error"));
+
+  weir::test::PluginTestHost host;
+  std::string error;
+  CHECK_FALSE(host.create(&type, "{}", &error));
+  CHECK(error == "strict: url is required");
+  CHECK(type.max_batch == 1);  // weir::node's default
+}

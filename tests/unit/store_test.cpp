@@ -1,0 +1,303 @@
+// The SQLite store, on a real database file in a temp directory.
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include "store/schema.hpp"
+#include "store/store.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace weir::store;
+using weir::test::TempDir;
+
+namespace {
+
+std::unique_ptr<Store> open_store(const TempDir& dir, std::int64_t max_bytes = 0) {
+  auto s = open_sqlite_store(SqliteOptions{dir.file("weir.db"), true, max_bytes});
+  INFO(s.error());
+  REQUIRE(s.is_ok());
+  return std::move(s).value();
+}
+
+Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+NewProcess new_process(std::vector<QueueId> entries, const std::string& payload = "p") {
+  NewProcess np;
+  np.topology = "t";
+  np.entry_queues = std::move(entries);
+  np.payload = bytes(payload);
+  return np;
+}
+
+CommitResult commit(Store& s, const CommitBatch& b) {
+  auto r = s.commit(b);
+  INFO(r.error());
+  REQUIRE(r.is_ok());
+  return std::move(r).value();
+}
+
+// Acknowledges `m`, sending one output per queue in `to`.
+Ack ack_to(const QueuedMessage& m, std::vector<QueueId> to) {
+  Ack a;
+  a.input = m;
+  for (QueueId q : to) a.outputs.push_back(Output{q, {}, m.payload});
+  return a;
+}
+
+std::int64_t queued(Store& s, QueueId q) {
+  auto qs = s.queues();
+  REQUIRE(qs.is_ok());
+  for (const auto& info : *qs) {
+    if (info.id == q) return info.queued;
+  }
+  return -1;
+}
+
+std::int64_t sqlite_int(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  std::int64_t v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("a new store gets the latest schema version and reopening keeps its data") {
+  TempDir dir;
+  QueueId q;
+  {
+    auto s = open_store(dir);
+    q = s->queue("t", "a").value();
+    commit(*s, CommitBatch{{new_process({q})}, {}, {}, {}});
+  }
+  CHECK(sqlite_int(dir.file("weir.db"), "PRAGMA user_version") == latest_schema_version());
+  auto s = open_store(dir);
+  CHECK(s->queue("t", "a").value() == q);
+  CHECK(queued(*s, q) == 1);
+}
+
+TEST_CASE("a database written by a newer weir is refused and left untouched") {
+  TempDir dir;
+  { open_store(dir); }
+  const int newer = latest_schema_version() + 1;
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.file("weir.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, ("PRAGMA user_version=" + std::to_string(newer)).c_str(), nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto s = open_sqlite_store(SqliteOptions{dir.file("weir.db")});
+  REQUIRE_FALSE(s.is_ok());
+  CHECK_THAT(s.error(), Catch::Contains(dir.file("weir.db")));
+  CHECK_THAT(s.error(), Catch::Contains("newer than this weir knows"));
+  CHECK(sqlite_int(dir.file("weir.db"), "PRAGMA user_version") == newer);
+}
+
+TEST_CASE("starting a process puts one message in each entry queue, ready to lease") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value(), b = s->queue("t", "b").value();
+  auto r = commit(*s, CommitBatch{{new_process({a, b}, "hello")}, {}, {}, {{a, 10}, {b, 10}}});
+  REQUIRE(r.started.size() == 1);
+  REQUIRE(r.leased.size() == 2);
+  CHECK(r.leased[0].queue == a);
+  CHECK(r.leased[1].queue == b);
+  for (const auto& m : r.leased) {
+    CHECK(m.process_id == r.started[0]);
+    CHECK(m.correlation_id == std::to_string(r.started[0]));
+    CHECK(m.attempt == 1);
+    CHECK(m.payload == bytes("hello"));
+  }
+  auto p = s->process(r.started[0]).value();
+  REQUIRE(p.has_value());
+  CHECK(p->outstanding == 2);
+  CHECK(p->state == ProcessState::running);
+}
+
+TEST_CASE("leasing hands each message out once, in order, until acknowledged") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value();
+  CommitBatch start;
+  for (int i = 0; i < 5; ++i) start.new_processes.push_back(new_process({a}, std::to_string(i)));
+  commit(*s, start);
+  auto first = commit(*s, CommitBatch{{}, {}, {}, {{a, 3}}});
+  auto second = commit(*s, CommitBatch{{}, {}, {}, {{a, 3}}});
+  auto third = commit(*s, CommitBatch{{}, {}, {}, {{a, 3}}});
+  REQUIRE(first.leased.size() == 3);
+  REQUIRE(second.leased.size() == 2);
+  CHECK(third.leased.empty());
+  CHECK(first.leased[0].payload == bytes("0"));
+  CHECK(second.leased[1].payload == bytes("4"));
+}
+
+TEST_CASE("a hop acknowledges the input and enqueues its output in one commit") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value(), b = s->queue("t", "b").value();
+  auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
+  auto hop = commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {b})}, {}, {{b, 1}}});
+  CHECK(queued(*s, a) == 0);
+  CHECK(queued(*s, b) == 1);
+  REQUIRE(hop.leased.size() == 1);
+  CHECK(hop.leased[0].parent_id == r.leased[0].id);
+  CHECK(hop.leased[0].process_id == r.leased[0].process_id);
+  CHECK(hop.leased[0].credit == 1);  // the finished visit rides along
+  CHECK(hop.finished.empty());
+}
+
+TEST_CASE("a process completes in the commit of its last acknowledgement, with exact counts") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value(), b = s->queue("t", "b").value();
+  QueueId c = s->queue("t", "c").value();
+  auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 10}}});
+  // a -> b (1:1), b -> three copies to c (fan-out), each c ends the lineage.
+  auto r1 = commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {b})}, {}, {{b, 10}}});
+  auto r2 = commit(*s, CommitBatch{{}, {ack_to(r1.leased[0], {c, c, c})}, {}, {{c, 10}}});
+  REQUIRE(r2.leased.size() == 3);
+  auto r3 = commit(*s, CommitBatch{{}, {ack_to(r2.leased[0], {}), ack_to(r2.leased[1], {})}, {}, {}});
+  CHECK(r3.finished.empty());
+  auto r4 = commit(*s, CommitBatch{{}, {ack_to(r2.leased[2], {})}, {}, {}});
+  REQUIRE(r4.finished.size() == 1);
+  const ProcessRecord& p = r4.finished[0];
+  CHECK(p.id == r.started[0]);
+  CHECK(p.state == ProcessState::completed);
+  CHECK(p.outstanding == 0);
+  CHECK(p.done == 5);  // a, b, and three visits of c
+  CHECK(p.failed == 0);
+  CHECK(p.finished_ms >= p.started_ms);
+}
+
+TEST_CASE("a failed message goes to the trash as it was, and its process completes with failures") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value(), b = s->queue("t", "b").value();
+  auto r = commit(*s, CommitBatch{{new_process({a}, "order-7")}, {}, {}, {{a, 1}}});
+  auto r1 = commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {b})}, {}, {{b, 1}}});
+  Ack fail = ack_to(r1.leased[0], {});
+  fail.failed = TrashInfo{"ERP said: unknown customer"};
+  auto r2 = commit(*s, CommitBatch{{}, {fail}, {}, {}});
+  REQUIRE(r2.finished.size() == 1);
+  CHECK(r2.finished[0].state == ProcessState::failed);
+  CHECK(r2.finished[0].done == 1);
+  CHECK(r2.finished[0].failed == 1);
+  auto trash = s->trash(10).value();
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0].node == "b");
+  CHECK(trash[0].topology == "t");
+  CHECK(trash[0].error == "ERP said: unknown customer");
+  CHECK(trash[0].payload == bytes("order-7"));
+  CHECK(trash[0].process_id == r.started[0]);
+  CHECK(trash[0].parent_id == r.leased[0].id);
+  CHECK(trash[0].message_id == r1.leased[0].id);
+  CHECK(trash[0].attempts == 1);
+}
+
+TEST_CASE("a message survives a crash between dispatch and commit and comes back as attempt 2") {
+  TempDir dir;
+  MessageId id;
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value();
+    auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
+    id = r.leased[0].id;
+    // The host stops here: the message was handed out, never acknowledged.
+  }
+  auto s = open_store(dir);
+  CHECK(s->recovery().redelivered == 1);
+  QueueId a = s->queue("t", "a").value();
+  auto r = commit(*s, CommitBatch{{}, {}, {}, {{a, 1}}});
+  REQUIRE(r.leased.size() == 1);
+  CHECK(r.leased[0].id == id);
+  CHECK(r.leased[0].attempt == 2);
+}
+
+TEST_CASE("a clean restart does not count an attempt for messages never handed out") {
+  TempDir dir;
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value();
+    commit(*s, CommitBatch{{new_process({a})}, {}, {}, {}});
+  }
+  auto s = open_store(dir);
+  CHECK(s->recovery().redelivered == 0);
+  CHECK(s->recovery().queued == 1);
+  auto r = commit(*s, CommitBatch{{}, {}, {}, {{s->queue("t", "a").value(), 1}}});
+  CHECK(r.leased.at(0).attempt == 1);
+}
+
+TEST_CASE("acknowledging the same message twice counts it once") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value(), b = s->queue("t", "b").value();
+  auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
+  commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {b})}, {}, {}});
+  commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {b})}, {}, {}});
+  CHECK(queued(*s, b) == 1);
+  auto qs = s->queues().value();
+  CHECK(qs[0].done == 1);
+}
+
+TEST_CASE("a commit that hits a full disk applies nothing and the store keeps working") {
+  TempDir dir;
+  auto s = open_store(dir, 256 * 1024);
+  QueueId a = s->queue("t", "a").value();
+  std::string big(8000, 'x');
+  CommitBatch fill;
+  for (int i = 0; i < 200; ++i) fill.new_processes.push_back(new_process({a}, big));
+  auto failed = s->commit(fill);
+  REQUIRE_FALSE(failed.is_ok());
+  CHECK_THAT(failed.error(), Catch::Contains("full"));
+  CHECK_THAT(failed.error(), Catch::Contains(dir.file("weir.db")));
+  CHECK(queued(*s, a) == 0);
+  // Smaller commits still go through, and ids continue without a gap.
+  auto r = commit(*s, CommitBatch{{new_process({a}, "small")}, {}, {}, {{a, 5}}});
+  REQUIRE(r.leased.size() == 1);
+  CHECK(r.started[0] == 1);
+  CHECK(r.leased[0].id == 1);
+}
+
+TEST_CASE("state writes commit with the batch and read back per topology") {
+  TempDir dir;
+  auto s = open_store(dir);
+  commit(*s, CommitBatch{{}, {}, {{"t", "last_sync", bytes("2026-11-26")}}, {}});
+  commit(*s, CommitBatch{{}, {}, {{"t", "last_sync", bytes("2026-11-27")}}, {}});
+  CHECK(s->state_get("t", "last_sync").value() == bytes("2026-11-27"));
+  CHECK_FALSE(s->state_get("other", "last_sync").value().has_value());
+}
+
+TEST_CASE("released leases are ready again and a crash does not count them as an attempt") {
+  TempDir dir;
+  MessageId first_id;
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value();
+    CommitBatch start;
+    for (int i = 0; i < 3; ++i) start.new_processes.push_back(new_process({a}));
+    start.leases = {{a, 3}};
+    auto r = commit(*s, start);
+    REQUIRE(r.leased.size() == 3);
+    first_id = r.leased[0].id;
+    // Only the first went to a worker; the other two are given back.
+    CommitBatch give_back;
+    give_back.releases = {{a, first_id}};
+    commit(*s, give_back);
+    auto again = commit(*s, CommitBatch{{}, {}, {}, {{a, 10}}});
+    REQUIRE(again.leased.size() == 2);
+    CHECK(again.leased[0].attempt == 1);
+    commit(*s, give_back);
+  }
+  auto s = open_store(dir);
+  CHECK(s->recovery().redelivered == 1);  // only the one a worker had
+  auto r = commit(*s, CommitBatch{{}, {}, {}, {{s->queue("t", "a").value(), 10}}});
+  REQUIRE(r.leased.size() == 3);
+  CHECK(r.leased[0].attempt == 2);
+  CHECK(r.leased[1].attempt == 1);
+  CHECK(r.leased[2].attempt == 1);
+}
