@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <weir/payload.hpp>
 
 #include "engine/engine.hpp"
@@ -173,6 +174,7 @@ Figures run(const Options& o, const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);  // keep the table readable
   try {
     Options o = parse(argc, argv);
     std::string dir = o.dir;

@@ -83,7 +83,8 @@ Json topologies_view(const HostView& host) {
   for (const auto& t : *host.topologies) {
     Json edges = Json::array();
     for (const auto& e : t.edges) edges.push_back(e.from + " -> " + e.to);
-    list.push_back({{"name", t.name}, {"file", t.file}, {"enabled", t.enabled},
+    list.push_back({{"name", t.name}, {"description", t.description}, {"file", t.file},
+                    {"enabled", t.enabled},
                     {"nodes", t.nodes.size()}, {"edges", edges}, {"entry_nodes", t.entry_nodes()},
                     {"hash", t.content_hash}});
   }

@@ -16,6 +16,7 @@ namespace weir::topology {
 struct NodeSpec {
   std::string id;
   std::string type;            // "<plugin>.<node>"
+  std::string description;
   nlohmann::json config = nlohmann::json::object();
   int concurrency = 1;         // process() calls at once for this node
   int max_batch = 1;           // most messages one call takes
@@ -30,6 +31,7 @@ struct Edge {
 
 struct Topology {
   std::string name;
+  std::string description;
   bool enabled = true;
   std::vector<NodeSpec> nodes;
   std::vector<Edge> edges;

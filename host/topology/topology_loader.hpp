@@ -8,7 +8,9 @@
 // max_batch <= the type's max_batch); edges (well-formed, known endpoints,
 // no duplicates); cycles (naming the cycle).
 //
-// Free functions; safe to call from any thread (the catalog is thread-safe).
+// Free functions. Call them from the host's control thread: validation calls
+// plugins' validate_config, which abi.h promises runs on that thread, one call
+// at a time. Files whose names start with '.' (editor leftovers) are skipped.
 #pragma once
 
 #include <optional>

@@ -227,7 +227,7 @@ void Reader::read_top_entry(const Entry& e) {
   } else if (e.key == "enabled") {
     topology_.enabled = flag(e, "").value_or(true);
   } else if (e.key == "description") {
-    if (!e.value.IsNull()) text(e, "");
+    if (!e.value.IsNull()) topology_.description = text(e, "").value_or("");
   } else if (e.key == "nodes") {
     read_nodes(e);
   } else if (e.key == "edges") {
@@ -285,7 +285,7 @@ void Reader::read_node_entry(const Entry& e, NodeSpec& node, NodeLines& lines,
     node.max_batch = whole_number(e, INT_MAX, owner).value_or(1);
     lines.max_batch = e.line;
   } else if (e.key == "description") {
-    if (!e.value.IsNull()) text(e, owner);
+    if (!e.value.IsNull()) node.description = text(e, owner).value_or("");
   }
 }
 

@@ -259,11 +259,11 @@ nodes:
   - id: wait
     type: testkit.act
     concurrency: 2
-    config: {defaults: {sleep_ms: 2000}}
+    config: {defaults: {sleep_ms: 5000}}
 )");
   f.install(chain_yaml("fast"));
   f.start();
-  auto slow = f.run("slow", numbered(4));
+  auto slow = f.run("slow", numbered(2));
   auto fast = f.run("fast", numbered(500));
   REQUIRE(f.wait_finished(fast));
   // All 500 fast processes completed while the slow ones are still running.
