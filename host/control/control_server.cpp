@@ -1,5 +1,6 @@
 #include "control/control_server.hpp"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,7 +40,10 @@ Status ControlServer::start() {
   if (::chmod(socket_path_.c_str(), 0600) != 0) {
     return Status::error("cannot make " + socket_path_ + " private (chmod 0600)");
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "weir-control");
+    run();
+  });
   spdlog::info("control: listening on ipc://{}", socket_path_);
   return Status::ok();
 }

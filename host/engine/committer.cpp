@@ -1,5 +1,6 @@
 #include "engine/committer.hpp"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -10,7 +11,10 @@ namespace weir::engine {
 Committer::Committer(store::Store& store)
     : store_(store), fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (fd_ < 0) throw std::runtime_error("engine: eventfd failed");
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "weir-commit");
+    run();
+  });
 }
 
 Committer::~Committer() {

@@ -1,5 +1,7 @@
 #include "engine/engine.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -91,7 +93,9 @@ void Engine::add_finished_listener(FinishedListener listener) {
 
 Status Engine::start() {
   if (started_) return Status::ok();
-  PumpOptions po{options_.max_acks_per_commit, options_.drain_timeout};
+  const int workers = std::max(1, options_.workers);
+  PumpOptions po{static_cast<std::size_t>(workers), options_.max_acks_per_commit,
+                 options_.drain_timeout};
   pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, nodes_, commands_, po, listeners_);
   try {
     pump_->bind();
@@ -99,10 +103,16 @@ Status Engine::start() {
     return Status::error("engine: cannot bind " + endpoint_ + ": " + e.what());
   }
   started_ = true;
-  for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    workers_.emplace_back([this, i] { Worker(ctx_, endpoint_, i, nodes_, store_).run(); });
+  for (int i = 0; i < workers; ++i) {
+    workers_.emplace_back([this, i] {
+      pthread_setname_np(pthread_self(), ("weir-worker-" + std::to_string(i)).substr(0, 15).c_str());
+      Worker(ctx_, endpoint_, i, nodes_, store_).run();
+    });
   }
-  pump_thread_ = std::thread([this] { pump_->run(); });
+  pump_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "weir-pump");
+    pump_->run();
+  });
   spdlog::info("engine: started {} worker(s) for {} node(s) in {} topology(ies)", workers_.size(),
                nodes_.size(), topologies_.size());
   return Status::ok();

@@ -44,7 +44,9 @@ void Pump::run() {
     collect_commit();
     dispatch();
     submit_commit();
-    if (stopping_ && !committer_.busy() &&
+    // Every worker must have announced itself, or one that does so later
+    // would never get its quit message.
+    if (stopping_ && !committer_.busy() && workers_.size() == options_.workers &&
         ((drained() && releases_.empty()) || std::chrono::steady_clock::now() > drain_deadline_)) {
       break;
     }

@@ -48,6 +48,7 @@ namespace weir::engine {
 using FinishedListener = std::function<void(const store::ProcessRecord&)>;
 
 struct PumpOptions {
+  std::size_t workers = 1;  // how many workers will announce themselves
   std::size_t max_acks_per_commit = 10000;
   std::chrono::milliseconds drain_timeout{30000};
 };

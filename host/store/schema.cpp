@@ -62,7 +62,8 @@ CREATE TABLE processes(
   started_ms     INTEGER NOT NULL,
   finished_ms    INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX processes_by_topology ON processes(topology, id);
+-- No index on topology: every process start would pay for it; listing by
+-- topology walks ids backwards and stops at its LIMIT.
 
 CREATE TABLE state(
   topology   TEXT NOT NULL,

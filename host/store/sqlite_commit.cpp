@@ -36,6 +36,7 @@ Result<CommitResult> SqliteStore::commit(const CommitBatch& batch) {
   const MessageId saved_message_id = next_message_id_;
   const ProcessId saved_process_id = next_process_id_;
   const auto saved_leases = leased_to_;  // small: one entry per queue
+  const auto saved_tails = tail_;
   Status st = writer_.exec("BEGIN IMMEDIATE");
   if (!st) return st;
   auto result = commit_locked(batch);
@@ -45,7 +46,12 @@ Result<CommitResult> SqliteStore::commit(const CommitBatch& batch) {
     next_message_id_ = saved_message_id;
     next_process_id_ = saved_process_id;
     leased_to_ = saved_leases;
+    tail_ = saved_tails;
     return result ? st : result.status();
+  }
+  if (wal_pages_ >= Checkpointer::kHardLimitPages) {
+    // Passive checkpoints are starved (a long reader?): bound the WAL here.
+    (void)writer_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
   return result;
 }
@@ -54,6 +60,11 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   CommitResult out;
   Pending p;
   p.now = now_ms();
+  p.out = &out;
+  for (const LeaseRequest& req : batch.leases) {
+    p.lease_budget[req.queue] += req.max;
+    p.cursor_before[req.queue] = leased_to_[req.queue];
+  }
   const MessageId first_id = next_message_id_;
   const ProcessId first_pid = next_process_id_;
   Status st = insert_processes(batch, p, out);
@@ -61,7 +72,7 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   if (st) st = put_state(batch, p.now);
   if (st) st = apply_process_deltas(p, out);
   if (st) st = apply_queue_deltas(p);
-  if (st) st = lease(batch, out);
+  if (st) st = lease(p);
   if (st) st = release(batch);
   if (st && (next_message_id_ != first_id || next_process_id_ != first_pid)) st = save_counters();
   if (!st) return st;
@@ -80,7 +91,7 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
                     .bind(5, p.now)
                     .run();
     for (QueueId q : np.entry_queues) {
-      if (st) st = insert_message(q, pid, 0, correlation, 0, np.headers, np.payload, p.now);
+      if (st) st = insert_message(p, NewMessage{q, pid, 0, correlation, 0, np.headers, np.payload});
     }
     if (!st) return st.prefixed("starting a process of topology " + np.topology);
     out.started.push_back(pid);
@@ -88,19 +99,35 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
   return Status::ok();
 }
 
-Status SqliteStore::insert_message(QueueId queue, ProcessId pid, MessageId parent,
-                                   const std::string& correlation, std::int64_t credit,
-                                   const Bytes& headers, const Bytes& payload, std::int64_t now) {
-  return w_.insert_message.bind(1, queue)
-      .bind(2, i64(next_message_id_++))
-      .bind(3, i64(pid))
-      .bind(4, i64(parent))
-      .bind(5, correlation)
-      .bind(6, credit)
-      .bind_blob(7, headers)
-      .bind_blob(8, payload)
-      .bind(9, now)
-      .run();
+// Inserts a message (its id assigned here). When its queue has nothing
+// unleased and the commit may still lease from it, the message is leased on
+// the spot, so the lease phase needs no read for it (and only then are its
+// bytes copied).
+Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
+  const MessageId id = next_message_id_++;
+  Status st = w_.insert_message.bind(1, m.queue)
+                  .bind(2, i64(id))
+                  .bind(3, i64(m.process_id))
+                  .bind(4, i64(m.parent_id))
+                  .bind(5, m.correlation_id)
+                  .bind(6, m.credit)
+                  .bind_blob(7, m.headers)
+                  .bind_blob(8, m.payload)
+                  .bind(9, p.now)
+                  .run();
+  if (!st) return st;
+  MessageId& tail = tail_[m.queue];
+  MessageId& cursor = leased_to_[m.queue];
+  auto budget = p.lease_budget.find(m.queue);
+  const bool caught_up = cursor == tail;
+  tail = id;
+  if (caught_up && budget != p.lease_budget.end() && budget->second > 0) {
+    --budget->second;
+    cursor = id;
+    p.out->leased.push_back(QueuedMessage{id, m.queue, m.process_id, m.parent_id,
+                                          m.correlation_id, 1, m.credit, m.headers, m.payload});
+  }
+  return Status::ok();
 }
 
 Status SqliteStore::apply_acks(const CommitBatch& batch, Pending& p) {
@@ -138,8 +165,8 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
     pd.done += in.credit + 1;
   }
   for (const Output& o : ack.outputs) {
-    st = insert_message(o.queue, in.process_id, in.id, in.correlation_id, carried, o.headers,
-                        o.payload, p.now);
+    st = insert_message(p, NewMessage{o.queue, in.process_id, in.id, in.correlation_id, carried,
+                                      o.headers, o.payload});
     if (!st) return st;
   }
   return Status::ok();
@@ -192,34 +219,36 @@ Status SqliteStore::apply_queue_deltas(const Pending& p) {
   return Status::ok();
 }
 
-// Hands out the next ready messages of each requested queue, in id order,
-// and persists the cursor so a crash can tell what was in flight.
-Status SqliteStore::lease(const CommitBatch& batch, CommitResult& out) {
-  for (const LeaseRequest& req : batch.leases) {
-    if (req.max == 0) continue;
-    MessageId& cursor = leased_to_[req.queue];
-    w_.select_ready.bind(1, req.queue).bind(2, i64(cursor)).bind(3, i64(req.max));
-    Status st;
-    const std::size_t before = out.leased.size();
-    while (w_.select_ready.step(&st)) {
-      const Stmt& s = w_.select_ready;
-      QueuedMessage m;
-      m.id = static_cast<MessageId>(s.int64(0));
-      m.queue = req.queue;
-      m.process_id = static_cast<ProcessId>(s.int64(1));
-      m.parent_id = static_cast<MessageId>(s.int64(2));
-      m.correlation_id = s.text(3);
-      m.attempt = static_cast<std::uint32_t>(s.int64(4)) + 1;
-      m.credit = s.int64(5);
-      m.headers = s.blob(6);
-      m.payload = s.blob(7);
-      out.leased.push_back(std::move(m));
+// Hands out the next ready messages of each requested queue (what
+// insert_message did not already lease), in id order, and persists the
+// cursor so a crash can tell what was in flight.
+Status SqliteStore::lease(Pending& p) {
+  for (auto& [queue, budget] : p.lease_budget) {
+    MessageId& cursor = leased_to_[queue];
+    const MessageId before = p.cursor_before.count(queue) ? p.cursor_before[queue] : cursor;
+    if (budget > 0 && cursor < tail_[queue]) {
+      w_.select_ready.bind(1, queue).bind(2, i64(cursor)).bind(3, i64(budget));
+      Status st;
+      while (w_.select_ready.step(&st)) {
+        const Stmt& s = w_.select_ready;
+        QueuedMessage m;
+        m.id = static_cast<MessageId>(s.int64(0));
+        m.queue = queue;
+        m.process_id = static_cast<ProcessId>(s.int64(1));
+        m.parent_id = static_cast<MessageId>(s.int64(2));
+        m.correlation_id = s.text(3);
+        m.attempt = static_cast<std::uint32_t>(s.int64(4)) + 1;
+        m.credit = s.int64(5);
+        m.headers = s.blob(6);
+        m.payload = s.blob(7);
+        cursor = m.id;
+        p.out->leased.push_back(std::move(m));
+      }
+      w_.select_ready.reset();
+      if (!st) return st;
     }
-    w_.select_ready.reset();
-    if (!st) return st;
-    if (out.leased.size() == before) continue;
-    cursor = out.leased.back().id;
-    st = w_.update_lease.bind(1, i64(cursor)).bind(2, req.queue).run();
+    if (cursor == before) continue;
+    Status st = w_.update_lease.bind(1, i64(cursor)).bind(2, queue).run();
     if (!st) return st;
   }
   return Status::ok();

@@ -66,6 +66,10 @@ class Db {
   Result<Stmt> prepare(const std::string& sql);
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  // Replaces SQLite's automatic checkpointing with `hook` (see sqlite3_wal_hook).
+  void set_wal_hook(int (*hook)(void*, sqlite3*, const char*, int), void* arg) {
+    sqlite3_wal_hook(db_, hook, arg);
+  }
   // "store <path>: <sqlite message> (<code name>) while <what>"
   Status error(std::string_view what) const;
   const std::string& path() const { return path_; }

@@ -44,9 +44,19 @@ Status SqliteStore::open_connections() {
     // Page size is 4096 unless the file says otherwise; the cap is approximate by a page.
     st = writer_.exec("PRAGMA max_page_count=" + std::to_string(options_.max_bytes / 4096));
   }
+  if (st) st = checkpointer_.start();
+  // Checkpoints run on the checkpointer's thread; the writer only reports
+  // the WAL's size (see checkpointer.hpp).
+  if (st) writer_.set_wal_hook(&SqliteStore::on_wal_commit, this);
   if (st) st = reader_.open(options_.path);
   if (st) st = reader_.exec("PRAGMA busy_timeout=10000; PRAGMA query_only=1");
   return st;
+}
+
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+  static_cast<SqliteStore*>(self)->wal_pages_ = pages;
+  static_cast<SqliteStore*>(self)->checkpointer_.note_wal_pages(pages);
+  return SQLITE_OK;
 }
 
 Status SqliteStore::prepare_writer() {
@@ -97,13 +107,16 @@ Status SqliteStore::prepare_writer() {
 
 Status SqliteStore::load_counters() {
   auto stmt = writer_.prepare("SELECT key, value FROM meta");
+  auto tails = writer_.prepare("SELECT queue_id, max(id) FROM messages GROUP BY queue_id");
   if (!stmt) return stmt.status();
+  if (!tails) return tails.status();
   Status st;
   while (stmt->step(&st)) {
     std::string key = stmt->text(0);
     if (key == "next_message_id") next_message_id_ = static_cast<MessageId>(stmt->int64(1));
     if (key == "next_process_id") next_process_id_ = static_cast<ProcessId>(stmt->int64(1));
   }
+  while (st && tails->step(&st)) tail_[tails->int64(0)] = static_cast<MessageId>(tails->int64(1));
   return st;
 }
 

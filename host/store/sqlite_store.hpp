@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "store/checkpointer.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
 
@@ -49,11 +50,16 @@ class SqliteStore final : public Store {
   struct Pending {  // per-commit scratch
     std::map<ProcessId, ProcessDelta> processes;
     std::map<QueueId, QueueDelta> queues;
+    std::unordered_map<QueueId, std::size_t> lease_budget;    // what may still be leased
+    std::unordered_map<QueueId, MessageId> cursor_before;     // lease cursors at the start
+    CommitResult* out = nullptr;
     std::int64_t now = 0;
   };
 
-  explicit SqliteStore(const SqliteOptions& options) : options_(options) {}
+  explicit SqliteStore(const SqliteOptions& options)
+      : options_(options), checkpointer_(options.path) {}
   Status open_connections();
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   Status prepare_writer();
   Status load_counters();
   Status recover();
@@ -61,14 +67,22 @@ class SqliteStore final : public Store {
   Status insert_processes(const CommitBatch& batch, Pending& p, CommitResult& out);
   Status apply_acks(const CommitBatch& batch, Pending& p);
   Status apply_ack(const Ack& ack, Pending& p);
-  Status insert_message(QueueId queue, ProcessId pid, MessageId parent,
-                        const std::string& correlation, std::int64_t credit, const Bytes& headers,
-                        const Bytes& payload, std::int64_t now);
+  // A message to insert; borrows everything from the batch.
+  struct NewMessage {
+    QueueId queue;
+    ProcessId process_id;
+    MessageId parent_id;
+    const std::string& correlation_id;
+    std::int64_t credit;
+    const Bytes& headers;
+    const Bytes& payload;
+  };
+  Status insert_message(Pending& p, const NewMessage& m);
   Status insert_trash(const QueuedMessage& in, const std::string& error, std::int64_t now);
   Status put_state(const CommitBatch& batch, std::int64_t now);
   Status apply_process_deltas(Pending& p, CommitResult& out);
   Status apply_queue_deltas(const Pending& p);
-  Status lease(const CommitBatch& batch, CommitResult& out);
+  Status lease(Pending& p);
   Status release(const CommitBatch& batch);
   Status save_counters();
   Result<CommitResult> commit_locked(const CommitBatch& batch);
@@ -82,9 +96,13 @@ class SqliteStore final : public Store {
   MessageId next_message_id_ = 1;                     // guarded by write_mu_
   ProcessId next_process_id_ = 1;                     // guarded by write_mu_
   std::unordered_map<QueueId, MessageId> leased_to_;  // guarded by write_mu_
+  std::unordered_map<QueueId, MessageId> tail_;       // guarded by write_mu_: newest id per queue
 
   std::mutex read_mu_;
   Db reader_;  // guarded by read_mu_
+
+  Checkpointer checkpointer_;
+  int wal_pages_ = 0;  // guarded by write_mu_; set by the WAL hook after each commit
 };
 
 }  // namespace weir::store

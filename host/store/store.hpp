@@ -129,7 +129,7 @@ struct ProcessRecord {
 struct CommitResult {
   std::vector<ProcessId> started;            // one per CommitBatch::new_processes, in order
   std::vector<ProcessRecord> finished;       // processes that completed in this commit
-  std::vector<QueuedMessage> leased;         // ready messages now in flight, by queue then id
+  std::vector<QueuedMessage> leased;         // ready messages now leased; in id order per queue
 };
 
 struct QueueInfo {
