@@ -37,7 +37,7 @@
 #include <utility>
 
 #include "common/clock.hpp"
-#include "plugins/content_hash.hpp"
+#include "common/content_hash.hpp"
 
 namespace weir::plugins {
 namespace {

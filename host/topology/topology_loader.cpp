@@ -4,7 +4,6 @@
 // keeping topology names unique across a directory.
 #include "topology/topology_loader.hpp"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/content_hash.hpp"
 #include "topology/topology_reader.hpp"
 #include "topology/yaml_json.hpp"
 
@@ -25,18 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
-  }
-  return out;
-}
 
 // The number of the last line that has text; yaml-cpp reports a problem
 // found at the end of the input on the line after it.
@@ -87,7 +75,8 @@ Loaded load_text(std::string_view yaml, const std::string& label,
   out.name_line = read.name_line;
   if (!out.result.errors.empty()) return out;
   read.topology.file = label;
-  read.topology.content_hash = sha256_hex(yaml);
+  read.topology.content_hash =
+      sha256_hex({reinterpret_cast<const std::uint8_t*>(yaml.data()), yaml.size()});
   out.result.topology = std::move(read.topology);
   return out;
 }

@@ -12,7 +12,7 @@
 #include <iterator>
 #include <thread>
 
-#include "plugins/content_hash.hpp"
+#include "common/content_hash.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/plugin_test_host.hpp"
 

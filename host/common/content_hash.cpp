@@ -1,4 +1,4 @@
-#include "plugins/content_hash.hpp"
+#include "common/content_hash.hpp"
 
 #include <openssl/evp.h>
 
