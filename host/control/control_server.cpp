@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -54,6 +55,7 @@ void ControlServer::stop() {
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
   thread_.join();
+  answer_open_waits();
   router_.close();
   std::error_code ec;
   std::filesystem::remove(socket_path_, ec);
@@ -127,11 +129,7 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "plugins.ls") return ok_reply(plugins_view(host_));
   if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
   if (cmd == "run") return handle_run(req);
-  if (cmd == "process.wait") {
-    ++waits_open_;  // before looking at the store: no completion may slip past
-    add_wait(Wait{std::move(req.route), req.body.at("ids").get<std::vector<store::ProcessId>>(), {}});
-    return Json();  // answered when they have all completed
-  }
+  if (cmd == "process.wait") return handle_wait(req);
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
                      "topology.ls, run, process.wait)");
 }
@@ -143,6 +141,10 @@ Json ControlServer::handle_run(Request& req) {
   std::vector<engine::StartRequest> starts;
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     const auto& bin = payloads[i].get_binary();
+    if (bin.size() > message::kMaxPayloadBytes) {
+      return error_reply("payload " + std::to_string(i + 1) + " has " + std::to_string(bin.size()) +
+                         " bytes; the limit is " + std::to_string(message::kMaxPayloadBytes));
+    }
     std::string why;
     if (!message::is_one_msgpack_document(bin, &why)) {
       return error_reply("payload " + std::to_string(i + 1) + " is not msgpack: " + why);
@@ -154,18 +156,30 @@ Json ControlServer::handle_run(Request& req) {
   return ids ? ok_reply(Json{{"processes", *ids}}) : error_reply(ids.error());
 }
 
-void ControlServer::add_wait(Wait wait) {
-  const std::size_t index = waits_.size();
-  for (auto id : wait.ids) {
+// Parsed and checked before anything is registered, so a bad request gets
+// its error reply (with its route intact) and leaves no open wait behind.
+Json ControlServer::handle_wait(Request& req) {
+  auto ids = req.body.at("ids").get<std::vector<store::ProcessId>>();
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ++waits_open_;  // before looking at the store: no completion may slip past
+  Wait wait{{}, ids, {}};
+  std::vector<store::ProcessId> running;
+  for (auto id : ids) {
     auto p = host_.store->process(id);  // it may have completed already
-    if (p && p->has_value() && (*p)->state != store::ProcessState::running) {
-      wait.finished[id] = **p;
-    } else {
-      waits_by_process_.emplace(id, index);
+    if (!p || !p->has_value()) {
+      --waits_open_;
+      return error_reply(p ? "no process " + std::to_string(id) : p.error());
     }
+    if ((*p)->state != store::ProcessState::running) wait.finished[id] = **p;
+    else running.push_back(id);
   }
+  wait.route = std::move(req.route);
+  const std::size_t index = waits_.size();
+  for (auto id : running) waits_by_process_.emplace(id, index);
   waits_.push_back(std::move(wait));
-  if (waits_[index]->finished.size() == waits_[index]->ids.size()) complete(index);
+  if (running.empty()) complete(index);
+  return Json();  // answered when they have all completed
 }
 
 void ControlServer::deliver_finished() {
@@ -188,6 +202,22 @@ void ControlServer::deliver_finished() {
       }
     }
   }
+}
+
+// A client waiting without a timeout must not wait forever for a host that
+// is going away.
+void ControlServer::answer_open_waits() {
+  for (auto& wait : waits_) {
+    if (!wait) continue;
+    std::string running;
+    for (auto id : wait->ids) {
+      if (!wait->finished.count(id)) running += (running.empty() ? "" : ", ") + std::to_string(id);
+    }
+    reply(wait->route, error_reply("the weir host is stopping; still running: process " + running +
+                                   " (they continue when it starts again)"));
+  }
+  waits_.clear();
+  waits_by_process_.clear();
 }
 
 void ControlServer::complete(std::size_t index) {

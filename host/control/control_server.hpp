@@ -1,8 +1,10 @@
 // ControlServer: answers operator commands on ipc://<data_dir>/weir.sock
 // (file mode 0600: only the user running the host may talk to it).
 //
-// One thread owns the ROUTER socket. Replies may be deferred: `run --wait`
-// (process.wait) is answered when its processes complete, which the engine reports through
+// One thread owns the ROUTER socket. `run` blocks it for one commit (so a
+// slow disk also slows `status`). Replies may be deferred: process.wait is
+// answered when its processes complete (or with an error when the host
+// stops), which the engine reports through
 // on_process_finished() from the pump thread (queued here, eventfd wakeup).
 //
 // Threads: start/stop from the runtime's thread; on_process_finished from
@@ -53,7 +55,8 @@ class ControlServer {
   void reply(std::vector<zmq::message_t>& route, const Json& body);
   Json handle(Request& req);  // null Json: the reply is deferred
   Json handle_run(Request& req);
-  void add_wait(Wait wait);
+  Json handle_wait(Request& req);
+  void answer_open_waits();
   void deliver_finished();
   void complete(std::size_t wait_index);
 

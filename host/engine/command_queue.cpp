@@ -19,18 +19,27 @@ void CommandQueue::wake() {
   [[maybe_unused]] auto n = ::write(fd_, &one, sizeof one);
 }
 
-void CommandQueue::push_start(std::unique_ptr<StartCommand> cmd) {
+void CommandQueue::open() {
+  std::lock_guard lock(mu_);
+  open_ = true;
+  stop_ = false;
+}
+
+bool CommandQueue::push_start(std::unique_ptr<StartCommand>& cmd) {
   {
     std::lock_guard lock(mu_);
+    if (!open_) return false;
     starts_.push_back(std::move(cmd));
   }
   wake();
+  return true;
 }
 
 void CommandQueue::request_stop() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
+    open_ = false;
   }
   wake();
 }

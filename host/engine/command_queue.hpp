@@ -2,7 +2,12 @@
 // processes, stop). Commands wait under a mutex; an eventfd, which the pump
 // polls together with its ZeroMQ socket, wakes it.
 //
-// Threads: push_* from any thread; take() and fd() from the pump thread.
+// The queue accepts starts only between open() and request_stop(), so a
+// start can never slip in after the pump stopped looking (it is refused).
+//
+// Threads: push_start from any thread; open/request_stop from the engine's
+// controlling thread; take() and fd() from the pump (or, once it has
+// stopped, the controlling thread).
 #pragma once
 
 #include <future>
@@ -35,7 +40,9 @@ class CommandQueue {
   CommandQueue(const CommandQueue&) = delete;
   CommandQueue& operator=(const CommandQueue&) = delete;
 
-  void push_start(std::unique_ptr<StartCommand> cmd);
+  void open();
+  // False (and `cmd` untouched) when the queue is not open.
+  bool push_start(std::unique_ptr<StartCommand>& cmd);
   void request_stop();
 
   int fd() const { return fd_; }
@@ -52,6 +59,7 @@ class CommandQueue {
   std::mutex mu_;
   std::vector<std::unique_ptr<StartCommand>> starts_;  // guarded by mu_
   bool stop_ = false;                                  // guarded by mu_
+  bool open_ = false;                                  // guarded by mu_
 };
 
 }  // namespace weir::engine

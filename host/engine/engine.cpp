@@ -103,6 +103,7 @@ Status Engine::start() {
     return Status::error("engine: cannot bind " + endpoint_ + ": " + e.what());
   }
   started_ = true;
+  commands_.open();
   for (int i = 0; i < workers; ++i) {
     workers_.emplace_back([this, i] {
       pthread_setname_np(pthread_self(), ("weir-worker-" + std::to_string(i)).substr(0, 15).c_str());
@@ -149,13 +150,13 @@ Result<std::vector<store::ProcessId>> Engine::start_processes(const std::string&
     return Status::error("unknown topology '" + topology + "' (running: " +
                          (known.empty() ? "none" : known) + ")");
   }
-  if (!started_) return Status::error("engine is not running");
+  if (requests.empty()) return std::vector<store::ProcessId>{};
   auto cmd = std::make_unique<StartCommand>();
   cmd->topology = topology;
   cmd->entry_queues = it->second.entry_queues;
   cmd->requests = std::move(requests);
   auto reply = cmd->reply.get_future();
-  commands_.push_start(std::move(cmd));
+  if (!commands_.push_start(cmd)) return Status::error("weir is not running; nothing was started");
   return reply.get();
 }
 

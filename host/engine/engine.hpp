@@ -3,14 +3,18 @@
 //
 // Life cycle: construct, install() every topology, add listeners, start();
 // then start_processes() from any thread; stop() (or the destructor) drains
-// in-flight calls, commits their results and destroys the instances.
+// in-flight calls for up to drain_timeout, commits their results and
+// destroys the instances. A start that races with stop() is answered with
+// an error, never left waiting. A plugin call that never returns keeps
+// stop() waiting for its worker thread (a thread cannot be interrupted
+// safely); the host's second SIGTERM exits at once in that case.
 //
 // Guarantees: a message is in exactly one queue until the commit that acks
 // it also enqueues its outputs; the engine never hands the same message to
 // two calls; after a crash, whatever was in flight is redelivered.
 //
 // Threads: install/add_finished_listener/start/stop from one controlling
-// thread; start_processes, nodes() and topologies() from any thread.
+// thread; start_processes and nodes() from any thread.
 #pragma once
 
 #include <chrono>
@@ -73,7 +77,6 @@ class Engine {
                                                         std::vector<StartRequest> requests);
 
   std::vector<NodeStatus> nodes() const;
-  bool has_topology(const std::string& name) const { return topologies_.count(name) > 0; }
 
  private:
   struct Installed {
@@ -94,7 +97,7 @@ class Engine {
   std::unique_ptr<Pump> pump_;
   std::thread pump_thread_;
   std::vector<std::thread> workers_;
-  bool started_ = false;
+  bool started_ = false;  // controlling thread only
 };
 
 }  // namespace weir::engine

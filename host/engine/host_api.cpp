@@ -1,5 +1,6 @@
 #include "engine/host_api.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "message/msgpack_check.hpp"
@@ -7,7 +8,8 @@
 namespace weir::engine {
 namespace {
 
-std::string_view view(weir_str s) { return std::string_view(s.data ? s.data : "", s.size); }
+// A null pointer reads as empty whatever size it claims.
+std::string_view view(weir_str s) { return s.data ? std::string_view(s.data, s.size) : std::string_view(); }
 std::span<const std::uint8_t> view(weir_bytes b) { return {b.data, b.data ? b.size : 0}; }
 
 spdlog::level::level_enum to_spdlog(weir_log_level level) {
@@ -41,15 +43,36 @@ int refuse(MessageOutcome* m, const char* what, const std::string& why) {
   return -1;
 }
 
+// Headers must be a msgpack map of string to string (abi.h). Checked here,
+// so a bad map fails the node that made it, not the next one.
+bool is_header_map(std::span<const std::uint8_t> bytes, std::string* why) {
+  if (!message::is_one_msgpack_document(bytes, why)) return false;
+  try {
+    auto map = nlohmann::json::from_msgpack(bytes.begin(), bytes.end());
+    if (!map.is_object()) return *why = "not a map", false;
+    for (const auto& [k, v] : map.items()) {
+      if (!v.is_string()) return *why = "header '" + k + "' is not a string", false;
+    }
+    return true;
+  } catch (const nlohmann::json::exception& e) {
+    return *why = e.what(), false;
+  }
+}
+
 int host_emit(weir_call* call, size_t index, weir_bytes payload, weir_bytes headers) {
   CallState* c = CallState::from(call);
   MessageOutcome* m = open_outcome(c, index);
   if (!m) return -1;
+  if (payload.size > message::kMaxPayloadBytes) {
+    m->outcome = WEIR_OUTCOME_FAILED;
+    m->outputs.clear();
+    m->error = "node emitted a payload of " + std::to_string(payload.size) +
+               " bytes; the limit is " + std::to_string(message::kMaxPayloadBytes);
+    return -1;
+  }
   std::string why;
   if (!message::is_one_msgpack_document(view(payload), &why)) return refuse(m, "a payload", why);
-  if (headers.size > 0 && !message::is_one_msgpack_document(view(headers), &why)) {
-    return refuse(m, "headers", why);
-  }
+  if (headers.size > 0 && !is_header_map(view(headers), &why)) return refuse(m, "headers", why);
   auto p = view(payload);
   auto h = view(headers);
   m->outputs.push_back(EmittedOutput{store::Bytes(h.begin(), h.end()),

@@ -43,20 +43,42 @@ void Pump::run() {
     take_commands();
     collect_commit();
     dispatch();
+    plan_stop();
     submit_commit();
-    // Every worker must have announced itself, or one that does so later
-    // would never get its quit message.
-    if (stopping_ && !committer_.busy() && workers_.size() == options_.workers &&
-        ((drained() && releases_.empty()) || std::chrono::steady_clock::now() > drain_deadline_)) {
-      break;
-    }
+    if (finished_stopping()) break;
   }
   if (!calls_.empty()) {
     spdlog::warn("engine: stopping with {} call(s) still running; their messages stay queued and "
                  "are redelivered at the next start",
                  calls_.size());
   }
+  for (auto* list : {&starts_, &committing_}) {
+    for (auto& cmd : *list) cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
+    list->clear();
+  }
   quit_workers();
+}
+
+// Releases are planned once no commit is under way, so no lease can land in
+// a prefetch buffer after they were computed.
+void Pump::plan_stop() {
+  if (!stopping_ || releases_planned_ || committer_.busy()) return;
+  releases_ = plan_releases();
+  releases_planned_ = true;
+}
+
+bool Pump::finished_stopping() const {
+  if (!stopping_ || committer_.busy()) return false;
+  // Every worker must have announced itself, or one that does so later
+  // would never get its quit message.
+  if (workers_.size() != options_.workers) return false;
+  const auto now = std::chrono::steady_clock::now();
+  const bool released = releases_planned_ && releases_.empty();
+  if (released && (drained() || now > drain_deadline_)) return true;
+  // Commits keep failing (a broken disk): do not hang the stop forever.
+  // What was not committed is still in the store and is redelivered.
+  return now > drain_deadline_ + std::min<std::chrono::steady_clock::duration>(
+                                     options_.drain_timeout, std::chrono::seconds(10));
 }
 
 std::size_t Pump::prefetch_target(const NodeRuntime& node) const {
@@ -83,7 +105,10 @@ bool Pump::work_waiting() const {
 }
 
 void Pump::wait_for_input(bool busy) {
-  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0},
+  // With the ack buffer full, results wait in the socket: polling it then
+  // would return at once, over and over, while a commit runs.
+  const short router_events = acks_.size() < options_.max_acks_per_commit ? ZMQ_POLLIN : 0;
+  zmq::pollitem_t items[] = {{router_.handle(), 0, router_events, 0},
                              {nullptr, commands_.fd(), ZMQ_POLLIN, 0},
                              {nullptr, committer_.fd(), ZMQ_POLLIN, 0}};
   using std::chrono::milliseconds;
@@ -116,8 +141,9 @@ void Pump::on_worker_message(zmq::message_t& identity, std::vector<zmq::message_
     idle_.push_back(std::move(worker));
     return;
   }
-  if (frames.size() != 2) {
+  if (frames.size() != 2) {  // a host bug; keep the worker, its call stays in flight
     spdlog::error("engine: worker {} sent {} frames; expected 2", worker, frames.size());
+    idle_.push_back(std::move(worker));
     return;
   }
   on_result(worker, frames[0], frames[1]);
@@ -165,11 +191,14 @@ void Pump::take_commands() {
   if (taken.stop && !stopping_) {
     stopping_ = true;
     drain_deadline_ = std::chrono::steady_clock::now() + options_.drain_timeout;
-    releases_ = plan_releases();
   }
   for (auto& cmd : taken.starts) {
     if (stopping_) {
       cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
+      continue;
+    }
+    if (cmd->requests.empty()) {  // nothing to commit: answer now, never strand it
+      cmd->reply.set_value(std::vector<store::ProcessId>{});
       continue;
     }
     starts_.push_back(std::move(cmd));
@@ -190,11 +219,13 @@ void Pump::collect_commit() {
 
 void Pump::submit_commit() {
   if (committer_.busy() || std::chrono::steady_clock::now() < retry_after_) return;
-  store::CommitBatch batch = build_batch(committing_);
+  // Every start command holds at least one request, so a batch that took
+  // starts into committing_ is never empty.
+  store::CommitBatch batch = build_batch();
   if (!batch.empty()) committer_.submit(std::move(batch));
 }
 
-store::CommitBatch Pump::build_batch(std::vector<std::unique_ptr<StartCommand>>& starts) {
+store::CommitBatch Pump::build_batch() {
   store::CommitBatch batch;
   const std::size_t n = std::min(acks_.size(), options_.max_acks_per_commit);
   batch.acks.reserve(n);
@@ -203,8 +234,8 @@ store::CommitBatch Pump::build_batch(std::vector<std::unique_ptr<StartCommand>>&
     acks_.pop_front();
   }
   batch.state_puts.swap(puts_);
-  starts.swap(starts_);
-  for (const auto& cmd : starts) {
+  committing_.swap(starts_);
+  for (const auto& cmd : committing_) {
     for (const auto& req : cmd->requests) {
       batch.new_processes.push_back(store::NewProcess{cmd->topology, req.correlation_id,
                                                       cmd->entry_queues, req.headers,
@@ -228,7 +259,8 @@ std::vector<store::LeaseRequest> Pump::plan_leases() const {
   return out;
 }
 
-// Gives back every prefetched message no worker got. Messages leave a
+// Gives back every leased message no worker got, for every node (a cursor
+// may be ahead of the calls even with an empty buffer). Messages leave a
 // node's buffer in id order, so everything above the newest one in a call
 // (or everything, when no call runs) is unstarted.
 std::vector<store::LeaseRelease> Pump::plan_releases() {
@@ -238,9 +270,8 @@ std::vector<store::LeaseRelease> Pump::plan_releases() {
     for (const auto& m : call.inputs) newest[call.slot] = std::max(newest[call.slot], m.id);
   }
   for (const auto& n : nodes_) {
-    NodeState& s = state_[n->slot];
-    if (!s.prefetched.empty()) out.push_back({n->queue, newest[n->slot]});
-    s.prefetched.clear();
+    out.push_back({n->queue, newest[n->slot]});
+    state_[n->slot].prefetched.clear();
   }
   return out;
 }
@@ -252,7 +283,9 @@ void Pump::on_commit_failed(store::CommitBatch& batch,
   for (auto it = batch.acks.rbegin(); it != batch.acks.rend(); ++it) {
     acks_.push_front(std::move(*it));
   }
-  for (auto& put : batch.state_puts) puts_.push_back(std::move(put));
+  // Before anything collected since: a newer write to the same key must win.
+  puts_.insert(puts_.begin(), std::make_move_iterator(batch.state_puts.begin()),
+               std::make_move_iterator(batch.state_puts.end()));
   for (auto& cmd : starts) cmd->reply.set_value(error.prefixed("nothing was started"));
   backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
   retry_after_ = std::chrono::steady_clock::now() + backoff_;
@@ -276,7 +309,6 @@ void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result,
   for (auto& m : result.leased) {
     state_[by_queue_.at(m.queue)->slot].prefetched.push_back(std::move(m));
   }
-  dispatch();
 }
 
 // Readiness follows what a commit did, never what is still pending: a lease

@@ -20,8 +20,9 @@
 // If a commit fails (disk full, I/O error) nothing of it is applied: the
 // results stay pending and are retried with backoff; start requests in it are
 // answered with the error (the caller keeps its data); no message is lost.
-// On stop, prefetched messages that no worker got are released, so a clean
-// stop never counts a delivery attempt against them.
+// On stop, once no commit is under way, leased messages that no worker got
+// are released, so a clean stop counts a delivery attempt only against
+// messages a worker really had.
 //
 // Threads: the constructor and bind() on the engine's thread, run() on the
 // pump thread; everything else is private to run().
@@ -84,7 +85,9 @@ class Pump {
   void take_commands();
   void collect_commit();
   void submit_commit();
-  store::CommitBatch build_batch(std::vector<std::unique_ptr<StartCommand>>& starts);
+  store::CommitBatch build_batch();
+  void plan_stop();
+  bool finished_stopping() const;
   std::vector<store::LeaseRequest> plan_leases() const;
   std::vector<store::LeaseRelease> plan_releases();
   std::size_t prefetch_target(const NodeRuntime& node) const;
@@ -121,7 +124,8 @@ class Pump {
   Committer committer_;
   std::chrono::steady_clock::time_point retry_after_;      // after a failed commit
   bool stopping_ = false;
-  std::vector<store::LeaseRelease> releases_;  // prefetched leases to give back (on stop)
+  std::vector<store::LeaseRelease> releases_;  // leases to give back (on stop), until committed
+  bool releases_planned_ = false;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::chrono::milliseconds backoff_{0};
 };

@@ -41,8 +41,10 @@ std::vector<const Follower*> forward_targets(const NodeRuntime& node,
 
 store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome) {
   if (outcome.outcome == WEIR_OUTCOME_FAILED || outcome.outcome == 0) {
-    return failed(std::move(input), outcome.error.empty() ? "node failed without a message"
-                                                          : std::move(outcome.error));
+    return failed(std::move(input),
+                  outcome.error.empty() ? "node " + node.topology + "/" + node.node + " (" +
+                                              node.type->full_name + ") failed without a message"
+                                        : std::move(outcome.error));
   }
   store::Ack ack;
   if (outcome.outcome == WEIR_OUTCOME_STOP) {

@@ -54,7 +54,6 @@ struct MessageOutcome {
 };
 
 struct CallResult {
-  std::int64_t duration_us = 0;
   std::vector<MessageOutcome> outcomes;  // one per input, in order
   std::vector<std::pair<std::string, store::Bytes>> state_puts;
 };

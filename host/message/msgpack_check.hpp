@@ -10,6 +10,11 @@
 
 namespace weir::message {
 
+// The largest payload the host accepts (from a plugin or an operator). Far
+// below SQLite's 1 GB blob limit, so an oversized payload fails its message
+// instead of making every commit fail.
+constexpr std::size_t kMaxPayloadBytes = 64u << 20;
+
 // True when `bytes` is one complete msgpack document with nothing after it.
 // On false, `*error` (if given) says what is wrong and at which byte offset.
 bool is_one_msgpack_document(std::span<const std::uint8_t> bytes, std::string* error = nullptr);

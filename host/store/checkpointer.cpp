@@ -44,7 +44,7 @@ void Checkpointer::run() {
       wanted_ = false;
     }
     // PASSIVE: copies what it can without waiting for, or blocking, the writer.
-    if (db_.exec("PRAGMA wal_checkpoint(PASSIVE)")) ++checkpoints_;
+    (void)db_.exec("PRAGMA wal_checkpoint(PASSIVE)");  // busy: the next one catches up
   }
 }
 

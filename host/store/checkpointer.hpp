@@ -11,7 +11,6 @@
 // everything else on the checkpointer thread.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -36,7 +35,6 @@ class Checkpointer {
   Status start();
   // Called after a commit with the WAL's size in pages.
   void note_wal_pages(int pages);
-  std::int64_t checkpoints() const { return checkpoints_.load(); }
 
  private:
   void run();
@@ -47,7 +45,6 @@ class Checkpointer {
   std::condition_variable cv_;
   bool wanted_ = false;  // guarded by mu_
   bool stop_ = false;    // guarded by mu_
-  std::atomic<std::int64_t> checkpoints_{0};
   std::thread thread_;
 };
 

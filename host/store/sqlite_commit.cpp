@@ -15,19 +15,6 @@ namespace {
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
-ProcessRecord read_returned_process(const Stmt& s) {
-  ProcessRecord r;
-  r.id = static_cast<ProcessId>(s.int64(0));
-  r.topology = s.text(1);
-  r.correlation_id = s.text(2);
-  r.state = static_cast<ProcessState>(s.int64(3));
-  r.outstanding = s.int64(4);
-  r.done = s.int64(5);
-  r.failed = s.int64(6);
-  r.started_ms = s.int64(7);
-  r.finished_ms = s.int64(8);
-  return r;
-}
 
 }  // namespace
 
@@ -202,7 +189,7 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
         .bind(5, i64(pid));
     Status st;
     if (w_.update_process.step(&st)) {
-      ProcessRecord r = read_returned_process(w_.update_process);
+      ProcessRecord r = process_from_row(w_.update_process);
       if (r.outstanding <= 0) out.finished.push_back(std::move(r));
     }
     w_.update_process.reset();
@@ -225,7 +212,7 @@ Status SqliteStore::apply_queue_deltas(const Pending& p) {
 Status SqliteStore::lease(Pending& p) {
   for (auto& [queue, budget] : p.lease_budget) {
     MessageId& cursor = leased_to_[queue];
-    const MessageId before = p.cursor_before.count(queue) ? p.cursor_before[queue] : cursor;
+    const MessageId before = p.cursor_before.at(queue);
     if (budget > 0 && cursor < tail_[queue]) {
       w_.select_ready.bind(1, queue).bind(2, i64(cursor)).bind(3, i64(budget));
       Status st;

@@ -29,9 +29,10 @@ class Stmt {
   Stmt& operator=(Stmt&& o) noexcept;
   ~Stmt() { sqlite3_finalize(s_); }
 
-  // Binds are 1-based, as in SQLite. Blobs and texts are copied only when
-  // `transient` (the default is SQLITE_STATIC: the caller keeps the buffer
-  // alive until the statement is reset).
+  // Binds are 1-based, as in SQLite. Texts and blobs are bound SQLITE_STATIC
+  // (not copied): the buffer must stay alive until the parameter is bound
+  // again or the statement is finalized (reset() does not clear bindings).
+  // Every use here binds every parameter before each step.
   Stmt& bind(int i, std::int64_t v);
   Stmt& bind(int i, std::string_view v);
   Stmt& bind_blob(int i, std::span<const std::uint8_t> v);

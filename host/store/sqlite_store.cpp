@@ -163,21 +163,22 @@ Result<QueueId> SqliteStore::queue(const std::string& topology, const std::strin
 
 // ---- reads ----------------------------------------------------------------
 
-namespace {
-
-ProcessRecord read_process(const Stmt& s, int c = 0) {
+ProcessRecord process_from_row(const Stmt& s) {
   ProcessRecord r;
-  r.id = static_cast<ProcessId>(s.int64(c));
-  r.topology = s.text(c + 1);
-  r.correlation_id = s.text(c + 2);
-  r.state = static_cast<ProcessState>(s.int64(c + 3));
-  r.outstanding = s.int64(c + 4);
-  r.done = s.int64(c + 5);
-  r.failed = s.int64(c + 6);
-  r.started_ms = s.int64(c + 7);
-  r.finished_ms = s.int64(c + 8);
+  r.id = static_cast<ProcessId>(s.int64(0));
+  r.topology = s.text(1);
+  r.correlation_id = s.text(2);
+  r.state = static_cast<ProcessState>(s.int64(3));
+  r.outstanding = s.int64(4);
+  r.done = s.int64(5);
+  r.failed = s.int64(6);
+  r.started_ms = s.int64(7);
+  r.finished_ms = s.int64(8);
   return r;
 }
+
+namespace {
+
 
 constexpr const char* kProcessColumns =
     "id, topology, correlation_id, state, outstanding, done, failed, started_ms, finished_ms";
@@ -209,7 +210,7 @@ Result<std::optional<ProcessRecord>> SqliteStore::process(ProcessId id) {
   s->bind(1, static_cast<std::int64_t>(id));
   Status st;
   std::optional<ProcessRecord> out;
-  if (s->step(&st)) out = read_process(*s);
+  if (s->step(&st)) out = process_from_row(*s);
   if (!st) return st;
   return out;
 }
@@ -225,7 +226,7 @@ Result<std::vector<ProcessRecord>> SqliteStore::processes(const std::string& top
   s->bind(2, static_cast<std::int64_t>(limit));
   std::vector<ProcessRecord> out;
   Status st;
-  while (s->step(&st)) out.push_back(read_process(*s));
+  while (s->step(&st)) out.push_back(process_from_row(*s));
   if (!st) return st;
   return out;
 }

@@ -8,7 +8,7 @@
 // max_batch <= the type's max_batch); edges (well-formed, known endpoints,
 // no duplicates); cycles (naming the cycle).
 //
-// Free functions. Call them from the host's control thread: validation calls
+// Free functions. Call them from the host's management thread: validation calls
 // plugins' validate_config, which abi.h promises runs on that thread, one call
 // at a time. Files whose names start with '.' (editor leftovers) are skipped.
 #pragma once

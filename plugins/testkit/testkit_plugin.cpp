@@ -17,6 +17,7 @@
 //                      the "fanout" directive removed (so it does not repeat
 //                      downstream); other fields are kept
 //   "tag": true        the output(s) get "tagged_by": "<plugin version>"
+//   "note_attempt": true  the output(s) get "attempt_at": {"<node id>": attempt}
 //   "forward": [ids]   Result::forward(ids) (with the outputs above, if any)
 //   none of these      the input passes on unchanged
 // A payload that is not an object has no directives; "fanout" and "tag" wrap
@@ -156,7 +157,11 @@ class Act : public weir::Node {
       batch.emit_msgpack(i, kNotMsgpack);                // the host refuses it: this throws
     }
     if (flag(d, "stop")) return weir::Result::stop();
-    emit_outputs(batch, i, without_fanout(doc, node_id), d);
+    Json base = without_fanout(doc, node_id);
+    if (flag(d, "note_attempt") && base.is_object()) {
+      base["attempt_at"][node_id] = batch.message(i).attempt();
+    }
+    emit_outputs(batch, i, base, d);
     if (d.contains("forward")) {
       return weir::Result::forward(d["forward"].get<std::vector<std::string>>());
     }
@@ -172,7 +177,7 @@ class Act : public weir::Node {
         if (tag) out["tagged_by"] = TESTKIT_VERSION;
         batch.emit(i, out);
       }
-    } else if (tag) {
+    } else if (tag || flag(d, "note_attempt")) {
       Json out = base;
       out["tagged_by"] = TESTKIT_VERSION;
       batch.emit(i, out);

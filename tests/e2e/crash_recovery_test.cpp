@@ -120,3 +120,46 @@ TEST_CASE("10,000 processes survive a SIGKILL mid-flow and each completes exactl
   }
   CHECK((*store)->trash(10).value().empty());
 }
+
+TEST_CASE("a clean stop under load counts no delivery attempt and loses nothing") {
+  WeirHome home({"core.so", "testkit.so"});
+  home.add_topology("chain.yaml", kChain);
+  {
+    std::ofstream lines(home.path("orders.jsonl"));
+    for (int i = 0; i < 5000; ++i) lines << Json{{"order", i}}.dump() << '\n';
+  }
+  HostProcess host(home);
+  REQUIRE(host.start());
+  REQUIRE(home.cli("run chain", {"--payloads", home.path("orders.jsonl")}).code == 0);
+  std::int64_t done_c = 0;
+  for (int i = 0; i < 600 && done_c < 1000; ++i) {
+    done_c = done_at(status_json(home), "c");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(host.kill(SIGTERM) == 0);  // drains the calls in flight, releases the rest
+  REQUIRE(done_c < 5000);
+
+  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
+  REQUIRE(store.is_ok());
+  CHECK((*store)->recovery().redelivered == 0);
+  std::int64_t queued = 0;
+  for (const auto& q : (*store)->queues().value()) queued += q.queued;
+  CHECK(queued > 0);  // it really stopped mid-flow
+  store->reset();
+
+  REQUIRE(host.start());
+  bool idle = false;
+  for (int i = 0; i < 1200 && !idle; ++i) {
+    auto s = status_json(home);
+    idle = all_idle(s) && done_at(s, "c") >= 5000;
+    if (!idle) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(idle);
+  REQUIRE(host.kill(SIGTERM) == 0);
+  auto after = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
+  REQUIRE(after.is_ok());
+  for (const auto& p : (*after)->processes("chain", 10000).value()) {
+    CHECK(p.state == store::ProcessState::completed);
+    CHECK(p.done == 3);
+  }
+}

@@ -46,6 +46,8 @@ class EngineFixture {
       cv_.notify_all();
     });
   }
+  // Takes effect at the next open().
+  void set_max_store_bytes(std::int64_t bytes) { max_store_bytes_ = bytes; }
   void close() {
     engine_.reset();
     store_.reset();

@@ -79,12 +79,10 @@ nodes:
 edges:
   - probe -> sink
 )");
-  // Queue everything before the engine runs, so batches can fill up.
-  std::vector<store::ProcessId> ids;
-  {
-    f.start();
-    ids = f.run("batched", numbered(500));
-  }
+  // 500 processes start in one commit, so the node's queue fills at once
+  // and calls can take full batches.
+  f.start();
+  auto ids = f.run("batched", numbered(500));
   REQUIRE(f.wait_finished(ids));
   auto lines = recorded(out);
   REQUIRE(lines.size() == 500);
@@ -280,7 +278,7 @@ nodes:
   - id: wait
     type: testkit.act
     concurrency: 2
-    config: {defaults: {sleep_ms: 400}}
+    config: {defaults: {sleep_ms: 400, note_attempt: true}}
   - id: sink
     type: testkit.record
     config: {path: ")" + out + R"("}
@@ -299,8 +297,13 @@ edges:
   f.start();
   REQUIRE(f.wait_finished(ids));
   auto lines = recorded(out);
-  REQUIRE(lines.size() == 2);
-  for (const auto& l : lines) CHECK(l["attempt"] == 1);  // sink saw them once, on its first try
+  REQUIRE(lines.size() == 2);  // each reached the sink once
+  std::set<int> seen;
+  for (const auto& l : lines) {
+    CHECK(l["payload"]["attempt_at"]["wait"] == 2);  // `wait` got them a second time
+    seen.insert(l["payload"]["n"].get<int>());
+  }
+  CHECK(seen == std::set<int>{0, 1});
   for (auto id : ids) CHECK(f.process(id).done == 2);
 }
 
@@ -331,6 +334,57 @@ TEST_CASE("starting processes on a full disk is refused and nothing is started")
   CHECK_THAT(r.error(), Catch::Contains("full") && Catch::Contains("nothing was started"));
   auto ok = f.run("chain", numbered(3));
   REQUIRE(f.wait_finished(ok));
+}
+
+TEST_CASE("starting no processes answers at once with none") {
+  EngineFixture f;
+  f.install(chain_yaml("chain"));
+  f.start();
+  auto r = f.engine().start_processes("chain", {});
+  REQUIRE(r.is_ok());
+  CHECK(r->empty());
+  REQUIRE(f.wait_finished(f.run("chain", numbered(1))));  // the engine is unharmed
+}
+
+TEST_CASE("a start after the engine stopped is refused, not left waiting") {
+  EngineFixture f;
+  f.install(chain_yaml("chain"));
+  f.start();
+  f.engine().stop();
+  auto r = f.engine().start_processes("chain", {{payload::from_json(Json::object()), {}, ""}});
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_THAT(r.error(), Catch::Contains("not running"));
+}
+
+TEST_CASE("results whose commit fails on a full disk are not lost") {
+  EngineFixture f(engine::EngineOptions{4, 10000, std::chrono::milliseconds(300)}, 1024 * 1024);
+  const std::string yaml = R"(
+name: fan
+nodes:
+  - id: split
+    type: testkit.act
+  - id: each
+    type: core.pass
+    max_batch: 100
+edges:
+  - split -> each
+)";
+  f.install(yaml);
+  f.start();
+  // 300 outputs of 8 KB do not fit in 1 MB: every commit of them fails.
+  auto ids = f.run("fan", {Json{{"blob", std::string(8000, 'x')}, {"at", {{"split", {{"fanout", 300}}}}}}});
+  CHECK_FALSE(f.wait_finished(ids, std::chrono::seconds(2)));
+  f.close();  // stops with the acks still uncommitted
+  f.set_max_store_bytes(0);
+  f.open();
+  CHECK(f.store().recovery().redelivered == 1);  // split's input was never acknowledged
+  f.install(yaml);
+  f.start();
+  REQUIRE(f.wait_finished(ids));
+  auto p = f.process(ids[0]);
+  CHECK(p.state == ProcessState::completed);
+  CHECK(p.done == 1 + 300);
+  CHECK(f.trash().empty());
 }
 
 TEST_CASE("starting an unknown topology names the running ones") {

@@ -29,7 +29,8 @@
  *
  * Threads
  *   - weir_plugin_entry(), validate_config(), create() and destroy() are
- *     called from the host's control thread, one at a time.
+ *     called from the host's management thread (the one thread that loads
+ *     plugins and topologies; never a worker), one at a time.
  *   - process() is called on host worker threads. For one instance, up to
  *     the node's configured `concurrency` calls may run at the same time (on
  *     different threads); an instance used with concurrency > 1 must be
