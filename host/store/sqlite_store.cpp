@@ -35,15 +35,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
 
 Status SqliteStore::open_connections() {
   Status st = writer_.open(options_.path);
+  // 16 KB pages (on a new file; an existing one keeps its size): queue rows
+  // with their payloads split b-tree pages far less often. bench_hop: about
+  // +10% hop transfers/s over 4 KB pages.
+  if (st) st = writer_.exec("PRAGMA page_size=16384");
   if (st) st = writer_.exec("PRAGMA journal_mode=WAL");
   if (st) st = writer_.exec(options_.synchronous_full ? "PRAGMA synchronous=FULL"
                                                       : "PRAGMA synchronous=NORMAL");
   // The writer waits for a reader's checkpoint lock rather than failing.
   if (st) st = writer_.exec("PRAGMA busy_timeout=10000; PRAGMA cache_size=-32000");
-  if (st && options_.max_bytes > 0) {
-    // Page size is 4096 unless the file says otherwise; the cap is approximate by a page.
-    st = writer_.exec("PRAGMA max_page_count=" + std::to_string(options_.max_bytes / 4096));
-  }
+  if (st && options_.max_bytes > 0) st = cap_size();
   if (st) st = checkpointer_.start();
   // Checkpoints run on the checkpointer's thread; the writer only reports
   // the WAL's size (see checkpointer.hpp).
@@ -51,6 +52,16 @@ Status SqliteStore::open_connections() {
   if (st) st = reader_.open(options_.path);
   if (st) st = reader_.exec("PRAGMA busy_timeout=10000; PRAGMA query_only=1");
   return st;
+}
+
+// Caps the file at options_.max_bytes (to the page), in the file's own pages.
+Status SqliteStore::cap_size() {
+  auto page = writer_.prepare("PRAGMA page_size");
+  if (!page) return page.status();
+  Status st;
+  const std::int64_t size = page->step(&st) ? page->int64(0) : 4096;
+  if (!st) return st;
+  return writer_.exec("PRAGMA max_page_count=" + std::to_string(options_.max_bytes / size));
 }
 
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {

@@ -63,6 +63,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const SqliteOptions& options)
       : options_(options), checkpointer_(options.path) {}
   Status open_connections();
+  Status cap_size();
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   Status prepare_writer();
   Status load_counters();
