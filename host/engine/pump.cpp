@@ -210,9 +210,9 @@ void Pump::collect_commit() {
   auto done = committer_.take();
   if (!done) return;
   if (done->result) {
-    on_committed(done->batch, *done->result, committing_);
+    on_committed(done->batch, *done->result);
   } else {
-    on_commit_failed(done->batch, committing_, done->result.status());
+    on_commit_failed(done->batch, done->result.status());
   }
   committing_.clear();
 }
@@ -276,9 +276,7 @@ std::vector<store::LeaseRelease> Pump::plan_releases() {
   return out;
 }
 
-void Pump::on_commit_failed(store::CommitBatch& batch,
-                            std::vector<std::unique_ptr<StartCommand>>& starts,
-                            const Status& error) {
+void Pump::on_commit_failed(store::CommitBatch& batch, const Status& error) {
   spdlog::error("engine: commit failed, will retry (nothing was lost): {}", error.message());
   for (auto it = batch.acks.rbegin(); it != batch.acks.rend(); ++it) {
     acks_.push_front(std::move(*it));
@@ -286,17 +284,16 @@ void Pump::on_commit_failed(store::CommitBatch& batch,
   // Before anything collected since: a newer write to the same key must win.
   puts_.insert(puts_.begin(), std::make_move_iterator(batch.state_puts.begin()),
                std::make_move_iterator(batch.state_puts.end()));
-  for (auto& cmd : starts) cmd->reply.set_value(error.prefixed("nothing was started"));
+  for (auto& cmd : committing_) cmd->reply.set_value(error.prefixed("nothing was started"));
   backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
   retry_after_ = std::chrono::steady_clock::now() + backoff_;
 }
 
-void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result,
-                        std::vector<std::unique_ptr<StartCommand>>& starts) {
+void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) {
   backoff_ = std::chrono::milliseconds(0);
   if (!batch.releases.empty()) releases_.clear();
   std::size_t next = 0;
-  for (auto& cmd : starts) {
+  for (auto& cmd : committing_) {
     const std::size_t n = cmd->requests.size();
     cmd->reply.set_value(std::vector<store::ProcessId>(result.started.begin() + next,
                                                        result.started.begin() + next + n));

@@ -91,10 +91,8 @@ class Pump {
   std::vector<store::LeaseRequest> plan_leases() const;
   std::vector<store::LeaseRelease> plan_releases();
   std::size_t prefetch_target(const NodeRuntime& node) const;
-  void on_commit_failed(store::CommitBatch& batch,
-                        std::vector<std::unique_ptr<StartCommand>>& starts, const Status& error);
-  void on_committed(store::CommitBatch& batch, store::CommitResult& result,
-                    std::vector<std::unique_ptr<StartCommand>>& starts);
+  void on_commit_failed(store::CommitBatch& batch, const Status& error);
+  void on_committed(store::CommitBatch& batch, store::CommitResult& result);
   void note_readiness(const store::CommitBatch& batch, const store::CommitResult& result);
   void dispatch();
   void send_call(NodeRuntime& node);

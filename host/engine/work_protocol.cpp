@@ -6,21 +6,14 @@
 namespace weir::engine {
 namespace {
 
+using message::pack_bin;
+using message::pack_string;
+
 // Hands an sbuffer's memory to ZeroMQ without copying it.
 zmq::message_t to_message(msgpack::sbuffer& buf) {
   const std::size_t size = buf.size();
   char* data = buf.release();
   return zmq::message_t(data, size, [](void* p, void*) { std::free(p); }, nullptr);
-}
-
-void pack_string(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
-  pk.pack_str(static_cast<std::uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
-}
-
-void pack_bin(msgpack::packer<msgpack::sbuffer>& pk, const store::Bytes& b) {
-  pk.pack_bin(static_cast<std::uint32_t>(b.size()));
-  pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<std::uint32_t>(b.size()));
 }
 
 store::Bytes copy_bytes(const msgpack::object& o) {

@@ -5,9 +5,34 @@
 namespace weir::message {
 namespace {
 
-void pack_key(msgpack::packer<msgpack::sbuffer>& pk, std::string_view key) {
-  pk.pack_str(static_cast<std::uint32_t>(key.size()));
-  pk.pack_str_body(key.data(), static_cast<std::uint32_t>(key.size()));
+bool reference_strings_and_bins(msgpack::type::object_type type, std::size_t, void*) {
+  return type == msgpack::type::STR || type == msgpack::type::BIN;
+}
+
+}  // namespace
+
+void pack_envelope(msgpack::packer<msgpack::sbuffer>& pk, const EnvelopeView& e) {
+  pk.pack_map(10);
+  pack_string(pk, "id");
+  pk.pack_uint64(e.message_id);
+  pack_string(pk, "pid");
+  pk.pack_uint64(e.process_id);
+  pack_string(pk, "par");
+  pk.pack_uint64(e.parent_id);
+  pack_string(pk, "cid");
+  pack_string(pk, e.correlation_id);
+  pack_string(pk, "top");
+  pack_string(pk, e.topology);
+  pack_string(pk, "node");
+  pack_string(pk, e.node);
+  pack_string(pk, "att");
+  pk.pack_uint32(e.attempt);
+  pack_string(pk, "nb");
+  pk.pack_int64(e.not_before_ms);
+  pack_string(pk, "hdr");
+  pack_bin(pk, e.headers);
+  pack_string(pk, "pl");
+  pack_bin(pk, e.payload);
 }
 
 void pack_string(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
@@ -18,36 +43,6 @@ void pack_string(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
 void pack_bin(msgpack::packer<msgpack::sbuffer>& pk, std::span<const std::uint8_t> b) {
   pk.pack_bin(static_cast<std::uint32_t>(b.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<std::uint32_t>(b.size()));
-}
-
-bool reference_strings_and_bins(msgpack::type::object_type type, std::size_t, void*) {
-  return type == msgpack::type::STR || type == msgpack::type::BIN;
-}
-
-}  // namespace
-
-void pack_envelope(msgpack::packer<msgpack::sbuffer>& pk, const EnvelopeView& e) {
-  pk.pack_map(10);
-  pack_key(pk, "id");
-  pk.pack_uint64(e.message_id);
-  pack_key(pk, "pid");
-  pk.pack_uint64(e.process_id);
-  pack_key(pk, "par");
-  pk.pack_uint64(e.parent_id);
-  pack_key(pk, "cid");
-  pack_string(pk, e.correlation_id);
-  pack_key(pk, "top");
-  pack_string(pk, e.topology);
-  pack_key(pk, "node");
-  pack_string(pk, e.node);
-  pack_key(pk, "att");
-  pk.pack_uint32(e.attempt);
-  pack_key(pk, "nb");
-  pk.pack_int64(e.not_before_ms);
-  pack_key(pk, "hdr");
-  pack_bin(pk, e.headers);
-  pack_key(pk, "pl");
-  pack_bin(pk, e.payload);
 }
 
 msgpack::object_handle unpack_by_reference(const char* data, std::size_t size) {

@@ -43,7 +43,9 @@ Result<EnvelopeView> read_envelope(const msgpack::object& o);
 // Unpacks `data` so that strings and binaries point into `data` (no copies).
 msgpack::object_handle unpack_by_reference(const char* data, std::size_t size);
 
-// Small readers shared by the wire formats built on msgpack maps.
+// Small writers and readers shared by the wire formats built on msgpack.
+void pack_string(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s);
+void pack_bin(msgpack::packer<msgpack::sbuffer>& pk, std::span<const std::uint8_t> b);
 std::string_view as_string(const msgpack::object& o);
 std::span<const std::uint8_t> as_bytes(const msgpack::object& o);
 bool key_is(const msgpack::object_kv& kv, std::string_view key);
