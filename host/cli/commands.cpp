@@ -62,10 +62,14 @@ int status(const Common& c) {
   for (const auto& t : (*data)["topologies"]) {
     for (const auto& n : t["nodes"]) {
       rows.push_back({str(t["name"]), str(n["id"]), str(n["type"]), str(n["queued"]),
-                      str(n["in_flight"]), str(n["done"]), str(n["failed"])});
+                      str(n["in_flight"]), str(n["waiting"]), str(n["retried"]), str(n["done"]),
+                      str(n["failed"])});
     }
   }
-  print_table(std::cout, {"TOPOLOGY", "NODE", "TYPE", "QUEUED", "IN FLIGHT", "DONE", "FAILED"}, rows);
+  print_table(std::cout,
+              {"TOPOLOGY", "NODE", "TYPE", "QUEUED", "IN FLIGHT", "WAITING", "RETRIED", "DONE",
+               "FAILED"},
+              rows);
   for (const auto& o : (*data)["orphaned_queues"]) {
     std::cout << "waiting: " << str(o["queued"]) << " message(s) for " << str(o["topology"]) << "/"
               << str(o["node"]) << ", which is not loaded\n";

@@ -65,7 +65,7 @@ HostConfig parse(const std::string& path) {
   Reader r(path);
   YAML::Node root = YAML::LoadFile(path);
   if (!root.IsMap()) throw std::runtime_error(path + ": expected a mapping of settings");
-  r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store"});
+  r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store", "retry"});
   HostConfig c;
   c.file = fs::absolute(path).lexically_normal().string();
   c.data_dir = r.path(root, "data_dir");
@@ -78,6 +78,14 @@ HostConfig parse(const std::string& path) {
   c.workers = r.positive(root["engine"], "workers", 8);
   if (root["store"]) r.only_keys(root["store"], {"synchronous"});
   c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";
+  if (root["retry"]) {
+    std::string problems;
+    auto overrides = read_retry(root["retry"], [&](int line, const std::string& message) {
+      problems += (problems.empty() ? "" : "\n") + path + ":" + std::to_string(line) + ": " + message;
+    });
+    if (!problems.empty()) throw std::runtime_error(problems);
+    c.retry = overrides.over(c.retry);
+  }
   return c;
 }
 

@@ -7,12 +7,15 @@
 //   log: {level: info, format: text}   # format: text | json
 //   engine: {workers: 8}
 //   store: {synchronous: full}  # full | normal
+//   retry: {max_attempts: 5, delay: 1s, multiplier: 2, max_delay: 5m, jitter: 0.2}
+//                               # default retry policy of every node
 //
 // Unknown keys and wrong types are errors naming file:line.
 #pragma once
 
 #include <string>
 
+#include "common/retry_policy.hpp"
 #include "common/status.hpp"
 
 namespace weir::config {
@@ -26,6 +29,7 @@ struct HostConfig {
   std::string log_format = "text";
   int workers = 8;
   bool synchronous_full = true;
+  RetryPolicy retry;  // the default for every node; a node's `retry:` overrides fields
 
   std::string control_endpoint() const { return "ipc://" + data_dir + "/weir.sock"; }
   std::string socket_path() const { return data_dir + "/weir.sock"; }

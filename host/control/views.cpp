@@ -20,6 +20,8 @@ Json node_json(const engine::NodeStatus& n, const store::QueueInfo* q) {
               {"type", n.type},
               {"queued", std::max<std::int64_t>(0, rows - n.in_flight)},
               {"in_flight", n.in_flight},
+              {"waiting", q ? q->waiting : 0},
+              {"retried", q ? q->retried : 0},
               {"done", q ? q->done : 0},
               {"failed", q ? q->failed : 0},
               {"concurrency", n.concurrency},

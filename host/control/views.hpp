@@ -12,7 +12,7 @@ namespace weir::control {
 using Json = nlohmann::json;
 
 // {"topologies": [{"name", "file", "nodes": [{"id", "type", "queued", "in_flight",
-//   "done", "failed", "concurrency", "max_batch"}]}],
+//   "waiting" (to be retried), "retried", "done", "failed", "concurrency", "max_batch"}]}],
 //  "orphaned_queues": [{"topology", "node", "queued"}], "problems": [str]}
 Result<Json> status_view(const HostView& host);
 

@@ -39,6 +39,8 @@ struct EngineOptions {
   int workers = 8;  // worker threads shared by all nodes
   std::size_t max_acks_per_commit = 10000;
   std::chrono::milliseconds drain_timeout{30000};
+  RetryPolicy retry;  // every node's, unless its topology overrides fields (new fields go last:
+                      // tests initialise this struct positionally)
 };
 
 // A node as `weir status` shows it (queue counts come from the store).

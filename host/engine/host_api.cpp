@@ -80,7 +80,7 @@ int host_emit(weir_call* call, size_t index, weir_bytes payload, weir_bytes head
   return 0;
 }
 
-bool known_outcome(int o) { return o >= WEIR_OUTCOME_SUCCESS && o <= WEIR_OUTCOME_FAILED; }
+bool known_outcome(int o) { return o >= WEIR_OUTCOME_SUCCESS && o <= WEIR_OUTCOME_RETRY; }
 
 int host_finish(weir_call* call, size_t index, const weir_result* r) {
   CallState* c = CallState::from(call);
@@ -93,6 +93,7 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
   }
   m->outcome = r->outcome;
   m->error = std::string(view(r->error));
+  if (WEIR_HAS_FIELD(r, weir_result, delay_ms)) m->delay_ms = r->delay_ms;  // a 1.0 plugin has none
   for (size_t i = 0; r->targets && i < r->target_count; ++i) {
     m->targets.emplace_back(view(r->targets[i]));
   }

@@ -13,6 +13,7 @@
 
 #include <weir/abi.h>
 
+#include "common/retry_policy.hpp"
 #include "plugins/node_catalog.hpp"
 #include "store/store.hpp"
 
@@ -36,6 +37,7 @@ struct NodeRuntime {
   store::QueueId queue = 0;
   int concurrency = 1;
   std::size_t max_batch = 1;
+  RetryPolicy retry;
   std::vector<Follower> followers;
   plugins::NodeTypeRef type;  // keeps the plugin library loaded
   std::unique_ptr<InstanceContext> context;

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.hpp"
 #include "engine/routing.hpp"
 
 namespace weir::engine {
@@ -97,6 +98,7 @@ bool Pump::work_waiting() const {
   if (committer_.busy() || std::chrono::steady_clock::now() < retry_after_) return false;
   if (!acks_.empty() || !puts_.empty() || !starts_.empty() || !releases_.empty()) return true;
   if (stopping_) return false;
+  if (retries_due()) return true;
   for (const auto& n : nodes_) {
     const NodeState& s = state_[n->slot];
     if (s.maybe_ready && s.prefetched.size() + s.in_flight < prefetch_target(*n)) return true;
@@ -116,6 +118,10 @@ void Pump::wait_for_input(bool busy) {
   const auto now = std::chrono::steady_clock::now();
   if (!busy && now < retry_after_) {
     timeout = std::chrono::ceil<milliseconds>(retry_after_ - now);
+  }
+  if (!busy && !stopping_ && next_due_ms_ > 0) {  // wake when the next retry is due
+    const milliseconds until_due(std::max<std::int64_t>(0, next_due_ms_ - now_ms()));
+    if (timeout.count() < 0 || until_due < timeout) timeout = until_due;
   }
   zmq::poll(items, 3, timeout);
 }
@@ -172,7 +178,8 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
     MessageOutcome outcome;
     if (result && i < result->outcomes.size()) outcome = std::move(result->outcomes[i]);
     else outcome.error = "host error: the worker returned no outcome for this message";
-    store::Ack ack = route(node, std::move(call.inputs[i]), std::move(outcome));
+    store::Ack ack = route(node, std::move(call.inputs[i]), std::move(outcome),
+                           Clock{now_ms(), jitter_(rng_)});
     if (ack.failed) {
       spdlog::warn("[{}/{}] message {} of process {} failed: {}", node.topology, node.node,
                    ack.input.id, ack.input.process_id, ack.failed->error);
@@ -242,6 +249,7 @@ store::CommitBatch Pump::build_batch() {
                                                       req.payload});
     }
   }
+  if (retries_due()) batch.promote_until_ms = now_ms();
   if (!stopping_) batch.leases = plan_leases();
   batch.releases = releases_;
   return batch;
@@ -292,6 +300,7 @@ void Pump::on_commit_failed(store::CommitBatch& batch, const Status& error) {
 void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) {
   backoff_ = std::chrono::milliseconds(0);
   if (!batch.releases.empty()) releases_.clear();
+  next_due_ms_ = result.next_due_ms;
   std::size_t next = 0;
   for (auto& cmd : committing_) {
     const std::size_t n = cmd->requests.size();
@@ -327,6 +336,7 @@ void Pump::note_readiness(const store::CommitBatch& batch, const store::CommitRe
   for (const auto& np : batch.new_processes) {
     for (auto q : np.entry_queues) filled(q);
   }
+  for (auto q : result.promoted) filled(q);
 }
 
 // Hands prefetched messages to idle workers, one node after another from a
@@ -366,6 +376,10 @@ void Pump::send_call(NodeRuntime& node) {
   s.in_flight += inputs.size();
   node.in_flight += static_cast<std::int64_t>(inputs.size());
   calls_.emplace(id, InFlightCall{node.slot, std::move(inputs)});
+}
+
+bool Pump::retries_due() const {
+  return !stopping_ && next_due_ms_ > 0 && now_ms() >= next_due_ms_;
 }
 
 bool Pump::drained() const {

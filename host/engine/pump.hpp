@@ -30,6 +30,7 @@
 
 #include <chrono>
 #include <deque>
+#include <random>
 #include <functional>
 #include <memory>
 #include <string>
@@ -97,6 +98,7 @@ class Pump {
   void dispatch();
   void send_call(NodeRuntime& node);
   bool drained() const;
+  bool retries_due() const;
   void quit_workers();
 
   zmq::socket_t router_;
@@ -121,6 +123,10 @@ class Pump {
   std::vector<std::unique_ptr<StartCommand>> committing_;  // in the commit under way
   Committer committer_;
   std::chrono::steady_clock::time_point retry_after_;      // after a failed commit
+  std::int64_t next_due_ms_ = 1;  // wall clock ms of the next waiting retry (0: none);
+                                  // 1 at start: the first commit looks
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter_{0.0, 1.0};
   bool stopping_ = false;
   std::vector<store::LeaseRelease> releases_;  // leases to give back (on stop), until committed
   bool releases_planned_ = false;

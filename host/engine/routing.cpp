@@ -2,13 +2,43 @@
 
 #include <algorithm>
 
+#include "message/attempt_history.hpp"
+
 namespace weir::engine {
 namespace {
 
-store::Ack failed(store::QueuedMessage&& input, std::string error) {
+// To the trash, with this attempt (`error`, of `kind`) added to the
+// message's history; `summary` (default: the error) heads the trash entry.
+store::Ack failed(store::QueuedMessage&& input, std::string error, const Clock& clock,
+                  std::string_view kind = "failed", std::string summary = "") {
   store::Ack ack;
+  store::Bytes errors =
+      message::append_attempt(input.errors, clock.now_ms, input.attempt, kind, error);
+  const std::int64_t first = message::first_attempt_at(errors, clock.now_ms);
   ack.input = std::move(input);
-  ack.failed = store::TrashInfo{std::move(error)};
+  ack.failed = store::TrashInfo{summary.empty() ? std::move(error) : std::move(summary),
+                                std::move(errors), first};
+  return ack;
+}
+
+// Again later, or, after the policy's last attempt, to the trash.
+store::Ack retry(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
+                 const Clock& clock) {
+  const RetryPolicy& policy = node.retry;
+  std::string why = outcome.error.empty() ? "retry later (no reason given)" : outcome.error;
+  if (static_cast<int>(input.attempt) >= policy.max_attempts) {
+    std::string summary =
+        "gave up after " + std::to_string(policy.max_attempts) + " attempts: " + why;
+    return failed(std::move(input), std::move(why), clock, "retry", std::move(summary));
+  }
+  const auto wait = policy.wait_before(static_cast<int>(input.attempt) + 1,
+                                       std::chrono::milliseconds(outcome.delay_ms),
+                                       clock.unit_random);
+  store::Ack ack;
+  store::Bytes errors =
+      message::append_attempt(input.errors, clock.now_ms, input.attempt, "retry", why);
+  ack.input = std::move(input);
+  ack.retry = store::RetryInfo{clock.now_ms + wait.count(), std::move(errors)};
   return ack;
 }
 
@@ -39,12 +69,17 @@ std::vector<const Follower*> forward_targets(const NodeRuntime& node,
 
 }  // namespace
 
-store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome) {
+store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
+                 const Clock& clock) {
   if (outcome.outcome == WEIR_OUTCOME_FAILED || outcome.outcome == 0) {
     return failed(std::move(input),
                   outcome.error.empty() ? "node " + node.topology + "/" + node.node + " (" +
                                               node.type->full_name + ") failed without a message"
-                                        : std::move(outcome.error));
+                                        : std::move(outcome.error),
+                  clock);
+  }
+  if (outcome.outcome == WEIR_OUTCOME_RETRY) {
+    return retry(node, std::move(input), std::move(outcome), clock);
   }
   store::Ack ack;
   if (outcome.outcome == WEIR_OUTCOME_STOP) {
@@ -55,7 +90,7 @@ store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
   if (outcome.outcome == WEIR_OUTCOME_FORWARD) {
     std::string error;
     targets = forward_targets(node, outcome.targets, &error);
-    if (!error.empty()) return failed(std::move(input), std::move(error));
+    if (!error.empty()) return failed(std::move(input), std::move(error), clock);
   } else {
     for (const auto& f : node.followers) targets.push_back(&f);
   }

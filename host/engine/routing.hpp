@@ -1,8 +1,11 @@
 // Routing: what a node's outcome for one input means for the store. SUCCESS
 // sends the outputs (or, with none, the input unchanged) to every follower;
-// FORWARD to the named followers only; STOP ends the lineage; FAILED (or an
+// FORWARD to the named followers only; STOP ends the lineage; RETRY parks the
+// input until the node's retry policy (or the node's own longer delay) says,
+// and after the policy's last attempt sends it to the trash; FAILED (or an
 // unfinished message, or a FORWARD to a node that is not a follower) sends
-// the input to the trash with the reason.
+// the input to the trash. Every attempt that did not end well is added to
+// the message's history, which goes with it to the trash.
 #pragma once
 
 #include "engine/node_runtime.hpp"
@@ -11,6 +14,14 @@
 
 namespace weir::engine {
 
-store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome);
+// The time and the randomness a decision uses (the caller's, so tests and
+// the pump stay in charge of both).
+struct Clock {
+  std::int64_t now_ms = 0;
+  double unit_random = 0.5;  // uniform in [0, 1): retry jitter
+};
+
+store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
+                 const Clock& clock);
 
 }  // namespace weir::engine

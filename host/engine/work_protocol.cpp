@@ -29,9 +29,10 @@ std::span<const T> items(const msgpack::object& o, msgpack::type::object_type ty
 }
 
 void pack_outcome(msgpack::packer<msgpack::sbuffer>& pk, const MessageOutcome& m) {
-  pk.pack_array(4);
+  pk.pack_array(5);
   pk.pack_int(m.outcome);
   pack_string(pk, m.error);
+  pk.pack_uint64(m.delay_ms);
   pk.pack_array(static_cast<std::uint32_t>(m.targets.size()));
   for (const auto& t : m.targets) pack_string(pk, t);
   pk.pack_array(static_cast<std::uint32_t>(m.outputs.size()));
@@ -44,14 +45,15 @@ void pack_outcome(msgpack::packer<msgpack::sbuffer>& pk, const MessageOutcome& m
 
 MessageOutcome read_outcome(const msgpack::object& o) {
   auto f = items<msgpack::object>(o, msgpack::type::ARRAY);
-  if (f.size() < 4) throw msgpack::type_error();
+  if (f.size() < 5) throw msgpack::type_error();
   MessageOutcome m;
   m.outcome = f[0].as<int>();
   m.error = std::string(message::as_string(f[1]));
-  for (const auto& t : items<msgpack::object>(f[2], msgpack::type::ARRAY)) {
+  m.delay_ms = f[2].as<std::uint64_t>();
+  for (const auto& t : items<msgpack::object>(f[3], msgpack::type::ARRAY)) {
     m.targets.emplace_back(message::as_string(t));
   }
-  for (const auto& out : items<msgpack::object>(f[3], msgpack::type::ARRAY)) {
+  for (const auto& out : items<msgpack::object>(f[4], msgpack::type::ARRAY)) {
     auto pair = items<msgpack::object>(out, msgpack::type::ARRAY);
     if (pair.size() < 2) throw msgpack::type_error();
     m.outputs.push_back(EmittedOutput{copy_bytes(pair[0]), copy_bytes(pair[1])});

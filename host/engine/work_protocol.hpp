@@ -49,6 +49,7 @@ struct EmittedOutput {
 struct MessageOutcome {
   int outcome = 0;  // a weir_outcome; 0 = the plugin never finished it
   std::string error;
+  std::uint64_t delay_ms = 0;  // RETRY: the node's own least wait
   std::vector<std::string> targets;
   std::vector<EmittedOutput> outputs;
 };

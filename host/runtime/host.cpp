@@ -77,6 +77,7 @@ Status Host::load_plugins_and_topologies() {
   topologies_ = std::move(loaded.topologies);
   engine::EngineOptions options;
   options.workers = config_.workers;
+  options.retry = config_.retry;
   engine_ = std::make_unique<engine::Engine>(*store_, options);
   for (const auto& t : topologies_) {
     if (!t.enabled) {

@@ -87,6 +87,34 @@ CREATE TABLE trash(
   failed_ms      INTEGER NOT NULL
 );
 )sql",
+    // 2: retries. A message waiting to be retried leaves its queue for
+    // `delayed` (ordered by when it is due), so it never holds up the
+    // messages behind it, and comes back at the end of its queue. Every
+    // attempt that did not end well is kept with the message (`errors`,
+    // see message/attempt_history.hpp) and goes with it to the trash.
+    R"sql(
+ALTER TABLE messages ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN errors BLOB NOT NULL DEFAULT x'90';
+ALTER TABLE queues ADD COLUMN retried INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE trash ADD COLUMN errors BLOB NOT NULL DEFAULT x'90';
+ALTER TABLE trash ADD COLUMN first_failed_ms INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE delayed(
+  due_ms         INTEGER NOT NULL,
+  id             INTEGER NOT NULL,  -- the id it had in its queue
+  queue_id       INTEGER NOT NULL,
+  process_id     INTEGER NOT NULL,
+  parent_id      INTEGER NOT NULL,
+  correlation_id TEXT NOT NULL,
+  attempts       INTEGER NOT NULL,
+  crashes        INTEGER NOT NULL,
+  credit         INTEGER NOT NULL,
+  headers        BLOB NOT NULL,
+  payload        BLOB NOT NULL,
+  errors         BLOB NOT NULL,
+  PRIMARY KEY(due_ms, id)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -104,7 +132,8 @@ Result<int> user_version(Db& db) {
 
 int latest_schema_version() { return kLatest; }
 
-Status migrate(Db& db) {
+Status migrate(Db& db, int target) {
+  if (target <= 0 || target > kLatest) target = kLatest;
   auto version = user_version(db);
   if (!version) return version.status();
   if (*version > kLatest) {
@@ -112,7 +141,7 @@ Status migrate(Db& db) {
                          " is newer than this weir knows (" + std::to_string(kLatest) +
                          "); use a newer weir with this data directory");
   }
-  for (int v = *version; v < kLatest; ++v) {
+  for (int v = *version; v < target; ++v) {
     Status st = db.exec("BEGIN IMMEDIATE");
     if (st) st = db.exec(kMigrations[v]);
     if (st) st = db.exec("PRAGMA user_version = " + std::to_string(v + 1));

@@ -1,13 +1,15 @@
 // SqliteStore::commit: one CommitBatch, one transaction.
 //
-// Order inside the transaction: start processes, acknowledge inputs (delete,
-// enqueue outputs or trash), write state, update process rows (detecting
-// completion), update queue counters, lease the next ready messages, save the
-// id counters. The in-memory counters and lease cursors move with it and are
+// Order inside the transaction: start processes, bring due retries back to
+// their queues, acknowledge inputs (delete; enqueue outputs, park for retry or
+// trash), write state, update process rows (detecting completion), update
+// queue counters, lease the next ready messages, release leases, save the id
+// counters, read when the next retry is due. The in-memory counters and lease cursors move with it and are
 // put back if anything fails, so a failed commit leaves no trace.
 #include <algorithm>
 
 #include "common/clock.hpp"
+#include "message/attempt_history.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace weir::store {
@@ -55,6 +57,7 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   const MessageId first_id = next_message_id_;
   const ProcessId first_pid = next_process_id_;
   Status st = insert_processes(batch, p, out);
+  if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);
   if (st) st = apply_acks(batch, p);
   if (st) st = put_state(batch, p.now);
   if (st) st = apply_process_deltas(p, out);
@@ -62,6 +65,7 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   if (st) st = lease(p);
   if (st) st = release(batch);
   if (st && (next_message_id_ != first_id || next_process_id_ != first_pid)) st = save_counters();
+  if (st) st = read_next_due(out);
   if (!st) return st;
   return out;
 }
@@ -78,7 +82,10 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
                     .bind(5, p.now)
                     .run();
     for (QueueId q : np.entry_queues) {
-      if (st) st = insert_message(p, NewMessage{q, pid, 0, correlation, 0, np.headers, np.payload});
+      if (st) {
+        st = insert_message(p, NewMessage{q, pid, 0, correlation, 0, np.headers, np.payload, 0, 0,
+                                          message::empty_history()});
+      }
     }
     if (!st) return st.prefixed("starting a process of topology " + np.topology);
     out.started.push_back(pid);
@@ -101,6 +108,9 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
                   .bind_blob(7, m.headers)
                   .bind_blob(8, m.payload)
                   .bind(9, p.now)
+                  .bind(10, m.attempts)
+                  .bind(11, m.crashes)
+                  .bind_blob(12, m.errors)
                   .run();
   if (!st) return st;
   MessageId& tail = tail_[m.queue];
@@ -111,8 +121,10 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
   if (caught_up && budget != p.lease_budget.end() && budget->second > 0) {
     --budget->second;
     cursor = id;
-    p.out->leased.push_back(QueuedMessage{id, m.queue, m.process_id, m.parent_id,
-                                          m.correlation_id, 1, m.credit, m.headers, m.payload});
+    p.out->leased.push_back(QueuedMessage{id, m.queue, m.process_id, m.parent_id, m.correlation_id,
+                                          static_cast<std::uint32_t>(m.attempts + 1),
+                                          static_cast<std::uint32_t>(m.crashes), m.credit,
+                                          m.headers, m.payload, m.errors});
   }
   return Status::ok();
 }
@@ -135,13 +147,17 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
   // would count the visit twice, so the duplicate is dropped whole.
   if (writer_.changes() == 0) return Status::ok();
   QueueDelta& qd = p.queues[in.queue];
+  if (ack.retry) {  // still alive: the process does not change
+    ++qd.retried;
+    return park_for_retry(in, *ack.retry);
+  }
   if (ack.failed) {
     ++qd.failed;
     ProcessDelta& pd = p.processes[in.process_id];
     pd.outstanding -= 1;
     pd.failed += 1;
     pd.done += in.credit;
-    return insert_trash(in, ack.failed->error, p.now);
+    return insert_trash(in, *ack.failed, p.now);
   }
   ++qd.done;
   const std::size_t n = ack.outputs.size();
@@ -153,13 +169,13 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
   }
   for (const Output& o : ack.outputs) {
     st = insert_message(p, NewMessage{o.queue, in.process_id, in.id, in.correlation_id, carried,
-                                      o.headers, o.payload});
+                                      o.headers, o.payload, 0, 0, message::empty_history()});
     if (!st) return st;
   }
   return Status::ok();
 }
 
-Status SqliteStore::insert_trash(const QueuedMessage& in, const std::string& error,
+Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
                                  std::int64_t now) {
   return w_.insert_trash.bind(1, in.queue)
       .bind(2, i64(in.id))
@@ -167,10 +183,12 @@ Status SqliteStore::insert_trash(const QueuedMessage& in, const std::string& err
       .bind(4, i64(in.parent_id))
       .bind(5, in.correlation_id)
       .bind(6, static_cast<std::int64_t>(in.attempt))
-      .bind(7, error)
+      .bind(7, info.error)
       .bind_blob(8, in.headers)
       .bind_blob(9, in.payload)
       .bind(10, now)
+      .bind_blob(11, info.errors)
+      .bind(12, info.first_failed_ms ? info.first_failed_ms : now)
       .run();
 }
 
@@ -200,7 +218,8 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
 
 Status SqliteStore::apply_queue_deltas(const Pending& p) {
   for (const auto& [queue, d] : p.queues) {
-    Status st = w_.update_queue_counts.bind(1, d.done).bind(2, d.failed).bind(3, queue).run();
+    Status st =
+        w_.update_queue_counts.bind(1, d.done).bind(2, d.failed).bind(3, queue).bind(4, d.retried).run();
     if (!st) return st;
   }
   return Status::ok();
@@ -228,6 +247,8 @@ Status SqliteStore::lease(Pending& p) {
         m.credit = s.int64(5);
         m.headers = s.blob(6);
         m.payload = s.blob(7);
+        m.crashes = static_cast<std::uint32_t>(s.int64(8));
+        m.errors = s.blob(9);
         cursor = m.id;
         p.out->leased.push_back(std::move(m));
       }

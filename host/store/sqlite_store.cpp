@@ -3,6 +3,7 @@
 #include "store/sqlite_store.hpp"
 
 #include "common/clock.hpp"
+#include "message/attempt_history.hpp"
 #include "store/schema.hpp"
 
 namespace weir::store {
@@ -78,7 +79,8 @@ Status SqliteStore::prepare_writer() {
   const Spec specs[] = {
       {&w_.insert_message,
        "INSERT INTO messages(queue_id, id, process_id, parent_id, correlation_id, attempts, "
-       "credit, headers, payload, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)"},
+       "credit, headers, payload, created_ms, crashes, errors) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?9, ?11, ?12)"},
       {&w_.delete_message, "DELETE FROM messages WHERE queue_id = ?1 AND id = ?2"},
       {&w_.insert_process,
        "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, failed, "
@@ -92,21 +94,33 @@ Status SqliteStore::prepare_writer() {
        "WHERE id = ?5 RETURNING id, topology, correlation_id, state, outstanding, done, failed, "
        "started_ms, finished_ms"},
       {&w_.update_queue_counts,
-       "UPDATE queues SET done = done + ?1, failed = failed + ?2 WHERE id = ?3"},
+       "UPDATE queues SET done = done + ?1, failed = failed + ?2, retried = retried + ?4 "
+       "WHERE id = ?3"},
       {&w_.update_lease, "UPDATE queues SET leased_through = ?1 WHERE id = ?2"},
       {&w_.select_ready,
-       "SELECT id, process_id, parent_id, correlation_id, attempts, credit, headers, payload "
-       "FROM messages WHERE queue_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
+       "SELECT id, process_id, parent_id, correlation_id, attempts, credit, headers, payload, "
+       "crashes, errors FROM messages WHERE queue_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
       {&w_.put_state,
        "INSERT INTO state(topology, key, value, updated_ms) VALUES(?1, ?2, ?3, ?4) "
        "ON CONFLICT(topology, key) DO UPDATE SET value = excluded.value, "
        "updated_ms = excluded.updated_ms"},
       {&w_.insert_trash,
        "INSERT INTO trash(queue_id, message_id, process_id, parent_id, correlation_id, attempts, "
-       "error, headers, payload, failed_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+       "error, headers, payload, failed_ms, errors, first_failed_ms) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
       {&w_.save_meta, "UPDATE meta SET value = ?1 WHERE key = ?2"},
       {&w_.find_queue, "SELECT id FROM queues WHERE topology = ?1 AND node = ?2"},
       {&w_.insert_queue, "INSERT INTO queues(topology, node) VALUES(?1, ?2)"},
+      {&w_.insert_delayed,
+       "INSERT INTO delayed(due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, "
+       "crashes, credit, headers, payload, errors) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+      {&w_.select_due,
+       "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
+       "credit, headers, payload, errors FROM delayed WHERE due_ms <= ?1 ORDER BY due_ms, id "
+       "LIMIT ?2"},
+      {&w_.delete_delayed, "DELETE FROM delayed WHERE due_ms = ?1 AND id = ?2"},
+      {&w_.next_due, "SELECT due_ms FROM delayed ORDER BY due_ms LIMIT 1"},
   };
   for (const auto& spec : specs) {
     auto stmt = writer_.prepare(spec.sql);
@@ -132,28 +146,52 @@ Status SqliteStore::load_counters() {
 }
 
 // Whatever is still queued at or below a queue's lease cursor was handed to
-// a worker and never acknowledged: the host stopped in between. Count that
-// delivery and make the messages ready again, in one transaction.
+// a worker and never acknowledged: the host stopped in between. Each such
+// delivery counts as an attempt and a crash, with an entry in the message's
+// history, and the messages are ready again; all in one transaction.
 Status SqliteStore::recover() {
   std::lock_guard lock(write_mu_);
-  auto leases = writer_.prepare("SELECT id, leased_through FROM queues WHERE leased_through > 0");
-  auto bump = writer_.prepare(
-      "UPDATE messages SET attempts = attempts + 1 WHERE queue_id = ?1 AND id <= ?2");
-  auto count = writer_.prepare("SELECT count(*) FROM messages");
-  if (!leases || !bump || !count) return !leases ? leases.status()
-                                       : !bump ? bump.status() : count.status();
   Status st = writer_.exec("BEGIN IMMEDIATE");
-  while (st && leases->step(&st)) {
-    st = bump->bind(1, leases->int64(0)).bind(2, leases->int64(1)).run();
-    recovery_.redelivered += writer_.changes();
-  }
-  leases->reset();
+  if (st) st = mark_interrupted();
   if (st) st = writer_.exec("UPDATE queues SET leased_through = 0");
+  auto count = writer_.prepare("SELECT count(*) FROM messages");
+  if (st && !count) st = count.status();
   if (st && count->step(&st)) recovery_.queued = count->int64(0);
-  count->reset();
+  if (count) count->reset();
   if (st) st = writer_.exec("COMMIT");
   if (!st) (void)writer_.exec("ROLLBACK");
   return st.prefixed("recovering in-flight messages");
+}
+
+Status SqliteStore::mark_interrupted() {
+  auto select = writer_.prepare(
+      "SELECT m.queue_id, m.id, m.attempts, m.errors FROM messages m JOIN queues q "
+      "ON q.id = m.queue_id WHERE m.id <= q.leased_through");
+  auto update = writer_.prepare(
+      "UPDATE messages SET attempts = attempts + 1, crashes = crashes + 1, errors = ?3 "
+      "WHERE queue_id = ?1 AND id = ?2");
+  if (!select) return select.status();
+  if (!update) return update.status();
+  struct Hit {
+    std::int64_t queue, id, attempts;
+    Bytes errors;
+  };
+  std::vector<Hit> hits;
+  Status st;
+  while (select->step(&st)) {
+    hits.push_back(Hit{select->int64(0), select->int64(1), select->int64(2), select->blob(3)});
+  }
+  if (!st) return st;
+  const std::int64_t now = now_ms();
+  for (const Hit& h : hits) {
+    Bytes errors = message::append_attempt(
+        h.errors, now, static_cast<std::uint32_t>(h.attempts + 1), "crash",
+        "the host stopped while this message was being processed");
+    st = update->bind(1, h.queue).bind(2, h.id).bind_blob(3, errors).run();
+    if (!st) return st;
+  }
+  recovery_.redelivered = static_cast<std::int64_t>(hits.size());
+  return Status::ok();
 }
 
 Result<QueueId> SqliteStore::queue(const std::string& topology, const std::string& node) {
@@ -200,14 +238,15 @@ Result<std::vector<QueueInfo>> SqliteStore::queues() {
   std::lock_guard lock(read_mu_);
   auto s = reader_.prepare(
       "SELECT q.id, q.topology, q.node, q.done, q.failed, "
-      "(SELECT count(*) FROM messages m WHERE m.queue_id = q.id) "
+      "(SELECT count(*) FROM messages m WHERE m.queue_id = q.id), "
+      "(SELECT count(*) FROM delayed d WHERE d.queue_id = q.id), q.retried "
       "FROM queues q ORDER BY q.topology, q.node");
   if (!s) return s.status();
   std::vector<QueueInfo> out;
   Status st;
   while (s->step(&st)) {
-    out.push_back(QueueInfo{s->int64(0), s->text(1), s->text(2), s->int64(5), s->int64(3),
-                            s->int64(4)});
+    out.push_back(QueueInfo{s->int64(0), s->text(1), s->text(2), s->int64(5), s->int64(6),
+                            s->int64(7), s->int64(3), s->int64(4)});
   }
   if (!st) return st;
   return out;
@@ -246,7 +285,8 @@ Result<std::vector<TrashRecord>> SqliteStore::trash(std::size_t limit) {
   std::lock_guard lock(read_mu_);
   auto s = reader_.prepare(
       "SELECT t.id, q.topology, q.node, t.process_id, t.correlation_id, t.message_id, "
-      "t.parent_id, t.attempts, t.error, t.failed_ms, t.headers, t.payload "
+      "t.parent_id, t.attempts, t.error, t.failed_ms, t.headers, t.payload, t.errors, "
+      "t.first_failed_ms "
       "FROM trash t JOIN queues q ON q.id = t.queue_id ORDER BY t.id LIMIT ?1");
   if (!s) return s.status();
   s->bind(1, static_cast<std::int64_t>(limit));
@@ -266,6 +306,8 @@ Result<std::vector<TrashRecord>> SqliteStore::trash(std::size_t limit) {
     r.failed_ms = s->int64(9);
     r.headers = s->blob(10);
     r.payload = s->blob(11);
+    r.errors = s->blob(12);
+    r.first_failed_ms = s->int64(13);
     out.push_back(std::move(r));
   }
   if (!st) return st;

@@ -42,14 +42,15 @@ class SqliteStore final : public Store {
   // Prepared statements of the writer connection.
   struct WriteStmts {
     Stmt insert_message, delete_message, insert_process, update_process, update_queue_counts,
-        update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue;
+        update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
+        insert_delayed, select_due, delete_delayed, next_due;
   };
   // What one commit changes on a process row / queue row.
   struct ProcessDelta {
     std::int64_t outstanding = 0, done = 0, failed = 0;
   };
   struct QueueDelta {
-    std::int64_t done = 0, failed = 0;
+    std::int64_t done = 0, failed = 0, retried = 0;
   };
   struct Pending {  // per-commit scratch
     std::map<ProcessId, ProcessDelta> processes;
@@ -68,6 +69,7 @@ class SqliteStore final : public Store {
   Status prepare_writer();
   Status load_counters();
   Status recover();
+  Status mark_interrupted();
 
   Status insert_processes(const CommitBatch& batch, Pending& p, CommitResult& out);
   Status apply_acks(const CommitBatch& batch, Pending& p);
@@ -81,9 +83,16 @@ class SqliteStore final : public Store {
     std::int64_t credit;
     const Bytes& headers;
     const Bytes& payload;
+    std::int64_t attempts;  // deliveries so far that did not end well
+    std::int64_t crashes;
+    const Bytes& errors;
   };
   Status insert_message(Pending& p, const NewMessage& m);
-  Status insert_trash(const QueuedMessage& in, const std::string& error, std::int64_t now);
+  Status insert_trash(const QueuedMessage& in, const TrashInfo& info, std::int64_t now);
+  // sqlite_retry.cpp
+  Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry);
+  Status promote_due(std::int64_t until_ms, Pending& p);
+  Status read_next_due(CommitResult& out);
   Status put_state(const CommitBatch& batch, std::int64_t now);
   Status apply_process_deltas(Pending& p, CommitResult& out);
   Status apply_queue_deltas(const Pending& p);

@@ -46,10 +46,13 @@ struct QueuedMessage {
   ProcessId process_id = 0;
   MessageId parent_id = 0;
   std::string correlation_id;
-  std::uint32_t attempt = 1;  // this delivery's number: 1 + deliveries lost to crashes
+  std::uint32_t attempt = 1;  // this delivery's number: 1 + earlier deliveries that did not end
+                              // well (retries, and crashes of the host while it was in flight)
+  std::uint32_t crashes = 0;  // of those, how many ended with the host stopping
   std::int64_t credit = 0;    // finished ancestor visits not yet on the process row
   Bytes headers;              // msgpack map string -> string (may be empty)
   Bytes payload;              // msgpack document
+  Bytes errors;               // attempt history (message/attempt_history.hpp); empty = none
 };
 
 // An output to enqueue; process and lineage come from the input it answers.
@@ -61,7 +64,16 @@ struct Output {
 
 // Why and where a message failed for good.
 struct TrashInfo {
-  std::string error;
+  std::string error;             // the last error, one line
+  Bytes errors;                  // every attempt's, the last included
+  std::int64_t first_failed_ms = 0;
+};
+
+// Deliver the message again at due_ms (it waits outside its queue, so the
+// messages behind it go on).
+struct RetryInfo {
+  std::int64_t due_ms = 0;
+  Bytes errors;  // the history with this attempt's error
 };
 
 // One input message finished by a node.
@@ -69,6 +81,7 @@ struct Ack {
   QueuedMessage input;              // as leased; kept whole for the trash
   std::vector<Output> outputs;      // empty: the lineage ends here
   std::optional<TrashInfo> failed;  // set: to the trash (outputs are ignored)
+  std::optional<RetryInfo> retry;   // set: to wait, then back to its queue (outputs ignored)
 };
 
 // Starts one process: one message per entry queue, all with the same payload.
@@ -105,9 +118,11 @@ struct CommitBatch {
   std::vector<StatePut> state_puts;
   std::vector<LeaseRequest> leases;     // after applying the above
   std::vector<LeaseRelease> releases;   // last
+  std::int64_t promote_until_ms = 0;    // >0: waiting messages due by then go back to
+                                        // the end of their queues (new ids), first
   bool empty() const {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
-           releases.empty();
+           releases.empty() && promote_until_ms == 0;
   }
 };
 
@@ -130,6 +145,8 @@ struct CommitResult {
   std::vector<ProcessId> started;            // one per CommitBatch::new_processes, in order
   std::vector<ProcessRecord> finished;       // processes that completed in this commit
   std::vector<QueuedMessage> leased;         // ready messages now leased; in id order per queue
+  std::vector<QueueId> promoted;             // queues that got due messages back
+  std::int64_t next_due_ms = 0;              // when the next waiting message is due; 0 = none
 };
 
 struct QueueInfo {
@@ -137,6 +154,8 @@ struct QueueInfo {
   std::string topology;
   std::string node;
   std::int64_t queued = 0;  // messages at rest, including those in flight
+  std::int64_t waiting = 0; // messages waiting to be retried
+  std::int64_t retried = 0; // deliveries here that ended in "retry later"
   std::int64_t done = 0;    // visits acknowledged here
   std::int64_t failed = 0;  // visits sent to the trash from here
 };
@@ -150,10 +169,12 @@ struct TrashRecord {
   MessageId message_id = 0;
   MessageId parent_id = 0;
   std::uint32_t attempts = 0;
-  std::string error;
-  std::int64_t failed_ms = 0;
+  std::string error;             // the last one
+  std::int64_t first_failed_ms = 0;
+  std::int64_t failed_ms = 0;    // the last failure: when it went to the trash
   Bytes headers;
   Bytes payload;
+  Bytes errors;                  // every attempt (message/attempt_history.hpp)
 };
 
 struct RecoveryReport {

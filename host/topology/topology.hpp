@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/retry_policy.hpp"
+
 namespace weir::topology {
 
 struct NodeSpec {
@@ -20,6 +22,7 @@ struct NodeSpec {
   nlohmann::json config = nlohmann::json::object();
   int concurrency = 1;         // process() calls at once for this node
   int max_batch = 1;           // most messages one call takes
+  RetryOverrides retry;        // over the host's default policy (weir.yaml)
   int line = 0;                // where the node is declared (1-based)
 };
 

@@ -19,8 +19,8 @@ namespace weir::topology {
 namespace {
 
 const std::vector<std::string> kTopologyKeys = {"name", "enabled", "description", "nodes", "edges"};
-const std::vector<std::string> kNodeKeys = {"id",          "type",      "config",
-                                            "concurrency", "max_batch", "description"};
+const std::vector<std::string> kNodeKeys = {"id",        "type",        "config", "concurrency",
+                                            "max_batch", "description", "retry"};
 const std::vector<std::string> kEdgeKeys = {"from", "to"};
 constexpr int kMaxConcurrency = 1024;
 const char kIdForm[] = "lower-case letters, digits, '_' and '-', starting with a letter or digit";
@@ -286,6 +286,10 @@ void Reader::read_node_entry(const Entry& e, NodeSpec& node, NodeLines& lines,
     lines.max_batch = e.line;
   } else if (e.key == "description") {
     if (!e.value.IsNull()) node.description = text(e, owner).value_or("");
+  } else if (e.key == "retry") {
+    node.retry = read_retry(e.value, [&](int line, const std::string& message) {
+      error(line, owner + ": " + message);
+    });
   }
 }
 

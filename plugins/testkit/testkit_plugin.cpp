@@ -5,11 +5,14 @@
 // are read from the top level, overlaid by "at": {"<node id>": {...}} for
 // the node whose id (the topology's node id) matches; node-specific wins.
 // When the payload carries no directive for this node, the node config's
-// {"defaults": {...}} apply. Directives, in the order they act:
+// {"defaults": {...}} apply. Config "down_file": PATH simulates an outage:
+// while that file exists every message gets Result::retry("... is down"). Directives, in the order they act:
 //   "sleep_ms": N      sleep N ms, then go on with the others
 //   "crash": true      std::abort() (kills the worker process)
 //   "throw": "text"    throw std::runtime_error(text): the SDK fails the message
 //   "fail": "text"     Result::failed(text): to the trash
+//   "retry": "text"    Result::retry(text, "retry_after_ms" if given): later, please
+//   "retry_until_attempt": N   retry ("not yet") while the delivery's attempt < N
 //   "garbage": true    emit bytes that are not msgpack (0xc1); the host rejects
 //                      them, the SDK throws, the message fails
 //   "stop": true       Result::stop(): nothing goes on
@@ -59,8 +62,9 @@ namespace {
 
 using weir::Json;
 
-constexpr const char* kDirectives[] = {"sleep_ms", "crash",  "throw", "fail",   "garbage",
-                                       "stop",     "fanout", "tag",   "forward"};
+constexpr const char* kDirectives[] = {
+    "sleep_ms", "crash", "throw",   "fail",         "garbage", "stop",
+    "fanout",   "tag",   "forward", "note_attempt", "retry",   "retry_until_attempt"};
 
 bool is_directive(const std::string& key) {
   for (const char* d : kDirectives) {
@@ -111,7 +115,7 @@ class Act : public weir::Node {
  public:
   static constexpr const char* kSchema = R"({
     "type": "object", "additionalProperties": false,
-    "properties": {"defaults": {"type": "object"}}
+    "properties": {"defaults": {"type": "object"}, "down_file": {"type": "string"}}
   })";
 
   static void validate(const Json& config, std::vector<std::string>& errors) {
@@ -121,7 +125,8 @@ class Act : public weir::Node {
   }
 
   explicit Act(const weir::NodeInit& init)
-      : defaults_(init.config.value("defaults", Json::object())) {}
+      : defaults_(init.config.value("defaults", Json::object())),
+        down_file_(init.config.value("down_file", "")) {}
 
   // process() has no raw-msgpack emit (needed for "garbage"), so this node
   // answers from process_batch, with the same per-message failure handling
@@ -152,6 +157,17 @@ class Act : public weir::Node {
     if (flag(d, "crash")) std::abort();
     if (d.contains("throw")) throw std::runtime_error(text_of(d["throw"]));
     if (d.contains("fail")) return weir::Result::failed(text_of(d["fail"]));
+    if (!down_file_.empty() && ::access(down_file_.c_str(), F_OK) == 0) {
+      return weir::Result::retry("the system behind " + node_id + " is down (" + down_file_ +
+                                 " exists)");
+    }
+    const auto after = std::chrono::milliseconds(d.value("retry_after_ms", 0));
+    if (d.contains("retry")) return weir::Result::retry(text_of(d["retry"]), after);
+    if (d.contains("retry_until_attempt") &&
+        batch.message(i).attempt() < static_cast<std::uint32_t>(count_of(d, "retry_until_attempt"))) {
+      return weir::Result::retry("not yet: attempt " + std::to_string(batch.message(i).attempt()),
+                                 after);
+    }
     if (flag(d, "garbage")) {
       static const std::uint8_t kNotMsgpack[] = {0xc1};  // the one byte msgpack never uses
       batch.emit_msgpack(i, kNotMsgpack);                // the host refuses it: this throws
@@ -185,6 +201,7 @@ class Act : public weir::Node {
   }
 
   Json defaults_;
+  std::string down_file_;
 };
 
 class BatchProbe : public weir::Node {

@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "message/attempt_history.hpp"
 #include "support/engine_fixture.hpp"
 
 using namespace weir;
@@ -394,4 +395,101 @@ TEST_CASE("starting an unknown topology names the running ones") {
   auto r = f.engine().start_processes("chian", {});
   REQUIRE_FALSE(r.is_ok());
   CHECK(r.error() == "unknown topology 'chian' (running: chain)");
+}
+
+// ---- retry later -------------------------------------------------------------
+
+namespace {
+
+std::string retry_yaml(const std::string& record_path, const std::string& retry) {
+  return R"(
+name: orders
+nodes:
+  - id: erp
+    type: testkit.act
+    concurrency: 4
+    retry: )" + retry + R"(
+  - id: sink
+    type: testkit.record
+    config: {path: ")" + record_path + R"("}
+edges:
+  - erp -> sink
+)";
+}
+
+std::int64_t retried_at(store::Store& s, const std::string& node) {
+  for (const auto& q : s.queues().value()) {
+    if (q.node == node) return q.retried;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("retry later delivers the message again after the policy's wait") {
+  EngineFixture f;
+  const std::string out = f.dir().file("out.jsonl");
+  f.install(retry_yaml(out, "{delay: 20ms, jitter: 0}"));
+  f.start();
+  auto ids = f.run("orders", {Json{{"at", {{"erp", {{"retry_until_attempt", 3}, {"note_attempt", true}}}}}}});
+  REQUIRE(f.wait_finished(ids));
+  auto p = f.process(ids[0]);
+  CHECK(p.state == ProcessState::completed);
+  CHECK(p.done == 2);  // erp once (its last, good attempt) and sink
+  auto lines = recorded(out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["payload"]["attempt_at"]["erp"] == 3);
+  CHECK(retried_at(f.store(), "erp") == 2);
+  CHECK(f.trash().empty());
+}
+
+TEST_CASE("a message waiting to retry does not hold up the messages behind it") {
+  EngineFixture f;
+  const std::string out = f.dir().file("out.jsonl");
+  f.install(retry_yaml(out, "{delay: 3s, jitter: 0}"));
+  f.start();
+  auto slow = f.run("orders", {Json{{"at", {{"erp", {{"retry_until_attempt", 2}}}}}}});
+  auto fast = f.run("orders", numbered(100));
+  REQUIRE(f.wait_finished(fast));
+  CHECK(f.process(slow[0]).state == ProcessState::running);
+  auto qs = f.store().queues().value();
+  CHECK(std::any_of(qs.begin(), qs.end(), [](const auto& q) { return q.waiting == 1; }));
+  REQUIRE(f.wait_finished(slow));
+  CHECK(f.process(slow[0]).state == ProcessState::completed);
+}
+
+TEST_CASE("after its last attempt a message goes to the trash with every attempt's error") {
+  EngineFixture f;
+  f.install(retry_yaml(f.dir().file("out.jsonl"), "{max_attempts: 3, delay: 10ms}"));
+  f.start();
+  auto ids = f.run("orders", {Json{{"order", 9}, {"at", {{"erp", {{"retry", "ERP answered 503"}}}}}}});
+  REQUIRE(f.wait_finished(ids));
+  auto p = f.process(ids[0]);
+  CHECK(p.state == ProcessState::failed);
+  CHECK(p.failed == 1);
+  auto trash = f.trash();
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0].error == "gave up after 3 attempts: ERP answered 503");
+  CHECK(trash[0].attempts == 3);
+  CHECK(payload::to_json(trash[0].payload)["order"] == 9);
+  auto history = message::history_json(trash[0].errors);
+  REQUIRE(history.size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(history[i]["attempt"] == i + 1);
+    CHECK(history[i]["error"] == "ERP answered 503");
+  }
+  CHECK(trash[0].first_failed_ms == history[0]["at"].get<std::int64_t>());
+  CHECK(trash[0].failed_ms >= trash[0].first_failed_ms);
+}
+
+TEST_CASE("a node's own delay (Retry-After) wins over a shorter policy wait") {
+  EngineFixture f;
+  f.install(retry_yaml(f.dir().file("out.jsonl"), "{max_attempts: 2, delay: 10ms, jitter: 0}"));
+  f.start();
+  auto ids = f.run("orders", {Json{{"at", {{"erp", {{"retry", "429"}, {"retry_after_ms", 600}}}}}}});
+  REQUIRE(f.wait_finished(ids));
+  auto history = message::history_json(f.trash().at(0).errors);
+  REQUIRE(history.size() == 2);
+  // The second attempt came no sooner than the node asked.
+  CHECK(history[1]["at"].get<std::int64_t>() - history[0]["at"].get<std::int64_t>() >= 600);
 }

@@ -1,1 +1,2 @@
 weir_add_test(NAME store_test SOURCES unit/store_test.cpp LIBS weir_store)
+weir_add_test(NAME common_test SOURCES unit/common_test.cpp LIBS weir_base)

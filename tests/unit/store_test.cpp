@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
+#include "common/clock.hpp"
+#include "message/attempt_history.hpp"
 #include "store/schema.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
@@ -300,4 +302,140 @@ TEST_CASE("released leases are ready again and a crash does not count them as an
   CHECK(r.leased[0].attempt == 2);
   CHECK(r.leased[1].attempt == 1);
   CHECK(r.leased[2].attempt == 1);
+}
+
+// ---- retries (schema 2) ----------------------------------------------------
+
+namespace {
+
+Ack retry_at(const QueuedMessage& m, std::int64_t due_ms, const std::string& why) {
+  Ack a;
+  a.input = m;
+  a.retry = RetryInfo{due_ms, weir::message::append_attempt(m.errors, 1000, m.attempt, "retry", why)};
+  return a;
+}
+
+std::int64_t waiting(Store& s, QueueId q) {
+  for (const auto& info : s.queues().value()) {
+    if (info.id == q) return info.waiting;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("a message to retry waits outside its queue and the messages behind it go on") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value();
+  CommitBatch start;
+  for (int i = 0; i < 3; ++i) start.new_processes.push_back(new_process({a}, std::to_string(i)));
+  start.leases = {{a, 1}};
+  auto r = commit(*s, start);
+  REQUIRE(r.leased.size() == 1);
+  const std::int64_t due = weir::now_ms() + 60000;
+  auto parked = commit(*s, CommitBatch{{}, {retry_at(r.leased[0], due, "ERP down")}, {}, {{a, 10}}});
+  CHECK(parked.next_due_ms == due);
+  CHECK(queued(*s, a) == 2);
+  CHECK(waiting(*s, a) == 1);
+  REQUIRE(parked.leased.size() == 2);  // the two behind it
+  CHECK(parked.leased[0].payload == bytes("1"));
+  CHECK(s->queues().value()[0].retried == 1);
+  auto p = s->process(r.started[0]).value();
+  CHECK(p->outstanding == 1);  // still alive
+  CHECK(p->state == ProcessState::running);
+}
+
+TEST_CASE("a due retry comes back at the end of its queue with its attempts and history") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value();
+  auto r = commit(*s, CommitBatch{{new_process({a}, "order")}, {}, {}, {{a, 1}}});
+  commit(*s, CommitBatch{{}, {retry_at(r.leased[0], 5000, "ERP down")}, {}, {}});
+  commit(*s, CommitBatch{{new_process({a}, "later")}, {}, {}, {}});
+  CommitBatch promote;
+  promote.promote_until_ms = 4999;  // not yet due
+  auto early = commit(*s, promote);
+  CHECK(early.promoted.empty());
+  CHECK(early.next_due_ms == 5000);
+  promote.promote_until_ms = weir::now_ms();
+  promote.leases = {{a, 10}};
+  auto back = commit(*s, promote);
+  REQUIRE(back.promoted == std::vector<QueueId>{a});
+  CHECK(back.next_due_ms == 0);
+  REQUIRE(back.leased.size() == 2);
+  CHECK(back.leased[0].payload == bytes("later"));  // it went to the end
+  const QueuedMessage& m = back.leased[1];
+  CHECK(m.payload == bytes("order"));
+  CHECK(m.id > r.leased[0].id);  // a new id: the lease cursor only moves forward
+  CHECK(m.attempt == 2);
+  CHECK(m.process_id == r.started[0]);
+  auto history = weir::message::history_json(m.errors);
+  REQUIRE(history.size() == 1);
+  CHECK(history[0]["error"] == "ERP down");
+  CHECK(history[0]["attempt"] == 1);
+  CHECK(waiting(*s, a) == 0);
+}
+
+TEST_CASE("the trash keeps every attempt's error and the first and last failure time") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value();
+  auto r = commit(*s, CommitBatch{{new_process({a}, "order")}, {}, {}, {{a, 1}}});
+  Ack fail = ack_to(r.leased[0], {});
+  auto errors = weir::message::append_attempt({}, 1000, 1, "retry", "timeout");
+  errors = weir::message::append_attempt(errors, 2000, 2, "failed", "rejected");
+  fail.failed = TrashInfo{"rejected", errors, 1000};
+  commit(*s, CommitBatch{{}, {fail}, {}, {}});
+  auto t = s->trash(10).value();
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].first_failed_ms == 1000);
+  CHECK(t[0].failed_ms >= t[0].first_failed_ms);
+  auto history = weir::message::history_json(t[0].errors);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0]["error"] == "timeout");
+  CHECK(history[1]["kind"] == "failed");
+}
+
+TEST_CASE("a delivery cut short by a crash is counted, as a crash, in the message's history") {
+  TempDir dir;
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value();
+    commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
+  }
+  auto s = open_store(dir);
+  auto r = commit(*s, CommitBatch{{}, {}, {}, {{s->queue("t", "a").value(), 1}}});
+  REQUIRE(r.leased.size() == 1);
+  CHECK(r.leased[0].attempt == 2);
+  CHECK(r.leased[0].crashes == 1);
+  auto history = weir::message::history_json(r.leased[0].errors);
+  REQUIRE(history.size() == 1);
+  CHECK(history[0]["kind"] == "crash");
+  CHECK(history[0]["attempt"] == 1);
+}
+
+TEST_CASE("a version 1 database is migrated to the latest and keeps its messages") {
+  TempDir dir;
+  const std::string path = dir.file("weir.db");
+  {
+    Db db;
+    REQUIRE(db.open(path).is_ok());
+    REQUIRE(migrate(db, 1).is_ok());
+    REQUIRE(db.exec("INSERT INTO queues(id, topology, node) VALUES (1, 't', 'a');"
+                    "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, "
+                    "failed, started_ms) VALUES (7, 't', 'c', 0, 1, 0, 0, 1);"
+                    "INSERT INTO messages VALUES (1, 1, 7, 0, 'c', 0, 0, x'80', x'a3616263', 1);"
+                    "UPDATE meta SET value = 2 WHERE key = 'next_message_id';"
+                    "UPDATE meta SET value = 8 WHERE key = 'next_process_id';")
+                .is_ok());
+  }
+  CHECK(sqlite_int(path, "PRAGMA user_version") == 1);
+  auto s = open_store(dir);
+  CHECK(sqlite_int(path, "PRAGMA user_version") == latest_schema_version());
+  auto r = commit(*s, CommitBatch{{}, {}, {}, {{1, 10}}});
+  REQUIRE(r.leased.size() == 1);
+  CHECK(r.leased[0].process_id == 7);
+  CHECK(r.leased[0].crashes == 0);
+  CHECK(weir::message::history_json(r.leased[0].errors).empty());
 }

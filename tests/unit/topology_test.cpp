@@ -459,3 +459,36 @@ TEST_CASE("a file that changes on disk loads its new content and hash") {
   CHECK(second.topology->nodes[0].type == "core.log");
   CHECK(first.topology->content_hash != second.topology->content_hash);
 }
+
+TEST_CASE("a node's retry block overrides the host's policy field by field") {
+  auto r = weir::topology::load_topology_text(R"(name: orders
+nodes:
+  - id: erp
+    type: testkit.act
+    retry:
+      max_attempts: 20
+      max_delay: 10m
+)", "orders.yaml", catalog());
+  REQUIRE(r.errors.empty());
+  weir::RetryPolicy p = r.topology->nodes[0].retry.over(weir::RetryPolicy{});
+  CHECK(p.max_attempts == 20);
+  CHECK(p.max_delay == std::chrono::minutes(10));
+  CHECK(p.delay == weir::RetryPolicy{}.delay);
+}
+
+TEST_CASE("a bad retry block is refused at the line of the bad value") {
+  auto r = weir::topology::load_topology_text(R"(name: orders
+nodes:
+  - id: erp
+    type: testkit.act
+    retry:
+      delay: whenever
+      tries: 3
+)", "orders.yaml", catalog());
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].to_string() ==
+        "orders.yaml:6: node 'erp': retry.delay must be a duration such as 500ms, 30s, 5m or 1h, "
+        "got 'whenever'");
+  CHECK_THAT(r.errors[1].to_string(),
+             Catch::StartsWith("orders.yaml:7: node 'erp': unknown key 'retry.tries'"));
+}

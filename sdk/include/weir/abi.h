@@ -1,5 +1,5 @@
 /*
- * weir plugin ABI, version 1.0. Plain C: the only contract between the weir
+ * weir plugin ABI, version 1.1 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms). Plain C: the only contract between the weir
  * host and a plugin (.so). A plugin never links against the host; everything
  * it may ask of the host arrives as function pointers in weir_host_api.
  *
@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 0
+#define WEIR_ABI_MINOR 1
 
 /* The one symbol a weir plugin exports. */
 #define WEIR_PLUGIN_ENTRY_SYMBOL "weir_plugin_entry"
@@ -117,7 +117,13 @@ typedef enum weir_outcome {
   /* The message is done; nothing goes on (emitted outputs are dropped). */
   WEIR_OUTCOME_STOP = 3,
   /* Failed for good: the message goes to the trash with weir_result.error. */
-  WEIR_OUTCOME_FAILED = 4
+  WEIR_OUTCOME_FAILED = 4,
+  /* (1.1) Not now: deliver this message again later (the ERP is down, the
+   * shop answered 503). weir_result.error says why; weir_result.delay_ms,
+   * if longer than the node's retry policy would wait (e.g. a Retry-After
+   * header), sets the wait. Emitted outputs are dropped. After the policy's
+   * max_attempts the message goes to the trash with every attempt's error. */
+  WEIR_OUTCOME_RETRY = 5
 } weir_outcome;
 
 /* One input message, as the host hands it to process(). Host-owned,
@@ -142,6 +148,7 @@ typedef struct weir_result {
   weir_str error;           /* FAILED: what went wrong (shown to operators) */
   const weir_str* targets;  /* FORWARD: follower node ids */
   size_t target_count;
+  uint64_t delay_ms;        /* (1.1) RETRY: wait at least this long; 0 = the policy's */
 } weir_result;
 
 /* ---- what the host offers ------------------------------------------------ */

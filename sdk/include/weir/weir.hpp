@@ -28,6 +28,7 @@
 #include <weir/abi.h>
 #include <weir/payload.hpp>
 
+#include <chrono>
 #include <concepts>
 #include <exception>
 #include <memory>
@@ -107,11 +108,21 @@ class Result {
     r.error_ = std::move(error);
     return r;
   }
+  // Not now: deliver again later, after the node's retry policy's wait, or
+  // after `at_least` if that is longer (e.g. a Retry-After header).
+  static Result retry(std::string why,
+                      std::chrono::milliseconds at_least = std::chrono::milliseconds(0)) {
+    Result r(WEIR_OUTCOME_RETRY);
+    r.error_ = std::move(why);
+    r.delay_ = at_least;
+    return r;
+  }
 
   weir_outcome outcome() const { return outcome_; }
   const std::optional<Json>& output() const { return output_; }
   const std::vector<std::string>& targets() const { return targets_; }
   const std::string& error() const { return error_; }
+  std::chrono::milliseconds delay() const { return delay_; }
 
  private:
   explicit Result(weir_outcome o) : outcome_(o) {}
@@ -119,6 +130,7 @@ class Result {
   std::optional<Json> output_;
   std::vector<std::string> targets_;
   std::string error_;
+  std::chrono::milliseconds delay_{0};
 };
 
 // One process() call: up to max_batch messages, answered one by one.
@@ -154,8 +166,8 @@ class Batch {
     if (r.output()) emit(i, *r.output());
     std::vector<weir_str> targets;
     for (const auto& t : r.targets()) targets.push_back(to_str(t));
-    weir_result res{sizeof(weir_result), r.outcome(), to_str(r.error()), targets.data(),
-                    targets.size()};
+    weir_result res{sizeof(weir_result), r.outcome(),     to_str(r.error()),
+                    targets.data(),      targets.size(),  static_cast<std::uint64_t>(r.delay().count())};
     finished_[i] = true;
     api_->finish(call_, i, &res);
   }

@@ -1,0 +1,32 @@
+#include "message/attempt_history.hpp"
+
+namespace weir::message {
+
+using Json = nlohmann::json;
+
+Json history_json(std::span<const std::uint8_t> history) {
+  if (history.empty()) return Json::array();
+  try {
+    Json h = Json::from_msgpack(history.begin(), history.end());
+    if (h.is_array()) return h;
+  } catch (const Json::exception&) {
+  }
+  return Json::array({{{"at", 0}, {"attempt", 0}, {"kind", "unreadable"},
+                       {"error", "the stored attempt history could not be read"}}});
+}
+
+Bytes append_attempt(std::span<const std::uint8_t> history, std::int64_t at_ms,
+                     std::uint32_t attempt, std::string_view kind, std::string_view error) {
+  Json h = history_json(history);
+  h.push_back({{"at", at_ms}, {"attempt", attempt}, {"kind", kind}, {"error", error}});
+  return Json::to_msgpack(h);
+}
+
+std::int64_t first_attempt_at(std::span<const std::uint8_t> history, std::int64_t fallback) {
+  Json h = history_json(history);
+  if (h.empty() || !h[0].contains("at")) return fallback;
+  const std::int64_t at = h[0]["at"].get<std::int64_t>();
+  return at > 0 ? at : fallback;
+}
+
+}  // namespace weir::message
