@@ -44,6 +44,7 @@ void Pump::run() {
     take_commands();
     collect_commit();
     dispatch();
+    advance_quarantine();  // after dispatch, which may have found a suspect
     plan_stop();
     submit_commit();
     if (finished_stopping()) break;
@@ -74,6 +75,8 @@ bool Pump::finished_stopping() const {
   // would never get its quit message.
   if (workers_.size() != options_.workers) return false;
   const auto now = std::chrono::steady_clock::now();
+  // (A quarantine in progress simply ends here: its suspect stays leased
+  // and counts as in flight at the next start, which is what it is.)
   const bool released = releases_planned_ && releases_.empty();
   if (released && (drained() || now > drain_deadline_)) return true;
   // Commits keep failing (a broken disk): do not hang the stop forever.
@@ -89,7 +92,9 @@ std::size_t Pump::prefetch_target(const NodeRuntime& node) const {
 
 // Something to hand out or to commit right now (so do not block in poll).
 bool Pump::work_waiting() const {
+  if (quarantine_ == Quarantine::ready && !stopping_ && !idle_.empty()) return true;
   for (const auto& n : nodes_) {
+    if (quarantine_ != Quarantine::none) break;  // nothing else is handed out
     const NodeState& s = state_[n->slot];
     if (!stopping_ && !s.prefetched.empty() && s.calls < n->concurrency && !idle_.empty()) {
       return true;
@@ -167,6 +172,7 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
   }
   InFlightCall call = std::move(it->second);
   calls_.erase(it);
+  end_quarantine(call.slot);
   NodeRuntime& node = *nodes_[call.slot];
   NodeState& state = state_[call.slot];
   --state.calls;
@@ -258,6 +264,7 @@ store::CommitBatch Pump::build_batch() {
 // Tops up each node's prefetch buffer (messages leased but not yet in a call).
 std::vector<store::LeaseRequest> Pump::plan_leases() const {
   std::vector<store::LeaseRequest> out;
+  if (quarantine_ != Quarantine::none) return out;  // only the suspect may be leased
   for (const auto& n : nodes_) {
     const NodeState& s = state_[n->slot];
     const std::size_t have = s.prefetched.size() + s.in_flight;
@@ -271,15 +278,22 @@ std::vector<store::LeaseRequest> Pump::plan_leases() const {
 // may be ahead of the calls even with an empty buffer). Messages leave a
 // node's buffer in id order, so everything above the newest one in a call
 // (or everything, when no call runs) is unstarted.
-std::vector<store::LeaseRelease> Pump::plan_releases() {
+std::vector<store::LeaseRelease> Pump::plan_releases(
+    std::optional<std::pair<std::uint32_t, store::MessageId>> keep) {
   std::vector<store::LeaseRelease> out;
   std::vector<store::MessageId> newest(nodes_.size(), 0);
   for (const auto& [id, call] : calls_) {
     for (const auto& m : call.inputs) newest[call.slot] = std::max(newest[call.slot], m.id);
   }
   for (const auto& n : nodes_) {
+    auto& buffer = state_[n->slot].prefetched;
+    if (keep && keep->first == n->slot) {  // the suspect is at the front of its buffer
+      newest[n->slot] = std::max(newest[n->slot], keep->second);
+      buffer.erase(buffer.begin() + 1, buffer.end());
+    } else {
+      buffer.clear();
+    }
     out.push_back({n->queue, newest[n->slot]});
-    state_[n->slot].prefetched.clear();
   }
   return out;
 }
@@ -299,7 +313,10 @@ void Pump::on_commit_failed(store::CommitBatch& batch, const Status& error) {
 
 void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) {
   backoff_ = std::chrono::milliseconds(0);
-  if (!batch.releases.empty()) releases_.clear();
+  if (!batch.releases.empty()) {
+    releases_.clear();
+    if (quarantine_ == Quarantine::releasing) quarantine_ = Quarantine::ready;
+  }
   next_due_ms_ = result.next_due_ms;
   std::size_t next = 0;
   for (auto& cmd : committing_) {
@@ -312,8 +329,22 @@ void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) 
     for (const auto& listener : listeners_) listener(p);
   }
   note_readiness(batch, result);
-  for (auto& m : result.leased) {
-    state_[by_queue_.at(m.queue)->slot].prefetched.push_back(std::move(m));
+  take_leased(std::move(result.leased));
+}
+
+// Leased messages join their node's buffer, except those whose attempts
+// crashes of the host have used up: they go to the trash without running.
+void Pump::take_leased(std::vector<store::QueuedMessage>&& leased) {
+  for (auto& m : leased) {
+    const NodeRuntime& node = *by_queue_.at(m.queue);
+    if (attempts_used_up(node, m)) {
+      store::Ack ack = set_aside(node, std::move(m), Clock{now_ms(), 0.5});
+      spdlog::error("[{}/{}] message {} of process {}: {}", node.topology, node.node,
+                    ack.input.id, ack.input.process_id, ack.failed->error);
+      acks_.push_back(std::move(ack));
+      continue;
+    }
+    state_[node.slot].prefetched.push_back(std::move(m));
   }
 }
 
@@ -343,6 +374,13 @@ void Pump::note_readiness(const store::CommitBatch& batch, const store::CommitRe
 // rotating start, so no node is always served last.
 void Pump::dispatch() {
   if (stopping_) return;
+  if (quarantine_ == Quarantine::ready) {  // the suspect runs alone
+    if (idle_.empty()) return;
+    send_call(*nodes_[suspect_slot_]);
+    quarantine_ = Quarantine::running;
+    return;
+  }
+  if (quarantine_ != Quarantine::none) return;
   const std::size_t count = nodes_.size();
   bool sent = true;
   while (sent && !idle_.empty()) {
@@ -351,6 +389,15 @@ void Pump::dispatch() {
       NodeRuntime& node = *nodes_[(round_robin_ + k) % count];
       NodeState& s = state_[node.slot];
       if (s.prefetched.empty() || s.calls >= node.concurrency) continue;
+      if (is_suspect(node)) {  // stop handing out work: it runs alone
+        quarantine_ = Quarantine::draining;
+        suspect_slot_ = node.slot;
+        spdlog::warn("[{}/{}] message {} was in flight when the host stopped {} time(s); "
+                     "running it alone",
+                     node.topology, node.node, s.prefetched.front().id,
+                     s.prefetched.front().crashes);
+        return;
+      }
       send_call(node);
       sent = true;
     }
@@ -361,7 +408,8 @@ void Pump::dispatch() {
 void Pump::send_call(NodeRuntime& node) {
   NodeState& s = state_[node.slot];
   std::vector<store::QueuedMessage> inputs;
-  while (!s.prefetched.empty() && inputs.size() < node.max_batch) {
+  const std::size_t most = quarantine_ == Quarantine::ready ? 1 : node.max_batch;
+  while (!s.prefetched.empty() && inputs.size() < most) {
     inputs.push_back(std::move(s.prefetched.front()));
     s.prefetched.pop_front();
   }

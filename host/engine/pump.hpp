@@ -24,6 +24,13 @@
 // are released, so a clean stop counts a delivery attempt only against
 // messages a worker really had.
 //
+// Crash safety: a message on record as in flight when the host stopped
+// (crashes > 0) may be what crashes it. It runs in quarantine: the pump
+// drains every call, gives back every other lease, and runs the suspect
+// alone, so a further crash counts against it and nobody else. A message
+// whose attempts are used up that way goes to the trash instead of running
+// ("crashed the host N times"); see pump_quarantine.cpp.
+//
 // Threads: the constructor and bind() on the engine's thread, run() on the
 // pump thread; everything else is private to run().
 #pragma once
@@ -33,6 +40,7 @@
 #include <random>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -90,11 +98,18 @@ class Pump {
   void plan_stop();
   bool finished_stopping() const;
   std::vector<store::LeaseRequest> plan_leases() const;
-  std::vector<store::LeaseRelease> plan_releases();
+  // Gives back every lease no worker has; `keep` (slot, id) stays leased.
+  std::vector<store::LeaseRelease> plan_releases(
+      std::optional<std::pair<std::uint32_t, store::MessageId>> keep = std::nullopt);
   std::size_t prefetch_target(const NodeRuntime& node) const;
   void on_commit_failed(store::CommitBatch& batch, const Status& error);
   void on_committed(store::CommitBatch& batch, store::CommitResult& result);
   void note_readiness(const store::CommitBatch& batch, const store::CommitResult& result);
+  void take_leased(std::vector<store::QueuedMessage>&& leased);
+  // pump_quarantine.cpp
+  bool is_suspect(const NodeRuntime& node) const;
+  void advance_quarantine();
+  void end_quarantine(std::uint32_t slot);
   void dispatch();
   void send_call(NodeRuntime& node);
   bool drained() const;
@@ -128,8 +143,13 @@ class Pump {
   std::mt19937_64 rng_{std::random_device{}()};
   std::uniform_real_distribution<double> jitter_{0.0, 1.0};
   bool stopping_ = false;
-  std::vector<store::LeaseRelease> releases_;  // leases to give back (on stop), until committed
-  bool releases_planned_ = false;
+  std::vector<store::LeaseRelease> releases_;  // leases to give back, until committed
+  bool releases_planned_ = false;              // for the stop
+
+  // Quarantine of a crash suspect: drain, release the rest, run it alone.
+  enum class Quarantine { none, draining, releasing, ready, running };
+  Quarantine quarantine_ = Quarantine::none;
+  std::uint32_t suspect_slot_ = 0;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::chrono::milliseconds backoff_{0};
 };

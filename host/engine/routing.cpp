@@ -105,4 +105,24 @@ store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
   return ack;
 }
 
+bool attempts_used_up(const NodeRuntime& node, const store::QueuedMessage& m) {
+  return static_cast<int>(m.attempt) > node.retry.max_attempts;
+}
+
+store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, const Clock& clock) {
+  const std::uint32_t crashes = input.crashes;
+  const std::uint32_t tries = input.attempt - 1;
+  std::string summary =
+      crashes > 0 ? "crashed the host " + std::to_string(crashes) + " time(s) in " +
+                        std::to_string(tries) + " attempt(s); set aside so it cannot again"
+                  : "gave up after " + std::to_string(tries) + " attempts";
+  store::Ack ack;
+  const std::int64_t first = message::first_attempt_at(input.errors, clock.now_ms);
+  store::Bytes errors = input.errors;
+  ack.input = std::move(input);
+  ack.failed = store::TrashInfo{summary + " (" + node.topology + "/" + node.node + ")",
+                                std::move(errors), first};
+  return ack;
+}
+
 }  // namespace weir::engine

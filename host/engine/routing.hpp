@@ -24,4 +24,11 @@ struct Clock {
 store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
                  const Clock& clock);
 
+// True when a leased message has had all the node's attempts already (only
+// crashes of the host can get it there: a retry checks at its result).
+bool attempts_used_up(const NodeRuntime& node, const store::QueuedMessage& m);
+
+// To the trash without running it again: "crashed the host N time(s) ...".
+store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, const Clock& clock);
+
 }  // namespace weir::engine

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "message/attempt_history.hpp"
 #include "store/store.hpp"
 #include "support/host_process.hpp"
 
@@ -162,4 +163,88 @@ TEST_CASE("a clean stop under load counts no delivery attempt and loses nothing"
     CHECK(p.state == store::ProcessState::completed);
     CHECK(p.done == 3);
   }
+}
+
+TEST_CASE("a message that crashes the host is set aside after its attempts; all others complete") {
+  WeirHome home({"core.so", "testkit.so"});
+  home.add_topology("poison.yaml", R"(name: poison
+nodes:
+  - id: a
+    type: core.pass
+    max_batch: 20
+  - id: boom
+    type: testkit.act
+    concurrency: 2
+    max_batch: 10
+    retry: {max_attempts: 3}
+    config: {defaults: {sleep_ms: 1}}
+  - id: c
+    type: core.pass
+    max_batch: 20
+edges:
+  - a -> boom -> c
+)");
+  {
+    // The poison is early, so many good messages are in flight or leased
+    // when it first crashes the host (they must not be blamed). It sleeps
+    // first, so every process has been started before the host dies.
+    std::ofstream lines(home.path("orders.jsonl"));
+    for (int i = 0; i < 2000; ++i) {
+      if (i == 200) {
+        lines << Json{{"order", "poison"}, {"at", {{"boom", {{"sleep_ms", 1000}, {"crash", true}}}}}}
+                     .dump()
+              << '\n';
+      }
+      lines << Json{{"order", i}}.dump() << '\n';
+    }
+  }
+  HostProcess host(home);
+  REQUIRE(host.start());
+  REQUIRE(home.cli("run poison", {"--payloads", home.path("orders.jsonl")}).code == 0);
+  int crashes = 0;
+  bool finished = false;
+  for (int round = 0; round < 20 && !finished; ++round) {
+    if (host.exited(std::chrono::milliseconds(200))) {
+      ++crashes;
+      REQUIRE(host.start());
+      continue;
+    }
+    auto s = status_json(home);
+    finished = all_idle(s) && done_at(s, "c") >= 2000;
+  }
+  for (int i = 0; i < 200 && !finished; ++i) {  // the last stretch, with no more crashes
+    if (host.exited(std::chrono::milliseconds(50))) {
+      ++crashes;
+      REQUIRE(host.start());
+    }
+    auto s = status_json(home);
+    finished = all_idle(s) && done_at(s, "c") >= 2000;
+  }
+  REQUIRE(finished);
+  CHECK(crashes == 3);  // the poison message's three attempts, and nothing else crashed it
+  CHECK_THAT(host.log(), Catch::Contains("redelivered after an unclean stop"));
+  REQUIRE(host.kill(SIGTERM) == 0);
+
+  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
+  REQUIRE(store.is_ok());
+  auto trash = (*store)->trash(10).value();
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0].node == "boom");
+  CHECK_THAT(trash[0].error, Catch::StartsWith("crashed the host 3 time(s) in 3 attempt(s)"));
+  auto history = message::history_json(trash[0].errors);
+  REQUIRE(history.size() == 3);
+  for (const auto& h : history) CHECK(h["kind"] == "crash");
+  int completed = 0, with_failures = 0;
+  for (const auto& p : (*store)->processes("poison", 5000).value()) {
+    if (p.state == store::ProcessState::completed) {
+      ++completed;
+      CHECK(p.done == 3);
+    } else {
+      ++with_failures;
+      CHECK(p.state == store::ProcessState::failed);
+      CHECK(p.failed == 1);
+    }
+  }
+  CHECK(completed == 2000);
+  CHECK(with_failures == 1);
 }

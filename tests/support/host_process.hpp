@@ -8,6 +8,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,6 +108,8 @@ class HostProcess {
     log_ = home_.path("serve-" + std::to_string(++starts_) + ".log");
     pid_ = ::fork();
     if (pid_ == 0) {
+      rlimit no_core{0, 0};  // a test that crashes the host on purpose leaves no core file
+      ::setrlimit(RLIMIT_CORE, &no_core);
       std::FILE* f = std::fopen(log_.c_str(), "w");
       ::dup2(fileno(f), 1);
       ::dup2(fileno(f), 2);
@@ -125,6 +128,17 @@ class HostProcess {
       if (::waitpid(pid_, &status, WNOHANG) == pid_) return pid_ = -1, false;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    return false;
+  }
+
+  // True once the host has ended by itself (waited for up to `timeout`).
+  bool exited(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+      int status;
+      if (pid_ <= 0 || ::waitpid(pid_, &status, WNOHANG) == pid_) return pid_ = -1, true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
     return false;
   }
 
