@@ -14,6 +14,43 @@ void add_common(CLI::App* app, Common& c, bool json) {
   if (json) app->add_flag("--json", c.json, "print JSON instead of a table");
 }
 
+void add_trash_filter(CLI::App* app, TrashOptions& t) {
+  app->add_option("--topology", t.topology, "only entries of this topology");
+  app->add_option("--node", t.node, "only entries that failed at this node");
+  app->add_option("--since", t.since, "only entries that last failed within this (30m, 2h, 1d)");
+  app->add_option("--grep", t.grep, "only entries whose error, history or payload contains this");
+}
+
+// weir trash ls|show|replay|discard|export
+void add_trash(CLI::App& app, Common& common, TrashOptions& t, std::int64_t& id, int& code) {
+  auto* trash = app.add_subcommand("trash", "messages that failed for good: inspect, replay, discard");
+  trash->require_subcommand(1);
+  auto* ls = trash->add_subcommand("ls", "list trash entries, oldest first");
+  add_common(ls, common, true);
+  add_trash_filter(ls, t);
+  ls->add_option("--limit", t.limit, "at most this many")->capture_default_str();
+  ls->callback([&] { code = trash_ls(common, t); });
+  auto* show = trash->add_subcommand("show", "one entry: payload as JSON and every attempt's error");
+  add_common(show, common, true);
+  show->add_option("ID", id, "trash entry id")->required();
+  show->callback([&] { code = trash_show(common, id); });
+  auto* replay = trash->add_subcommand("replay", "put entries back at the node that failed");
+  auto* discard = trash->add_subcommand("discard", "remove entries for good");
+  for (auto* cmd : {replay, discard}) {
+    add_common(cmd, common, true);
+    cmd->add_option("IDS", t.ids, "trash entry ids");
+    add_trash_filter(cmd, t);
+    cmd->add_flag("--all", t.all, "every entry (when no ids or filter are given)");
+  }
+  discard->add_option("--reason", t.reason, "why (kept in the audit)");
+  replay->callback([&] { code = trash_replay(common, t); });
+  discard->callback([&] { code = trash_discard(common, t); });
+  auto* exp = trash->add_subcommand("export", "every matching entry as JSON lines, on stdout");
+  add_common(exp, common, false);
+  add_trash_filter(exp, t);
+  exp->callback([&] { code = trash_export(common, t); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +89,18 @@ int main(int argc, char** argv) {
   validate->add_option("-c,--config", common.config, "weir.yaml whose plugins_dir to use");
   validate->add_option("--plugins-dir", plugins_dir, "plugins to validate against");
   validate->callback([&] { code = topology_validate(file, common, plugins_dir); });
+
+  TrashOptions trash;
+  std::int64_t trash_id = 0;
+  add_trash(app, common, trash, trash_id, code);
+
+  std::size_t audit_limit = 100;
+  auto* audit = app.add_subcommand("audit", "what operators changed");
+  audit->require_subcommand(1);
+  auto* audit_list = audit->add_subcommand("ls", "newest first: who, when, what, from where");
+  add_common(audit_list, common, true);
+  audit_list->add_option("--limit", audit_limit, "at most this many")->capture_default_str();
+  audit_list->callback([&] { code = audit_ls(common, audit_limit); });
 
   RunOptions r;
   auto* run_cmd = app.add_subcommand("run", "start processes of a topology");

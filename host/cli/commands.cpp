@@ -1,6 +1,8 @@
 #include "cli/commands.hpp"
 
+#include <pwd.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,20 +23,29 @@ namespace weir::cli {
 namespace {
 
 using Json = nlohmann::json;
-constexpr auto kCommandTimeout = std::chrono::milliseconds(15000);
 constexpr std::size_t kRunChunk = 1000;  // payloads per control request
+
+// Who runs this command, for the host's audit of what it changes.
+Json who_am_i() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return Json{{"user", pw ? pw->pw_name : "unknown"}, {"uid", ::geteuid()}, {"pid", ::getpid()}};
+}
+
+}  // namespace
+
+Result<Json> ask(const Common& c, Json request, std::chrono::milliseconds timeout) {
+  auto config = config::load_host_config(c.config);
+  if (!config) return config.status();
+  request["who"] = who_am_i();
+  return control::ControlClient(config->socket_path()).call(request, timeout);
+}
 
 int fail(const std::string& message) {
   std::cerr << "weir: " << message << '\n';
   return 1;
 }
 
-Result<Json> ask(const Common& c, const Json& request,
-                 std::chrono::milliseconds timeout = kCommandTimeout) {
-  auto config = config::load_host_config(c.config);
-  if (!config) return config.status();
-  return control::ControlClient(config->socket_path()).call(request, timeout);
-}
+namespace {
 
 std::string str(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
 

@@ -4,7 +4,14 @@
 // control socket named by the config's data_dir.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.hpp"
 
 namespace weir::cli {
 
@@ -30,5 +37,29 @@ struct RunOptions {
   double timeout_s = 0;  // with --wait; 0 waits as long as it takes
 };
 int run(const Common& c, const RunOptions& r);
+
+// Which trash entries a command means: ids, or a filter (or --all).
+struct TrashOptions {
+  std::vector<std::int64_t> ids;
+  std::string topology;
+  std::string node;
+  std::string since;  // a duration: entries that last failed within it
+  std::string grep;
+  bool all = false;
+  std::size_t limit = 100;  // ls only
+  std::string reason;       // discard only
+};
+int trash_ls(const Common& c, const TrashOptions& t);
+int trash_show(const Common& c, std::int64_t id);
+int trash_replay(const Common& c, const TrashOptions& t);
+int trash_discard(const Common& c, const TrashOptions& t);
+int trash_export(const Common& c, const TrashOptions& t);
+int audit_ls(const Common& c, std::size_t limit);
+
+// Shared by the command files: a request to the host (with who is asking)
+// and a one-line error on stderr (returns 1).
+Result<nlohmann::json> ask(const Common& c, nlohmann::json request,
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(15000));
+int fail(const std::string& message);
 
 }  // namespace weir::cli

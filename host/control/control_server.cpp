@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "control/control_client.hpp"
+#include "control/trash_commands.hpp"
 #include "control/views.hpp"
 #include "message/msgpack_check.hpp"
 
@@ -130,8 +131,21 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
   if (cmd == "run") return handle_run(req);
   if (cmd == "process.wait") return handle_wait(req);
+  if (cmd == "trash.ls") return trash_ls(host_, req.body);
+  if (cmd == "trash.show") return trash_show(host_, req.body);
+  if (cmd == "trash.replay") return trash_replay(host_, req.body, who(req.body));
+  if (cmd == "trash.discard") return trash_discard(host_, req.body, who(req.body));
+  if (cmd == "audit.ls") return audit_ls(host_, req.body);
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
-                     "topology.ls, run, process.wait)");
+                     "topology.ls, run, process.wait, trash.ls, trash.show, trash.replay, "
+                     "trash.discard, audit.ls)");
+}
+
+store::AuditEntry ControlServer::who(const Json& body) const {
+  store::AuditEntry e;
+  e.actor = actor_of(body);
+  e.socket = "ipc://" + socket_path_;
+  return e;
 }
 
 Json ControlServer::handle_run(Request& req) {

@@ -56,6 +56,7 @@ class ControlServer {
   Json handle(Request& req);  // null Json: the reply is deferred
   Json handle_run(Request& req);
   Json handle_wait(Request& req);
+  store::AuditEntry who(const Json& body) const;
   void answer_open_waits();
   void deliver_finished();
   void complete(std::size_t wait_index);

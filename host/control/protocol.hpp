@@ -8,6 +8,9 @@
 //                    "correlation_ids": [str...] (optional)} -> {"processes": [id...]}
 //     process.wait: {"ids": [id...]} -> answered once all have completed:
 //                   {"processes": [process...]} (see views.hpp)
+//     trash.*, audit.ls: see trash_commands.hpp
+//   Every request may carry "who": {"user", "uid", "pid"} (the CLI sends it);
+//   actions that change data are audited with it.
 //   reply:   {"ok": true, "data": ...} | {"ok": false, "error": str}
 #pragma once
 

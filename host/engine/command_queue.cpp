@@ -35,6 +35,16 @@ bool CommandQueue::push_start(std::unique_ptr<StartCommand>& cmd) {
   return true;
 }
 
+bool CommandQueue::push_replay(std::unique_ptr<ReplayCommand>& cmd) {
+  {
+    std::lock_guard lock(mu_);
+    if (!open_) return false;
+    replays_.push_back(std::move(cmd));
+  }
+  wake();
+  return true;
+}
+
 void CommandQueue::request_stop() {
   {
     std::lock_guard lock(mu_);
@@ -50,6 +60,7 @@ CommandQueue::Taken CommandQueue::take() {
   std::lock_guard lock(mu_);
   Taken t;
   t.starts.swap(starts_);
+  t.replays.swap(replays_);
   t.stop = stop_;
   return t;
 }

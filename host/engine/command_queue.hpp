@@ -33,6 +33,16 @@ struct StartCommand {
   std::promise<Result<std::vector<store::ProcessId>>> reply;  // set once committed (or failed)
 };
 
+struct ReplayOutcome {
+  std::vector<std::int64_t> replayed;      // back in their queues
+  std::vector<std::int64_t> not_in_trash;  // asked for, but not (or no longer) there
+};
+
+struct ReplayCommand {
+  store::Replay replay;
+  std::promise<Result<ReplayOutcome>> reply;  // set once committed (or failed)
+};
+
 class CommandQueue {
  public:
   CommandQueue();
@@ -43,11 +53,13 @@ class CommandQueue {
   void open();
   // False (and `cmd` untouched) when the queue is not open.
   bool push_start(std::unique_ptr<StartCommand>& cmd);
+  bool push_replay(std::unique_ptr<ReplayCommand>& cmd);
   void request_stop();
 
   int fd() const { return fd_; }
   struct Taken {
     std::vector<std::unique_ptr<StartCommand>> starts;
+    std::vector<std::unique_ptr<ReplayCommand>> replays;
     bool stop = false;
   };
   // Takes everything queued and clears the wakeup.
@@ -58,6 +70,7 @@ class CommandQueue {
   int fd_ = -1;
   std::mutex mu_;
   std::vector<std::unique_ptr<StartCommand>> starts_;  // guarded by mu_
+  std::vector<std::unique_ptr<ReplayCommand>> replays_;  // guarded by mu_
   bool stop_ = false;                                  // guarded by mu_
   bool open_ = false;                                  // guarded by mu_
 };

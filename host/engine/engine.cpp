@@ -161,6 +161,14 @@ Result<std::vector<store::ProcessId>> Engine::start_processes(const std::string&
   return reply.get();
 }
 
+Result<ReplayOutcome> Engine::replay(store::Replay replay) {
+  auto cmd = std::make_unique<ReplayCommand>();
+  cmd->replay = std::move(replay);
+  auto reply = cmd->reply.get_future();
+  if (!commands_.push_replay(cmd)) return Status::error("weir is not running; nothing was replayed");
+  return reply.get();
+}
+
 std::vector<NodeStatus> Engine::nodes() const {
   std::vector<NodeStatus> out;
   for (const auto& n : nodes_) {

@@ -78,6 +78,10 @@ class Engine {
   Result<std::vector<store::ProcessId>> start_processes(const std::string& topology,
                                                         std::vector<StartRequest> requests);
 
+  // Puts trash entries back at the nodes where they failed, recording
+  // `replay.audit`, once the commit that does it is durable.
+  Result<ReplayOutcome> replay(store::Replay replay);
+
   std::vector<NodeStatus> nodes() const;
 
  private:

@@ -54,11 +54,20 @@ void Pump::run() {
                  "are redelivered at the next start",
                  calls_.size());
   }
+  answer_all(Status::error("weir is shutting down; nothing was done"));
+  quit_workers();
+}
+
+// Every command still waiting gets `error`; none is left hanging.
+void Pump::answer_all(const Status& error) {
   for (auto* list : {&starts_, &committing_}) {
-    for (auto& cmd : *list) cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
+    for (auto& cmd : *list) cmd->reply.set_value(error);
     list->clear();
   }
-  quit_workers();
+  for (auto* list : {&replays_, &committing_replays_}) {
+    for (auto& cmd : *list) cmd->reply.set_value(error);
+    list->clear();
+  }
 }
 
 // Releases are planned once no commit is under way, so no lease can land in
@@ -101,7 +110,10 @@ bool Pump::work_waiting() const {
     }
   }
   if (committer_.busy() || std::chrono::steady_clock::now() < retry_after_) return false;
-  if (!acks_.empty() || !puts_.empty() || !starts_.empty() || !releases_.empty()) return true;
+  if (!acks_.empty() || !puts_.empty() || !starts_.empty() || !replays_.empty() ||
+      !releases_.empty()) {
+    return true;
+  }
   if (stopping_) return false;
   if (retries_due()) return true;
   for (const auto& n : nodes_) {
@@ -205,6 +217,13 @@ void Pump::take_commands() {
     stopping_ = true;
     drain_deadline_ = std::chrono::steady_clock::now() + options_.drain_timeout;
   }
+  for (auto& cmd : taken.replays) {
+    if (stopping_) {
+      cmd->reply.set_value(Status::error("weir is shutting down; nothing was replayed"));
+      continue;
+    }
+    replays_.push_back(std::move(cmd));
+  }
   for (auto& cmd : taken.starts) {
     if (stopping_) {
       cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
@@ -228,6 +247,7 @@ void Pump::collect_commit() {
     on_commit_failed(done->batch, done->result.status());
   }
   committing_.clear();
+  committing_replays_.clear();
 }
 
 void Pump::submit_commit() {
@@ -248,6 +268,8 @@ store::CommitBatch Pump::build_batch() {
   }
   batch.state_puts.swap(puts_);
   committing_.swap(starts_);
+  committing_replays_.swap(replays_);
+  for (const auto& cmd : committing_replays_) batch.replays.push_back(cmd->replay);
   for (const auto& cmd : committing_) {
     for (const auto& req : cmd->requests) {
       batch.new_processes.push_back(store::NewProcess{cmd->topology, req.correlation_id,
@@ -307,6 +329,7 @@ void Pump::on_commit_failed(store::CommitBatch& batch, const Status& error) {
   puts_.insert(puts_.begin(), std::make_move_iterator(batch.state_puts.begin()),
                std::make_move_iterator(batch.state_puts.end()));
   for (auto& cmd : committing_) cmd->reply.set_value(error.prefixed("nothing was started"));
+  for (auto& cmd : committing_replays_) cmd->reply.set_value(error.prefixed("nothing was replayed"));
   backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
   retry_after_ = std::chrono::steady_clock::now() + backoff_;
 }
@@ -328,8 +351,25 @@ void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) 
   for (const auto& p : result.finished) {
     for (const auto& listener : listeners_) listener(p);
   }
+  answer_replays(result);
   note_readiness(batch, result);
   take_leased(std::move(result.leased));
+}
+
+// The store reports replayed and missing ids in request order; walk both.
+void Pump::answer_replays(const store::CommitResult& result) {
+  std::size_t r = 0, m = 0;
+  for (auto& cmd : committing_replays_) {
+    ReplayOutcome out;
+    for (std::int64_t id : cmd->replay.trash_ids) {
+      if (r < result.replayed.size() && result.replayed[r] == id) {
+        out.replayed.push_back(result.replayed[r++]);
+      } else if (m < result.not_in_trash.size()) {
+        out.not_in_trash.push_back(result.not_in_trash[m++]);
+      }
+    }
+    cmd->reply.set_value(std::move(out));
+  }
 }
 
 // Leased messages join their node's buffer, except those whose attempts
@@ -359,7 +399,8 @@ void Pump::note_readiness(const store::CommitBatch& batch, const store::CommitRe
     if (got[req.queue] < req.max) state_[by_queue_.at(req.queue)->slot].maybe_ready = false;
   }
   auto filled = [&](store::QueueId q) {
-    if (!got.count(q)) state_[by_queue_.at(q)->slot].maybe_ready = true;
+    auto node = by_queue_.find(q);  // a replay may fill the queue of a topology not loaded
+    if (node != by_queue_.end() && !got.count(q)) state_[node->second->slot].maybe_ready = true;
   };
   for (const auto& ack : batch.acks) {
     for (const auto& out : ack.outputs) filled(out.queue);
@@ -431,7 +472,7 @@ bool Pump::retries_due() const {
 }
 
 bool Pump::drained() const {
-  return calls_.empty() && acks_.empty() && puts_.empty() && starts_.empty();
+  return calls_.empty() && acks_.empty() && puts_.empty() && starts_.empty() && replays_.empty();
 }
 
 void Pump::quit_workers() {

@@ -106,6 +106,8 @@ class Pump {
   void on_committed(store::CommitBatch& batch, store::CommitResult& result);
   void note_readiness(const store::CommitBatch& batch, const store::CommitResult& result);
   void take_leased(std::vector<store::QueuedMessage>&& leased);
+  void answer_replays(const store::CommitResult& result);
+  void answer_all(const Status& error);
   // pump_quarantine.cpp
   bool is_suspect(const NodeRuntime& node) const;
   void advance_quarantine();
@@ -136,6 +138,8 @@ class Pump {
   std::vector<store::StatePut> puts_;
   std::vector<std::unique_ptr<StartCommand>> starts_;      // not yet in a commit
   std::vector<std::unique_ptr<StartCommand>> committing_;  // in the commit under way
+  std::vector<std::unique_ptr<ReplayCommand>> replays_;             // not yet in a commit
+  std::vector<std::unique_ptr<ReplayCommand>> committing_replays_;  // in the commit under way
   Committer committer_;
   std::chrono::steady_clock::time_point retry_after_;      // after a failed commit
   std::int64_t next_due_ms_ = 1;  // wall clock ms of the next waiting retry (0: none);

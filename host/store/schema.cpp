@@ -115,6 +115,17 @@ CREATE TABLE delayed(
   PRIMARY KEY(due_ms, id)
 ) WITHOUT ROWID;
 )sql",
+    // 3: the audit of operator actions (trash replay, discard, ...).
+    R"sql(
+CREATE TABLE audit(
+  id     INTEGER PRIMARY KEY,
+  at_ms  INTEGER NOT NULL,
+  actor  TEXT NOT NULL,
+  socket TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

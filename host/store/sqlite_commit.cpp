@@ -57,6 +57,7 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   const MessageId first_id = next_message_id_;
   const ProcessId first_pid = next_process_id_;
   Status st = insert_processes(batch, p, out);
+  if (st) st = apply_replays(batch, p);
   if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);
   if (st) st = apply_acks(batch, p);
   if (st) st = put_state(batch, p.now);

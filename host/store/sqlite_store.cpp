@@ -89,8 +89,8 @@ Status SqliteStore::prepare_writer() {
        "UPDATE processes SET outstanding = outstanding + ?1, done = done + ?2, "
        "failed = failed + ?3, "
        "state = CASE WHEN outstanding + ?1 <= 0 THEN (CASE WHEN failed + ?3 > 0 THEN 2 ELSE 1 END)"
-       " ELSE state END, "
-       "finished_ms = CASE WHEN outstanding + ?1 <= 0 THEN ?4 ELSE finished_ms END "
+       " ELSE 0 END, "  // live messages: running (again, after a replay)
+       "finished_ms = CASE WHEN outstanding + ?1 <= 0 THEN ?4 ELSE 0 END "
        "WHERE id = ?5 RETURNING id, topology, correlation_id, state, outstanding, done, failed, "
        "started_ms, finished_ms"},
       {&w_.update_queue_counts,
@@ -277,39 +277,6 @@ Result<std::vector<ProcessRecord>> SqliteStore::processes(const std::string& top
   std::vector<ProcessRecord> out;
   Status st;
   while (s->step(&st)) out.push_back(process_from_row(*s));
-  if (!st) return st;
-  return out;
-}
-
-Result<std::vector<TrashRecord>> SqliteStore::trash(std::size_t limit) {
-  std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(
-      "SELECT t.id, q.topology, q.node, t.process_id, t.correlation_id, t.message_id, "
-      "t.parent_id, t.attempts, t.error, t.failed_ms, t.headers, t.payload, t.errors, "
-      "t.first_failed_ms "
-      "FROM trash t JOIN queues q ON q.id = t.queue_id ORDER BY t.id LIMIT ?1");
-  if (!s) return s.status();
-  s->bind(1, static_cast<std::int64_t>(limit));
-  std::vector<TrashRecord> out;
-  Status st;
-  while (s->step(&st)) {
-    TrashRecord r;
-    r.id = s->int64(0);
-    r.topology = s->text(1);
-    r.node = s->text(2);
-    r.process_id = static_cast<ProcessId>(s->int64(3));
-    r.correlation_id = s->text(4);
-    r.message_id = static_cast<MessageId>(s->int64(5));
-    r.parent_id = static_cast<MessageId>(s->int64(6));
-    r.attempts = static_cast<std::uint32_t>(s->int64(7));
-    r.error = s->text(8);
-    r.failed_ms = s->int64(9);
-    r.headers = s->blob(10);
-    r.payload = s->blob(11);
-    r.errors = s->blob(12);
-    r.first_failed_ms = s->int64(13);
-    out.push_back(std::move(r));
-  }
   if (!st) return st;
   return out;
 }

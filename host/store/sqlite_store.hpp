@@ -34,7 +34,12 @@ class SqliteStore final : public Store {
   Result<std::optional<ProcessRecord>> process(ProcessId id) override;
   Result<std::vector<ProcessRecord>> processes(const std::string& topology,
                                               std::size_t limit) override;
-  Result<std::vector<TrashRecord>> trash(std::size_t limit) override;
+  using Store::trash;
+  Result<std::vector<TrashRecord>> trash(const TrashFilter& filter) override;
+  Result<std::optional<TrashRecord>> trash_entry(std::int64_t id) override;
+  Result<std::vector<std::int64_t>> discard_trash(const std::vector<std::int64_t>& ids,
+                                                  AuditEntry audit) override;
+  Result<std::vector<AuditEntry>> audit(std::size_t limit) override;
   Result<std::optional<Bytes>> state_get(const std::string& topology,
                                          const std::string& key) override;
 
@@ -93,6 +98,10 @@ class SqliteStore final : public Store {
   Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry);
   Status promote_due(std::int64_t until_ms, Pending& p);
   Status read_next_due(CommitResult& out);
+  // sqlite_trash.cpp
+  Status apply_replays(const CommitBatch& batch, Pending& p);
+  Status replay_one(std::int64_t trash_id, Pending& p, bool* found);
+  Status insert_audit(const AuditEntry& entry);
   Status put_state(const CommitBatch& batch, std::int64_t now);
   Status apply_process_deltas(Pending& p, CommitResult& out);
   Status apply_queue_deltas(const Pending& p);

@@ -112,6 +112,26 @@ struct LeaseRelease {
   MessageId leased_through = 0;
 };
 
+// Who did what to the trash (or anything else an operator changes), from
+// where. Kept in the audit table; detail is JSON text.
+struct AuditEntry {
+  std::int64_t id = 0;  // assigned by the store
+  std::int64_t at_ms = 0;
+  std::string actor;    // e.g. "alice (uid 1000, pid 4242)"
+  std::string socket;   // e.g. "ipc:///var/lib/weir/weir.sock"
+  std::string action;   // e.g. "trash.replay"
+  std::string detail;   // JSON: ids, filter, reason, outcome
+};
+
+// Puts trash entries back where they failed: each message returns to the
+// end of its node's queue (same process, lineage and history; attempt
+// counter reset), leaves the trash, and its process runs again; with one
+// audit entry; all in the commit.
+struct Replay {
+  std::vector<std::int64_t> trash_ids;
+  AuditEntry audit;
+};
+
 struct CommitBatch {
   std::vector<NewProcess> new_processes;
   std::vector<Ack> acks;
@@ -120,9 +140,10 @@ struct CommitBatch {
   std::vector<LeaseRelease> releases;   // last
   std::int64_t promote_until_ms = 0;    // >0: waiting messages due by then go back to
                                         // the end of their queues (new ids), first
+  std::vector<Replay> replays;          // with the new processes
   bool empty() const {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
-           releases.empty() && promote_until_ms == 0;
+           releases.empty() && promote_until_ms == 0 && replays.empty();
   }
 };
 
@@ -145,7 +166,9 @@ struct CommitResult {
   std::vector<ProcessId> started;            // one per CommitBatch::new_processes, in order
   std::vector<ProcessRecord> finished;       // processes that completed in this commit
   std::vector<QueuedMessage> leased;         // ready messages now leased; in id order per queue
-  std::vector<QueueId> promoted;             // queues that got due messages back
+  std::vector<QueueId> promoted;             // queues that got messages back (retries, replays)
+  std::vector<std::int64_t> replayed;        // trash ids put back, per CommitBatch::replays order
+  std::vector<std::int64_t> not_in_trash;    // asked-for trash ids that were not there
   std::int64_t next_due_ms = 0;              // when the next waiting message is due; 0 = none
 };
 
@@ -177,6 +200,16 @@ struct TrashRecord {
   Bytes errors;                  // every attempt (message/attempt_history.hpp)
 };
 
+// Which trash entries a listing (or a replay/discard by filter) means.
+struct TrashFilter {
+  std::size_t limit = 1000;
+  std::int64_t after_id = 0;   // paging: entries with a larger id
+  std::string topology;        // empty: any
+  std::string node;            // empty: any
+  std::int64_t since_ms = 0;   // last failure at or after; 0: any time
+  std::string grep;            // in the error, the history or the payload's JSON; empty: any
+};
+
 struct RecoveryReport {
   std::int64_t redelivered = 0;  // messages that were in flight at a crash
   std::int64_t queued = 0;       // all messages at rest after opening
@@ -201,7 +234,16 @@ class Store {
   virtual Result<std::optional<ProcessRecord>> process(ProcessId id) = 0;
   virtual Result<std::vector<ProcessRecord>> processes(const std::string& topology,
                                                       std::size_t limit) = 0;
-  virtual Result<std::vector<TrashRecord>> trash(std::size_t limit) = 0;
+  // Oldest first, at most filter.limit.
+  virtual Result<std::vector<TrashRecord>> trash(const TrashFilter& filter) = 0;
+  Result<std::vector<TrashRecord>> trash(std::size_t limit) { return trash(TrashFilter{limit}); }
+  virtual Result<std::optional<TrashRecord>> trash_entry(std::int64_t id) = 0;
+  // Removes the entries for good, recording `audit`, in one transaction.
+  // Returns the ids that were there (and are gone now).
+  virtual Result<std::vector<std::int64_t>> discard_trash(const std::vector<std::int64_t>& ids,
+                                                          AuditEntry audit) = 0;
+  // Newest first.
+  virtual Result<std::vector<AuditEntry>> audit(std::size_t limit) = 0;
   virtual Result<std::optional<Bytes>> state_get(const std::string& topology,
                                                  const std::string& key) = 0;
 };

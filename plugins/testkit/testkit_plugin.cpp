@@ -13,6 +13,7 @@
 //   "fail": "text"     Result::failed(text): to the trash
 //   "retry": "text"    Result::retry(text, "retry_after_ms" if given): later, please
 //   "retry_until_attempt": N   retry ("not yet") while the delivery's attempt < N
+//   "retry_while_exists": PATH retry while that file exists (a fault a test can "fix")
 //   "garbage": true    emit bytes that are not msgpack (0xc1); the host rejects
 //                      them, the SDK throws, the message fails
 //   "stop": true       Result::stop(): nothing goes on
@@ -64,7 +65,8 @@ using weir::Json;
 
 constexpr const char* kDirectives[] = {
     "sleep_ms", "crash", "throw",   "fail",         "garbage", "stop",
-    "fanout",   "tag",   "forward", "note_attempt", "retry",   "retry_until_attempt"};
+    "fanout",   "tag",   "forward", "note_attempt", "retry",   "retry_until_attempt",
+    "retry_while_exists"};
 
 bool is_directive(const std::string& key) {
   for (const char* d : kDirectives) {
@@ -163,6 +165,11 @@ class Act : public weir::Node {
     }
     const auto after = std::chrono::milliseconds(d.value("retry_after_ms", 0));
     if (d.contains("retry")) return weir::Result::retry(text_of(d["retry"]), after);
+    if (d.contains("retry_while_exists") &&
+        ::access(text_of(d["retry_while_exists"]).c_str(), F_OK) == 0) {
+      return weir::Result::retry("bad address: " + text_of(d["retry_while_exists"]) + " exists",
+                                 after);
+    }
     if (d.contains("retry_until_attempt") &&
         batch.message(i).attempt() < static_cast<std::uint32_t>(count_of(d, "retry_until_attempt"))) {
       return weir::Result::retry("not yet: attempt " + std::to_string(batch.message(i).attempt()),

@@ -4,6 +4,8 @@
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
+#include <weir/payload.hpp>
+
 #include "store/schema.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
@@ -438,4 +440,113 @@ TEST_CASE("a version 1 database is migrated to the latest and keeps its messages
   CHECK(r.leased[0].process_id == 7);
   CHECK(r.leased[0].crashes == 0);
   CHECK(weir::message::history_json(r.leased[0].errors).empty());
+}
+
+// ---- the trash as an operator tool (schema 3) -----------------------------------
+
+namespace {
+
+// Fails `n` fresh processes at node `node` of topology `t`; returns trash ids.
+std::vector<std::int64_t> fill_trash(Store& s, const std::string& t, const std::string& node,
+                                     int n, const std::string& error) {
+  QueueId q = s.queue(t, node).value();
+  CommitBatch start;
+  for (int i = 0; i < n; ++i) {
+    NewProcess np = new_process({q}, "{\"sku\":\"SKU-" + std::to_string(i) + "\"}");
+    np.topology = t;
+    np.payload = weir::payload::from_json(weir::Json{{"sku", "SKU-" + std::to_string(i)}});
+    start.new_processes.push_back(np);
+  }
+  start.leases = {{q, static_cast<std::size_t>(n)}};
+  auto r = commit(s, start);
+  CommitBatch fail;
+  for (const auto& m : r.leased) {
+    Ack a = ack_to(m, {});
+    a.failed = TrashInfo{error, weir::message::append_attempt({}, 1, 1, "failed", error), 1};
+    fail.acks.push_back(a);
+  }
+  commit(s, fail);
+  std::vector<std::int64_t> ids;
+  for (const auto& e : s.trash(TrashFilter{100000}).value()) {
+    if (e.topology == t && e.node == node) ids.push_back(e.id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("trash listings filter by topology, node, time and text, and page by id") {
+  TempDir dir;
+  auto s = open_store(dir);
+  fill_trash(*s, "orders", "erp", 3, "customer unknown");
+  fill_trash(*s, "orders", "shop", 2, "timeout");
+  fill_trash(*s, "products", "shop", 4, "timeout");
+  CHECK(s->trash(TrashFilter{100, 0, "orders"}).value().size() == 5);
+  CHECK(s->trash(TrashFilter{100, 0, "", "shop"}).value().size() == 6);
+  CHECK(s->trash(TrashFilter{100, 0, "orders", "shop"}).value().size() == 2);
+  CHECK(s->trash(TrashFilter{100, 0, "", "", weir::now_ms() + 60000}).value().empty());
+  CHECK(s->trash(TrashFilter{100, 0, "", "", 0, "unknown"}).value().size() == 3);
+  CHECK(s->trash(TrashFilter{100, 0, "", "", 0, "SKU-3"}).value().size() == 1);  // in the payload
+  auto page1 = s->trash(TrashFilter{4}).value();
+  auto page2 = s->trash(TrashFilter{4, page1.back().id}).value();
+  auto page3 = s->trash(TrashFilter{4, page2.back().id}).value();
+  CHECK(page1.size() == 4);
+  CHECK(page2.size() == 4);
+  CHECK(page3.size() == 1);
+  CHECK(page2.front().id > page1.back().id);
+}
+
+TEST_CASE("a replay puts the message back at its node and its process runs again") {
+  TempDir dir;
+  auto s = open_store(dir);
+  auto ids = fill_trash(*s, "orders", "erp", 1, "customer unknown");
+  auto entry = s->trash_entry(ids[0]).value();
+  REQUIRE(entry.has_value());
+  CHECK(s->process(entry->process_id).value()->state == ProcessState::failed);
+  QueueId erp = s->queue("orders", "erp").value();
+  CommitBatch replay;
+  replay.replays = {{{ids[0], 424242}, {0, 0, "alice", "ipc:///x", "trash.replay", "{}"}}};
+  replay.leases = {{erp, 10}};
+  auto r = commit(*s, replay);
+  CHECK(r.replayed == std::vector<std::int64_t>{ids[0]});
+  CHECK(r.not_in_trash == std::vector<std::int64_t>{424242});
+  CHECK_FALSE(s->trash_entry(ids[0]).value().has_value());
+  auto p = s->process(entry->process_id).value();
+  CHECK(p->state == ProcessState::running);
+  CHECK(p->failed == 0);
+  CHECK(p->finished_ms == 0);
+  REQUIRE(r.leased.size() == 1);
+  const QueuedMessage& m = r.leased[0];
+  CHECK(m.process_id == entry->process_id);
+  CHECK(m.parent_id == entry->parent_id);
+  CHECK(m.attempt == 1);  // the counter starts again
+  CHECK(weir::message::history_json(m.errors).size() == 1);  // the history stays
+  // The fixed node now succeeds: the process completes, without failures.
+  auto done = commit(*s, CommitBatch{{}, {ack_to(m, {})}, {}, {}});
+  REQUIRE(done.finished.size() == 1);
+  CHECK(done.finished[0].state == ProcessState::completed);
+  CHECK(done.finished[0].failed == 0);
+  auto audit = s->audit(10).value();
+  REQUIRE(audit.size() == 1);
+  CHECK(audit[0].action == "trash.replay");
+  CHECK(audit[0].actor == "alice");
+}
+
+TEST_CASE("a discard removes entries for good and is audited with what it removed") {
+  TempDir dir;
+  auto s = open_store(dir);
+  auto ids = fill_trash(*s, "orders", "erp", 3, "duplicate order");
+  auto gone = s->discard_trash({ids[0], ids[2], 999999},
+                               {0, 0, "bob", "ipc:///x", "trash.discard", R"({"reason":"dupes"})"})
+                  .value();
+  CHECK(gone == std::vector<std::int64_t>{ids[0], ids[2]});
+  auto left = s->trash(TrashFilter{}).value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].id == ids[1]);
+  auto audit = s->audit(10).value();
+  REQUIRE(audit.size() == 1);
+  auto detail = weir::Json::parse(audit[0].detail);
+  CHECK(detail["reason"] == "dupes");
+  CHECK(detail["discarded"] == weir::Json::array({ids[0], ids[2]}));
+  CHECK(audit[0].at_ms > 0);
 }

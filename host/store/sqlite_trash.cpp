@@ -1,0 +1,198 @@
+// The trash and the audit in the SQLite store: listing with filters,
+// discarding, and replaying (inside a commit, see sqlite_commit.cpp).
+#include <nlohmann/json.hpp>
+#include <weir/payload.hpp>
+
+#include "common/clock.hpp"
+#include "message/attempt_history.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace weir::store {
+namespace {
+
+constexpr const char* kTrashColumns =
+    "t.id, q.topology, q.node, t.process_id, t.correlation_id, t.message_id, t.parent_id, "
+    "t.attempts, t.error, t.failed_ms, t.headers, t.payload, t.errors, t.first_failed_ms";
+
+TrashRecord trash_from_row(const Stmt& s) {
+  TrashRecord r;
+  r.id = s.int64(0);
+  r.topology = s.text(1);
+  r.node = s.text(2);
+  r.process_id = static_cast<ProcessId>(s.int64(3));
+  r.correlation_id = s.text(4);
+  r.message_id = static_cast<MessageId>(s.int64(5));
+  r.parent_id = static_cast<MessageId>(s.int64(6));
+  r.attempts = static_cast<std::uint32_t>(s.int64(7));
+  r.error = s.text(8);
+  r.failed_ms = s.int64(9);
+  r.headers = s.blob(10);
+  r.payload = s.blob(11);
+  r.errors = s.blob(12);
+  r.first_failed_ms = s.int64(13);
+  return r;
+}
+
+// --grep looks where an operator would: the error, every attempt's error,
+// and the payload as JSON.
+bool matches(const TrashRecord& r, const std::string& grep) {
+  if (grep.empty() || r.error.find(grep) != std::string::npos) return true;
+  if (message::history_json(r.errors).dump().find(grep) != std::string::npos) return true;
+  try {
+    return payload::to_json_text(r.payload).find(grep) != std::string::npos;
+  } catch (const PayloadError&) {
+    return false;
+  }
+}
+
+// Adds `key: ids` to an audit entry's JSON detail.
+std::string with_outcome(const std::string& detail, const char* key,
+                         const std::vector<std::int64_t>& ids) {
+  nlohmann::json d = nlohmann::json::parse(detail, nullptr, false);
+  if (!d.is_object()) d = {{"note", detail}};
+  d[key] = ids;
+  return d.dump();
+}
+
+}  // namespace
+
+Result<std::vector<TrashRecord>> SqliteStore::trash(const TrashFilter& f) {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare(std::string("SELECT ") + kTrashColumns +
+                           " FROM trash t JOIN queues q ON q.id = t.queue_id "
+                           "WHERE t.id > ?1 AND (?2 = '' OR q.topology = ?2) "
+                           "AND (?3 = '' OR q.node = ?3) AND t.failed_ms >= ?4 "
+                           "ORDER BY t.id LIMIT ?5");
+  if (!s) return s.status();
+  std::vector<TrashRecord> out;
+  std::int64_t after = f.after_id;
+  constexpr std::int64_t kPage = 1000;
+  for (bool more = true; more && out.size() < f.limit;) {
+    s->bind(1, after).bind(2, f.topology).bind(3, f.node).bind(4, f.since_ms).bind(5, kPage);
+    Status st;
+    std::int64_t rows = 0;
+    while (s->step(&st) && out.size() < f.limit) {
+      TrashRecord r = trash_from_row(*s);
+      after = r.id;
+      ++rows;
+      if (matches(r, f.grep)) out.push_back(std::move(r));
+    }
+    s->reset();
+    if (!st) return st;
+    more = rows == kPage;
+  }
+  return out;
+}
+
+Result<std::optional<TrashRecord>> SqliteStore::trash_entry(std::int64_t id) {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare(std::string("SELECT ") + kTrashColumns +
+                           " FROM trash t JOIN queues q ON q.id = t.queue_id WHERE t.id = ?1");
+  if (!s) return s.status();
+  s->bind(1, id);
+  Status st;
+  std::optional<TrashRecord> out;
+  if (s->step(&st)) out = trash_from_row(*s);
+  if (!st) return st;
+  return out;
+}
+
+Status SqliteStore::insert_audit(const AuditEntry& e) {
+  auto s = writer_.prepare(
+      "INSERT INTO audit(at_ms, actor, socket, action, detail) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!s) return s.status();
+  return s->bind(1, e.at_ms ? e.at_ms : now_ms())
+      .bind(2, e.actor)
+      .bind(3, e.socket)
+      .bind(4, e.action)
+      .bind(5, e.detail)
+      .run();
+}
+
+Result<std::vector<std::int64_t>> SqliteStore::discard_trash(const std::vector<std::int64_t>& ids,
+                                                             AuditEntry audit) {
+  std::lock_guard lock(write_mu_);
+  auto del = writer_.prepare("DELETE FROM trash WHERE id = ?1");
+  if (!del) return del.status();
+  std::vector<std::int64_t> gone;
+  Status st = writer_.exec("BEGIN IMMEDIATE");
+  for (std::size_t i = 0; st && i < ids.size(); ++i) {
+    st = del->bind(1, ids[i]).run();
+    if (st && writer_.changes() > 0) gone.push_back(ids[i]);
+  }
+  audit.detail = with_outcome(audit.detail.empty() ? "{}" : audit.detail, "discarded", gone);
+  if (st) st = insert_audit(audit);
+  if (st) st = writer_.exec("COMMIT");
+  if (!st) {
+    (void)writer_.exec("ROLLBACK");
+    return st;
+  }
+  return gone;
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::audit(std::size_t limit) {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare(
+      "SELECT id, at_ms, actor, socket, action, detail FROM audit ORDER BY id DESC LIMIT ?1");
+  if (!s) return s.status();
+  s->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<AuditEntry> out;
+  Status st;
+  while (s->step(&st)) {
+    out.push_back(AuditEntry{s->int64(0), s->int64(1), s->text(2), s->text(3), s->text(4),
+                             s->text(5)});
+  }
+  if (!st) return st;
+  return out;
+}
+
+// ---- replay (inside a commit) --------------------------------------------
+
+Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
+  for (const Replay& r : batch.replays) {
+    std::vector<std::int64_t> replayed, missing;
+    for (std::int64_t id : r.trash_ids) {
+      bool found = false;
+      Status st = replay_one(id, p, &found);
+      if (!st) return st;
+      (found ? replayed : missing).push_back(id);
+    }
+    p.out->replayed.insert(p.out->replayed.end(), replayed.begin(), replayed.end());
+    p.out->not_in_trash.insert(p.out->not_in_trash.end(), missing.begin(), missing.end());
+    AuditEntry audit = r.audit;
+    audit.detail = with_outcome(with_outcome(audit.detail, "replayed", replayed), "not_in_trash",
+                                missing);
+    Status st = insert_audit(audit);
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
+// Back to the end of its node's queue: same process, lineage and history,
+// attempts from zero. Its process has one live message again.
+Status SqliteStore::replay_one(std::int64_t trash_id, Pending& p, bool* found) {
+  auto s = writer_.prepare(
+      "SELECT queue_id, process_id, parent_id, correlation_id, headers, payload, errors "
+      "FROM trash WHERE id = ?1");
+  if (!s) return s.status();
+  s->bind(1, trash_id);
+  Status st;
+  *found = s->step(&st);
+  if (!st || !*found) return st;
+  const QueueId queue = s->int64(0);
+  const auto pid = static_cast<ProcessId>(s->int64(1));
+  const std::string correlation = s->text(3);
+  const Bytes headers = s->blob(4), payload = s->blob(5), errors = s->blob(6);
+  st = insert_message(p, NewMessage{queue, pid, static_cast<MessageId>(s->int64(2)), correlation,
+                                    0, headers, payload, 0, 0, errors});
+  if (!st) return st;
+  ProcessDelta& d = p.processes[pid];
+  d.outstanding += 1;
+  d.failed -= 1;
+  p.out->promoted.push_back(queue);
+  auto del = writer_.prepare("DELETE FROM trash WHERE id = ?1");
+  if (!del) return del.status();
+  return del->bind(1, trash_id).run();
+}
+
+}  // namespace weir::store
