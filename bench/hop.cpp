@@ -8,7 +8,8 @@
 // (five runs, three before and two after the engine run; the median counts).
 //
 //   bench_hop [--messages N] [--nodes K] [--max-batch B] [--concurrency C]
-//             [--workers W] [--dir PATH] [--plugins DIR]
+//             [--workers W] [--trace all|failures|off] [--dir PATH] [--plugins DIR]
+// (trace: the topology's process trace; "all" writes a visit row per hop.)
 //
 // Prints a table, then one line `hop: key=value ...` for scripts.
 #include <sqlite3.h>
@@ -43,6 +44,7 @@ struct Options {
   int max_batch = 100;
   int concurrency = 2;
   int workers = 4;
+  std::string trace = "all";
   std::string dir;
   std::string plugins = WEIR_PLUGINS_DIR;
 };
@@ -56,6 +58,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--max-batch") o.max_batch = std::stoi(v);
     else if (k == "--concurrency") o.concurrency = std::stoi(v);
     else if (k == "--workers") o.workers = std::stoi(v);
+    else if (k == "--trace") o.trace = v;
     else if (k == "--dir") o.dir = v;
     else if (k == "--plugins") o.plugins = v;
     else throw std::runtime_error("unknown option " + k);
@@ -106,7 +109,7 @@ double raw_sqlite_rows_per_s(const std::string& path, long rows) {
 }
 
 std::string chain_yaml(const Options& o) {
-  std::string y = "name: hop\nnodes:\n";
+  std::string y = "name: hop\ntrace: " + o.trace + "\nnodes:\n";
   for (int i = 0; i < o.nodes; ++i) {
     y += "  - id: n" + std::to_string(i) + "\n    type: core.pass\n    max_batch: " +
          std::to_string(o.max_batch) + "\n    concurrency: " + std::to_string(o.concurrency) + "\n";
@@ -202,8 +205,8 @@ int main(int argc, char** argv) {
     const double hops = msgs * o.nodes;
     std::printf("bench_hop: %ld messages, 300-byte payloads, chain of %d core.pass nodes\n",
                 o.messages, o.nodes);
-    std::printf("  max_batch %d, concurrency %d, workers %d, synchronous=FULL, dir %s\n\n",
-                o.max_batch, o.concurrency, o.workers, dir.c_str());
+    std::printf("  max_batch %d, concurrency %d, workers %d, trace %s, synchronous=FULL, dir %s\n\n",
+                o.max_batch, o.concurrency, o.workers, o.trace.c_str(), dir.c_str());
     std::printf("  %-44s %12.0f\n", "messages/s end to end (start to last done)", msgs);
     std::printf("  %-44s %12.0f\n", "hop transfers/s (durable ack + enqueue)", hops);
     std::printf("  %-44s %12.2f\n", "seconds to inject (start processes)", f.inject_s);
@@ -213,10 +216,10 @@ int main(int argc, char** argv) {
     std::printf("  %-44s %12.0f\n", "raw SQLite rows/s (insert+delete, tx of 100)", raw);
     std::printf("  %-44s %5.0f..%.0f\n", "  (median of 5 runs; range)", *lo, *hi);
     std::printf("  %-44s %12.2f\n\n", "ratio hop transfers / raw", hops / raw);
-    std::printf("hop: messages=%ld nodes=%d max_batch=%d concurrency=%d workers=%d "
+    std::printf("hop: messages=%ld nodes=%d max_batch=%d concurrency=%d workers=%d trace=%s "
                 "msgs_per_s=%.0f hops_per_s=%.0f raw_rows_per_s=%.0f ratio=%.3f\n",
-                o.messages, o.nodes, o.max_batch, o.concurrency, o.workers, msgs, hops, raw,
-                hops / raw);
+                o.messages, o.nodes, o.max_batch, o.concurrency, o.workers, o.trace.c_str(), msgs,
+                hops, raw, hops / raw);
     if (temp) fs::remove_all(dir);
     return 0;
   } catch (const std::exception& e) {

@@ -94,6 +94,23 @@ int main(int argc, char** argv) {
   std::int64_t trash_id = 0;
   add_trash(app, common, trash, trash_id, code);
 
+  std::string proc_topology, proc_state;
+  std::size_t proc_limit = 100;
+  std::uint64_t proc_id = 0;
+  auto* proc = app.add_subcommand("process", "processes: what each trigger firing caused");
+  proc->require_subcommand(1);
+  auto* proc_ls = proc->add_subcommand("ls", "processes, newest first");
+  add_common(proc_ls, common, true);
+  proc_ls->add_option("--topology", proc_topology, "only this topology's");
+  proc_ls->add_option("--state", proc_state, "running, completed or failed")
+      ->check(CLI::IsMember({"running", "completed", "failed"}));
+  proc_ls->add_option("--limit", proc_limit, "at most this many")->capture_default_str();
+  proc_ls->callback([&] { code = process_ls(common, proc_topology, proc_state, proc_limit); });
+  auto* proc_show = proc->add_subcommand("show", "one process: each node visit, as a tree");
+  add_common(proc_show, common, true);
+  proc_show->add_option("ID", proc_id, "process id")->required();
+  proc_show->callback([&] { code = process_show(common, proc_id); });
+
   std::size_t audit_limit = 100;
   auto* audit = app.add_subcommand("audit", "what operators changed");
   audit->require_subcommand(1);

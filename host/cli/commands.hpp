@@ -56,6 +56,11 @@ int trash_discard(const Common& c, const TrashOptions& t);
 int trash_export(const Common& c, const TrashOptions& t);
 int audit_ls(const Common& c, std::size_t limit);
 
+// state: running, completed or failed (completed with failures); empty: any.
+int process_ls(const Common& c, const std::string& topology, const std::string& state,
+               std::size_t limit);
+int process_show(const Common& c, std::uint64_t id);
+
 // Shared by the command files: a request to the host (with who is asking)
 // and a one-line error on stderr (returns 1).
 Result<nlohmann::json> ask(const Common& c, nlohmann::json request,

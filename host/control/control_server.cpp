@@ -131,14 +131,42 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
   if (cmd == "run") return handle_run(req);
   if (cmd == "process.wait") return handle_wait(req);
+  if (cmd == "process.ls") return process_ls(req.body);
+  if (cmd == "process.show") return process_show(req.body);
   if (cmd == "trash.ls") return trash_ls(host_, req.body);
   if (cmd == "trash.show") return trash_show(host_, req.body);
   if (cmd == "trash.replay") return trash_replay(host_, req.body, who(req.body));
   if (cmd == "trash.discard") return trash_discard(host_, req.body, who(req.body));
   if (cmd == "audit.ls") return audit_ls(host_, req.body);
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
-                     "topology.ls, run, process.wait, trash.ls, trash.show, trash.replay, "
+                     "topology.ls, run, process.wait, process.ls, process.show, trash.ls, trash.show, trash.replay, "
                      "trash.discard, audit.ls)");
+}
+
+Json ControlServer::process_ls(const Json& body) {
+  std::optional<store::ProcessState> state;
+  const std::string s = body.value("state", "");
+  if (s == "running") state = store::ProcessState::running;
+  else if (s == "completed") state = store::ProcessState::completed;
+  else if (s == "failed") state = store::ProcessState::failed;
+  else if (!s.empty()) return error_reply("state '" + s + "' is not running, completed or failed");
+  auto list = host_.store->processes(body.value("topology", ""), body.value("limit", 100), state);
+  if (!list) return error_reply(list.error());
+  Json out = Json::array();
+  for (const auto& p : *list) out.push_back(process_json(p));
+  return ok_reply({{"processes", out}});
+}
+
+Json ControlServer::process_show(const Json& body) {
+  const auto id = body.at("id").get<store::ProcessId>();
+  auto p = host_.store->process(id);
+  if (!p) return error_reply(p.error());
+  if (!p->has_value()) return error_reply("no process " + std::to_string(id));
+  auto visits = host_.store->visits(id);
+  if (!visits) return error_reply(visits.error());
+  Json list = Json::array();
+  for (const auto& v : *visits) list.push_back(visit_json(v));
+  return ok_reply({{"process", process_json(**p)}, {"visits", list}});
 }
 
 store::AuditEntry ControlServer::who(const Json& body) const {

@@ -56,6 +56,8 @@ class ControlServer {
   Json handle(Request& req);  // null Json: the reply is deferred
   Json handle_run(Request& req);
   Json handle_wait(Request& req);
+  Json process_ls(const Json& body);
+  Json process_show(const Json& body);
   store::AuditEntry who(const Json& body) const;
   void answer_open_waits();
   void deliver_finished();

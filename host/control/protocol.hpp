@@ -8,6 +8,9 @@
 //                    "correlation_ids": [str...] (optional)} -> {"processes": [id...]}
 //     process.wait: {"ids": [id...]} -> answered once all have completed:
 //                   {"processes": [process...]} (see views.hpp)
+//     process.ls:   {"topology"?, "state"? (running|completed|failed), "limit"?}
+//                   -> {"processes": [process...]}, newest first
+//     process.show: {"id"} -> {"process": process, "visits": [visit...]} (views.hpp)
 //     trash.*, audit.ls: see trash_commands.hpp
 //   Every request may carry "who": {"user", "uid", "pid"} (the CLI sends it);
 //   actions that change data are audited with it.

@@ -105,9 +105,23 @@ Json process_json(const store::ProcessRecord& p) {
               {"done", p.done},
               {"failed", p.failed},
               {"outstanding", p.outstanding},
+              {"total", p.done + p.failed + p.outstanding},
               {"started_ms", p.started_ms},
               {"finished_ms", p.finished_ms},
               {"duration_ms", p.finished_ms ? p.finished_ms - p.started_ms : 0}};
+}
+
+Json visit_json(const store::Visit& v) {
+  static const std::map<int, const char*> kNames = {
+      {WEIR_OUTCOME_SUCCESS, "success"}, {WEIR_OUTCOME_FORWARD, "forward"},
+      {WEIR_OUTCOME_STOP, "stop"},       {WEIR_OUTCOME_FAILED, "failed"},
+      {WEIR_OUTCOME_RETRY, "retry"},     {store::kOutcomeSetAside, "set_aside"}};
+  auto name = kNames.find(v.outcome);
+  return Json{{"message_id", v.message_id}, {"parent_id", v.parent_id}, {"attempt", v.attempt},
+              {"topology", v.topology},     {"node", v.node},           {"at_ms", v.at_ms},
+              {"duration_us", v.duration_us},
+              {"outcome", name == kNames.end() ? "unknown" : name->second},
+              {"outputs", v.outputs},       {"error", v.error}};
 }
 
 }  // namespace weir::control

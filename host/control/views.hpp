@@ -24,8 +24,12 @@ Json plugins_view(const HostView& host);
 //  "errors": [{"file", "line", "message"}]}
 Json topologies_view(const HostView& host);
 
-// {"id", "topology", "correlation_id", "state", "done", "failed", "outstanding",
+// {"id", "topology", "correlation_id", "state", "done", "failed", "outstanding", "total",
 //  "started_ms", "finished_ms", "duration_ms"}
 Json process_json(const store::ProcessRecord& p);
+
+// {"message_id", "parent_id", "attempt", "topology", "node", "at_ms", "duration_us",
+//  "outcome" (success|forward|stop|failed|retry|set_aside), "outputs", "error"}
+Json visit_json(const store::Visit& v);
 
 }  // namespace weir::control

@@ -69,6 +69,7 @@ Status Engine::create_node(const topology::Topology& t, const topology::NodeSpec
   node->concurrency = std::max(1, spec.concurrency);
   node->max_batch = static_cast<std::size_t>(std::max(1, spec.max_batch));
   node->retry = spec.retry.over(options_.retry);
+  node->trace = t.trace;
   node->type = catalog.find(spec.type);
   if (!node->type) return Status::error(where + ": node type is not loaded");
   auto queue = store_.queue(t.name, spec.id);

@@ -15,6 +15,7 @@
 
 #include "common/retry_policy.hpp"
 #include "plugins/node_catalog.hpp"
+#include "topology/topology.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {
@@ -38,6 +39,7 @@ struct NodeRuntime {
   int concurrency = 1;
   std::size_t max_batch = 1;
   RetryPolicy retry;
+  topology::Trace trace = topology::Trace::all;
   std::vector<Follower> followers;
   plugins::NodeTypeRef type;  // keeps the plugin library loaded
   std::unique_ptr<InstanceContext> context;

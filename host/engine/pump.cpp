@@ -198,6 +198,7 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
     else outcome.error = "host error: the worker returned no outcome for this message";
     store::Ack ack = route(node, std::move(call.inputs[i]), std::move(outcome),
                            Clock{now_ms(), jitter_(rng_)});
+    ack.duration_us = result ? result->duration_us : 0;
     if (ack.failed) {
       spdlog::warn("[{}/{}] message {} of process {} failed: {}", node.topology, node.node,
                    ack.input.id, ack.input.process_id, ack.failed->error);
@@ -301,11 +302,11 @@ std::vector<store::LeaseRequest> Pump::plan_leases() const {
 // node's buffer in id order, so everything above the newest one in a call
 // (or everything, when no call runs) is unstarted.
 std::vector<store::LeaseRelease> Pump::plan_releases(
-    std::optional<std::pair<std::uint32_t, store::MessageId>> keep) {
+    std::optional<std::pair<std::uint32_t, std::uint64_t>> keep) {
   std::vector<store::LeaseRelease> out;
-  std::vector<store::MessageId> newest(nodes_.size(), 0);
+  std::vector<std::uint64_t> newest(nodes_.size(), 0);  // seqs
   for (const auto& [id, call] : calls_) {
-    for (const auto& m : call.inputs) newest[call.slot] = std::max(newest[call.slot], m.id);
+    for (const auto& m : call.inputs) newest[call.slot] = std::max(newest[call.slot], m.seq);
   }
   for (const auto& n : nodes_) {
     auto& buffer = state_[n->slot].prefetched;

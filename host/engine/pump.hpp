@@ -100,7 +100,7 @@ class Pump {
   std::vector<store::LeaseRequest> plan_leases() const;
   // Gives back every lease no worker has; `keep` (slot, id) stays leased.
   std::vector<store::LeaseRelease> plan_releases(
-      std::optional<std::pair<std::uint32_t, store::MessageId>> keep = std::nullopt);
+      std::optional<std::pair<std::uint32_t, std::uint64_t>> keep = std::nullopt);
   std::size_t prefetch_target(const NodeRuntime& node) const;
   void on_commit_failed(store::CommitBatch& batch, const Status& error);
   void on_committed(store::CommitBatch& batch, store::CommitResult& result);

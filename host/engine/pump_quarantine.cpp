@@ -21,7 +21,7 @@ bool Pump::is_suspect(const NodeRuntime& node) const {
 void Pump::advance_quarantine() {
   if (quarantine_ != Quarantine::draining || !calls_.empty() || committer_.busy()) return;
   auto& buffer = state_[suspect_slot_].prefetched;
-  releases_ = plan_releases(std::make_pair(suspect_slot_, buffer.front().id));
+  releases_ = plan_releases(std::make_pair(suspect_slot_, buffer.front().seq));
   quarantine_ = Quarantine::releasing;
 }
 

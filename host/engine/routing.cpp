@@ -38,7 +38,7 @@ store::Ack retry(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
   store::Bytes errors =
       message::append_attempt(input.errors, clock.now_ms, input.attempt, "retry", why);
   ack.input = std::move(input);
-  ack.retry = store::RetryInfo{clock.now_ms + wait.count(), std::move(errors)};
+  ack.retry = store::RetryInfo{clock.now_ms + wait.count(), std::move(errors), std::move(why)};
   return ack;
 }
 
@@ -67,10 +67,8 @@ std::vector<const Follower*> forward_targets(const NodeRuntime& node,
   return out;
 }
 
-}  // namespace
-
-store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                 const Clock& clock) {
+store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
+                  const Clock& clock) {
   if (outcome.outcome == WEIR_OUTCOME_FAILED || outcome.outcome == 0) {
     return failed(std::move(input),
                   outcome.error.empty() ? "node " + node.topology + "/" + node.node + " (" +
@@ -105,6 +103,19 @@ store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
   return ack;
 }
 
+}  // namespace
+
+store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
+                 const Clock& clock) {
+  const int code = outcome.outcome == 0 ? WEIR_OUTCOME_FAILED : outcome.outcome;
+  store::Ack ack = decide(node, std::move(input), std::move(outcome), clock);
+  ack.outcome = ack.failed && code != WEIR_OUTCOME_RETRY ? WEIR_OUTCOME_FAILED : code;
+  const bool went_wrong = ack.failed || ack.retry;
+  ack.traced = node.trace == topology::Trace::all ||
+               (node.trace == topology::Trace::failures && went_wrong);
+  return ack;
+}
+
 bool attempts_used_up(const NodeRuntime& node, const store::QueuedMessage& m) {
   return static_cast<int>(m.attempt) > node.retry.max_attempts;
 }
@@ -117,6 +128,7 @@ store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, cons
                         std::to_string(tries) + " attempt(s); set aside so it cannot again"
                   : "gave up after " + std::to_string(tries) + " attempts";
   store::Ack ack;
+  ack.outcome = store::kOutcomeSetAside;
   const std::int64_t first = message::first_attempt_at(input.errors, clock.now_ms);
   store::Bytes errors = input.errors;
   ack.input = std::move(input);

@@ -111,7 +111,8 @@ Result<WorkView> read_work(const zmq::message_t& body) {
 zmq::message_t pack_result(const CallResult& r) {
   msgpack::sbuffer buf(256 + r.outcomes.size() * 64);
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_array(2);
+  pk.pack_array(3);
+  pk.pack_int64(r.duration_us);
   pk.pack_array(static_cast<std::uint32_t>(r.outcomes.size()));
   for (const auto& m : r.outcomes) pack_outcome(pk, m);
   pk.pack_array(static_cast<std::uint32_t>(r.state_puts.size()));
@@ -128,11 +129,12 @@ Result<CallResult> read_result(const zmq::message_t& body) {
   try {
     auto handle = message::unpack_by_reference(body.data<char>(), body.size());
     auto f = items<msgpack::object>(handle.get(), msgpack::type::ARRAY);
-    if (f.size() < 2) throw msgpack::type_error();
-    for (const auto& o : items<msgpack::object>(f[0], msgpack::type::ARRAY)) {
+    if (f.size() < 3) throw msgpack::type_error();
+    r.duration_us = f[0].as<std::int64_t>();
+    for (const auto& o : items<msgpack::object>(f[1], msgpack::type::ARRAY)) {
       r.outcomes.push_back(read_outcome(o));
     }
-    for (const auto& o : items<msgpack::object>(f[1], msgpack::type::ARRAY)) {
+    for (const auto& o : items<msgpack::object>(f[2], msgpack::type::ARRAY)) {
       auto kv = items<msgpack::object>(o, msgpack::type::ARRAY);
       if (kv.size() < 2) throw msgpack::type_error();
       r.state_puts.emplace_back(std::string(message::as_string(kv[0])), copy_bytes(kv[1]));

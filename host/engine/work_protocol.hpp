@@ -55,6 +55,7 @@ struct MessageOutcome {
 };
 
 struct CallResult {
+  std::int64_t duration_us = 0;  // the whole process() call
   std::vector<MessageOutcome> outcomes;  // one per input, in order
   std::vector<std::pair<std::string, store::Bytes>> state_puts;
 };

@@ -1,5 +1,7 @@
 #include "engine/worker.hpp"
 
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/host_api.hpp"
@@ -81,7 +83,11 @@ zmq::message_t Worker::serve(const zmq::message_t& header_frame, const zmq::mess
   call.store = &store_;
   call.inputs = work->inputs;
   call.result.outcomes.resize(messages.size());
+  const auto t0 = std::chrono::steady_clock::now();
   node.type->type->process(node.instance, call.as_call(), pointers.data(), pointers.size());
+  call.result.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - t0)
+                                .count();
   fail_unfinished(call);
   return pack_result(call.result);
 }

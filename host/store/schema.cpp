@@ -6,7 +6,7 @@
 // weir must not write into a newer weir's data.
 //
 // Why the tables look as they do:
-//  - messages is WITHOUT ROWID, clustered by (queue_id, id): enqueue appends
+//  - messages is WITHOUT ROWID, clustered by (queue_id, seq): enqueue appends
 //    at the end of a queue's range, ack deletes from its front, and leasing
 //    the next ready messages is one range scan; no secondary index to keep.
 //  - queues carries the lease cursor and the per-node counters, so one row
@@ -125,6 +125,48 @@ CREATE TABLE audit(
   action TEXT NOT NULL,
   detail TEXT NOT NULL
 );
+)sql",
+    // 4: the trace of a process: one row per node visit (a delivery that
+    // ended), clustered by process so `weir process show` is one range scan.
+    R"sql(
+CREATE TABLE visits(
+  process_id  INTEGER NOT NULL,
+  message_id  INTEGER NOT NULL,
+  attempt     INTEGER NOT NULL,
+  parent_id   INTEGER NOT NULL,
+  queue_id    INTEGER NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL,
+  outcome     INTEGER NOT NULL,
+  outputs     INTEGER NOT NULL,
+  error       TEXT NOT NULL,
+  PRIMARY KEY(process_id, message_id, attempt)
+) WITHOUT ROWID;
+)sql",
+    // 5: a message keeps its id across retries and replays. Its place in
+    // the queue is `seq` (the lease cursor counts seq); `id` is who it is.
+    // Until now the two were the same column, so seq starts as the id.
+    R"sql(
+CREATE TABLE messages_v5(
+  queue_id       INTEGER NOT NULL,
+  seq            INTEGER NOT NULL,  -- place in the queue; only grows
+  id             INTEGER NOT NULL,  -- the message; stable across retries and replays
+  process_id     INTEGER NOT NULL,
+  parent_id      INTEGER NOT NULL,
+  correlation_id TEXT NOT NULL,
+  attempts       INTEGER NOT NULL,
+  credit         INTEGER NOT NULL,
+  headers        BLOB NOT NULL,
+  payload        BLOB NOT NULL,
+  created_ms     INTEGER NOT NULL,
+  crashes        INTEGER NOT NULL,
+  errors         BLOB NOT NULL,
+  PRIMARY KEY(queue_id, seq)
+) WITHOUT ROWID;
+INSERT INTO messages_v5 SELECT queue_id, id, id, process_id, parent_id, correlation_id, attempts,
+  credit, headers, payload, created_ms, crashes, errors FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v5 RENAME TO messages;
 )sql",
 };
 

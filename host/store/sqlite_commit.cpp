@@ -99,7 +99,8 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
 // the spot, so the lease phase needs no read for it (and only then are its
 // bytes copied).
 Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
-  const MessageId id = next_message_id_++;
+  const std::uint64_t seq = next_message_id_++;
+  const MessageId id = m.id ? m.id : seq;
   Status st = w_.insert_message.bind(1, m.queue)
                   .bind(2, i64(id))
                   .bind(3, i64(m.process_id))
@@ -112,17 +113,18 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
                   .bind(10, m.attempts)
                   .bind(11, m.crashes)
                   .bind_blob(12, m.errors)
+                  .bind(13, i64(seq))
                   .run();
   if (!st) return st;
-  MessageId& tail = tail_[m.queue];
-  MessageId& cursor = leased_to_[m.queue];
+  std::uint64_t& tail = tail_[m.queue];
+  std::uint64_t& cursor = leased_to_[m.queue];
   auto budget = p.lease_budget.find(m.queue);
   const bool caught_up = cursor == tail;
-  tail = id;
+  tail = seq;
   if (caught_up && budget != p.lease_budget.end() && budget->second > 0) {
     --budget->second;
-    cursor = id;
-    p.out->leased.push_back(QueuedMessage{id, m.queue, m.process_id, m.parent_id, m.correlation_id,
+    cursor = seq;
+    p.out->leased.push_back(QueuedMessage{id, m.queue, seq, m.process_id, m.parent_id, m.correlation_id,
                                           static_cast<std::uint32_t>(m.attempts + 1),
                                           static_cast<std::uint32_t>(m.crashes), m.credit,
                                           m.headers, m.payload, m.errors});
@@ -142,11 +144,13 @@ Status SqliteStore::apply_acks(const CommitBatch& batch, Pending& p) {
 // simply continue 1 -> 1 (see "Process accounting" in store.hpp).
 Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
   const QueuedMessage& in = ack.input;
-  Status st = w_.delete_message.bind(1, in.queue).bind(2, i64(in.id)).run();
+  Status st = w_.delete_message.bind(1, in.queue).bind(2, i64(in.seq)).run();
   if (!st) return st;
   // Already acknowledged (a redelivery raced a commit): applying it again
   // would count the visit twice, so the duplicate is dropped whole.
   if (writer_.changes() == 0) return Status::ok();
+  if (ack.traced) st = insert_visit(ack, p.now);
+  if (!st) return st;
   QueueDelta& qd = p.queues[in.queue];
   if (ack.retry) {  // still alive: the process does not change
     ++qd.retried;
@@ -193,6 +197,22 @@ Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
       .run();
 }
 
+Status SqliteStore::insert_visit(const Ack& ack, std::int64_t now) {
+  const QueuedMessage& in = ack.input;
+  const std::string& error = ack.failed ? ack.failed->error : ack.retry ? ack.retry->why : "";
+  return w_.insert_visit.bind(1, i64(in.process_id))
+      .bind(2, i64(in.id))
+      .bind(3, static_cast<std::int64_t>(in.attempt))
+      .bind(4, i64(in.parent_id))
+      .bind(5, in.queue)
+      .bind(6, now)
+      .bind(7, ack.duration_us)
+      .bind(8, ack.outcome)
+      .bind(9, static_cast<std::int64_t>(ack.outputs.size()))
+      .bind(10, error)
+      .run();
+}
+
 Status SqliteStore::put_state(const CommitBatch& batch, std::int64_t now) {
   for (const StatePut& put : batch.state_puts) {
     Status st =
@@ -231,8 +251,8 @@ Status SqliteStore::apply_queue_deltas(const Pending& p) {
 // cursor so a crash can tell what was in flight.
 Status SqliteStore::lease(Pending& p) {
   for (auto& [queue, budget] : p.lease_budget) {
-    MessageId& cursor = leased_to_[queue];
-    const MessageId before = p.cursor_before.at(queue);
+    std::uint64_t& cursor = leased_to_[queue];
+    const std::uint64_t before = p.cursor_before.at(queue);
     if (budget > 0 && cursor < tail_[queue]) {
       w_.select_ready.bind(1, queue).bind(2, i64(cursor)).bind(3, i64(budget));
       Status st;
@@ -250,7 +270,8 @@ Status SqliteStore::lease(Pending& p) {
         m.payload = s.blob(7);
         m.crashes = static_cast<std::uint32_t>(s.int64(8));
         m.errors = s.blob(9);
-        cursor = m.id;
+        m.seq = static_cast<std::uint64_t>(s.int64(10));
+        cursor = m.seq;
         p.out->leased.push_back(std::move(m));
       }
       w_.select_ready.reset();
@@ -265,7 +286,7 @@ Status SqliteStore::lease(Pending& p) {
 
 Status SqliteStore::release(const CommitBatch& batch) {
   for (const LeaseRelease& r : batch.releases) {
-    MessageId& cursor = leased_to_[r.queue];
+    std::uint64_t& cursor = leased_to_[r.queue];
     cursor = std::min(cursor, r.leased_through);
     Status st = w_.update_lease.bind(1, i64(cursor)).bind(2, r.queue).run();
     if (!st) return st;

@@ -1,7 +1,7 @@
 // Retries in the SQLite store. A message to be retried leaves its queue for
 // the `delayed` table, keyed by when it is due, so it never holds up the
 // messages behind it. When due, it goes back to the END of its queue with a
-// new id, which keeps the queue's lease cursor (ids only grow) correct.
+// new seq (the lease cursor counts seqs, which only grow) and its own id.
 #include "store/sqlite_store.hpp"
 
 namespace weir::store {
@@ -53,7 +53,8 @@ Status SqliteStore::promote_due(std::int64_t until_ms, Pending& p) {
     if (st) {
       st = insert_message(p, NewMessage{d.queue, static_cast<ProcessId>(d.process),
                                         static_cast<MessageId>(d.parent), d.correlation, d.credit,
-                                        d.headers, d.payload, d.attempts, d.crashes, d.errors});
+                                        d.headers, d.payload, d.attempts, d.crashes, d.errors,
+                                        static_cast<MessageId>(d.id)});
     }
     if (!st) return st;
     p.out->promoted.push_back(d.queue);

@@ -78,10 +78,10 @@ Status SqliteStore::prepare_writer() {
   };
   const Spec specs[] = {
       {&w_.insert_message,
-       "INSERT INTO messages(queue_id, id, process_id, parent_id, correlation_id, attempts, "
+       "INSERT INTO messages(queue_id, seq, id, process_id, parent_id, correlation_id, attempts, "
        "credit, headers, payload, created_ms, crashes, errors) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?9, ?11, ?12)"},
-      {&w_.delete_message, "DELETE FROM messages WHERE queue_id = ?1 AND id = ?2"},
+       "VALUES(?1, ?13, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?9, ?11, ?12)"},
+      {&w_.delete_message, "DELETE FROM messages WHERE queue_id = ?1 AND seq = ?2"},
       {&w_.insert_process,
        "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, failed, "
        "started_ms) VALUES(?1, ?2, ?3, 0, ?4, 0, 0, ?5)"},
@@ -99,7 +99,7 @@ Status SqliteStore::prepare_writer() {
       {&w_.update_lease, "UPDATE queues SET leased_through = ?1 WHERE id = ?2"},
       {&w_.select_ready,
        "SELECT id, process_id, parent_id, correlation_id, attempts, credit, headers, payload, "
-       "crashes, errors FROM messages WHERE queue_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
+       "crashes, errors, seq FROM messages WHERE queue_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"},
       {&w_.put_state,
        "INSERT INTO state(topology, key, value, updated_ms) VALUES(?1, ?2, ?3, ?4) "
        "ON CONFLICT(topology, key) DO UPDATE SET value = excluded.value, "
@@ -121,6 +121,9 @@ Status SqliteStore::prepare_writer() {
        "LIMIT ?2"},
       {&w_.delete_delayed, "DELETE FROM delayed WHERE due_ms = ?1 AND id = ?2"},
       {&w_.next_due, "SELECT due_ms FROM delayed ORDER BY due_ms LIMIT 1"},
+      {&w_.insert_visit,
+       "INSERT OR REPLACE INTO visits(process_id, message_id, attempt, parent_id, queue_id, at_ms, "
+       "duration_us, outcome, outputs, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
   };
   for (const auto& spec : specs) {
     auto stmt = writer_.prepare(spec.sql);
@@ -132,7 +135,7 @@ Status SqliteStore::prepare_writer() {
 
 Status SqliteStore::load_counters() {
   auto stmt = writer_.prepare("SELECT key, value FROM meta");
-  auto tails = writer_.prepare("SELECT queue_id, max(id) FROM messages GROUP BY queue_id");
+  auto tails = writer_.prepare("SELECT queue_id, max(seq) FROM messages GROUP BY queue_id");
   if (!stmt) return stmt.status();
   if (!tails) return tails.status();
   Status st;
@@ -165,15 +168,15 @@ Status SqliteStore::recover() {
 
 Status SqliteStore::mark_interrupted() {
   auto select = writer_.prepare(
-      "SELECT m.queue_id, m.id, m.attempts, m.errors FROM messages m JOIN queues q "
-      "ON q.id = m.queue_id WHERE m.id <= q.leased_through");
+      "SELECT m.queue_id, m.seq, m.attempts, m.errors FROM messages m JOIN queues q "
+      "ON q.id = m.queue_id WHERE m.seq <= q.leased_through");
   auto update = writer_.prepare(
       "UPDATE messages SET attempts = attempts + 1, crashes = crashes + 1, errors = ?3 "
-      "WHERE queue_id = ?1 AND id = ?2");
+      "WHERE queue_id = ?1 AND seq = ?2");
   if (!select) return select.status();
   if (!update) return update.status();
   struct Hit {
-    std::int64_t queue, id, attempts;
+    std::int64_t queue, seq, attempts;
     Bytes errors;
   };
   std::vector<Hit> hits;
@@ -187,7 +190,7 @@ Status SqliteStore::mark_interrupted() {
     Bytes errors = message::append_attempt(
         h.errors, now, static_cast<std::uint32_t>(h.attempts + 1), "crash",
         "the host stopped while this message was being processed");
-    st = update->bind(1, h.queue).bind(2, h.id).bind_blob(3, errors).run();
+    st = update->bind(1, h.queue).bind(2, h.seq).bind_blob(3, errors).run();
     if (!st) return st;
   }
   recovery_.redelivered = static_cast<std::int64_t>(hits.size());
@@ -266,17 +269,38 @@ Result<std::optional<ProcessRecord>> SqliteStore::process(ProcessId id) {
 }
 
 Result<std::vector<ProcessRecord>> SqliteStore::processes(const std::string& topology,
-                                                          std::size_t limit) {
+                                                          std::size_t limit,
+                                                          std::optional<ProcessState> state) {
   std::lock_guard lock(read_mu_);
-  std::string sql = std::string("SELECT ") + kProcessColumns + " FROM processes" +
-                    (topology.empty() ? "" : " WHERE topology = ?1") + " ORDER BY id DESC LIMIT ?2";
-  auto s = reader_.prepare(sql);
+  auto s = reader_.prepare(std::string("SELECT ") + kProcessColumns +
+                           " FROM processes WHERE (?1 = '' OR topology = ?1) "
+                           "AND (?3 < 0 OR state = ?3) ORDER BY id DESC LIMIT ?2");
   if (!s) return s.status();
-  if (!topology.empty()) s->bind(1, topology);
-  s->bind(2, static_cast<std::int64_t>(limit));
+  s->bind(1, topology).bind(2, static_cast<std::int64_t>(limit));
+  s->bind(3, state ? static_cast<std::int64_t>(*state) : -1);
   std::vector<ProcessRecord> out;
   Status st;
   while (s->step(&st)) out.push_back(process_from_row(*s));
+  if (!st) return st;
+  return out;
+}
+
+Result<std::vector<Visit>> SqliteStore::visits(ProcessId id) {
+  std::lock_guard lock(read_mu_);
+  auto s = reader_.prepare(
+      "SELECT v.message_id, v.parent_id, v.attempt, q.topology, q.node, v.at_ms, v.duration_us, "
+      "v.outcome, v.outputs, v.error FROM visits v JOIN queues q ON q.id = v.queue_id "
+      "WHERE v.process_id = ?1 ORDER BY v.at_ms, v.message_id, v.attempt");
+  if (!s) return s.status();
+  s->bind(1, static_cast<std::int64_t>(id));
+  std::vector<Visit> out;
+  Status st;
+  while (s->step(&st)) {
+    out.push_back(Visit{static_cast<MessageId>(s->int64(0)), static_cast<MessageId>(s->int64(1)),
+                        static_cast<std::uint32_t>(s->int64(2)), s->text(3), s->text(4),
+                        s->int64(5), s->int64(6), static_cast<int>(s->int64(7)), s->int64(8),
+                        s->text(9)});
+  }
   if (!st) return st;
   return out;
 }

@@ -32,8 +32,9 @@ class SqliteStore final : public Store {
 
   Result<std::vector<QueueInfo>> queues() override;
   Result<std::optional<ProcessRecord>> process(ProcessId id) override;
-  Result<std::vector<ProcessRecord>> processes(const std::string& topology,
-                                              std::size_t limit) override;
+  Result<std::vector<ProcessRecord>> processes(const std::string& topology, std::size_t limit,
+                                              std::optional<ProcessState> state) override;
+  Result<std::vector<Visit>> visits(ProcessId id) override;
   using Store::trash;
   Result<std::vector<TrashRecord>> trash(const TrashFilter& filter) override;
   Result<std::optional<TrashRecord>> trash_entry(std::int64_t id) override;
@@ -48,7 +49,7 @@ class SqliteStore final : public Store {
   struct WriteStmts {
     Stmt insert_message, delete_message, insert_process, update_process, update_queue_counts,
         update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
-        insert_delayed, select_due, delete_delayed, next_due;
+        insert_delayed, select_due, delete_delayed, next_due, insert_visit;
   };
   // What one commit changes on a process row / queue row.
   struct ProcessDelta {
@@ -61,7 +62,7 @@ class SqliteStore final : public Store {
     std::map<ProcessId, ProcessDelta> processes;
     std::map<QueueId, QueueDelta> queues;
     std::unordered_map<QueueId, std::size_t> lease_budget;    // what may still be leased
-    std::unordered_map<QueueId, MessageId> cursor_before;     // lease cursors at the start
+    std::unordered_map<QueueId, std::uint64_t> cursor_before;  // lease cursors at the start
     CommitResult* out = nullptr;
     std::int64_t now = 0;
   };
@@ -91,9 +92,11 @@ class SqliteStore final : public Store {
     std::int64_t attempts;  // deliveries so far that did not end well
     std::int64_t crashes;
     const Bytes& errors;
+    MessageId id = 0;       // 0: a new message (new id); else it keeps this one
   };
   Status insert_message(Pending& p, const NewMessage& m);
   Status insert_trash(const QueuedMessage& in, const TrashInfo& info, std::int64_t now);
+  Status insert_visit(const Ack& ack, std::int64_t now);
   // sqlite_retry.cpp
   Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry);
   Status promote_due(std::int64_t until_ms, Pending& p);
@@ -118,8 +121,10 @@ class SqliteStore final : public Store {
   WriteStmts w_;                                      // guarded by write_mu_
   MessageId next_message_id_ = 1;                     // guarded by write_mu_
   ProcessId next_process_id_ = 1;                     // guarded by write_mu_
-  std::unordered_map<QueueId, MessageId> leased_to_;  // guarded by write_mu_
-  std::unordered_map<QueueId, MessageId> tail_;       // guarded by write_mu_: newest id per queue
+  // Seqs and message ids come from one counter (next_message_id_), so a new
+  // message's seq equals its id; a retried or replayed one gets a new seq.
+  std::unordered_map<QueueId, std::uint64_t> leased_to_;  // guarded by write_mu_: seq
+  std::unordered_map<QueueId, std::uint64_t> tail_;       // guarded by write_mu_: newest seq
 
   std::mutex read_mu_;
   Db reader_;  // guarded by read_mu_

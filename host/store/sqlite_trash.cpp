@@ -172,8 +172,8 @@ Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
 // attempts from zero. Its process has one live message again.
 Status SqliteStore::replay_one(std::int64_t trash_id, Pending& p, bool* found) {
   auto s = writer_.prepare(
-      "SELECT queue_id, process_id, parent_id, correlation_id, headers, payload, errors "
-      "FROM trash WHERE id = ?1");
+      "SELECT queue_id, process_id, parent_id, correlation_id, headers, payload, errors, "
+      "message_id FROM trash WHERE id = ?1");
   if (!s) return s.status();
   s->bind(1, trash_id);
   Status st;
@@ -184,7 +184,8 @@ Status SqliteStore::replay_one(std::int64_t trash_id, Pending& p, bool* found) {
   const std::string correlation = s->text(3);
   const Bytes headers = s->blob(4), payload = s->blob(5), errors = s->blob(6);
   st = insert_message(p, NewMessage{queue, pid, static_cast<MessageId>(s->int64(2)), correlation,
-                                    0, headers, payload, 0, 0, errors});
+                                    0, headers, payload, 0, 0, errors,
+                                    static_cast<MessageId>(s->int64(7))});
   if (!st) return st;
   ProcessDelta& d = p.processes[pid];
   d.outstanding += 1;

@@ -9,7 +9,7 @@
 //    followers, trash entries, state writes; then it leases the next ready
 //    messages for dispatch. So taking a message out of one queue and putting
 //    its outputs into the next is atomic: nothing is lost or doubled.
-//  - Leases: each queue has a persisted "leased through" message id. Whatever
+//  - Leases: each queue has a persisted "leased through" seq. Whatever
 //    is still queued at or below it when the store is opened was in flight
 //    during a crash; open() counts that delivery attempt on those messages
 //    and makes them ready again (at-least-once redelivery).
@@ -41,8 +41,9 @@ using ProcessId = std::uint64_t;
 
 // A message at rest in a queue, as leased for dispatch.
 struct QueuedMessage {
-  MessageId id = 0;
+  MessageId id = 0;      // the message: the same across its retries and a replay
   QueueId queue = 0;
+  std::uint64_t seq = 0;  // its place in the queue (lease cursors count these)
   ProcessId process_id = 0;
   MessageId parent_id = 0;
   std::string correlation_id;
@@ -73,7 +74,8 @@ struct TrashInfo {
 // messages behind it go on).
 struct RetryInfo {
   std::int64_t due_ms = 0;
-  Bytes errors;  // the history with this attempt's error
+  Bytes errors;     // the history with this attempt's error
+  std::string why;  // this attempt's error
 };
 
 // One input message finished by a node.
@@ -82,7 +84,14 @@ struct Ack {
   std::vector<Output> outputs;      // empty: the lineage ends here
   std::optional<TrashInfo> failed;  // set: to the trash (outputs are ignored)
   std::optional<RetryInfo> retry;   // set: to wait, then back to its queue (outputs ignored)
+  // The node visit, for the process trace:
+  int outcome = 0;                  // a weir_outcome, or kOutcomeSetAside
+  std::int64_t duration_us = 0;     // of the call it was in
+  bool traced = true;               // false: no visit row (the topology's `trace` said so)
 };
+
+// A visit that never ran: the message's attempts were used up by crashes.
+constexpr int kOutcomeSetAside = 100;
 
 // Starts one process: one message per entry queue, all with the same payload.
 struct NewProcess {
@@ -105,11 +114,11 @@ struct LeaseRequest {
 };
 
 // Gives back leased messages that were never handed to a worker: messages
-// of `queue` above `leased_through` are ready again (and a crash before they
-// are leased again does not count an attempt for them).
+// of `queue` with a seq above `leased_through` are ready again (and a crash
+// before they are leased again does not count an attempt for them).
 struct LeaseRelease {
   QueueId queue = 0;
-  MessageId leased_through = 0;
+  std::uint64_t leased_through = 0;  // a seq
 };
 
 // Who did what to the trash (or anything else an operator changes), from
@@ -210,6 +219,21 @@ struct TrashFilter {
   std::string grep;            // in the error, the history or the payload's JSON; empty: any
 };
 
+// One node visit of a process (`weir process show`): a delivery of a
+// message that ended, with what it ended in.
+struct Visit {
+  MessageId message_id = 0;
+  MessageId parent_id = 0;
+  std::uint32_t attempt = 0;
+  std::string topology;
+  std::string node;
+  std::int64_t at_ms = 0;        // when its result was committed
+  std::int64_t duration_us = 0;  // of the process() call it was in
+  int outcome = 0;               // a weir_outcome, or kOutcomeSetAside
+  std::int64_t outputs = 0;      // messages it sent on
+  std::string error;             // for failed / retry / set aside
+};
+
 struct RecoveryReport {
   std::int64_t redelivered = 0;  // messages that were in flight at a crash
   std::int64_t queued = 0;       // all messages at rest after opening
@@ -232,8 +256,12 @@ class Store {
   // ---- reads (operator views, tests) ----
   virtual Result<std::vector<QueueInfo>> queues() = 0;
   virtual Result<std::optional<ProcessRecord>> process(ProcessId id) = 0;
-  virtual Result<std::vector<ProcessRecord>> processes(const std::string& topology,
-                                                      std::size_t limit) = 0;
+  // Newest first; `topology` empty: any; `state` unset: any.
+  virtual Result<std::vector<ProcessRecord>> processes(
+      const std::string& topology, std::size_t limit,
+      std::optional<ProcessState> state = std::nullopt) = 0;
+  // A process's node visits, in the order they were committed.
+  virtual Result<std::vector<Visit>> visits(ProcessId id) = 0;
   // Oldest first, at most filter.limit.
   virtual Result<std::vector<TrashRecord>> trash(const TrashFilter& filter) = 0;
   Result<std::vector<TrashRecord>> trash(std::size_t limit) { return trash(TrashFilter{limit}); }

@@ -32,10 +32,14 @@ struct Edge {
   int line = 0;
 };
 
+// Which node visits a process trace keeps (`weir process show`).
+enum class Trace { all, failures, off };
+
 struct Topology {
   std::string name;
   std::string description;
   bool enabled = true;
+  Trace trace = Trace::all;  // `trace: all | failures | off`
   std::vector<NodeSpec> nodes;
   std::vector<Edge> edges;
   std::string file;            // where it was read from ("" if from text)

@@ -18,7 +18,8 @@
 namespace weir::topology {
 namespace {
 
-const std::vector<std::string> kTopologyKeys = {"name", "enabled", "description", "nodes", "edges"};
+const std::vector<std::string> kTopologyKeys = {"name",  "enabled", "description",
+                                                "nodes", "edges",   "trace"};
 const std::vector<std::string> kNodeKeys = {"id",        "type",        "config", "concurrency",
                                             "max_batch", "description", "retry"};
 const std::vector<std::string> kEdgeKeys = {"from", "to"};
@@ -226,6 +227,12 @@ void Reader::read_top_entry(const Entry& e) {
     }
   } else if (e.key == "enabled") {
     topology_.enabled = flag(e, "").value_or(true);
+  } else if (e.key == "trace") {
+    const auto value = text(e, "").value_or("all");
+    if (value == "all") topology_.trace = Trace::all;
+    else if (value == "failures") topology_.trace = Trace::failures;
+    else if (value == "off") topology_.trace = Trace::off;
+    else error(e.line, "trace must be all, failures or off, got " + in_quotes(value));
   } else if (e.key == "description") {
     if (!e.value.IsNull()) topology_.description = text(e, "").value_or("");
   } else if (e.key == "nodes") {

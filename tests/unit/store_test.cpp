@@ -369,7 +369,8 @@ TEST_CASE("a due retry comes back at the end of its queue with its attempts and 
   CHECK(back.leased[0].payload == bytes("later"));  // it went to the end
   const QueuedMessage& m = back.leased[1];
   CHECK(m.payload == bytes("order"));
-  CHECK(m.id > r.leased[0].id);  // a new id: the lease cursor only moves forward
+  CHECK(m.id == r.leased[0].id);    // the same message
+  CHECK(m.seq > r.leased[0].seq);  // at a new place: the lease cursor only moves forward
   CHECK(m.attempt == 2);
   CHECK(m.process_id == r.started[0]);
   auto history = weir::message::history_json(m.errors);

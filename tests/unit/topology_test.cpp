@@ -160,7 +160,7 @@ TEST_CASE("an unknown top-level key names the allowed keys and the likely one") 
   CHECK(where(errors[0]) == "unknown_top_key.yaml:6");
   CHECK(errors[0].message ==
         "unknown top-level key 'edgs' (did you mean edges? allowed: name, "
-        "enabled, description, nodes, edges)");
+        "enabled, description, nodes, edges, trace)");
 }
 
 TEST_CASE("an unknown node key is named with the node, and the missing type too") {
