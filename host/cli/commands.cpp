@@ -113,10 +113,10 @@ int topology_ls(const Common& c) {
   for (const auto& t : (*data)["topologies"]) {
     std::string entries;
     for (const auto& e : t["entry_nodes"]) entries += (entries.empty() ? "" : ",") + str(e);
-    rows.push_back({str(t["name"]), t["enabled"].get<bool>() ? "yes" : "no", str(t["nodes"]),
-                    entries, str(t["file"])});
+    rows.push_back({str(t["name"]), str(t["version"]), t["enabled"].get<bool>() ? "yes" : "no",
+                    str(t["nodes"]), entries, str(t["file"])});
   }
-  print_table(std::cout, {"TOPOLOGY", "ENABLED", "NODES", "STARTS AT", "FILE"}, rows);
+  print_table(std::cout, {"TOPOLOGY", "VERSION", "ENABLED", "NODES", "STARTS AT", "FILE"}, rows);
   for (const auto& e : (*data)["errors"]) {
     std::cout << "invalid: " << str(e["file"]) << ":" << str(e["line"]) << ": "
               << str(e["message"]) << '\n';

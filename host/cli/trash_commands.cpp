@@ -87,7 +87,8 @@ Result<std::vector<std::int64_t>> chosen_ids(const Common& c, const TrashOptions
 // Sends ids in chunks; returns the merged "done" and "not_in_trash" lists.
 Result<Json> act_on(const Common& c, const std::string& cmd, const std::string& done_key,
                     const std::vector<std::int64_t>& ids, Json extra) {
-  Json merged = {{done_key, Json::array()}, {"not_in_trash", Json::array()}};
+  Json merged = {{done_key, Json::array()}, {"not_in_trash", Json::array()},
+                 {"refused", Json::array()}};
   for (std::size_t i = 0; i < ids.size(); i += kPage) {
     Json req = extra;
     req["cmd"] = cmd;
@@ -96,16 +97,22 @@ Result<Json> act_on(const Common& c, const std::string& cmd, const std::string& 
     if (!r) return r.status().prefixed(std::to_string(merged[done_key].size()) + " done before");
     for (const auto& id : (*r)[done_key]) merged[done_key].push_back(id);
     for (const auto& id : (*r)["not_in_trash"]) merged["not_in_trash"].push_back(id);
+    for (const auto& x : r->value("refused", Json::array())) merged["refused"].push_back(x);
   }
   return merged;
 }
 
+// Exit code 1 when some entry was not acted on, in either output format.
 int report(const Json& out, const std::string& done_key, const std::string& verb, bool json) {
-  if (json) return std::cout << out.dump(2) << '\n', 0;
+  const int code = out["not_in_trash"].empty() && out["refused"].empty() ? 0 : 1;
+  if (json) return std::cout << out.dump(2) << '\n', code;
   std::cout << verb << " " << out[done_key].size() << " entr" << (out[done_key].size() == 1 ? "y" : "ies");
   if (!out["not_in_trash"].empty()) std::cout << "; not in the trash: " << out["not_in_trash"].dump();
   std::cout << '\n';
-  return out["not_in_trash"].empty() ? 0 : 1;
+  for (const auto& x : out["refused"]) {
+    std::cout << "not replayed: " << str(x["id"]) << ": " << str(x["reason"]) << '\n';
+  }
+  return code;
 }
 
 }  // namespace

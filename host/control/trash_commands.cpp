@@ -1,5 +1,7 @@
 #include "control/trash_commands.hpp"
 
+#include <set>
+
 #include <weir/payload.hpp>
 
 #include "control/protocol.hpp"
@@ -19,6 +21,7 @@ Json payload_json(const store::Bytes& bytes) {
 Json entry_json(const store::TrashRecord& r, bool full) {
   Json j = {{"id", r.id},
             {"topology", r.topology},
+            {"topology_version", r.topology_version},
             {"node", r.node},
             {"process_id", r.process_id},
             {"correlation_id", r.correlation_id},
@@ -84,13 +87,35 @@ Json trash_show(const HostView& host, const Json& body) {
   return ok_reply(entry_json(**entry, true));
 }
 
+// A replay goes back to the node that failed; if that node does not run
+// (its topology is gone, disabled or changed), the entry stays in the trash.
+Json refusals(const HostView& host, std::vector<std::int64_t>& ids) {
+  std::set<std::pair<std::string, std::string>> running;
+  for (const auto& n : host.engine->nodes()) running.insert({n.topology, n.node});
+  Json refused = Json::array();
+  std::vector<std::int64_t> keep;
+  for (auto id : ids) {
+    auto e = host.store->trash_entry(id);
+    if (e && e->has_value() && !running.count({(*e)->topology, (*e)->node})) {
+      refused.push_back({{"id", id}, {"reason", "node " + (*e)->topology + "/" + (*e)->node +
+                                                    " is not running; replay it when it is"}});
+    } else {
+      keep.push_back(id);
+    }
+  }
+  ids.swap(keep);
+  return refused;
+}
+
 Json trash_replay(const HostView& host, const Json& body, store::AuditEntry who) {
   auto ids = body.at("ids").get<std::vector<std::int64_t>>();
+  Json refused = refusals(host, ids);
   who.action = "trash.replay";
-  who.detail = detail_of(body, {{"ids", ids}});
+  who.detail = detail_of(body, {{"ids", ids}, {"refused", refused}});
   auto out = host.engine->replay(store::Replay{std::move(ids), std::move(who)});
   if (!out) return error_reply(out.error());
-  return ok_reply({{"replayed", out->replayed}, {"not_in_trash", out->not_in_trash}});
+  return ok_reply(
+      {{"replayed", out->replayed}, {"not_in_trash", out->not_in_trash}, {"refused", refused}});
 }
 
 Json trash_discard(const HostView& host, const Json& body, store::AuditEntry who) {

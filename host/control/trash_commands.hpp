@@ -3,11 +3,13 @@
 //   trash.ls      {topology?, node?, since_ms?, grep?, after_id?, limit?, full?}
 //                 -> {"entries": [entry...], "last_id": n}   (page on with after_id)
 //   trash.show    {id} -> entry (full)
-//   trash.replay  {ids: [...], filter?: {...}} -> {"replayed": [...], "not_in_trash": [...]}
+//   trash.replay  {ids: [...], filter?: {...}}
+//                 -> {"replayed": [...], "not_in_trash": [...], "refused": [{"id","reason"}]}
+//                 (refused: the node it failed at does not run now)
 //   trash.discard {ids: [...], reason?, filter?} -> {"discarded": [...], "not_in_trash": [...]}
 //   audit.ls      {limit?} -> {"entries": [{"id","at_ms","actor","socket","action","detail"}]}
 //
-// An entry: {"id","topology","node","process_id","correlation_id","message_id","attempts",
+// An entry: {"id","topology","topology_version","node","process_id","correlation_id","message_id","attempts",
 //   "error","first_failed_ms","failed_ms"} and, when full, {"parent_id","headers","payload",
 //   "history"} with the payload as JSON. Replays and discards are audited
 // with who asked (the request's "who") and the socket.

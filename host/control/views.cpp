@@ -86,7 +86,7 @@ Json topologies_view(const HostView& host) {
     Json edges = Json::array();
     for (const auto& e : t.edges) edges.push_back(e.from + " -> " + e.to);
     list.push_back({{"name", t.name}, {"description", t.description}, {"file", t.file},
-                    {"enabled", t.enabled},
+                    {"version", host.engine->version(t.name)}, {"enabled", t.enabled},
                     {"nodes", t.nodes.size()}, {"edges", edges}, {"entry_nodes", t.entry_nodes()},
                     {"hash", t.content_hash}});
   }

@@ -20,7 +20,7 @@ Result<Json> status_view(const HostView& host);
 //   "node_types": [{"type", "kind", "description", "max_batch"}]}], "refused": [{"file", "reason"}]}
 Json plugins_view(const HostView& host);
 
-// {"topologies": [{"name", "description", "file", "enabled", "nodes", "edges", "entry_nodes", "hash"}],
+// {"topologies": [{"name", "description", "file", "version" (0: not running), "enabled", "nodes", "edges", "entry_nodes", "hash"}],
 //  "errors": [{"file", "line", "message"}]}
 Json topologies_view(const HostView& host);
 

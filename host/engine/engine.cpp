@@ -36,6 +36,10 @@ Engine::~Engine() {
 Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatalog& catalog) {
   if (started_) return Status::error("engine: cannot install topology " + t.name + " while running");
   if (topologies_.count(t.name)) return Status::error("topology " + t.name + " is installed twice");
+  auto version = store_.topology_version(t.name, t.content_hash, t.file);
+  if (!version) return version.status().prefixed("topology " + t.name);
+  Status retired = retire_removed_nodes(t, *version);
+  if (!retired) return retired;
   const std::size_t first = nodes_.size();
   for (const auto& spec : t.nodes) {
     Status st = create_node(t, spec, catalog);
@@ -55,8 +59,37 @@ Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatal
       if (nodes_[i]->node == id) installed.entry_queues.push_back(nodes_[i]->queue);
     }
   }
+  installed.version = *version;
   topologies_[t.name] = std::move(installed);
   return Status::ok();
+}
+
+// A message queued at a node the new version no longer has cannot go on:
+// it goes to the trash, saying so (nothing is dropped silently). Messages
+// at nodes that remain keep their process and continue.
+Status Engine::retire_removed_nodes(const topology::Topology& t, int version) {
+  auto queues = store_.queues();
+  if (!queues) return queues.status();
+  store::CommitBatch batch;
+  for (const auto& q : *queues) {
+    if (q.topology != t.name || t.node(q.node) || q.queued + q.waiting == 0) continue;
+    batch.retirements.push_back(store::QueueRetirement{
+        q.id,
+        "node '" + q.node + "' is not in topology " + t.name + " any more (version " +
+            std::to_string(version) + " of " + t.file + " has no such node)",
+        version - 1});
+    spdlog::warn("topology {}: {} message(s) were at node '{}', which version {} no longer has; "
+                 "they go to the trash",
+                 t.name, q.queued + q.waiting, q.node, version);
+  }
+  if (batch.retirements.empty()) return Status::ok();
+  auto r = store_.commit(batch);
+  return r ? Status::ok() : r.status().prefixed("topology " + t.name);
+}
+
+int Engine::version(const std::string& topology) const {
+  auto it = topologies_.find(topology);
+  return it == topologies_.end() ? 0 : it->second.version;
 }
 
 Status Engine::create_node(const topology::Topology& t, const topology::NodeSpec& spec,

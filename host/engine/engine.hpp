@@ -63,6 +63,9 @@ class Engine {
 
   // Creates the topology's queues and plugin instances. Before start() only.
   // `t` must have been validated against `catalog` (topology_loader.hpp).
+  // Records its version in the store (a new one when the file changed);
+  // messages queued at a node the new version no longer has go to the
+  // trash with that reason.
   Status install(const topology::Topology& t, const plugins::NodeTypeCatalog& catalog);
 
   // Called on the pump thread after the commit that completes a process.
@@ -83,11 +86,15 @@ class Engine {
   Result<ReplayOutcome> replay(store::Replay replay);
 
   std::vector<NodeStatus> nodes() const;
+  // The version the store gave an installed topology (0 if not installed).
+  int version(const std::string& topology) const;
 
  private:
   struct Installed {
     std::vector<store::QueueId> entry_queues;
+    int version = 0;
   };
+  Status retire_removed_nodes(const topology::Topology& t, int version);
   Status create_node(const topology::Topology& t, const topology::NodeSpec& spec,
                      const plugins::NodeTypeCatalog& catalog);
   void destroy_instances();

@@ -168,6 +168,19 @@ INSERT INTO messages_v5 SELECT queue_id, id, id, process_id, parent_id, correlat
 DROP TABLE messages;
 ALTER TABLE messages_v5 RENAME TO messages;
 )sql",
+    // 6: topology versions. A topology file whose content changed gets the
+    // next version; every trash entry says which version it failed under.
+    R"sql(
+CREATE TABLE topology_versions(
+  name         TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  file         TEXT NOT NULL,
+  loaded_ms    INTEGER NOT NULL,
+  PRIMARY KEY(name, version)
+) WITHOUT ROWID;
+ALTER TABLE trash ADD COLUMN topology_version INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -57,6 +57,7 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   const MessageId first_id = next_message_id_;
   const ProcessId first_pid = next_process_id_;
   Status st = insert_processes(batch, p, out);
+  if (st) st = retire_queues(batch, p);
   if (st) st = apply_replays(batch, p);
   if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);
   if (st) st = apply_acks(batch, p);
@@ -181,7 +182,7 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
 }
 
 Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
-                                 std::int64_t now) {
+                                 std::int64_t now, int version) {
   return w_.insert_trash.bind(1, in.queue)
       .bind(2, i64(in.id))
       .bind(3, i64(in.process_id))
@@ -194,6 +195,7 @@ Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
       .bind(10, now)
       .bind_blob(11, info.errors)
       .bind(12, info.first_failed_ms ? info.first_failed_ms : now)
+      .bind(13, static_cast<std::int64_t>(version >= 0 ? version : current_version(in.queue)))
       .run();
 }
 

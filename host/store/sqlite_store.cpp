@@ -29,6 +29,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (st) st = migrate(s->writer_);
   if (st) st = s->prepare_writer();
   if (st) st = s->load_counters();
+  if (st) st = s->load_versions();
   if (st) st = s->recover();
   if (!st) return st;
   return s;
@@ -106,8 +107,8 @@ Status SqliteStore::prepare_writer() {
        "updated_ms = excluded.updated_ms"},
       {&w_.insert_trash,
        "INSERT INTO trash(queue_id, message_id, process_id, parent_id, correlation_id, attempts, "
-       "error, headers, payload, failed_ms, errors, first_failed_ms) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+       "error, headers, payload, failed_ms, errors, first_failed_ms, topology_version) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
       {&w_.save_meta, "UPDATE meta SET value = ?1 WHERE key = ?2"},
       {&w_.find_queue, "SELECT id FROM queues WHERE topology = ?1 AND node = ?2"},
       {&w_.insert_queue, "INSERT INTO queues(topology, node) VALUES(?1, ?2)"},
@@ -210,6 +211,7 @@ Result<QueueId> SqliteStore::queue(const std::string& topology, const std::strin
   if (!st) return st;
   id = writer_.last_insert_rowid();
   leased_to_[id] = 0;
+  queue_topology_[id] = topology;
   return id;
 }
 

@@ -28,6 +28,8 @@ class SqliteStore final : public Store {
 
   RecoveryReport recovery() const override { return recovery_; }
   Result<QueueId> queue(const std::string& topology, const std::string& node) override;
+  Result<int> topology_version(const std::string& name, const std::string& content_hash,
+                               const std::string& file) override;
   Result<CommitResult> commit(const CommitBatch& batch) override;
 
   Result<std::vector<QueueInfo>> queues() override;
@@ -95,12 +97,18 @@ class SqliteStore final : public Store {
     MessageId id = 0;       // 0: a new message (new id); else it keeps this one
   };
   Status insert_message(Pending& p, const NewMessage& m);
-  Status insert_trash(const QueuedMessage& in, const TrashInfo& info, std::int64_t now);
+  // `version`: the topology version it failed under; -1: the current one.
+  Status insert_trash(const QueuedMessage& in, const TrashInfo& info, std::int64_t now,
+                      int version = -1);
   Status insert_visit(const Ack& ack, std::int64_t now);
   // sqlite_retry.cpp
   Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry);
   Status promote_due(std::int64_t until_ms, Pending& p);
   Status read_next_due(CommitResult& out);
+  // sqlite_versions.cpp
+  Status load_versions();
+  Status retire_queues(const CommitBatch& batch, Pending& p);
+  int current_version(QueueId queue) const;
   // sqlite_trash.cpp
   Status apply_replays(const CommitBatch& batch, Pending& p);
   Status replay_one(std::int64_t trash_id, Pending& p, bool* found);
@@ -125,6 +133,8 @@ class SqliteStore final : public Store {
   // message's seq equals its id; a retried or replayed one gets a new seq.
   std::unordered_map<QueueId, std::uint64_t> leased_to_;  // guarded by write_mu_: seq
   std::unordered_map<QueueId, std::uint64_t> tail_;       // guarded by write_mu_: newest seq
+  std::unordered_map<QueueId, std::string> queue_topology_;  // guarded by write_mu_
+  std::unordered_map<std::string, int> versions_;            // guarded by write_mu_: latest
 
   std::mutex read_mu_;
   Db reader_;  // guarded by read_mu_

@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kTrashColumns =
     "t.id, q.topology, q.node, t.process_id, t.correlation_id, t.message_id, t.parent_id, "
-    "t.attempts, t.error, t.failed_ms, t.headers, t.payload, t.errors, t.first_failed_ms";
+    "t.attempts, t.error, t.failed_ms, t.headers, t.payload, t.errors, t.first_failed_ms, "
+    "t.topology_version";
 
 TrashRecord trash_from_row(const Stmt& s) {
   TrashRecord r;
@@ -30,6 +31,7 @@ TrashRecord trash_from_row(const Stmt& s) {
   r.payload = s.blob(11);
   r.errors = s.blob(12);
   r.first_failed_ms = s.int64(13);
+  r.topology_version = static_cast<int>(s.int64(14));
   return r;
 }
 

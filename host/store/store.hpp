@@ -141,6 +141,14 @@ struct Replay {
   AuditEntry audit;
 };
 
+// Empties a queue whose node is gone from its topology: every message in it
+// (queued or waiting to retry) goes to the trash with `reason`.
+struct QueueRetirement {
+  QueueId queue = 0;
+  std::string reason;
+  int topology_version = 0;  // the last version that had the node
+};
+
 struct CommitBatch {
   std::vector<NewProcess> new_processes;
   std::vector<Ack> acks;
@@ -150,9 +158,10 @@ struct CommitBatch {
   std::int64_t promote_until_ms = 0;    // >0: waiting messages due by then go back to
                                         // the end of their queues (new ids), first
   std::vector<Replay> replays;          // with the new processes
+  std::vector<QueueRetirement> retirements;  // before the acks
   bool empty() const {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
-           releases.empty() && promote_until_ms == 0 && replays.empty();
+           releases.empty() && promote_until_ms == 0 && replays.empty() && retirements.empty();
   }
 };
 
@@ -207,6 +216,7 @@ struct TrashRecord {
   Bytes headers;
   Bytes payload;
   Bytes errors;                  // every attempt (message/attempt_history.hpp)
+  int topology_version = 0;      // the version of the topology it failed under
 };
 
 // Which trash entries a listing (or a replay/discard by filter) means.
@@ -248,6 +258,11 @@ class Store {
 
   // The queue of (topology, node); made on first use. Stable across restarts.
   virtual Result<QueueId> queue(const std::string& topology, const std::string& node) = 0;
+
+  // Records a topology's content and returns its version: the latest one if
+  // `content_hash` is what it had, else the next (1 for a new topology).
+  virtual Result<int> topology_version(const std::string& name, const std::string& content_hash,
+                                       const std::string& file) = 0;
 
   // Applies `batch` atomically (see the model above). On error nothing of
   // the batch is applied and the caller still owns every input.

@@ -165,7 +165,7 @@ TEST_CASE("a clean stop under load counts no delivery attempt and loses nothing"
   }
 }
 
-TEST_CASE("a message that crashes the host is set aside after its attempts; all others complete") {
+TEST_CASE("a message that crashes the host is set aside after its attempts: all others complete") {
   WeirHome home({"core.so", "testkit.so"});
   home.add_topology("poison.yaml", R"(name: poison
 nodes:

@@ -46,7 +46,7 @@ bool wait_done(const WeirHome& home, const std::string& node, std::int64_t n) {
 
 }  // namespace
 
-TEST_CASE("a poison message is trashed, inspected, fixed, replayed; trash commands and audit") {
+TEST_CASE("a poison message is trashed, inspected, fixed, replayed: trash commands and audit") {
   WeirHome home({"core.so", "testkit.so"});
   const std::string fault = home.path("bad-address");
   home.add_topology("orders.yaml", R"(name: orders

@@ -49,7 +49,7 @@ TEST_CASE("a node's own retry delay wins when it is longer, even past max_delay"
   CHECK(p.wait_before(2, milliseconds(10), 0.5) == p.delay);
 }
 
-TEST_CASE("a retry block sets only the fields it names; problems name the line") {
+TEST_CASE("a retry block sets only the fields it names: problems name the line") {
   auto yaml = YAML::Load("max_attempts: 10\ndelay: 250ms\n");
   std::vector<std::string> errors;
   auto r = read_retry(yaml, [&](int line, const std::string& m) {

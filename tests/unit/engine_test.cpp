@@ -157,7 +157,7 @@ edges:
   CHECK_THAT(trash[1].error, Catch::Contains("misbehave/lazy (testkit.unfinished) did not finish"));
 }
 
-TEST_CASE("forward sends only to the named follower; an unknown name fails the message") {
+TEST_CASE("forward sends only to the named follower: an unknown name fails the message") {
   EngineFixture f;
   const std::string out = f.dir().file("out.jsonl");
   f.install(R"(

@@ -551,3 +551,53 @@ TEST_CASE("a discard removes entries for good and is audited with what it remove
   CHECK(detail["discarded"] == weir::Json::array({ids[0], ids[2]}));
   CHECK(audit[0].at_ms > 0);
 }
+
+// ---- topology versions (schema 6) ----------------------------------------------
+
+TEST_CASE("a topology gets a new version only when its content changes, across restarts") {
+  TempDir dir;
+  {
+    auto s = open_store(dir);
+    CHECK(s->topology_version("orders", "hash-a", "orders.yaml").value() == 1);
+    CHECK(s->topology_version("orders", "hash-a", "orders.yaml").value() == 1);
+    CHECK(s->topology_version("orders", "hash-b", "orders.yaml").value() == 2);
+    CHECK(s->topology_version("catalog", "hash-a", "catalog.yaml").value() == 1);
+  }
+  auto s = open_store(dir);
+  CHECK(s->topology_version("orders", "hash-b", "orders.yaml").value() == 2);
+  CHECK(s->topology_version("orders", "hash-a", "orders.yaml").value() == 3);  // back is new too
+}
+
+TEST_CASE("retiring a removed node's queue trashes its messages, explained, with exact counts") {
+  TempDir dir;
+  auto s = open_store(dir);
+  REQUIRE(s->topology_version("orders", "v1", "orders.yaml").value() == 1);
+  QueueId a = s->queue("orders", "a").value(), gone = s->queue("orders", "gone").value();
+  auto r = commit(*s, CommitBatch{{new_process({a}, "1"), new_process({a}, "2")}, {}, {}, {{a, 2}}});
+  // One message moves on to the node that will go; the other waits there to be retried.
+  auto hop = commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {gone}), ack_to(r.leased[1], {gone})},
+                                    {}, {{gone, 2}}});
+  REQUIRE(hop.leased.size() == 2);
+  commit(*s, CommitBatch{{}, {retry_at(hop.leased[1], weir::now_ms() + 60000, "later")}, {}, {}});
+  REQUIRE(s->topology_version("orders", "v2", "orders.yaml").value() == 2);
+  CommitBatch retire;
+  retire.retirements = {{gone, "node 'gone' is not in topology orders any more", 1}};
+  auto done = commit(*s, retire);
+  CHECK(queued(*s, gone) == 0);
+  CHECK(waiting(*s, gone) == 0);
+  REQUIRE(done.finished.size() == 2);
+  for (const auto& p : done.finished) {
+    CHECK(p.state == ProcessState::failed);
+    CHECK(p.done == 1);  // a
+    CHECK(p.failed == 1);
+  }
+  auto trash = s->trash(TrashFilter{}).value();
+  REQUIRE(trash.size() == 2);
+  for (const auto& t : trash) {
+    CHECK(t.node == "gone");
+    CHECK(t.error == "node 'gone' is not in topology orders any more");
+    CHECK(t.topology_version == 1);
+    auto history = weir::message::history_json(t.errors);
+    CHECK(history.back()["kind"] == "removed");
+  }
+}

@@ -67,7 +67,7 @@ TEST_CASE("mappings and lists convert recursively") {
   CHECK(out.value == json::parse(R"({"a":{"b":[1,"two",{"c":null}]},"d":[]})"));
 }
 
-TEST_CASE("every key and item records its line; a missing pointer falls back to its parent") {
+TEST_CASE("every key and item records its line: a missing pointer falls back to its parent") {
   YamlJson out = convert("level: info\nlimits:\n  rate: 5\n  hosts:\n    - a\n    - b\n");
   CHECK(out.line_of("/level") == 1);
   CHECK(out.line_of("/limits") == 2);
