@@ -80,7 +80,9 @@ int host_emit(weir_call* call, size_t index, weir_bytes payload, weir_bytes head
   return 0;
 }
 
-bool known_outcome(int o) { return o >= WEIR_OUTCOME_SUCCESS && o <= WEIR_OUTCOME_RETRY; }
+bool known_outcome(int o) { return o >= WEIR_OUTCOME_SUCCESS && o <= WEIR_OUTCOME_CURSOR; }
+
+constexpr std::size_t kMaxCursorBytes = 64 * 1024;
 
 int host_finish(weir_call* call, size_t index, const weir_result* r) {
   CallState* c = CallState::from(call);
@@ -94,6 +96,17 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
   m->outcome = r->outcome;
   m->error = std::string(view(r->error));
   if (WEIR_HAS_FIELD(r, weir_result, delay_ms)) m->delay_ms = r->delay_ms;  // a 1.0 plugin has none
+  if (WEIR_HAS_FIELD(r, weir_result, cursor)) {
+    auto cursor = view(r->cursor);
+    m->cursor.assign(cursor.begin(), cursor.end());
+  }
+  if (m->outcome == WEIR_OUTCOME_CURSOR && m->cursor.size() > kMaxCursorBytes) {
+    m->outcome = WEIR_OUTCOME_FAILED;
+    m->outputs.clear();
+    m->error = "node returned a cursor of " + std::to_string(m->cursor.size()) +
+               " bytes; the limit is " + std::to_string(kMaxCursorBytes);
+    return -1;
+  }
   for (size_t i = 0; r->targets && i < r->target_count; ++i) {
     m->targets.emplace_back(view(r->targets[i]));
   }

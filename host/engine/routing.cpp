@@ -92,12 +92,26 @@ store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, Message
   } else {
     for (const auto& f : node.followers) targets.push_back(&f);
   }
-  if (outcome.outputs.empty()) outcome.outputs.push_back(EmittedOutput{{}, input.payload});
+  const bool paging = outcome.outcome == WEIR_OUTCOME_CURSOR;
+  if (paging && outcome.cursor.empty()) {
+    return failed(std::move(input),
+                  "node " + node.topology + "/" + node.node + " asked for its next page but gave "
+                  "no cursor (it would start over forever)",
+                  clock);
+  }
+  // A page with no items sends nothing on; a plain success passes the input.
+  if (outcome.outputs.empty() && !paging) {
+    outcome.outputs.push_back(EmittedOutput{{}, input.payload});
+  }
   for (const Follower* f : targets) {
     for (const auto& out : outcome.outputs) {
-      ack.outputs.push_back(
-          store::Output{f->queue, out.headers.empty() ? input.headers : out.headers, out.payload});
+      ack.outputs.push_back(store::Output{
+          f->queue, out.headers.empty() ? input.headers : out.headers, out.payload, std::nullopt});
     }
+  }
+  if (paging) {  // the input itself comes back to this node at its next page
+    ack.outputs.push_back(
+        store::Output{node.queue, input.headers, input.payload, std::move(outcome.cursor)});
   }
   ack.input = std::move(input);
   return ack;

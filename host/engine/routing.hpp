@@ -1,6 +1,8 @@
 // Routing: what a node's outcome for one input means for the store. SUCCESS
 // sends the outputs (or, with none, the input unchanged) to every follower;
-// FORWARD to the named followers only; STOP ends the lineage; RETRY parks the
+// FORWARD to the named followers only; STOP ends the lineage; CURSOR sends
+// the page's outputs to every follower and the input back to this node with
+// its next cursor (in the same commit); RETRY parks the
 // input until the node's retry policy (or the node's own longer delay) says,
 // and after the policy's last attempt sends it to the trash; FAILED (or an
 // unfinished message, or a FORWARD to a node that is not a follower) sends

@@ -29,10 +29,11 @@ std::span<const T> items(const msgpack::object& o, msgpack::type::object_type ty
 }
 
 void pack_outcome(msgpack::packer<msgpack::sbuffer>& pk, const MessageOutcome& m) {
-  pk.pack_array(5);
+  pk.pack_array(6);
   pk.pack_int(m.outcome);
   pack_string(pk, m.error);
   pk.pack_uint64(m.delay_ms);
+  pack_bin(pk, m.cursor);
   pk.pack_array(static_cast<std::uint32_t>(m.targets.size()));
   for (const auto& t : m.targets) pack_string(pk, t);
   pk.pack_array(static_cast<std::uint32_t>(m.outputs.size()));
@@ -45,15 +46,16 @@ void pack_outcome(msgpack::packer<msgpack::sbuffer>& pk, const MessageOutcome& m
 
 MessageOutcome read_outcome(const msgpack::object& o) {
   auto f = items<msgpack::object>(o, msgpack::type::ARRAY);
-  if (f.size() < 5) throw msgpack::type_error();
+  if (f.size() < 6) throw msgpack::type_error();
   MessageOutcome m;
   m.outcome = f[0].as<int>();
   m.error = std::string(message::as_string(f[1]));
   m.delay_ms = f[2].as<std::uint64_t>();
-  for (const auto& t : items<msgpack::object>(f[3], msgpack::type::ARRAY)) {
+  m.cursor = copy_bytes(f[3]);
+  for (const auto& t : items<msgpack::object>(f[4], msgpack::type::ARRAY)) {
     m.targets.emplace_back(message::as_string(t));
   }
-  for (const auto& out : items<msgpack::object>(f[4], msgpack::type::ARRAY)) {
+  for (const auto& out : items<msgpack::object>(f[5], msgpack::type::ARRAY)) {
     auto pair = items<msgpack::object>(out, msgpack::type::ARRAY);
     if (pair.size() < 2) throw msgpack::type_error();
     m.outputs.push_back(EmittedOutput{copy_bytes(pair[0]), copy_bytes(pair[1])});
@@ -88,7 +90,7 @@ zmq::message_t pack_work(const std::vector<store::QueuedMessage>& inputs,
   for (const auto& m : inputs) {
     message::pack_envelope(pk, message::EnvelopeView{m.id, m.process_id, m.parent_id,
                                                      m.correlation_id, topology, node, m.attempt,
-                                                     0, m.headers, m.payload});
+                                                     0, m.headers, m.payload, m.cursor});
   }
   return to_message(buf);
 }

@@ -50,6 +50,7 @@ struct MessageOutcome {
   int outcome = 0;  // a weir_outcome; 0 = the plugin never finished it
   std::string error;
   std::uint64_t delay_ms = 0;  // RETRY: the node's own least wait
+  store::Bytes cursor;         // CURSOR: where to go on
   std::vector<std::string> targets;
   std::vector<EmittedOutput> outputs;
 };

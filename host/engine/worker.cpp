@@ -21,7 +21,8 @@ weir_message to_abi(const message::EnvelopeView& e) {
                       str(e.node),
                       e.attempt,
                       weir_bytes{e.headers.data(), e.headers.size()},
-                      weir_bytes{e.payload.data(), e.payload.size()}};
+                      weir_bytes{e.payload.data(), e.payload.size()},
+                      weir_bytes{e.cursor.data(), e.cursor.size()}};
 }
 
 // A result that fails a call whose work could not even be read.

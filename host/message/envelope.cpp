@@ -12,7 +12,7 @@ bool reference_strings_and_bins(msgpack::type::object_type type, std::size_t, vo
 }  // namespace
 
 void pack_envelope(msgpack::packer<msgpack::sbuffer>& pk, const EnvelopeView& e) {
-  pk.pack_map(10);
+  pk.pack_map(11);
   pack_string(pk, "id");
   pk.pack_uint64(e.message_id);
   pack_string(pk, "pid");
@@ -33,6 +33,8 @@ void pack_envelope(msgpack::packer<msgpack::sbuffer>& pk, const EnvelopeView& e)
   pack_bin(pk, e.headers);
   pack_string(pk, "pl");
   pack_bin(pk, e.payload);
+  pack_string(pk, "cur");
+  pack_bin(pk, e.cursor);
 }
 
 void pack_string(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
@@ -79,6 +81,7 @@ Result<EnvelopeView> read_envelope(const msgpack::object& o) {
       else if (key_is(kv, "nb")) e.not_before_ms = kv.val.as<std::int64_t>();
       else if (key_is(kv, "hdr")) e.headers = as_bytes(kv.val);
       else if (key_is(kv, "pl")) e.payload = as_bytes(kv.val), has_payload = true;
+      else if (key_is(kv, "cur")) e.cursor = as_bytes(kv.val);
     }
   } catch (const msgpack::type_error&) {
     return Status::error("envelope has a field of the wrong type");

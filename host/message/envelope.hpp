@@ -4,7 +4,8 @@
 //
 //   {"id": u64, "pid": u64, "par": u64, "cid": str, "top": str, "node": str,
 //    "att": u32, "nb": i64 (not before, ms; 0 = now),
-//    "hdr": bin (msgpack map str->str), "pl": bin (msgpack document)}
+//    "hdr": bin (msgpack map str->str), "pl": bin (msgpack document),
+//    "cur": bin (a paging node's cursor; may be absent or empty)}
 //
 // EnvelopeView borrows everything: when packing, from the caller; when
 // unpacked, from the buffer the msgpack object references (keep it alive).
@@ -31,6 +32,7 @@ struct EnvelopeView {
   std::int64_t not_before_ms = 0;
   std::span<const std::uint8_t> headers;
   std::span<const std::uint8_t> payload;
+  std::span<const std::uint8_t> cursor;
 };
 
 // Appends one envelope map to `pk`.

@@ -181,6 +181,13 @@ CREATE TABLE topology_versions(
 ) WITHOUT ROWID;
 ALTER TABLE trash ADD COLUMN topology_version INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 7: paging. A paging node's message carries its cursor: in its queue,
+    // while it waits to be retried, and in the trash (a replay resumes there).
+    R"sql(
+ALTER TABLE messages ADD COLUMN cursor BLOB NOT NULL DEFAULT x'';
+ALTER TABLE delayed ADD COLUMN cursor BLOB NOT NULL DEFAULT x'';
+ALTER TABLE trash ADD COLUMN cursor BLOB NOT NULL DEFAULT x'';
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

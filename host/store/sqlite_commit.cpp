@@ -17,6 +17,8 @@ namespace {
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
+const Bytes kNoCursor;
+
 
 }  // namespace
 
@@ -115,6 +117,7 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
                   .bind(11, m.crashes)
                   .bind_blob(12, m.errors)
                   .bind(13, i64(seq))
+                  .bind_blob(14, m.cursor ? *m.cursor : kNoCursor)
                   .run();
   if (!st) return st;
   std::uint64_t& tail = tail_[m.queue];
@@ -128,7 +131,8 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
     p.out->leased.push_back(QueuedMessage{id, m.queue, seq, m.process_id, m.parent_id, m.correlation_id,
                                           static_cast<std::uint32_t>(m.attempts + 1),
                                           static_cast<std::uint32_t>(m.crashes), m.credit,
-                                          m.headers, m.payload, m.errors});
+                                          m.headers, m.payload, m.errors,
+                                          m.cursor ? *m.cursor : kNoCursor});
   }
   return Status::ok();
 }
@@ -174,8 +178,13 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
     pd.done += in.credit + 1;
   }
   for (const Output& o : ack.outputs) {
-    st = insert_message(p, NewMessage{o.queue, in.process_id, in.id, in.correlation_id, carried,
-                                      o.headers, o.payload, 0, 0, message::empty_history()});
+    NewMessage m{o.queue, in.process_id, in.id, in.correlation_id, carried, o.headers, o.payload,
+                 0, 0, message::empty_history()};
+    if (o.next_page) {  // the input again, as its own sibling, at its next page
+      m.parent_id = in.parent_id;
+      m.cursor = &*o.next_page;
+    }
+    st = insert_message(p, m);
     if (!st) return st;
   }
   return Status::ok();
@@ -196,6 +205,7 @@ Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
       .bind_blob(11, info.errors)
       .bind(12, info.first_failed_ms ? info.first_failed_ms : now)
       .bind(13, static_cast<std::int64_t>(version >= 0 ? version : current_version(in.queue)))
+      .bind_blob(14, in.cursor)
       .run();
 }
 
@@ -273,6 +283,7 @@ Status SqliteStore::lease(Pending& p) {
         m.crashes = static_cast<std::uint32_t>(s.int64(8));
         m.errors = s.blob(9);
         m.seq = static_cast<std::uint64_t>(s.int64(10));
+        m.cursor = s.blob(11);
         cursor = m.seq;
         p.out->leased.push_back(std::move(m));
       }

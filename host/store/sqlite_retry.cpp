@@ -29,6 +29,7 @@ Status SqliteStore::park_for_retry(const QueuedMessage& in, const RetryInfo& ret
       .bind_blob(10, in.headers)
       .bind_blob(11, in.payload)
       .bind_blob(12, retry.errors)
+      .bind_blob(13, in.cursor)
       .run();
 }
 
@@ -36,7 +37,7 @@ Status SqliteStore::promote_due(std::int64_t until_ms, Pending& p) {
   struct Due {
     std::int64_t due_ms, id, queue, process, parent, attempts, crashes, credit;
     std::string correlation;
-    Bytes headers, payload, errors;
+    Bytes headers, payload, errors, cursor;
   };
   std::vector<Due> due;
   w_.select_due.bind(1, until_ms).bind(2, kPromoteBatch);
@@ -44,7 +45,8 @@ Status SqliteStore::promote_due(std::int64_t until_ms, Pending& p) {
   while (w_.select_due.step(&st)) {
     const Stmt& s = w_.select_due;
     due.push_back(Due{s.int64(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4), s.int64(6),
-                      s.int64(7), s.int64(8), s.text(5), s.blob(9), s.blob(10), s.blob(11)});
+                      s.int64(7), s.int64(8), s.text(5), s.blob(9), s.blob(10), s.blob(11),
+                      s.blob(12)});
   }
   w_.select_due.reset();
   if (!st) return st;
@@ -54,7 +56,7 @@ Status SqliteStore::promote_due(std::int64_t until_ms, Pending& p) {
       st = insert_message(p, NewMessage{d.queue, static_cast<ProcessId>(d.process),
                                         static_cast<MessageId>(d.parent), d.correlation, d.credit,
                                         d.headers, d.payload, d.attempts, d.crashes, d.errors,
-                                        static_cast<MessageId>(d.id)});
+                                        static_cast<MessageId>(d.id), &d.cursor});
     }
     if (!st) return st;
     p.out->promoted.push_back(d.queue);

@@ -80,8 +80,8 @@ Status SqliteStore::prepare_writer() {
   const Spec specs[] = {
       {&w_.insert_message,
        "INSERT INTO messages(queue_id, seq, id, process_id, parent_id, correlation_id, attempts, "
-       "credit, headers, payload, created_ms, crashes, errors) "
-       "VALUES(?1, ?13, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?9, ?11, ?12)"},
+       "credit, headers, payload, created_ms, crashes, errors, cursor) "
+       "VALUES(?1, ?13, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?9, ?11, ?12, ?14)"},
       {&w_.delete_message, "DELETE FROM messages WHERE queue_id = ?1 AND seq = ?2"},
       {&w_.insert_process,
        "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, failed, "
@@ -100,26 +100,27 @@ Status SqliteStore::prepare_writer() {
       {&w_.update_lease, "UPDATE queues SET leased_through = ?1 WHERE id = ?2"},
       {&w_.select_ready,
        "SELECT id, process_id, parent_id, correlation_id, attempts, credit, headers, payload, "
-       "crashes, errors, seq FROM messages WHERE queue_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"},
+       "crashes, errors, seq, cursor FROM messages WHERE queue_id = ?1 AND seq > ?2 "
+       "ORDER BY seq LIMIT ?3"},
       {&w_.put_state,
        "INSERT INTO state(topology, key, value, updated_ms) VALUES(?1, ?2, ?3, ?4) "
        "ON CONFLICT(topology, key) DO UPDATE SET value = excluded.value, "
        "updated_ms = excluded.updated_ms"},
       {&w_.insert_trash,
        "INSERT INTO trash(queue_id, message_id, process_id, parent_id, correlation_id, attempts, "
-       "error, headers, payload, failed_ms, errors, first_failed_ms, topology_version) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
+       "error, headers, payload, failed_ms, errors, first_failed_ms, topology_version, cursor) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
       {&w_.save_meta, "UPDATE meta SET value = ?1 WHERE key = ?2"},
       {&w_.find_queue, "SELECT id FROM queues WHERE topology = ?1 AND node = ?2"},
       {&w_.insert_queue, "INSERT INTO queues(topology, node) VALUES(?1, ?2)"},
       {&w_.insert_delayed,
        "INSERT INTO delayed(due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, "
-       "crashes, credit, headers, payload, errors) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+       "crashes, credit, headers, payload, errors, cursor) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
       {&w_.select_due,
        "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
-       "credit, headers, payload, errors FROM delayed WHERE due_ms <= ?1 ORDER BY due_ms, id "
-       "LIMIT ?2"},
+       "credit, headers, payload, errors, cursor FROM delayed WHERE due_ms <= ?1 "
+       "ORDER BY due_ms, id LIMIT ?2"},
       {&w_.delete_delayed, "DELETE FROM delayed WHERE due_ms = ?1 AND id = ?2"},
       {&w_.next_due, "SELECT due_ms FROM delayed ORDER BY due_ms LIMIT 1"},
       {&w_.insert_visit,

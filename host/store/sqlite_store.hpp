@@ -95,6 +95,7 @@ class SqliteStore final : public Store {
     std::int64_t crashes;
     const Bytes& errors;
     MessageId id = 0;       // 0: a new message (new id); else it keeps this one
+    const Bytes* cursor = nullptr;  // null: none
   };
   Status insert_message(Pending& p, const NewMessage& m);
   // `version`: the topology version it failed under; -1: the current one.

@@ -175,7 +175,7 @@ Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
 Status SqliteStore::replay_one(std::int64_t trash_id, Pending& p, bool* found) {
   auto s = writer_.prepare(
       "SELECT queue_id, process_id, parent_id, correlation_id, headers, payload, errors, "
-      "message_id FROM trash WHERE id = ?1");
+      "message_id, cursor FROM trash WHERE id = ?1");
   if (!s) return s.status();
   s->bind(1, trash_id);
   Status st;
@@ -185,9 +185,10 @@ Status SqliteStore::replay_one(std::int64_t trash_id, Pending& p, bool* found) {
   const auto pid = static_cast<ProcessId>(s->int64(1));
   const std::string correlation = s->text(3);
   const Bytes headers = s->blob(4), payload = s->blob(5), errors = s->blob(6);
+  const Bytes cursor = s->blob(8);  // a paging node resumes where it failed
   st = insert_message(p, NewMessage{queue, pid, static_cast<MessageId>(s->int64(2)), correlation,
                                     0, headers, payload, 0, 0, errors,
-                                    static_cast<MessageId>(s->int64(7))});
+                                    static_cast<MessageId>(s->int64(7)), &cursor});
   if (!st) return st;
   ProcessDelta& d = p.processes[pid];
   d.outstanding += 1;

@@ -54,7 +54,8 @@ namespace {
 
 // After the place in the queue (a waiting message has none: 0).
 const std::string kQueuedColumns =
-    "id, process_id, parent_id, correlation_id, attempts, crashes, credit, headers, payload, errors";
+    "id, process_id, parent_id, correlation_id, attempts, crashes, credit, headers, payload, errors, "
+    "cursor";
 
 QueuedMessage message_from_row(const Stmt& s, QueueId queue) {
   QueuedMessage m;
@@ -70,6 +71,7 @@ QueuedMessage message_from_row(const Stmt& s, QueueId queue) {
   m.headers = s.blob(8);
   m.payload = s.blob(9);
   m.errors = s.blob(10);
+  m.cursor = s.blob(11);
   return m;
 }
 

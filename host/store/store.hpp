@@ -54,6 +54,7 @@ struct QueuedMessage {
   Bytes headers;              // msgpack map string -> string (may be empty)
   Bytes payload;              // msgpack document
   Bytes errors;               // attempt history (message/attempt_history.hpp); empty = none
+  Bytes cursor;               // a paging node's place; empty: from the start
 };
 
 // An output to enqueue; process and lineage come from the input it answers.
@@ -61,6 +62,9 @@ struct Output {
   QueueId queue = 0;
   Bytes headers;
   Bytes payload;
+  // A paging node's next page: the input itself, back to its own queue with
+  // this cursor, as a sibling of the input (same parent), not its child.
+  std::optional<Bytes> next_page;
 };
 
 // Why and where a message failed for good.

@@ -37,6 +37,12 @@
 //   "correlation_id", "headers", "payload"}; each is one write() with
 //   O_APPEND, so several nodes may record into one file.
 // testkit.unfinished: finishes nothing; the host must fail those messages.
+// testkit.pages: a source of {"total": N, "page": P, "pad": B} items (from
+//   the payload), P per call: emits {"i": k, "pad": "xx..."} for its page and
+//   asks for the next page (Result::next_page) with the offset as cursor;
+//   the last page answers success. Stateless: the cursor is its memory.
+//   "sleep_ms": M waits M ms per page; "lose_cursor": true asks for a next page with an empty cursor (a bug the
+//   host must catch).
 //
 // The version comes from TESTKIT_VERSION (default "1"; a "2" build exists
 // for hot-reload tests). All nodes are stateless apart from host state and
@@ -211,6 +217,25 @@ class Act : public weir::Node {
   std::string down_file_;
 };
 
+class Pages : public weir::Node {
+ public:
+  weir::Result process(weir::Context& ctx) override {
+    const Json spec = ctx.message().json();
+    const std::int64_t total = spec.value("total", std::int64_t{0});
+    const std::int64_t page = std::max<std::int64_t>(1, spec.value("page", std::int64_t{100}));
+    const std::string pad(spec.value("pad", std::size_t{0}), 'x');
+    const std::string_view cursor = ctx.message().cursor();
+    const std::int64_t from = cursor.empty() ? 0 : std::stoll(std::string(cursor));
+    const std::int64_t to = std::min(total, from + page);
+    for (std::int64_t i = from; i < to; ++i) ctx.emit(Json{{"i", i}, {"pad", pad}});
+    // A slow source (a remote API): time for a test to act between pages.
+    std::this_thread::sleep_for(std::chrono::milliseconds(spec.value("sleep_ms", 0)));
+    if (to >= total) return weir::Result::success();  // the emitted items go on; done
+    if (spec.value("lose_cursor", false)) return weir::Result::next_page("");  // a broken node
+    return weir::Result::next_page(std::to_string(to));
+  }
+};
+
 class BatchProbe : public weir::Node {
  public:
   weir::Result process(weir::Context&) override { return weir::Result::success(); }
@@ -339,4 +364,6 @@ WEIR_PLUGIN("testkit", TESTKIT_VERSION, "Test nodes driven by their payload (not
                                "Appends each message as a JSON line to a file", Record::kSchema,
                                1000),
             weir::node<Unfinished>("unfinished", WEIR_NODE_CUSTOM,
-                                   "Finishes no message (tests the host's guard)", nullptr, 1000));
+                                   "Finishes no message (tests the host's guard)", nullptr, 1000),
+            weir::node<Pages>("pages", WEIR_NODE_BATCH,
+                              "Pages through a made-up source of N items", nullptr, 1));

@@ -8,30 +8,16 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.hpp"
+#include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir;
 using weir::test::HostProcess;
+using namespace weir::test;
 using weir::test::WeirHome;
 using Json = nlohmann::json;
 
 namespace {
-
-Json json_of(const weir::test::CliResult& r) {
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  return Json::parse(r.out);
-}
-
-std::int64_t done_at(const WeirHome& home, const std::string& node) {
-  const Json status = json_of(home.cli("status", {"--json"}));
-  for (const auto& t : status["topologies"]) {
-    for (const auto& n : t["nodes"]) {
-      if (n["id"] == node) return n["done"].get<std::int64_t>();
-    }
-  }
-  return -1;
-}
 
 const char* kFan = R"(name: fan
 nodes:

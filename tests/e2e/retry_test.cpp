@@ -9,28 +9,16 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.hpp"
+#include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir;
 using weir::test::HostProcess;
+using namespace weir::test;
 using weir::test::WeirHome;
 using Json = nlohmann::json;
 
 namespace {
-
-Json node_status(const WeirHome& home, const std::string& topology, const std::string& node) {
-  auto r = home.cli("status", {"--json"});
-  REQUIRE(r.code == 0);
-  const Json status = Json::parse(r.out);  // named: the loop must not outlive it
-  for (const auto& t : status["topologies"]) {
-    if (t["name"] != topology) continue;
-    for (const auto& n : t["nodes"]) {
-      if (n["id"] == node) return n;
-    }
-  }
-  FAIL("no node " << topology << "/" << node << " in status");
-  return {};
-}
 
 void write_lines(const std::string& path, int n, const std::string& field) {
   std::ofstream out(path);
@@ -74,10 +62,10 @@ edges:
   CHECK(catalog.code == 0);
   CHECK_THAT(catalog.out, Catch::Contains("5000 processes: 5000 completed"));
   // Let the orders retry a few rounds: none gets through, none is lost.
-  for (int i = 0; i < 100 && node_status(home, "orders", "erp")["retried"].get<int>() < 3000; ++i) {
+  for (int i = 0; i < 100 && node_status(home, "erp", "orders")["retried"].get<int>() < 3000; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  Json erp = node_status(home, "orders", "erp");
+  Json erp = node_status(home, "erp", "orders");
   CHECK(erp["retried"].get<int>() >= 3000);  // every order tried at least three times
   CHECK(erp["done"] == 0);
   CHECK(erp["queued"].get<int>() + erp["waiting"].get<int>() + erp["in_flight"].get<int>() == 1000);
@@ -85,7 +73,7 @@ edges:
   std::filesystem::remove(down);  // the ERP is back
   bool all_done = false;
   for (int i = 0; i < 600 && !all_done; ++i) {
-    all_done = node_status(home, "orders", "done")["done"] == 1000;
+    all_done = node_status(home, "done", "orders")["done"] == 1000;
     if (!all_done) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(all_done);

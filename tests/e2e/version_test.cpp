@@ -7,32 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.hpp"
+#include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir;
 using weir::test::HostProcess;
+using namespace weir::test;
 using weir::test::WeirHome;
 using Json = nlohmann::json;
-
-namespace {
-
-Json json_of(const weir::test::CliResult& r) {
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  return Json::parse(r.out);
-}
-
-Json node_of(const WeirHome& home, const std::string& node) {
-  const Json status = json_of(home.cli("status", {"--json"}));
-  for (const auto& t : status["topologies"]) {
-    for (const auto& n : t["nodes"]) {
-      if (n["id"] == node) return n;
-    }
-  }
-  return Json();
-}
-
-}  // namespace
 
 TEST_CASE("a changed topology gets a new version: messages at a removed node go to the trash") {
   WeirHome home({"core.so", "testkit.so"});
@@ -50,7 +32,7 @@ edges:
   Json v1 = json_of(home.cli("topology ls", {"--json"}));
   CHECK(v1["topologies"][0]["version"] == 1);
   for (int i = 0; i < 10; ++i) REQUIRE(home.cli("run orders", {"--payload", "{\"n\": " + std::to_string(i) + "}"}).code == 0);
-  for (int i = 0; i < 100 && node_of(home, "enrich")["done"] < 1; ++i) {
+  for (int i = 0; i < 100 && node_status(home, "enrich")["done"] < 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   REQUIRE(host.kill(SIGTERM) == 0);  // the one in flight finishes; the rest wait at enrich

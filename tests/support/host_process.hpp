@@ -152,6 +152,17 @@ class HostProcess {
     return status;
   }
 
+  pid_t pid() const { return pid_; }
+
+  // The host's resident memory now, in KiB, from /proc (0 if it is not running).
+  long rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0;
+  }
+
   std::string log() const {
     std::ifstream in(log_);
     return std::string(std::istreambuf_iterator<char>(in), {});

@@ -1,5 +1,6 @@
 /*
- * weir plugin ABI, version 1.1 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms). Plain C: the only contract between the weir
+ * weir plugin ABI, version 1.2 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
+ * 1.2 added: WEIR_OUTCOME_CURSOR, weir_result.cursor, weir_message.cursor). Plain C: the only contract between the weir
  * host and a plugin (.so). A plugin never links against the host; everything
  * it may ask of the host arrives as function pointers in weir_host_api.
  *
@@ -56,7 +57,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 1
+#define WEIR_ABI_MINOR 2
 
 /* The one symbol a weir plugin exports. */
 #define WEIR_PLUGIN_ENTRY_SYMBOL "weir_plugin_entry"
@@ -123,7 +124,13 @@ typedef enum weir_outcome {
    * if longer than the node's retry policy would wait (e.g. a Retry-After
    * header), sets the wait. Emitted outputs are dropped. After the policy's
    * max_attempts the message goes to the trash with every attempt's error. */
-  WEIR_OUTCOME_RETRY = 5
+  WEIR_OUTCOME_RETRY = 5,
+  /* (1.2) One page done, more to come (paging through 500,000 products):
+   * emitted outputs go to every follower, and this message comes back to
+   * this node with weir_message.cursor = weir_result.cursor. Each page is
+   * committed on its own, so memory stays at one page and a crash resumes
+   * from the last committed cursor. The last page answers SUCCESS. */
+  WEIR_OUTCOME_CURSOR = 6
 } weir_outcome;
 
 /* One input message, as the host hands it to process(). Host-owned,
@@ -139,6 +146,7 @@ typedef struct weir_message {
   uint32_t attempt;         /* 1 on first delivery; grows on redelivery */
   weir_bytes headers;       /* msgpack map of string -> string (may be empty map) */
   weir_bytes payload;       /* msgpack document */
+  weir_bytes cursor;        /* (1.2) where a paging node left off; empty on its first call */
 } weir_message;
 
 /* How one input message ended. Plugin-owned, copied by finish(). */
@@ -149,6 +157,7 @@ typedef struct weir_result {
   const weir_str* targets;  /* FORWARD: follower node ids */
   size_t target_count;
   uint64_t delay_ms;        /* (1.1) RETRY: wait at least this long; 0 = the policy's */
+  weir_bytes cursor;        /* (1.2) CURSOR: where to go on (opaque to the host, <= 64 KiB) */
 } weir_result;
 
 /* ---- what the host offers ------------------------------------------------ */

@@ -76,6 +76,12 @@ class Message {
   std::uint32_t attempt() const { return m_->attempt; }
   std::span<const std::uint8_t> payload_bytes() const { return {m_->payload.data, m_->payload.size}; }
   std::span<const std::uint8_t> header_bytes() const { return {m_->headers.data, m_->headers.size}; }
+  // Where a paging node left off (Result::next_page); empty on its first call
+  // (and from a host older than ABI 1.2).
+  std::string_view cursor() const {
+    if (!WEIR_HAS_FIELD(m_, weir_message, cursor) || !m_->cursor.data) return {};
+    return {reinterpret_cast<const char*>(m_->cursor.data), m_->cursor.size};
+  }
   Json json() const { return payload::to_json(payload_bytes()); }
   Headers headers() const { return payload::decode_headers(header_bytes()); }
 
@@ -108,6 +114,13 @@ class Result {
     r.error_ = std::move(error);
     return r;
   }
+  // One page done: emitted outputs go on, and this message comes back to
+  // this node with message().cursor() == `cursor`. The last page: success().
+  static Result next_page(std::string cursor) {
+    Result r(WEIR_OUTCOME_CURSOR);
+    r.cursor_ = std::move(cursor);
+    return r;
+  }
   // Not now: deliver again later, after the node's retry policy's wait, or
   // after `at_least` if that is longer (e.g. a Retry-After header).
   static Result retry(std::string why,
@@ -123,6 +136,7 @@ class Result {
   const std::vector<std::string>& targets() const { return targets_; }
   const std::string& error() const { return error_; }
   std::chrono::milliseconds delay() const { return delay_; }
+  const std::string& cursor() const { return cursor_; }
 
  private:
   explicit Result(weir_outcome o) : outcome_(o) {}
@@ -131,6 +145,7 @@ class Result {
   std::vector<std::string> targets_;
   std::string error_;
   std::chrono::milliseconds delay_{0};
+  std::string cursor_;
 };
 
 // One process() call: up to max_batch messages, answered one by one.
@@ -166,8 +181,14 @@ class Batch {
     if (r.output()) emit(i, *r.output());
     std::vector<weir_str> targets;
     for (const auto& t : r.targets()) targets.push_back(to_str(t));
-    weir_result res{sizeof(weir_result), r.outcome(),     to_str(r.error()),
-                    targets.data(),      targets.size(),  static_cast<std::uint64_t>(r.delay().count())};
+    weir_result res{sizeof(weir_result),
+                    r.outcome(),
+                    to_str(r.error()),
+                    targets.data(),
+                    targets.size(),
+                    static_cast<std::uint64_t>(r.delay().count()),
+                    weir_bytes{reinterpret_cast<const std::uint8_t*>(r.cursor().data()),
+                               r.cursor().size()}};
     finished_[i] = true;
     api_->finish(call_, i, &res);
   }
