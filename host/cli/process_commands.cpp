@@ -79,7 +79,12 @@ int process_show(const Common& c, std::uint64_t id) {
             << utc_ms(p["started_ms"].get<std::int64_t>()) << ", finished "
             << utc_ms(p["finished_ms"].get<std::int64_t>()) << "\n  " << str(p["done"])
             << " node visit(s) done, " << str(p["failed"]) << " failed, " << str(p["outstanding"])
-            << " message(s) still live\n\n";
+            << " message(s) still live\n";
+  if (p.value("needed_by", 0) != 0) {
+    std::cout << "  a prerequisite: started for a message of process " << str(p["needed_by"])
+              << "\n";
+  }
+  std::cout << '\n';
   std::multimap<std::uint64_t, const Json*> by_parent;
   for (const auto& v : (*r)["visits"]) by_parent.emplace(v["parent_id"].get<std::uint64_t>(), &v);
   std::vector<Row> rows;

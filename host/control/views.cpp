@@ -108,14 +108,16 @@ Json process_json(const store::ProcessRecord& p) {
               {"total", p.done + p.failed + p.outstanding},
               {"started_ms", p.started_ms},
               {"finished_ms", p.finished_ms},
-              {"duration_ms", p.finished_ms ? p.finished_ms - p.started_ms : 0}};
+              {"duration_ms", p.finished_ms ? p.finished_ms - p.started_ms : 0},
+              {"needed_by", p.needed_by}};
 }
 
 Json visit_json(const store::Visit& v) {
   static const std::map<int, const char*> kNames = {
       {WEIR_OUTCOME_SUCCESS, "success"}, {WEIR_OUTCOME_FORWARD, "forward"},
       {WEIR_OUTCOME_STOP, "stop"},       {WEIR_OUTCOME_FAILED, "failed"},
-      {WEIR_OUTCOME_RETRY, "retry"},     {store::kOutcomeSetAside, "set_aside"}};
+      {WEIR_OUTCOME_RETRY, "retry"},     {WEIR_OUTCOME_CURSOR, "next_page"},
+      {WEIR_OUTCOME_PREREQUISITE, "prerequisite"}, {store::kOutcomeSetAside, "set_aside"}};
   auto name = kNames.find(v.outcome);
   return Json{{"message_id", v.message_id}, {"parent_id", v.parent_id}, {"attempt", v.attempt},
               {"topology", v.topology},     {"node", v.node},           {"at_ms", v.at_ms},

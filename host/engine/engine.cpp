@@ -60,6 +60,7 @@ Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatal
     }
   }
   installed.version = *version;
+  entry_points_[t.name] = installed.entry_queues;
   topologies_[t.name] = std::move(installed);
   return Status::ok();
 }
@@ -131,7 +132,8 @@ Status Engine::start() {
   const int workers = std::max(1, options_.workers);
   PumpOptions po{static_cast<std::size_t>(workers), options_.max_acks_per_commit,
                  options_.drain_timeout};
-  pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, nodes_, commands_, po, listeners_);
+  pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, nodes_, entry_points_, commands_, po,
+                                 listeners_);
   try {
     pump_->bind();
   } catch (const zmq::error_t& e) {

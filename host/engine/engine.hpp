@@ -105,6 +105,7 @@ class Engine {
   std::string endpoint_;
   std::vector<std::unique_ptr<NodeRuntime>> nodes_;  // by slot; fixed once started
   std::map<std::string, Installed> topologies_;     // fixed once started
+  EntryPoints entry_points_;                         // the same, for the pump's routing
   std::vector<FinishedListener> listeners_;
   CommandQueue commands_;
   std::unique_ptr<Pump> pump_;

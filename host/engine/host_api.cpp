@@ -80,9 +80,17 @@ int host_emit(weir_call* call, size_t index, weir_bytes payload, weir_bytes head
   return 0;
 }
 
-bool known_outcome(int o) { return o >= WEIR_OUTCOME_SUCCESS && o <= WEIR_OUTCOME_CURSOR; }
+bool known_outcome(int o) { return o >= WEIR_OUTCOME_SUCCESS && o <= WEIR_OUTCOME_PREREQUISITE; }
 
 constexpr std::size_t kMaxCursorBytes = 64 * 1024;
+
+// A result the host cannot take fails its message, saying what was wrong.
+int refuse_result(MessageOutcome* m, const std::string& what) {
+  m->outcome = WEIR_OUTCOME_FAILED;
+  m->outputs.clear();
+  m->error = "node returned " + what;
+  return -1;
+}
 
 int host_finish(weir_call* call, size_t index, const weir_result* r) {
   CallState* c = CallState::from(call);
@@ -101,11 +109,27 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
     m->cursor.assign(cursor.begin(), cursor.end());
   }
   if (m->outcome == WEIR_OUTCOME_CURSOR && m->cursor.size() > kMaxCursorBytes) {
-    m->outcome = WEIR_OUTCOME_FAILED;
-    m->outputs.clear();
-    m->error = "node returned a cursor of " + std::to_string(m->cursor.size()) +
-               " bytes; the limit is " + std::to_string(kMaxCursorBytes);
-    return -1;
+    return refuse_result(m, "a cursor of " + std::to_string(m->cursor.size()) +
+                                " bytes; the limit is " + std::to_string(kMaxCursorBytes));
+  }
+  if (m->outcome == WEIR_OUTCOME_PREREQUISITE) {
+    if (!WEIR_HAS_FIELD(r, weir_result, prerequisite_key)) {
+      return refuse_result(m, "a prerequisite from a result struct too small to hold one");
+    }
+    m->prerequisite_topology = std::string(view(r->prerequisite_topology));
+    m->prerequisite_key = std::string(view(r->prerequisite_key));
+    auto payload = view(r->prerequisite_payload);
+    std::string why;
+    if (m->prerequisite_topology.empty()) return refuse_result(m, "a prerequisite with no topology");
+    if (payload.size() > message::kMaxPayloadBytes) {
+      return refuse_result(m, "a prerequisite payload of " + std::to_string(payload.size()) +
+                                  " bytes; the limit is " +
+                                  std::to_string(message::kMaxPayloadBytes));
+    }
+    if (!message::is_one_msgpack_document(payload, &why)) {
+      return refuse_result(m, "a prerequisite payload that is not msgpack: " + why);
+    }
+    m->prerequisite_payload.assign(payload.begin(), payload.end());
   }
   for (size_t i = 0; r->targets && i < r->target_count; ++i) {
     m->targets.emplace_back(view(r->targets[i]));

@@ -17,12 +17,13 @@ constexpr std::size_t kMaxPrefetch = 4000;
 }  // namespace
 
 Pump::Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store,
-           const std::vector<std::unique_ptr<NodeRuntime>>& nodes, CommandQueue& commands,
-           PumpOptions options, std::vector<FinishedListener> listeners)
+           const std::vector<std::unique_ptr<NodeRuntime>>& nodes, const EntryPoints& topologies,
+           CommandQueue& commands, PumpOptions options, std::vector<FinishedListener> listeners)
     : router_(ctx, zmq::socket_type::router),
       endpoint_(std::move(endpoint)),
       store_(store),
       nodes_(nodes),
+      topologies_(topologies),
       commands_(commands),
       options_(options),
       listeners_(std::move(listeners)),
@@ -197,11 +198,15 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
     if (result && i < result->outcomes.size()) outcome = std::move(result->outcomes[i]);
     else outcome.error = "host error: the worker returned no outcome for this message";
     store::Ack ack = route(node, std::move(call.inputs[i]), std::move(outcome),
-                           Clock{now_ms(), jitter_(rng_)});
+                           Clock{now_ms(), jitter_(rng_)}, topologies_);
     ack.duration_us = result ? result->duration_us : 0;
     if (ack.failed) {
       spdlog::warn("[{}/{}] message {} of process {} failed: {}", node.topology, node.node,
                    ack.input.id, ack.input.process_id, ack.failed->error);
+    }
+    if (ack.prerequisite) {
+      spdlog::info("[{}/{}] message {} of process {} waits: {}", node.topology, node.node,
+                   ack.input.id, ack.input.process_id, ack.prerequisite->why);
     }
     acks_.push_back(std::move(ack));
   }
@@ -405,6 +410,9 @@ void Pump::note_readiness(const store::CommitBatch& batch, const store::CommitRe
   };
   for (const auto& ack : batch.acks) {
     for (const auto& out : ack.outputs) filled(out.queue);
+    if (ack.prerequisite) {  // a process of it may have started
+      for (auto q : ack.prerequisite->entry_queues) filled(q);
+    }
   }
   for (const auto& np : batch.new_processes) {
     for (auto q : np.entry_queues) filled(q);

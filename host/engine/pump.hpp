@@ -50,6 +50,7 @@
 #include "engine/command_queue.hpp"
 #include "engine/committer.hpp"
 #include "engine/node_runtime.hpp"
+#include "engine/routing.hpp"
 #include "engine/work_protocol.hpp"
 #include "store/store.hpp"
 
@@ -66,8 +67,8 @@ struct PumpOptions {
 class Pump {
  public:
   Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store,
-       const std::vector<std::unique_ptr<NodeRuntime>>& nodes, CommandQueue& commands,
-       PumpOptions options, std::vector<FinishedListener> listeners);
+       const std::vector<std::unique_ptr<NodeRuntime>>& nodes, const EntryPoints& topologies,
+       CommandQueue& commands, PumpOptions options, std::vector<FinishedListener> listeners);
 
   void bind();  // before any worker connects
   void run();   // until stopped and drained; then tells every worker to quit
@@ -122,6 +123,7 @@ class Pump {
   std::string endpoint_;
   store::Store& store_;
   const std::vector<std::unique_ptr<NodeRuntime>>& nodes_;
+  const EntryPoints& topologies_;  // the engine's; fixed once started
   std::unordered_map<store::QueueId, NodeRuntime*> by_queue_;
   CommandQueue& commands_;
   PumpOptions options_;

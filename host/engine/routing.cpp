@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/content_hash.hpp"
 #include "message/attempt_history.hpp"
 
 namespace weir::engine {
@@ -42,6 +43,47 @@ store::Ack retry(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
   return ack;
 }
 
+// Not before a process of another topology has run; or, when that cannot
+// be, to the trash saying why.
+store::Ack prerequisite(const NodeRuntime& node, store::QueuedMessage&& input,
+                        MessageOutcome&& outcome, const Clock& clock,
+                        const EntryPoints& topologies) {
+  const std::string& wanted = outcome.prerequisite_topology;
+  std::string why = outcome.error.empty() ? "needs topology " + wanted + " to run first"
+                                          : std::move(outcome.error);
+  auto entry = topologies.find(wanted);
+  if (entry == topologies.end()) {
+    std::string known;
+    for (const auto& [name, _] : topologies) known += (known.empty() ? "" : ", ") + name;
+    return failed(std::move(input),
+                  "node " + node.topology + "/" + node.node + " needs topology " + wanted +
+                      " to run first, but this host has no topology " + wanted + " (it has: " +
+                      known + ")",
+                  clock, "prerequisite");
+  }
+  if (static_cast<int>(input.attempt) >= node.retry.max_attempts) {
+    std::string summary = "gave up after " + std::to_string(node.retry.max_attempts) +
+                          " attempts: " + why + " (topology " + wanted +
+                          " ran for it, and the node still asks for it)";
+    return failed(std::move(input), std::move(why), clock, "prerequisite", std::move(summary));
+  }
+  store::PrerequisiteInfo pre;
+  pre.topology = wanted;
+  // The key makes runs for the same thing one; by default the payload is it.
+  pre.key = outcome.prerequisite_key.empty()
+                ? "sha256:" + sha256_hex(outcome.prerequisite_payload)
+                : std::move(outcome.prerequisite_key);
+  pre.entry_queues = entry->second;
+  pre.payload = std::move(outcome.prerequisite_payload);
+  pre.errors = message::append_attempt(input.errors, clock.now_ms, input.attempt,
+                                       "prerequisite", why);
+  pre.why = std::move(why);
+  store::Ack ack;
+  ack.input = std::move(input);
+  ack.prerequisite = std::move(pre);
+  return ack;
+}
+
 std::string follower_list(const NodeRuntime& node) {
   if (node.followers.empty()) return "it has none";
   std::string out;
@@ -68,7 +110,7 @@ std::vector<const Follower*> forward_targets(const NodeRuntime& node,
 }
 
 store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                  const Clock& clock) {
+                  const Clock& clock, const EntryPoints& topologies) {
   if (outcome.outcome == WEIR_OUTCOME_FAILED || outcome.outcome == 0) {
     return failed(std::move(input),
                   outcome.error.empty() ? "node " + node.topology + "/" + node.node + " (" +
@@ -78,6 +120,9 @@ store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, Message
   }
   if (outcome.outcome == WEIR_OUTCOME_RETRY) {
     return retry(node, std::move(input), std::move(outcome), clock);
+  }
+  if (outcome.outcome == WEIR_OUTCOME_PREREQUISITE) {
+    return prerequisite(node, std::move(input), std::move(outcome), clock, topologies);
   }
   store::Ack ack;
   if (outcome.outcome == WEIR_OUTCOME_STOP) {
@@ -120,11 +165,13 @@ store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, Message
 }  // namespace
 
 store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                 const Clock& clock) {
+                 const Clock& clock, const EntryPoints& topologies) {
   const int code = outcome.outcome == 0 ? WEIR_OUTCOME_FAILED : outcome.outcome;
-  store::Ack ack = decide(node, std::move(input), std::move(outcome), clock);
-  ack.outcome = ack.failed && code != WEIR_OUTCOME_RETRY ? WEIR_OUTCOME_FAILED : code;
-  const bool went_wrong = ack.failed || ack.retry;
+  store::Ack ack = decide(node, std::move(input), std::move(outcome), clock, topologies);
+  // A retry or a prerequisite that gave up keeps its outcome in the trace.
+  const bool waits = code == WEIR_OUTCOME_RETRY || code == WEIR_OUTCOME_PREREQUISITE;
+  ack.outcome = ack.failed && !waits ? WEIR_OUTCOME_FAILED : code;
+  const bool went_wrong = ack.failed || ack.retry || ack.prerequisite;
   ack.traced = node.trace == topology::Trace::all ||
                (node.trace == topology::Trace::failures && went_wrong);
   return ack;

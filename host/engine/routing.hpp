@@ -2,13 +2,19 @@
 // sends the outputs (or, with none, the input unchanged) to every follower;
 // FORWARD to the named followers only; STOP ends the lineage; CURSOR sends
 // the page's outputs to every follower and the input back to this node with
-// its next cursor (in the same commit); RETRY parks the
+// its next cursor (in the same commit); PREREQUISITE parks the input until
+// a process of the named topology has completed (see store.hpp,
+// PrerequisiteInfo) and, like RETRY, counts against max_attempts; RETRY parks the
 // input until the node's retry policy (or the node's own longer delay) says,
 // and after the policy's last attempt sends it to the trash; FAILED (or an
 // unfinished message, or a FORWARD to a node that is not a follower) sends
 // the input to the trash. Every attempt that did not end well is added to
 // the message's history, which goes with it to the trash.
 #pragma once
+
+#include <map>
+#include <string>
+#include <vector>
 
 #include "engine/node_runtime.hpp"
 #include "engine/work_protocol.hpp"
@@ -23,8 +29,12 @@ struct Clock {
   double unit_random = 0.5;  // uniform in [0, 1): retry jitter
 };
 
+// Where a process of each installed topology starts (a prerequisite names
+// its topology; the store starts the process there).
+using EntryPoints = std::map<std::string, std::vector<store::QueueId>, std::less<>>;
+
 store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                 const Clock& clock);
+                 const Clock& clock, const EntryPoints& topologies);
 
 // True when a leased message has had all the node's attempts already (only
 // crashes of the host can get it there: a retry checks at its result).

@@ -29,7 +29,7 @@ std::span<const T> items(const msgpack::object& o, msgpack::type::object_type ty
 }
 
 void pack_outcome(msgpack::packer<msgpack::sbuffer>& pk, const MessageOutcome& m) {
-  pk.pack_array(6);
+  pk.pack_array(7);
   pk.pack_int(m.outcome);
   pack_string(pk, m.error);
   pk.pack_uint64(m.delay_ms);
@@ -42,11 +42,15 @@ void pack_outcome(msgpack::packer<msgpack::sbuffer>& pk, const MessageOutcome& m
     pack_bin(pk, o.headers);
     pack_bin(pk, o.payload);
   }
+  pk.pack_array(3);
+  pack_string(pk, m.prerequisite_topology);
+  pack_bin(pk, m.prerequisite_payload);
+  pack_string(pk, m.prerequisite_key);
 }
 
 MessageOutcome read_outcome(const msgpack::object& o) {
   auto f = items<msgpack::object>(o, msgpack::type::ARRAY);
-  if (f.size() < 6) throw msgpack::type_error();
+  if (f.size() < 7) throw msgpack::type_error();
   MessageOutcome m;
   m.outcome = f[0].as<int>();
   m.error = std::string(message::as_string(f[1]));
@@ -60,6 +64,11 @@ MessageOutcome read_outcome(const msgpack::object& o) {
     if (pair.size() < 2) throw msgpack::type_error();
     m.outputs.push_back(EmittedOutput{copy_bytes(pair[0]), copy_bytes(pair[1])});
   }
+  auto pre = items<msgpack::object>(f[6], msgpack::type::ARRAY);
+  if (pre.size() < 3) throw msgpack::type_error();
+  m.prerequisite_topology = std::string(message::as_string(pre[0]));
+  m.prerequisite_payload = copy_bytes(pre[1]);
+  m.prerequisite_key = std::string(message::as_string(pre[2]));
   return m;
 }
 

@@ -51,6 +51,11 @@ struct MessageOutcome {
   std::string error;
   std::uint64_t delay_ms = 0;  // RETRY: the node's own least wait
   store::Bytes cursor;         // CURSOR: where to go on
+  // PREREQUISITE: the topology to run first, its payload, and the key that
+  // makes runs for the same thing one (empty: the payload).
+  std::string prerequisite_topology;
+  store::Bytes prerequisite_payload;
+  std::string prerequisite_key;
   std::vector<std::string> targets;
   std::vector<EmittedOutput> outputs;
 };

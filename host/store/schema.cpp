@@ -188,6 +188,25 @@ ALTER TABLE messages ADD COLUMN cursor BLOB NOT NULL DEFAULT x'';
 ALTER TABLE delayed ADD COLUMN cursor BLOB NOT NULL DEFAULT x'';
 ALTER TABLE trash ADD COLUMN cursor BLOB NOT NULL DEFAULT x'';
 )sql",
+    // 8: prerequisites. A message whose node needs another topology to run
+    // first waits in `delayed` with waits_for = that process (and a due time
+    // of "never" until it completes). `prerequisites` finds the running
+    // process for a (topology, key), so many messages needing one thing
+    // start one process; processes.needed_by says who asked for it first
+    // (0: not a prerequisite; only those can have waiters).
+    R"sql(
+ALTER TABLE delayed ADD COLUMN waits_for INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX delayed_waits_for ON delayed(waits_for) WHERE waits_for != 0;
+CREATE INDEX delayed_waiting_process ON delayed(process_id, waits_for) WHERE waits_for != 0;
+ALTER TABLE processes ADD COLUMN needed_by INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE prerequisites(
+  topology   TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  process_id INTEGER NOT NULL,
+  PRIMARY KEY(topology, key)
+) WITHOUT ROWID;
+CREATE INDEX trash_by_process ON trash(process_id);
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -7,6 +7,7 @@
 // counters, read when the next retry is due. The in-memory counters and lease cursors move with it and are
 // put back if anything fails, so a failed commit leaves no trace.
 #include <algorithm>
+#include <utility>
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
@@ -84,6 +85,7 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
                     .bind(3, correlation)
                     .bind(4, static_cast<std::int64_t>(np.entry_queues.size()))
                     .bind(5, p.now)
+                    .bind(6, 0)
                     .run();
     for (QueueId q : np.entry_queues) {
       if (st) {
@@ -154,6 +156,7 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
   // Already acknowledged (a redelivery raced a commit): applying it again
   // would count the visit twice, so the duplicate is dropped whole.
   if (writer_.changes() == 0) return Status::ok();
+  if (ack.prerequisite) return park_for_prerequisite(ack, p);  // traces the visit itself
   if (ack.traced) st = insert_visit(ack, p.now);
   if (!st) return st;
   QueueDelta& qd = p.queues[in.queue];
@@ -209,9 +212,13 @@ Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
       .run();
 }
 
-Status SqliteStore::insert_visit(const Ack& ack, std::int64_t now) {
+Status SqliteStore::insert_visit(const Ack& ack, std::int64_t now, const std::string* text) {
+  static const std::string kNone;
   const QueuedMessage& in = ack.input;
-  const std::string& error = ack.failed ? ack.failed->error : ack.retry ? ack.retry->why : "";
+  const std::string& error = text                ? *text
+                             : ack.failed        ? ack.failed->error
+                             : ack.retry         ? ack.retry->why
+                                                 : kNone;
   return w_.insert_visit.bind(1, i64(in.process_id))
       .bind(2, i64(in.id))
       .bind(3, static_cast<std::int64_t>(in.attempt))
@@ -234,17 +241,29 @@ Status SqliteStore::put_state(const CommitBatch& batch, std::int64_t now) {
   return Status::ok();
 }
 
+// A finished prerequisite settles the messages waiting for it, which can
+// finish their own processes (failed waiters go to the trash), so this runs
+// in rounds until no process row is left to change.
 Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
-  for (const auto& [pid, d] : p.processes) {
-    w_.update_process.bind(1, d.outstanding).bind(2, d.done).bind(3, d.failed).bind(4, p.now)
-        .bind(5, i64(pid));
-    Status st;
-    if (w_.update_process.step(&st)) {
-      ProcessRecord r = process_from_row(w_.update_process);
-      if (r.outstanding <= 0) out.finished.push_back(std::move(r));
+  while (!p.processes.empty()) {
+    const auto deltas = std::exchange(p.processes, {});
+    const std::size_t first_finished = out.finished.size();
+    for (const auto& [pid, d] : deltas) {
+      w_.update_process.bind(1, d.outstanding).bind(2, d.done).bind(3, d.failed).bind(4, p.now)
+          .bind(5, i64(pid));
+      Status st;
+      if (w_.update_process.step(&st)) {
+        ProcessRecord r = process_from_row(w_.update_process);
+        if (r.outstanding <= 0) out.finished.push_back(std::move(r));
+      }
+      w_.update_process.reset();
+      if (!st) return st;
     }
-    w_.update_process.reset();
-    if (!st) return st;
+    for (std::size_t i = first_finished; i < out.finished.size(); ++i) {
+      if (out.finished[i].needed_by == 0) continue;  // only a prerequisite has waiters
+      Status st = settle_waiters(out.finished[i], p);
+      if (!st) return st;
+    }
   }
   return Status::ok();
 }

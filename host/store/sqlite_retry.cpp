@@ -30,6 +30,7 @@ Status SqliteStore::park_for_retry(const QueuedMessage& in, const RetryInfo& ret
       .bind_blob(11, in.payload)
       .bind_blob(12, retry.errors)
       .bind_blob(13, in.cursor)
+      .bind(14, 0)  // waits for its time, not for a process
       .run();
 }
 
@@ -66,6 +67,7 @@ Status SqliteStore::promote_due(std::int64_t until_ms, Pending& p) {
 
 Status SqliteStore::read_next_due(CommitResult& out) {
   Status st;
+  w_.next_due.bind(1, kWaitsForProcess);
   out.next_due_ms = w_.next_due.step(&st) ? w_.next_due.int64(0) : 0;
   w_.next_due.reset();
   return st;

@@ -85,7 +85,7 @@ Status SqliteStore::prepare_writer() {
       {&w_.delete_message, "DELETE FROM messages WHERE queue_id = ?1 AND seq = ?2"},
       {&w_.insert_process,
        "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, failed, "
-       "started_ms) VALUES(?1, ?2, ?3, 0, ?4, 0, 0, ?5)"},
+       "started_ms, needed_by) VALUES(?1, ?2, ?3, 0, ?4, 0, 0, ?5, ?6)"},
       {&w_.update_process,
        "UPDATE processes SET outstanding = outstanding + ?1, done = done + ?2, "
        "failed = failed + ?3, "
@@ -93,7 +93,7 @@ Status SqliteStore::prepare_writer() {
        " ELSE 0 END, "  // live messages: running (again, after a replay)
        "finished_ms = CASE WHEN outstanding + ?1 <= 0 THEN ?4 ELSE 0 END "
        "WHERE id = ?5 RETURNING id, topology, correlation_id, state, outstanding, done, failed, "
-       "started_ms, finished_ms"},
+       "started_ms, finished_ms, needed_by"},
       {&w_.update_queue_counts,
        "UPDATE queues SET done = done + ?1, failed = failed + ?2, retried = retried + ?4 "
        "WHERE id = ?3"},
@@ -115,17 +115,38 @@ Status SqliteStore::prepare_writer() {
       {&w_.insert_queue, "INSERT INTO queues(topology, node) VALUES(?1, ?2)"},
       {&w_.insert_delayed,
        "INSERT INTO delayed(due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, "
-       "crashes, credit, headers, payload, errors, cursor) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
+       "crashes, credit, headers, payload, errors, cursor, waits_for) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
       {&w_.select_due,
        "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
        "credit, headers, payload, errors, cursor FROM delayed WHERE due_ms <= ?1 "
        "ORDER BY due_ms, id LIMIT ?2"},
       {&w_.delete_delayed, "DELETE FROM delayed WHERE due_ms = ?1 AND id = ?2"},
-      {&w_.next_due, "SELECT due_ms FROM delayed ORDER BY due_ms LIMIT 1"},
+      {&w_.next_due, "SELECT due_ms FROM delayed WHERE due_ms < ?1 ORDER BY due_ms LIMIT 1"},
       {&w_.insert_visit,
        "INSERT OR REPLACE INTO visits(process_id, message_id, attempt, parent_id, queue_id, at_ms, "
        "duration_us, outcome, outputs, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      // prerequisites (sqlite_prerequisite.cpp)
+      {&w_.find_prerequisite,
+       "SELECT r.process_id FROM prerequisites r JOIN processes p ON p.id = r.process_id "
+       "WHERE r.topology = ?1 AND r.key = ?2 AND p.state = 0"},
+      {&w_.put_prerequisite,
+       "INSERT OR REPLACE INTO prerequisites(topology, key, process_id) VALUES(?1, ?2, ?3)"},
+      {&w_.drop_prerequisite, "DELETE FROM prerequisites WHERE topology = ?1 AND process_id = ?2"},
+      // Does process ?1 (transitively) wait for process ?2? Edges: a message
+      // of process d.process_id waits for process d.waits_for.
+      {&w_.waits_on,
+       "WITH RECURSIVE chain(pid) AS (SELECT ?1 UNION SELECT d.waits_for FROM delayed d "
+       "JOIN chain ON d.process_id = chain.pid WHERE d.waits_for != 0) "
+       "SELECT 1 FROM chain WHERE pid = ?2 LIMIT 1"},
+      {&w_.wake_waiters,
+       "UPDATE delayed SET due_ms = ?1, waits_for = 0 WHERE waits_for = ?2"},
+      {&w_.select_waiters,
+       "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
+       "credit, headers, payload, errors, cursor FROM delayed WHERE waits_for = ?1"},
+      {&w_.last_failure,
+       "SELECT q.node, t.error FROM trash t JOIN queues q ON q.id = t.queue_id "
+       "WHERE t.process_id = ?1 ORDER BY t.id DESC LIMIT 1"},
   };
   for (const auto& spec : specs) {
     auto stmt = writer_.prepare(spec.sql);
@@ -229,6 +250,7 @@ ProcessRecord process_from_row(const Stmt& s) {
   r.failed = s.int64(6);
   r.started_ms = s.int64(7);
   r.finished_ms = s.int64(8);
+  r.needed_by = static_cast<ProcessId>(s.int64(9));
   return r;
 }
 
@@ -236,7 +258,8 @@ namespace {
 
 
 constexpr const char* kProcessColumns =
-    "id, topology, correlation_id, state, outstanding, done, failed, started_ms, finished_ms";
+    "id, topology, correlation_id, state, outstanding, done, failed, started_ms, finished_ms, "
+    "needed_by";
 
 }  // namespace
 

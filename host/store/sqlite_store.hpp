@@ -51,7 +51,8 @@ class SqliteStore final : public Store {
   struct WriteStmts {
     Stmt insert_message, delete_message, insert_process, update_process, update_queue_counts,
         update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
-        insert_delayed, select_due, delete_delayed, next_due, insert_visit;
+        insert_delayed, select_due, delete_delayed, next_due, insert_visit, find_prerequisite,
+        put_prerequisite, drop_prerequisite, waits_on, wake_waiters, select_waiters, last_failure;
   };
   // What one commit changes on a process row / queue row.
   struct ProcessDelta {
@@ -101,9 +102,15 @@ class SqliteStore final : public Store {
   // `version`: the topology version it failed under; -1: the current one.
   Status insert_trash(const QueuedMessage& in, const TrashInfo& info, std::int64_t now,
                       int version = -1);
-  Status insert_visit(const Ack& ack, std::int64_t now);
+  // `error`: the trace's text when not the ack's own (null: the ack's).
+  Status insert_visit(const Ack& ack, std::int64_t now, const std::string* error = nullptr);
   // sqlite_retry.cpp
   Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry);
+  // sqlite_prerequisite.cpp
+  Status park_for_prerequisite(const Ack& ack, Pending& p);
+  Result<ProcessId> start_prerequisite(const QueuedMessage& in, const PrerequisiteInfo& pre,
+                                       Pending& p);
+  Status settle_waiters(const ProcessRecord& finished, Pending& p);
   Status promote_due(std::int64_t until_ms, Pending& p);
   Status read_next_due(CommitResult& out);
   // sqlite_versions.cpp

@@ -82,12 +82,30 @@ struct RetryInfo {
   std::string why;  // this attempt's error
 };
 
+// Not before a process of another topology has run (a prerequisite): the
+// message waits (in `delayed`, due "never") for that process, which is
+// started here, or is the one still running for the same topology and key.
+// When it completes, the message goes back to the end of its queue; when it
+// ends with failures, the message goes to the trash saying so.
+struct PrerequisiteInfo {
+  std::string topology;
+  std::string key;                   // one running process per (topology, key)
+  std::vector<QueueId> entry_queues;  // where a process of `topology` starts
+  Bytes payload;                      // msgpack
+  Bytes errors;                       // the history with this attempt's entry
+  std::string why;                    // this attempt's, for the trace
+};
+
+// When a message waiting for a prerequisite is due: not by time.
+constexpr std::int64_t kWaitsForProcess = INT64_MAX;
+
 // One input message finished by a node.
 struct Ack {
   QueuedMessage input;              // as leased; kept whole for the trash
   std::vector<Output> outputs;      // empty: the lineage ends here
   std::optional<TrashInfo> failed;  // set: to the trash (outputs are ignored)
   std::optional<RetryInfo> retry;   // set: to wait, then back to its queue (outputs ignored)
+  std::optional<PrerequisiteInfo> prerequisite;  // set: to wait for another process (same)
   // The node visit, for the process trace:
   int outcome = 0;                  // a weir_outcome, or kOutcomeSetAside
   std::int64_t duration_us = 0;     // of the call it was in
@@ -182,6 +200,7 @@ struct ProcessRecord {
   std::int64_t failed = 0;       // visits that went to the trash
   std::int64_t started_ms = 0;
   std::int64_t finished_ms = 0;  // 0 while running
+  ProcessId needed_by = 0;       // a prerequisite: the process that asked for it first
 };
 
 struct CommitResult {
@@ -192,6 +211,8 @@ struct CommitResult {
   std::vector<std::int64_t> replayed;        // trash ids put back, per CommitBatch::replays order
   std::vector<std::int64_t> not_in_trash;    // asked-for trash ids that were not there
   std::int64_t next_due_ms = 0;              // when the next waiting message is due; 0 = none
+  std::vector<ProcessId> prerequisites_started;  // processes started for waiting messages
+  std::vector<ProcessId> prerequisites_met;      // completed: their waiters are due now
 };
 
 struct QueueInfo {
@@ -199,7 +220,7 @@ struct QueueInfo {
   std::string topology;
   std::string node;
   std::int64_t queued = 0;  // messages at rest, including those in flight
-  std::int64_t waiting = 0; // messages waiting to be retried
+  std::int64_t waiting = 0; // messages waiting to be retried or for a prerequisite
   std::int64_t retried = 0; // deliveries here that ended in "retry later"
   std::int64_t done = 0;    // visits acknowledged here
   std::int64_t failed = 0;  // visits sent to the trash from here

@@ -14,6 +14,10 @@
 //   "retry": "text"    Result::retry(text, "retry_after_ms" if given): later, please
 //   "retry_until_attempt": N   retry ("not yet") while the delivery's attempt < N
 //   "retry_while_exists": PATH retry while that file exists (a fault a test can "fix")
+//   "needs": {"topology": T, "payload": P, "key": K, "unless_found": {"file": F,
+//              "text": S}}   Result::needs(T, P, K): topology T must run with
+//                      P first; not when file F exists and contains S (the
+//                      "shop" has it already). Without unless_found: always.
 //   "garbage": true    emit bytes that are not msgpack (0xc1); the host rejects
 //                      them, the SDK throws, the message fails
 //   "stop": true       Result::stop(): nothing goes on
@@ -55,6 +59,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -72,7 +78,7 @@ using weir::Json;
 constexpr const char* kDirectives[] = {
     "sleep_ms", "crash", "throw",   "fail",         "garbage", "stop",
     "fanout",   "tag",   "forward", "note_attempt", "retry",   "retry_until_attempt",
-    "retry_while_exists"};
+    "retry_while_exists", "needs"};
 
 bool is_directive(const std::string& key) {
   for (const char* d : kDirectives) {
@@ -181,6 +187,12 @@ class Act : public weir::Node {
       return weir::Result::retry("not yet: attempt " + std::to_string(batch.message(i).attempt()),
                                  after);
     }
+    if (d.contains("needs") && !found(d["needs"].value("unless_found", Json::object()))) {
+      const Json& n = d["needs"];
+      return weir::Result::needs(n.at("topology").get<std::string>(),
+                                 n.value("payload", Json::object()), n.value("key", ""),
+                                 n.value("why", ""));
+    }
     if (flag(d, "garbage")) {
       static const std::uint8_t kNotMsgpack[] = {0xc1};  // the one byte msgpack never uses
       batch.emit_msgpack(i, kNotMsgpack);                // the host refuses it: this throws
@@ -195,6 +207,15 @@ class Act : public weir::Node {
       return weir::Result::forward(d["forward"].get<std::vector<std::string>>());
     }
     return weir::Result::success();
+  }
+
+  // True when {"file": F, "text": S} names a file that contains S.
+  static bool found(const Json& where) {
+    if (!where.contains("file")) return false;
+    std::ifstream in(where["file"].get<std::string>());
+    if (!in) return false;  // no such file yet
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find(where.value("text", "")) != std::string::npos;
   }
 
   static void emit_outputs(weir::Batch& batch, size_t i, const Json& base, const Json& d) {

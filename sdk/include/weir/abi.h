@@ -1,6 +1,8 @@
 /*
- * weir plugin ABI, version 1.2 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
- * 1.2 added: WEIR_OUTCOME_CURSOR, weir_result.cursor, weir_message.cursor). Plain C: the only contract between the weir
+ * weir plugin ABI, version 1.3 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
+ * 1.2 added: WEIR_OUTCOME_CURSOR, weir_result.cursor, weir_message.cursor;
+ * 1.3 added: WEIR_OUTCOME_PREREQUISITE, weir_result.prerequisite_*).
+ * Plain C: the only contract between the weir
  * host and a plugin (.so). A plugin never links against the host; everything
  * it may ask of the host arrives as function pointers in weir_host_api.
  *
@@ -57,7 +59,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 2
+#define WEIR_ABI_MINOR 3
 
 /* The one symbol a weir plugin exports. */
 #define WEIR_PLUGIN_ENTRY_SYMBOL "weir_plugin_entry"
@@ -130,7 +132,18 @@ typedef enum weir_outcome {
    * this node with weir_message.cursor = weir_result.cursor. Each page is
    * committed on its own, so memory stays at one page and a crash resumes
    * from the last committed cursor. The last page answers SUCCESS. */
-  WEIR_OUTCOME_CURSOR = 6
+  WEIR_OUTCOME_CURSOR = 6,
+  /* (1.3) Not before something else exists (a product whose category is
+   * missing in the shop): the host starts a process of topology
+   * weir_result.prerequisite_topology with weir_result.prerequisite_payload,
+   * or joins the one still running for the same topology and
+   * prerequisite_key (100 products of one missing category start one
+   * process), parks this message and delivers it again (attempt + 1) when
+   * that process completes. If that process ends with failures, this
+   * message goes to the trash saying so. weir_result.error may say why
+   * (shown in the trace). Emitted outputs are dropped. Counts against the
+   * node's max_attempts like a retry. */
+  WEIR_OUTCOME_PREREQUISITE = 7
 } weir_outcome;
 
 /* One input message, as the host hands it to process(). Host-owned,
@@ -158,6 +171,10 @@ typedef struct weir_result {
   size_t target_count;
   uint64_t delay_ms;        /* (1.1) RETRY: wait at least this long; 0 = the policy's */
   weir_bytes cursor;        /* (1.2) CURSOR: where to go on (opaque to the host, <= 64 KiB) */
+  weir_str prerequisite_topology; /* (1.3) PREREQUISITE: the topology to run first */
+  weir_bytes prerequisite_payload; /* (1.3) its payload (msgpack document) */
+  weir_str prerequisite_key;      /* (1.3) one running process per topology and key; empty:
+                                   * the payload's bytes are the key */
 } weir_result;
 
 /* ---- what the host offers ------------------------------------------------ */

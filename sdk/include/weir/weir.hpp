@@ -121,6 +121,19 @@ class Result {
     r.cursor_ = std::move(cursor);
     return r;
   }
+  // Not yet: run topology `topology` with `payload` first (or wait for the
+  // run already going for the same topology and key; empty key: the
+  // payload), then deliver this message again. E.g. a product whose category
+  // the shop does not have: needs("create-category", {{"name", "Shoes"}}).
+  static Result needs(std::string topology, const Json& payload, std::string key = {},
+                      std::string why = {}) {
+    Result r(WEIR_OUTCOME_PREREQUISITE);
+    r.prerequisite_topology_ = std::move(topology);
+    r.prerequisite_payload_ = payload::from_json(payload);
+    r.prerequisite_key_ = std::move(key);
+    r.error_ = std::move(why);
+    return r;
+  }
   // Not now: deliver again later, after the node's retry policy's wait, or
   // after `at_least` if that is longer (e.g. a Retry-After header).
   static Result retry(std::string why,
@@ -137,6 +150,9 @@ class Result {
   const std::string& error() const { return error_; }
   std::chrono::milliseconds delay() const { return delay_; }
   const std::string& cursor() const { return cursor_; }
+  const std::string& prerequisite_topology() const { return prerequisite_topology_; }
+  const Bytes& prerequisite_payload() const { return prerequisite_payload_; }
+  const std::string& prerequisite_key() const { return prerequisite_key_; }
 
  private:
   explicit Result(weir_outcome o) : outcome_(o) {}
@@ -146,6 +162,9 @@ class Result {
   std::string error_;
   std::chrono::milliseconds delay_{0};
   std::string cursor_;
+  std::string prerequisite_topology_;
+  Bytes prerequisite_payload_;
+  std::string prerequisite_key_;
 };
 
 // One process() call: up to max_batch messages, answered one by one.
@@ -188,7 +207,10 @@ class Batch {
                     targets.size(),
                     static_cast<std::uint64_t>(r.delay().count()),
                     weir_bytes{reinterpret_cast<const std::uint8_t*>(r.cursor().data()),
-                               r.cursor().size()}};
+                               r.cursor().size()},
+                    to_str(r.prerequisite_topology()),
+                    to_bytes(r.prerequisite_payload()),
+                    to_str(r.prerequisite_key())};
     finished_[i] = true;
     api_->finish(call_, i, &res);
   }
