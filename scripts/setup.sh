@@ -14,6 +14,7 @@ packages=(
   cppzmq-dev libzmq3-dev libmsgpack-cxx-dev
   libsqlite3-dev libspdlog-dev catch2
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  tzdata  # cron triggers read time zones from /usr/share/zoneinfo
 )
 # Never libmsgpack-dev: its C package hijacks find_package(msgpack).
 

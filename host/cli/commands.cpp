@@ -47,8 +47,6 @@ int fail(const std::string& message) {
 
 namespace {
 
-std::string str(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
-
 void print_problems(const Json& problems) {
   for (const auto& p : problems) std::cout << "problem: " << str(p) << '\n';
 }
@@ -117,6 +115,21 @@ int topology_ls(const Common& c) {
                     str(t["nodes"]), entries, str(t["file"])});
   }
   print_table(std::cout, {"TOPOLOGY", "VERSION", "ENABLED", "NODES", "STARTS AT", "FILE"}, rows);
+  std::vector<Row> triggers;
+  for (const auto& t : (*data)["topologies"]) {
+    for (const auto& g : t.value("triggers", Json::array())) {
+      const auto next = g["next_ms"].get<std::int64_t>();
+      const auto last = g["last_fire_ms"].get<std::int64_t>();
+      triggers.push_back({str(t["name"]) + "/" + str(g["id"]), str(g["cron"]), str(g["timezone"]),
+                          next ? utc_ms(next) : "never", last ? utc_ms(last) : "-",
+                          str(g["fired"]), str(g["skipped"])});
+    }
+  }
+  if (!triggers.empty()) {
+    std::cout << '\n';
+    print_table(std::cout, {"TRIGGER", "SCHEDULE", "TIMEZONE", "NEXT (UTC)", "LAST", "FIRED", "SKIPPED"},
+                triggers);
+  }
   for (const auto& e : (*data)["errors"]) {
     std::cout << "invalid: " << str(e["file"]) << ":" << str(e["line"]) << ": "
               << str(e["message"]) << '\n';

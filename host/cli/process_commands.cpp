@@ -13,18 +13,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string str(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
-
-std::string utc_ms(std::int64_t ms) {
-  if (ms <= 0) return "-";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", std::gmtime(&t));
-  char millis[8];
-  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
-  return std::string(buf) + millis;
-}
-
 std::string micros(std::int64_t us) {
   char buf[32];
   if (us < 1000) std::snprintf(buf, sizeof buf, "%lld us", static_cast<long long>(us));

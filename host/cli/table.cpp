@@ -1,5 +1,8 @@
 #include "cli/table.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 #include <algorithm>
 
 namespace weir::cli {
@@ -23,6 +26,22 @@ void print_table(std::ostream& out, const Row& header, const std::vector<Row>& r
   };
   print(header);
   for (const auto& r : rows) print(r);
+}
+
+std::string str(const nlohmann::json& j) {
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+std::string utc_ms(std::int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm parts{};
+  ::gmtime_r(&t, &parts);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &parts);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
+  return std::string(buf) + millis;
 }
 
 }  // namespace weir::cli

@@ -6,10 +6,17 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace weir::cli {
 
 using Row = std::vector<std::string>;
 
 void print_table(std::ostream& out, const Row& header, const std::vector<Row>& rows);
+
+// A JSON value as a table cell: strings without quotes, the rest as JSON.
+std::string str(const nlohmann::json& j);
+// Milliseconds since the epoch as "2026-11-26T02:00:00.000Z"; "-" for 0.
+std::string utc_ms(std::int64_t ms);
 
 }  // namespace weir::cli

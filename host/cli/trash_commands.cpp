@@ -16,16 +16,6 @@ namespace {
 using Json = nlohmann::json;
 constexpr std::size_t kPage = 1000;
 
-std::string str(const Json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
-
-std::string utc(std::int64_t ms) {
-  if (ms <= 0) return "-";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 std::string shortened(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : s.substr(0, n - 3) + "...";
 }
@@ -129,7 +119,7 @@ int trash_ls(const Common& c, const TrashOptions& t) {
   std::vector<Row> rows;
   for (const auto& e : (*page)["entries"]) {
     rows.push_back({str(e["id"]), str(e["topology"]), str(e["node"]), str(e["process_id"]),
-                    str(e["attempts"]), utc(e["failed_ms"].get<std::int64_t>()),
+                    str(e["attempts"]), utc_ms(e["failed_ms"].get<std::int64_t>()),
                     shortened(str(e["error"]), 70)});
   }
   print_table(std::cout, {"ID", "TOPOLOGY", "NODE", "PROCESS", "ATTEMPTS", "LAST FAILED", "ERROR"},
@@ -146,13 +136,13 @@ int trash_show(const Common& c, std::int64_t id) {
   std::cout << "trash entry " << str(j["id"]) << ": " << str(j["topology"]) << "/" << str(j["node"])
             << "\n  process " << str(j["process_id"]) << " (correlation " << str(j["correlation_id"])
             << "), message " << str(j["message_id"]) << ", parent " << str(j["parent_id"])
-            << "\n  first failed " << utc(j["first_failed_ms"].get<std::int64_t>())
-            << ", last failed " << utc(j["failed_ms"].get<std::int64_t>()) << ", "
+            << "\n  first failed " << utc_ms(j["first_failed_ms"].get<std::int64_t>())
+            << ", last failed " << utc_ms(j["failed_ms"].get<std::int64_t>()) << ", "
             << str(j["attempts"]) << " attempt(s)\n  error: " << str(j["error"]) << "\n\nheaders:\n"
             << j["headers"].dump(2) << "\n\npayload:\n" << j["payload"].dump(2) << "\n\nattempts:\n";
   std::vector<Row> rows;
   for (const auto& h : j["history"]) {
-    rows.push_back({str(h.value("attempt", Json(0))), utc(h.value("at", std::int64_t{0})),
+    rows.push_back({str(h.value("attempt", Json(0))), utc_ms(h.value("at", std::int64_t{0})),
                     str(h.value("kind", Json(""))), str(h.value("error", Json("")))});
   }
   print_table(std::cout, {"ATTEMPT", "AT", "KIND", "ERROR"}, rows);
@@ -193,7 +183,7 @@ int audit_ls(const Common& c, std::size_t limit) {
   if (c.json) return std::cout << (*r)["entries"].dump(2) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& e : (*r)["entries"]) {
-    rows.push_back({str(e["id"]), utc(e["at_ms"].get<std::int64_t>()), str(e["actor"]),
+    rows.push_back({str(e["id"]), utc_ms(e["at_ms"].get<std::int64_t>()), str(e["actor"]),
                     str(e["action"]), shortened(e["detail"].dump(), 80)});
   }
   print_table(std::cout, {"ID", "AT", "WHO", "ACTION", "DETAIL"}, rows);

@@ -65,7 +65,8 @@ HostConfig parse(const std::string& path) {
   Reader r(path);
   YAML::Node root = YAML::LoadFile(path);
   if (!root.IsMap()) throw std::runtime_error(path + ": expected a mapping of settings");
-  r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store", "retry"});
+  r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store", "retry",
+                     "timezone"});
   HostConfig c;
   c.file = fs::absolute(path).lexically_normal().string();
   c.data_dir = r.path(root, "data_dir");
@@ -78,6 +79,13 @@ HostConfig parse(const std::string& path) {
   c.workers = r.positive(root["engine"], "workers", 8);
   if (root["store"]) r.only_keys(root["store"], {"synchronous"});
   c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";
+  if (root["timezone"]) {
+    if (!root["timezone"].IsScalar()) {
+      throw std::runtime_error(path + ":" + std::to_string(root["timezone"].Mark().line + 1) +
+                               ": timezone must be a zone name such as UTC or Europe/Prague");
+    }
+    c.timezone = root["timezone"].Scalar();
+  }
   if (root["retry"]) {
     std::string problems;
     auto overrides = read_retry(root["retry"], [&](int line, const std::string& message) {

@@ -9,6 +9,7 @@
 //   store: {synchronous: full}  # full | normal
 //   retry: {max_attempts: 5, delay: 1s, multiplier: 2, max_delay: 5m, jitter: 0.2}
 //                               # default retry policy of every node
+//   timezone: Europe/Prague     # of cron triggers that name none; default UTC
 //
 // Unknown keys and wrong types are errors naming file:line.
 #pragma once
@@ -30,6 +31,7 @@ struct HostConfig {
   int workers = 8;
   bool synchronous_full = true;
   RetryPolicy retry;  // the default for every node; a node's `retry:` overrides fields
+  std::string timezone = "UTC";  // of cron triggers that name none (checked when serving)
 
   std::string control_endpoint() const { return "ipc://" + data_dir + "/weir.sock"; }
   std::string socket_path() const { return data_dir + "/weir.sock"; }

@@ -9,6 +9,7 @@
 #include "plugins/plugin_registry.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
+#include "triggers/scheduler.hpp"
 
 namespace weir::control {
 
@@ -19,6 +20,7 @@ struct HostView {
   const std::vector<plugins::LoadRefusal>* plugin_refusals = nullptr;
   const std::vector<topology::Topology>* topologies = nullptr;
   const std::vector<topology::TopologyError>* topology_errors = nullptr;
+  const triggers::Scheduler* scheduler = nullptr;  // null: no triggers shown
 };
 
 }  // namespace weir::control

@@ -82,13 +82,28 @@ Json plugins_view(const HostView& host) {
 
 Json topologies_view(const HostView& host) {
   Json list = Json::array();
+  const auto fires = host.scheduler ? host.scheduler->next_fires()
+                                     : std::vector<triggers::TriggerView>{};
   for (const auto& t : *host.topologies) {
     Json edges = Json::array();
     for (const auto& e : t.edges) edges.push_back(e.from + " -> " + e.to);
+    Json triggers = Json::array();
+    for (const auto& f : fires) {
+      if (f.topology != t.name) continue;
+      triggers.push_back({{"id", f.trigger},
+                          {"cron", f.schedule},
+                          {"timezone", f.timezone},
+                          {"overlap", f.overlap},
+                          {"next_ms", f.next_ms},
+                          {"last_fire_ms", f.last_fire_ms},
+                          {"last_process", f.last_process},
+                          {"fired", f.fired},
+                          {"skipped", f.skipped}});
+    }
     list.push_back({{"name", t.name}, {"description", t.description}, {"file", t.file},
                     {"version", host.engine->version(t.name)}, {"enabled", t.enabled},
                     {"nodes", t.nodes.size()}, {"edges", edges}, {"entry_nodes", t.entry_nodes()},
-                    {"hash", t.content_hash}});
+                    {"hash", t.content_hash}, {"triggers", triggers}});
   }
   Json errors = Json::array();
   for (const auto& e : *host.topology_errors) {

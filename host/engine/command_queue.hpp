@@ -24,6 +24,8 @@ struct StartRequest {
   store::Bytes payload;          // msgpack document
   store::Bytes headers;          // msgpack map, or empty
   std::string correlation_id;    // empty: the process id
+  std::string trigger;           // a trigger's fire: recorded with the start (store::NewProcess)
+  std::int64_t fire_ms = 0;
 };
 
 struct StartCommand {

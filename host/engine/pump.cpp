@@ -280,7 +280,7 @@ store::CommitBatch Pump::build_batch() {
     for (const auto& req : cmd->requests) {
       batch.new_processes.push_back(store::NewProcess{cmd->topology, req.correlation_id,
                                                       cmd->entry_queues, req.headers,
-                                                      req.payload});
+                                                      req.payload, req.trigger, req.fire_ms});
     }
   }
   if (retries_due()) batch.promote_until_ms = now_ms();

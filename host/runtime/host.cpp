@@ -54,12 +54,22 @@ Status Host::start() {
                config_.store_path(), rec.queued, rec.redelivered);
   st = load_plugins_and_topologies();
   if (!st) return st;
+  auto zone = triggers::TimeZone::load(config_.timezone);
+  if (!zone) return zone.status().prefixed(config_.file + ": timezone");
+  scheduler_ = std::make_unique<triggers::Scheduler>(*store_, *engine_, *zone);
+  for (const auto& t : topologies_) {
+    if (!t.enabled) continue;
+    st = scheduler_->add(t);
+    if (!st) return st;
+  }
   control::HostView view{engine_.get(), store_.get(), registry_.get(), &refusals_, &topologies_,
-                         &topology_errors_};
+                         &topology_errors_, scheduler_.get()};
   control_ = std::make_unique<control::ControlServer>(view, config_.socket_path());
   engine_->add_finished_listener(
       [c = control_.get()](const store::ProcessRecord& p) { c->on_process_finished(p); });
   st = engine_->start();
+  if (!st) return st;
+  st = scheduler_->start();  // after the engine: a missed fire starts at once
   if (!st) return st;
   return control_->start();
 }
@@ -92,9 +102,11 @@ Status Host::load_plugins_and_topologies() {
 }
 
 void Host::stop() {
+  if (scheduler_) scheduler_->stop();  // no new fires while the engine drains
   if (control_) control_->stop();
   if (engine_) engine_->stop();
   control_.reset();
+  scheduler_.reset();
   engine_.reset();
   store_.reset();
 }

@@ -14,6 +14,7 @@
 #include "plugins/plugin_registry.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
+#include "triggers/scheduler.hpp"
 
 namespace weir::runtime {
 
@@ -39,6 +40,7 @@ class Host {
   std::vector<topology::Topology> topologies_;
   std::vector<topology::TopologyError> topology_errors_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<triggers::Scheduler> scheduler_;
   std::unique_ptr<control::ControlServer> control_;
 };
 

@@ -207,6 +207,21 @@ CREATE TABLE prerequisites(
 ) WITHOUT ROWID;
 CREATE INDEX trash_by_process ON trash(process_id);
 )sql",
+    // 9: triggers (cron). The slot a trigger last fired is written in the
+    // commit that starts its process, so a restart neither repeats nor
+    // forgets it; a fire missed while the host was down runs once at start.
+    R"sql(
+CREATE TABLE triggers(
+  topology      TEXT NOT NULL,
+  trigger       TEXT NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  last_fire_ms  INTEGER NOT NULL DEFAULT 0,
+  last_process  INTEGER NOT NULL DEFAULT 0,
+  fired         INTEGER NOT NULL DEFAULT 0,
+  skipped       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(topology, trigger)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -93,6 +93,10 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
                                           message::empty_history()});
       }
     }
+    if (st && !np.trigger.empty()) {
+      st = w_.record_fire.bind(1, np.topology).bind(2, np.trigger).bind(3, np.fire_ms)
+               .bind(4, i64(pid)).run();
+    }
     if (!st) return st.prefixed("starting a process of topology " + np.topology);
     out.started.push_back(pid);
   }

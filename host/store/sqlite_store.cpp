@@ -144,6 +144,11 @@ Status SqliteStore::prepare_writer() {
       {&w_.select_waiters,
        "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
        "credit, headers, payload, errors, cursor FROM delayed WHERE waits_for = ?1"},
+      {&w_.record_fire,
+       "INSERT INTO triggers(topology, trigger, first_seen_ms, last_fire_ms, last_process, fired) "
+       "VALUES(?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT(topology, trigger) DO UPDATE SET "
+       "last_fire_ms = excluded.last_fire_ms, last_process = excluded.last_process, "
+       "fired = fired + 1"},
       {&w_.last_failure,
        "SELECT q.node, t.error FROM trash t JOIN queues q ON q.id = t.queue_id "
        "WHERE t.process_id = ?1 ORDER BY t.id DESC LIMIT 1"},

@@ -43,6 +43,9 @@ class SqliteStore final : public Store {
   Result<std::vector<std::int64_t>> discard_trash(const std::vector<std::int64_t>& ids,
                                                   AuditEntry audit) override;
   Result<std::vector<AuditEntry>> audit(std::size_t limit) override;
+  Result<std::vector<TriggerRecord>> triggers() override;
+  Status note_trigger(const std::string& topology, const std::string& trigger,
+                      std::int64_t skipped_slot_ms) override;
   Result<std::optional<Bytes>> state_get(const std::string& topology,
                                          const std::string& key) override;
 
@@ -52,7 +55,8 @@ class SqliteStore final : public Store {
     Stmt insert_message, delete_message, insert_process, update_process, update_queue_counts,
         update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
         insert_delayed, select_due, delete_delayed, next_due, insert_visit, find_prerequisite,
-        put_prerequisite, drop_prerequisite, waits_on, wake_waiters, select_waiters, last_failure;
+        put_prerequisite, drop_prerequisite, waits_on, wake_waiters, select_waiters, last_failure,
+        record_fire;
   };
   // What one commit changes on a process row / queue row.
   struct ProcessDelta {

@@ -122,6 +122,10 @@ struct NewProcess {
   std::vector<QueueId> entry_queues;
   Bytes headers;
   Bytes payload;
+  // A trigger's fire (empty: started otherwise, e.g. `weir run`): recorded
+  // with the process in the same commit, so a crash cannot run it twice.
+  std::string trigger;
+  std::int64_t fire_ms = 0;  // the slot it fired for
 };
 
 struct StatePut {
@@ -185,6 +189,18 @@ struct CommitBatch {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
            releases.empty() && promote_until_ms == 0 && replays.empty() && retirements.empty();
   }
+};
+
+// What the store remembers of a topology's trigger (cron): when it was first
+// seen, the slot it last fired (or skipped) and the process it started.
+struct TriggerRecord {
+  std::string topology;
+  std::string trigger;
+  std::int64_t first_seen_ms = 0;
+  std::int64_t last_fire_ms = 0;  // 0: never fired
+  ProcessId last_process = 0;
+  std::int64_t fired = 0;
+  std::int64_t skipped = 0;       // fires skipped: the last run was still going
 };
 
 enum class ProcessState { running = 0, completed = 1, failed = 2 };
@@ -312,6 +328,12 @@ class Store {
                                                           AuditEntry audit) = 0;
   // Newest first.
   virtual Result<std::vector<AuditEntry>> audit(std::size_t limit) = 0;
+  // Every trigger the store has seen.
+  virtual Result<std::vector<TriggerRecord>> triggers() = 0;
+  // Makes the trigger known (first seen now) if it is not; with
+  // `skipped_slot_ms` > 0 also records that slot as skipped.
+  virtual Status note_trigger(const std::string& topology, const std::string& trigger,
+                              std::int64_t skipped_slot_ms) = 0;
   virtual Result<std::optional<Bytes>> state_get(const std::string& topology,
                                                  const std::string& key) = 0;
 };

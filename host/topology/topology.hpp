@@ -32,6 +32,18 @@ struct Edge {
   int line = 0;
 };
 
+// What starts a process of the topology besides `weir run` (which works on
+// every topology). `trigger: {cron: ...}` declares one (id "cron");
+// `triggers: [{id: ..., cron: ...}, ...]` several.
+struct TriggerSpec {
+  std::string id;
+  std::string cron;             // schedule (triggers/cron.hpp): "*/5 * * * *", "@every 30s"
+  std::string timezone;         // empty: the host's (weir.yaml `timezone`, UTC by default)
+  bool overlap = false;         // may a fire start a run while this trigger's last one runs
+  nlohmann::json payload = nlohmann::json::object();  // each fire's process payload
+  int line = 0;
+};
+
 // Which node visits a process trace keeps (`weir process show`).
 enum class Trace { all, failures, off };
 
@@ -42,6 +54,7 @@ struct Topology {
   Trace trace = Trace::all;  // `trace: all | failures | off`
   std::vector<NodeSpec> nodes;
   std::vector<Edge> edges;
+  std::vector<TriggerSpec> triggers;
   std::string file;            // where it was read from ("" if from text)
   std::string content_hash;    // sha256 hex of the file's bytes
 

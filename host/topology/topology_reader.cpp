@@ -13,13 +13,14 @@
 #include "topology/graph_check.hpp"
 #include "topology/node_type_check.hpp"
 #include "topology/suggestions.hpp"
+#include "topology/trigger_reader.hpp"
 #include "topology/yaml_json.hpp"
 
 namespace weir::topology {
 namespace {
 
-const std::vector<std::string> kTopologyKeys = {"name",  "enabled", "description",
-                                                "nodes", "edges",   "trace"};
+const std::vector<std::string> kTopologyKeys = {"name",  "enabled", "description", "nodes",
+                                                "edges", "trace",   "trigger",     "triggers"};
 const std::vector<std::string> kNodeKeys = {"id",        "type",        "config", "concurrency",
                                             "max_batch", "description", "retry"};
 const std::vector<std::string> kEdgeKeys = {"from", "to"};
@@ -235,6 +236,13 @@ void Reader::read_top_entry(const Entry& e) {
     else error(e.line, "trace must be all, failures or off, got " + in_quotes(value));
   } else if (e.key == "description") {
     if (!e.value.IsNull()) topology_.description = text(e, "").value_or("");
+  } else if (e.key == "trigger" || e.key == "triggers") {
+    if (!topology_.triggers.empty()) {
+      error(e.line, "use either 'trigger' (one) or 'triggers' (a list), not both");
+      return;
+    }
+    topology_.triggers = read_triggers(e.value, e.key == "triggers", e.line,
+                                       [&](int line, const std::string& m) { error(line, m); });
   } else if (e.key == "nodes") {
     read_nodes(e);
   } else if (e.key == "edges") {

@@ -325,7 +325,7 @@ nodes:
 }
 
 TEST_CASE("starting processes on a full disk is refused and nothing is started") {
-  EngineFixture f(engine::EngineOptions{}, 400 * 1024);
+  EngineFixture f(engine::EngineOptions{}, 512 * 1024);
   f.install(chain_yaml("chain"));
   f.start();
   std::vector<engine::StartRequest> big;

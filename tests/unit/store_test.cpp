@@ -250,7 +250,7 @@ TEST_CASE("acknowledging the same message twice counts it once") {
 
 TEST_CASE("a commit that hits a full disk applies nothing and the store keeps working") {
   TempDir dir;
-  auto s = open_store(dir, 256 * 1024);
+  auto s = open_store(dir, 512 * 1024);
   QueueId a = s->queue("t", "a").value();
   std::string big(8000, 'x');
   CommitBatch fill;

@@ -160,7 +160,7 @@ TEST_CASE("an unknown top-level key names the allowed keys and the likely one") 
   CHECK(where(errors[0]) == "unknown_top_key.yaml:6");
   CHECK(errors[0].message ==
         "unknown top-level key 'edgs' (did you mean edges? allowed: name, "
-        "enabled, description, nodes, edges, trace)");
+        "enabled, description, nodes, edges, trace, trigger, triggers)");
 }
 
 TEST_CASE("an unknown node key is named with the node, and the missing type too") {
@@ -491,4 +491,76 @@ nodes:
         "got 'whenever'");
   CHECK_THAT(r.errors[1].to_string(),
              Catch::StartsWith("orders.yaml:7: node 'erp': unknown key 'retry.tries'"));
+}
+
+// ---- triggers ---------------------------------------------------------------
+
+TEST_CASE("a topology declares one trigger or a list of named ones") {
+  auto one = weir::topology::load_topology_text(R"(name: stock
+trigger: {cron: "*/5 * * * *"}
+nodes:
+  - {id: read, type: core.pass}
+)", "stock.yaml", catalog());
+  REQUIRE(one.errors.empty());
+  REQUIRE(one.topology->triggers.size() == 1);
+  CHECK(one.topology->triggers[0].id == "cron");
+  CHECK(one.topology->triggers[0].cron == "*/5 * * * *");
+  CHECK(one.topology->triggers[0].timezone.empty());  // the host's
+  CHECK_FALSE(one.topology->triggers[0].overlap);
+  CHECK(one.topology->triggers[0].payload == json::object());
+
+  auto many = weir::topology::load_topology_text(R"(name: catalog
+triggers:
+  - id: nightly
+    cron: "0 2 * * *"
+    timezone: Europe/Prague
+    payload: {full: true}
+  - {id: delta, cron: "@every 10m", overlap: true}
+nodes:
+  - {id: read, type: core.pass}
+)", "catalog.yaml", catalog());
+  REQUIRE(many.errors.empty());
+  REQUIRE(many.topology->triggers.size() == 2);
+  CHECK(many.topology->triggers[0].timezone == "Europe/Prague");
+  CHECK(many.topology->triggers[0].payload == json{{"full", true}});
+  CHECK(many.topology->triggers[1].id == "delta");
+  CHECK(many.topology->triggers[1].overlap);
+}
+
+TEST_CASE("bad triggers are refused at their lines with what to write instead") {
+  auto r = weir::topology::load_topology_text(R"(name: catalog
+triggers:
+  - id: nightly
+    cron: "0 25 * * *"
+  - id: nightly
+    cron: "@every 5m"
+    timezone: Europe/Atlantis
+  - cron: "@daily"
+    ovrlap: true
+nodes:
+  - {id: read, type: core.pass}
+)", "catalog.yaml", catalog());
+  std::vector<std::string> errors;
+  for (const auto& e : r.errors) errors.push_back(e.to_string());
+  INFO(Catch::Detail::stringify(errors));
+  REQUIRE(errors.size() == 5);
+  // (sorted by line)
+  CHECK_THAT(errors[0], StartsWith("catalog.yaml:4: a trigger: cron '0 25 * * *': hour '25'") &&
+                            Contains("out of range (0..23)"));
+  CHECK_THAT(errors[1], StartsWith("catalog.yaml:5: trigger id 'nightly' appears twice"));
+  CHECK_THAT(errors[2], StartsWith("catalog.yaml:7: a trigger: time zone 'Europe/Atlantis'") &&
+                            Contains("not found"));
+  CHECK_THAT(errors[3], StartsWith("catalog.yaml:8: a trigger needs an 'id'"));
+  CHECK_THAT(errors[4], StartsWith("catalog.yaml:9: unknown key 'ovrlap' in a trigger") &&
+                            Contains("did you mean overlap?"));
+
+  auto both = weir::topology::load_topology_text(R"(name: x
+trigger: {cron: "@hourly"}
+triggers: [{id: a, cron: "@daily"}]
+nodes:
+  - {id: read, type: core.pass}
+)", "x.yaml", catalog());
+  REQUIRE(both.errors.size() == 1);
+  CHECK_THAT(both.errors[0].to_string(),
+             StartsWith("x.yaml:3: use either 'trigger' (one) or 'triggers' (a list), not both"));
 }

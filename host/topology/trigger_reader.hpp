@@ -1,0 +1,33 @@
+// Reads a topology's triggers:
+//
+//   trigger: {cron: "*/5 * * * *"}             # one, with id "cron"
+//   triggers:                                  # several, each with an id
+//     - id: nightly
+//       cron: "0 2 * * *"
+//       timezone: Europe/Prague                # default: weir.yaml `timezone` (UTC)
+//       overlap: false                         # default: a fire while the last run of
+//                                              #   this trigger still runs is skipped
+//       payload: {full: true}                  # default: {}
+//
+// The schedule and the time zone are checked here, so a bad one is a
+// topology error at its file:line and the running version stays.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "topology/topology.hpp"
+
+namespace weir::topology {
+
+using LineError = std::function<void(int line, const std::string& message)>;
+
+// `value` is the YAML under `trigger:` (a mapping) or `triggers:` (a list of
+// mappings); `line` is the key's line. Problems go to `error`.
+std::vector<TriggerSpec> read_triggers(const YAML::Node& value, bool list, int line,
+                                       const LineError& error);
+
+}  // namespace weir::topology

@@ -1,0 +1,169 @@
+#include "triggers/scheduler.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+#include <weir/payload.hpp>
+
+#include "common/clock.hpp"
+
+namespace weir::triggers {
+namespace {
+
+constexpr std::int64_t kRetryStartMs = 5000;
+
+// "2026-11-26T02:00:00Z": part of a fire's correlation id.
+std::string utc_text(std::int64_t ms) {
+  const LocalTime t = to_local(ms / 1000, 0);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.month, t.day, t.hour,
+                t.minute, t.second);
+  return buf;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(store::Store& store, engine::Engine& engine, TimeZone default_zone)
+    : store_(store), engine_(engine), default_zone_(std::move(default_zone)) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+Status Scheduler::add(const topology::Topology& t) {
+  for (const auto& spec : t.triggers) {
+    auto schedule = CronSchedule::parse(spec.cron);
+    if (!schedule) return schedule.status().prefixed("topology " + t.name + " trigger " + spec.id);
+    TimeZone zone = default_zone_;
+    if (!spec.timezone.empty()) {
+      auto z = TimeZone::load(spec.timezone);
+      if (!z) return z.status().prefixed("topology " + t.name + " trigger " + spec.id);
+      zone = *z;
+    }
+    std::lock_guard lock(mu_);
+    entries_.push_back(Entry{t.name, spec, *schedule, zone});
+  }
+  return Status::ok();
+}
+
+std::int64_t Scheduler::next_slot(const Entry& e, std::int64_t after_ms) const {
+  return e.schedule.next_after(after_ms, e.zone).value_or(0);
+}
+
+Status Scheduler::start() {
+  auto records = store_.triggers();
+  if (!records) return records.status().prefixed("scheduler");
+  const std::int64_t now = now_ms();
+  {
+    std::lock_guard lock(mu_);
+    for (Entry& e : entries_) {
+      auto r = std::find_if(records->begin(), records->end(), [&](const store::TriggerRecord& r) {
+        return r.topology == e.topology && r.trigger == e.spec.id;
+      });
+      std::int64_t since = now;  // first seen: wait for the first slot
+      if (r != records->end()) {
+        e.last_fire_ms = r->last_fire_ms;
+        e.last_process = r->last_process;
+        e.fired = r->fired;
+        e.skipped = r->skipped;
+        since = r->last_fire_ms ? r->last_fire_ms : r->first_seen_ms;
+      } else {
+        Status st = store_.note_trigger(e.topology, e.spec.id, 0);
+        if (!st) return st;
+      }
+      e.next_ms = next_slot(e, since);
+      if (e.next_ms != 0 && e.next_ms <= now) {
+        spdlog::info("scheduler: {}/{} missed its slot at {} while the host was down; firing once "
+                     "now",
+                     e.topology, e.spec.id, utc_text(e.next_ms));
+        e.next_ms = now;  // fires at once, counted from now
+      }
+    }
+  }
+  thread_ = std::thread([this] { run(); });
+  return Status::ok();
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Scheduler::still_running(const Entry& e) {
+  if (e.spec.overlap || e.last_process == 0) return false;
+  auto p = store_.process(e.last_process);
+  return p && p->has_value() && (*p)->state == store::ProcessState::running;
+}
+
+// Called without mu_ held for the store and engine calls; `e` stays valid
+// (entries_ does not change while the thread runs).
+void Scheduler::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
+  if (still_running(e)) {
+    spdlog::warn("scheduler: {}/{} skipped its slot at {}: its last run (process {}) is still "
+                 "going (set overlap: true to allow)",
+                 e.topology, e.spec.id, utc_text(slot_ms), e.last_process);
+    Status st = store_.note_trigger(e.topology, e.spec.id, slot_ms);
+    if (!st) spdlog::error("scheduler: {}", st.message());
+    std::lock_guard lock(mu_);
+    ++e.skipped;
+    e.last_fire_ms = slot_ms;
+    e.next_ms = next_slot(e, std::max(slot_ms, now));
+    return;
+  }
+  engine::StartRequest req{payload::from_json(e.spec.payload), {},
+                           e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms};
+  auto started = engine_.start_processes(e.topology, {std::move(req)});
+  std::lock_guard lock(mu_);
+  if (!started || started->empty()) {
+    spdlog::error("scheduler: {}/{} could not start its run for {}: {}; trying again in {} s",
+                  e.topology, e.spec.id, utc_text(slot_ms),
+                  started ? "no process" : started.error(), kRetryStartMs / 1000);
+    e.next_ms = now + kRetryStartMs;
+    return;
+  }
+  e.last_process = started->front();
+  e.last_fire_ms = slot_ms;
+  ++e.fired;
+  e.next_ms = next_slot(e, std::max(slot_ms, now));
+  spdlog::info("scheduler: {}/{} fired for {}: process {}", e.topology, e.spec.id,
+               utc_text(slot_ms), e.last_process);
+}
+
+void Scheduler::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const std::int64_t now = now_ms();
+    Entry* due = nullptr;
+    std::int64_t earliest = 0;
+    for (Entry& e : entries_) {
+      if (e.next_ms == 0) continue;
+      if (e.next_ms <= now && (!due || e.next_ms < due->next_ms)) due = &e;
+      if (earliest == 0 || e.next_ms < earliest) earliest = e.next_ms;
+    }
+    if (due) {
+      const std::int64_t slot = due->next_ms;
+      lock.unlock();
+      fire(*due, slot, now);
+      lock.lock();
+      continue;
+    }
+    // Sleep until the earliest slot (at most a minute: the wall clock may jump).
+    const std::int64_t wait = earliest == 0 ? 60000 : std::min<std::int64_t>(earliest - now, 60000);
+    wake_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(wait, 1)));
+  }
+}
+
+std::vector<TriggerView> Scheduler::next_fires() const {
+  std::lock_guard lock(mu_);
+  std::vector<TriggerView> out;
+  for (const Entry& e : entries_) {
+    out.push_back(TriggerView{e.topology, e.spec.id, e.spec.cron, e.zone.name(), e.spec.overlap,
+                              e.next_ms, e.last_fire_ms, e.last_process, e.fired, e.skipped});
+  }
+  return out;
+}
+
+}  // namespace weir::triggers

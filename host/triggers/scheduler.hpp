@@ -1,0 +1,95 @@
+// The scheduler: fires the cron triggers of the installed topologies.
+//
+// Each trigger's next slot comes from its schedule (cron.hpp) in its time
+// zone, counted from the slot it last fired, which the store keeps (the fire
+// is recorded in the commit that starts its process, so a crash neither
+// repeats nor loses it). At start, a trigger whose next slot passed while
+// the host was down fires ONCE, now (not once per missed slot). A trigger
+// seen for the first time waits for its first slot.
+//
+// No overlap: unless the trigger says `overlap: true`, a slot that comes
+// while the process of the trigger's last fire is still running is skipped
+// (logged and counted; `weir topology ls` shows it), and the next slot is
+// computed as usual.
+//
+// If the engine cannot take the start (disk full, stopping), the slot is
+// tried again 5 s later; it was not recorded, so a restart would fire it too.
+//
+// Threads: add() before start(); next_fires() from any thread; the
+// scheduler runs on its own thread until stop().
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "store/store.hpp"
+#include "topology/topology.hpp"
+#include "triggers/cron.hpp"
+#include "triggers/time_zone.hpp"
+
+namespace weir::triggers {
+
+// A trigger as `weir topology ls` shows it.
+struct TriggerView {
+  std::string topology;
+  std::string trigger;
+  std::string schedule;
+  std::string timezone;
+  bool overlap = false;
+  std::int64_t next_ms = 0;       // 0: none (no slot within 5 years)
+  std::int64_t last_fire_ms = 0;  // 0: never
+  store::ProcessId last_process = 0;
+  std::int64_t fired = 0;
+  std::int64_t skipped = 0;
+};
+
+class Scheduler {
+ public:
+  // `default_zone`: for triggers that name none (weir.yaml `timezone`).
+  Scheduler(store::Store& store, engine::Engine& engine, TimeZone default_zone);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // The topology's triggers (it was validated: schedules and zones parse).
+  Status add(const topology::Topology& t);
+  Status start();
+  void stop();
+
+  std::vector<TriggerView> next_fires() const;
+
+ private:
+  struct Entry {
+    std::string topology;
+    topology::TriggerSpec spec;
+    CronSchedule schedule;
+    TimeZone zone;
+    std::int64_t next_ms = 0;  // 0: never
+    std::int64_t last_fire_ms = 0;
+    store::ProcessId last_process = 0;
+    std::int64_t fired = 0;
+    std::int64_t skipped = 0;
+  };
+
+  void run();
+  void fire(Entry& e, std::int64_t slot_ms, std::int64_t now);
+  bool still_running(const Entry& e);
+  std::int64_t next_slot(const Entry& e, std::int64_t after_ms) const;
+
+  store::Store& store_;
+  engine::Engine& engine_;
+  TimeZone default_zone_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Entry> entries_;  // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace weir::triggers
