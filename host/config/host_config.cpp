@@ -1,5 +1,6 @@
 #include "config/host_config.hpp"
 
+#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -66,7 +67,7 @@ HostConfig parse(const std::string& path) {
   YAML::Node root = YAML::LoadFile(path);
   if (!root.IsMap()) throw std::runtime_error(path + ": expected a mapping of settings");
   r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store", "retry",
-                     "timezone"});
+                     "timezone", "http"});
   HostConfig c;
   c.file = fs::absolute(path).lexically_normal().string();
   c.data_dir = r.path(root, "data_dir");
@@ -79,6 +80,43 @@ HostConfig parse(const std::string& path) {
   c.workers = r.positive(root["engine"], "workers", 8);
   if (root["store"]) r.only_keys(root["store"], {"synchronous"});
   c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";
+  if (const YAML::Node http = root["http"]) {
+    r.only_keys(http, {"listen", "threads", "max_body", "enabled"});
+    c.http_enabled = r.choice(http, "enabled", {"true", "false"}, "true") == "true";
+    if (http["listen"]) {
+      const std::string listen = http["listen"].Scalar();
+      const auto colon = listen.rfind(':');
+      int port = -1;
+      try {
+        if (colon != std::string::npos) port = std::stoi(listen.substr(colon + 1));
+      } catch (const std::exception&) {
+      }
+      if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+        throw std::runtime_error(r.where(http["listen"]) +
+                                 ": http.listen must be address:port such as 127.0.0.1:8780 "
+                                 "(port 0: any free port), got '" + listen + "'");
+      }
+      c.http_address = listen.substr(0, colon);
+      c.http_port = port;
+    }
+    c.http_threads = r.positive(http, "threads", 2);
+    if (http["max_body"]) {
+      const std::string v = http["max_body"].Scalar();
+      std::size_t digits = 0;
+      while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+      const std::string unit = v.substr(digits);
+      const std::size_t scale = unit.empty() || unit == "B" ? 1
+                                : unit == "KB"              ? 1024
+                                : unit == "MB"              ? 1024 * 1024
+                                                            : 0;
+      if (digits == 0 || digits > 9 || scale == 0) {
+        throw std::runtime_error(r.where(http["max_body"]) +
+                                 ": http.max_body must be a size such as 512KB or 2MB, got '" +
+                                 v + "'");
+      }
+      c.http_max_body = std::stoull(v.substr(0, digits)) * scale;
+    }
+  }
   if (root["timezone"]) {
     if (!root["timezone"].IsScalar()) {
       throw std::runtime_error(path + ":" + std::to_string(root["timezone"].Mark().line + 1) +

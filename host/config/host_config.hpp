@@ -10,10 +10,13 @@
 //   retry: {max_attempts: 5, delay: 1s, multiplier: 2, max_delay: 5m, jitter: 0.2}
 //                               # default retry policy of every node
 //   timezone: Europe/Prague     # of cron triggers that name none; default UTC
+//   http: {listen: 127.0.0.1:8780, threads: 2, max_body: 1MB, enabled: true}
+//                               # webhooks and /metrics; loopback by default
 //
 // Unknown keys and wrong types are errors naming file:line.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "common/retry_policy.hpp"
@@ -32,6 +35,11 @@ struct HostConfig {
   bool synchronous_full = true;
   RetryPolicy retry;  // the default for every node; a node's `retry:` overrides fields
   std::string timezone = "UTC";  // of cron triggers that name none (checked when serving)
+  bool http_enabled = true;      // webhooks, /metrics, /healthz, /readyz
+  std::string http_address = "127.0.0.1";
+  int http_port = 8780;          // 0: any free port (`weir status` says which)
+  int http_threads = 2;
+  std::size_t http_max_body = 1024 * 1024;
 
   std::string control_endpoint() const { return "ipc://" + data_dir + "/weir.sock"; }
   std::string socket_path() const { return data_dir + "/weir.sock"; }

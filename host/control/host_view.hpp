@@ -21,6 +21,7 @@ struct HostView {
   const std::vector<topology::Topology>* topologies = nullptr;
   const std::vector<topology::TopologyError>* topology_errors = nullptr;
   const triggers::Scheduler* scheduler = nullptr;  // null: no triggers shown
+  const std::string* http_address = nullptr;        // "127.0.0.1:8780"; null or "": no HTTP
 };
 
 }  // namespace weir::control

@@ -59,7 +59,10 @@ Result<Json> status_view(const HostView& host) {
   Json problems = Json::array();
   for (const auto& e : *host.topology_errors) problems.push_back(e.to_string());
   for (const auto& r : *host.plugin_refusals) problems.push_back(r.reason);
-  return Json{{"topologies", topologies}, {"orphaned_queues", orphans}, {"problems", problems}};
+  return Json{{"topologies", topologies},
+              {"orphaned_queues", orphans},
+              {"problems", problems},
+              {"http", host.http_address ? *host.http_address : ""}};
 }
 
 Json plugins_view(const HostView& host) {

@@ -10,6 +10,7 @@
 // stopped, the controlling thread).
 #pragma once
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -28,11 +29,26 @@ struct StartRequest {
   std::int64_t fire_ms = 0;
 };
 
+using StartResult = Result<std::vector<store::ProcessId>>;
+using StartDone = std::function<void(StartResult)>;
+
+// Answered once committed (or failed): through `done` when it is set (called
+// on the pump thread: it must not block), else through the promise.
+struct StartReply {
+  std::promise<StartResult> promise;
+  StartDone done;
+  void set_value(StartResult r) {
+    if (done) done(std::move(r));
+    else promise.set_value(std::move(r));
+  }
+  std::future<StartResult> get_future() { return promise.get_future(); }
+};
+
 struct StartCommand {
   std::string topology;
   std::vector<store::QueueId> entry_queues;
   std::vector<StartRequest> requests;
-  std::promise<Result<std::vector<store::ProcessId>>> reply;  // set once committed (or failed)
+  StartReply reply;
 };
 
 struct ReplayOutcome {

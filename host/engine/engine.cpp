@@ -180,21 +180,29 @@ void Engine::destroy_instances() {
 
 Result<std::vector<store::ProcessId>> Engine::start_processes(const std::string& topology,
                                                               std::vector<StartRequest> requests) {
+  std::promise<StartResult> answer;
+  auto future = answer.get_future();
+  start_processes_async(topology, std::move(requests),
+                        [&answer](StartResult r) { answer.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Engine::start_processes_async(const std::string& topology, std::vector<StartRequest> requests,
+                                   StartDone done) {
   auto it = topologies_.find(topology);
   if (it == topologies_.end()) {
     std::string known;
     for (const auto& [name, _] : topologies_) known += (known.empty() ? "" : ", ") + name;
-    return Status::error("unknown topology '" + topology + "' (running: " +
-                         (known.empty() ? "none" : known) + ")");
+    return done(Status::error("unknown topology '" + topology + "' (running: " +
+                              (known.empty() ? "none" : known) + ")"));
   }
-  if (requests.empty()) return std::vector<store::ProcessId>{};
+  if (requests.empty()) return done(std::vector<store::ProcessId>{});
   auto cmd = std::make_unique<StartCommand>();
   cmd->topology = topology;
   cmd->entry_queues = it->second.entry_queues;
   cmd->requests = std::move(requests);
-  auto reply = cmd->reply.get_future();
-  if (!commands_.push_start(cmd)) return Status::error("weir is not running; nothing was started");
-  return reply.get();
+  cmd->reply.done = done;
+  if (!commands_.push_start(cmd)) done(Status::error("weir is not running; nothing was started"));
 }
 
 Result<ReplayOutcome> Engine::replay(store::Replay replay) {
@@ -208,8 +216,12 @@ Result<ReplayOutcome> Engine::replay(store::Replay replay) {
 std::vector<NodeStatus> Engine::nodes() const {
   std::vector<NodeStatus> out;
   for (const auto& n : nodes_) {
-    out.push_back(NodeStatus{n->topology, n->node, n->type->full_name, n->queue, n->concurrency,
-                             n->max_batch, n->in_flight.load()});
+    NodeStatus s{n->topology, n->node, n->type->full_name, n->queue, n->concurrency,
+                 n->max_batch, n->in_flight.load()};
+    for (std::size_t i = 0; i < s.call_buckets.size(); ++i) s.call_buckets[i] = n->calls.buckets[i];
+    s.calls = n->calls.count;
+    s.call_sum_us = n->calls.sum_us;
+    out.push_back(std::move(s));
   }
   return out;
 }

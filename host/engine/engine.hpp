@@ -52,6 +52,10 @@ struct NodeStatus {
   int concurrency = 1;
   std::size_t max_batch = 1;
   std::int64_t in_flight = 0;
+  // process() calls so far (this run): per CallHistogram bound (not cumulative), count, sum.
+  std::array<std::uint64_t, CallHistogram::kBounds.size() + 1> call_buckets{};
+  std::uint64_t calls = 0;
+  std::uint64_t call_sum_us = 0;
 };
 
 class Engine {
@@ -80,6 +84,11 @@ class Engine {
   // was started.
   Result<std::vector<store::ProcessId>> start_processes(const std::string& topology,
                                                         std::vector<StartRequest> requests);
+  // The same without waiting: `done` gets the ids once the commit is durable,
+  // or the error (nothing started), on the pump's thread (it must not block),
+  // or at once on this thread when the request cannot even be queued.
+  void start_processes_async(const std::string& topology, std::vector<StartRequest> requests,
+                             StartDone done);
 
   // Puts trash entries back at the nodes where they failed, recording
   // `replay.audit`, once the commit that does it is durable.

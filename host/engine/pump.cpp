@@ -193,6 +193,7 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
   node.in_flight -= static_cast<std::int64_t>(call.inputs.size());
   auto result = read_result(body);
   if (!result) spdlog::error("engine: {}/{}: {}", node.topology, node.node, result.error());
+  if (result) node.calls.observe(result->duration_us);
   for (std::size_t i = 0; i < call.inputs.size(); ++i) {
     MessageOutcome outcome;
     if (result && i < result->outcomes.size()) outcome = std::move(result->outcomes[i]);

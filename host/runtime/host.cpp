@@ -63,7 +63,7 @@ Status Host::start() {
     if (!st) return st;
   }
   control::HostView view{engine_.get(), store_.get(), registry_.get(), &refusals_, &topologies_,
-                         &topology_errors_, scheduler_.get()};
+                         &topology_errors_, scheduler_.get(), &http_address_};
   control_ = std::make_unique<control::ControlServer>(view, config_.socket_path());
   engine_->add_finished_listener(
       [c = control_.get()](const store::ProcessRecord& p) { c->on_process_finished(p); });
@@ -71,7 +71,35 @@ Status Host::start() {
   if (!st) return st;
   st = scheduler_->start();  // after the engine: a missed fire starts at once
   if (!st) return st;
-  return control_->start();
+  st = start_http();
+  if (!st) return st;
+  st = control_->start();
+  if (st && face_) face_->set_ready(true);
+  return st;
+}
+
+Status Host::start_http() {
+  if (!config_.http_enabled) return Status::ok();
+  std::vector<topology::Topology> running;
+  for (const auto& t : topologies_) {
+    if (t.enabled) running.push_back(t);
+  }
+  face_ = std::make_unique<http::Face>(*engine_, *store_, running, config_.http_max_body);
+  http::ServerOptions options;
+  options.address = config_.http_address;
+  options.port = static_cast<std::uint16_t>(config_.http_port);
+  options.threads = config_.http_threads;
+  options.max_body = config_.http_max_body;
+  http_ = std::make_unique<http::Server>(
+      options, [f = face_.get()](http::Request&& r, http::Respond respond) {
+        f->handle(std::move(r), std::move(respond));
+      });
+  Status st = http_->start();
+  if (!st) return st.prefixed("http (weir.yaml http.listen)");
+  http_address_ = http_->address();
+  spdlog::info("http: listening on {} (webhooks at /hooks/<topology>/<trigger>, /metrics)",
+               http_address_);
+  return Status::ok();
 }
 
 Status Host::load_plugins_and_topologies() {
@@ -102,10 +130,13 @@ Status Host::load_plugins_and_topologies() {
 }
 
 void Host::stop() {
+  if (http_) http_->stop();            // no new webhooks
   if (scheduler_) scheduler_->stop();  // no new fires while the engine drains
   if (control_) control_->stop();
   if (engine_) engine_->stop();
   control_.reset();
+  http_.reset();
+  face_.reset();
   scheduler_.reset();
   engine_.reset();
   store_.reset();

@@ -14,6 +14,8 @@
 #include "plugins/plugin_registry.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
+#include "http/face.hpp"
+#include "http/http_server.hpp"
 #include "triggers/scheduler.hpp"
 
 namespace weir::runtime {
@@ -31,6 +33,7 @@ class Host {
  private:
   Status lock_data_dir();
   Status load_plugins_and_topologies();
+  Status start_http();
 
   config::HostConfig config_;
   int lock_fd_ = -1;
@@ -41,6 +44,9 @@ class Host {
   std::vector<topology::TopologyError> topology_errors_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<triggers::Scheduler> scheduler_;
+  std::unique_ptr<http::Face> face_;
+  std::unique_ptr<http::Server> http_;
+  std::string http_address_;  // what the server bound ("" when off)
   std::unique_ptr<control::ControlServer> control_;
 };
 

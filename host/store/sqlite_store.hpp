@@ -43,6 +43,8 @@ class SqliteStore final : public Store {
   Result<std::vector<std::int64_t>> discard_trash(const std::vector<std::int64_t>& ids,
                                                   AuditEntry audit) override;
   Result<std::vector<AuditEntry>> audit(std::size_t limit) override;
+  Result<std::int64_t> trash_count() override;
+  Result<std::vector<ProcessCount>> process_counts() override;
   Result<std::vector<TriggerRecord>> triggers() override;
   Status note_trigger(const std::string& topology, const std::string& trigger,
                       std::int64_t skipped_slot_ms) override;

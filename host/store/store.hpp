@@ -328,6 +328,14 @@ class Store {
                                                           AuditEntry audit) = 0;
   // Newest first.
   virtual Result<std::vector<AuditEntry>> audit(std::size_t limit) = 0;
+  // For /metrics: entries in the trash, and processes per topology and state.
+  virtual Result<std::int64_t> trash_count() = 0;
+  struct ProcessCount {
+    std::string topology;
+    ProcessState state = ProcessState::running;
+    std::int64_t count = 0;
+  };
+  virtual Result<std::vector<ProcessCount>> process_counts() = 0;
   // Every trigger the store has seen.
   virtual Result<std::vector<TriggerRecord>> triggers() = 0;
   // Makes the trigger known (first seen now) if it is not; with

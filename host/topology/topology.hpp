@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,11 +33,28 @@ struct Edge {
   int line = 0;
 };
 
+// A webhook trigger: POST /hooks/<topology>/<trigger id> starts a process
+// with the request's JSON body, once it passes the signature check.
+struct WebhookSpec {
+  // "woocommerce": X-WC-Webhook-Signature = base64(HMAC-SHA256(secret, body));
+  // "hmac": `header` = prefix + encoding(HMAC-<algorithm>(secret, body));
+  // "none": unsigned (say so explicitly).
+  std::string signature = "woocommerce";
+  std::string header;            // hmac: e.g. X-Hub-Signature-256
+  std::string algorithm = "sha256";  // hmac: sha1 | sha256 | sha512
+  std::string encoding = "base64";   // hmac: base64 | hex
+  std::string prefix;            // hmac: e.g. "sha256="
+  std::string secret_env;        // the secret by reference, never inline:
+  std::string secret_file;       //   an environment variable or a file
+  std::size_t max_body = 0;      // 0: the host's (weir.yaml http.max_body)
+};
+
 // What starts a process of the topology besides `weir run` (which works on
-// every topology). `trigger: {cron: ...}` declares one (id "cron");
-// `triggers: [{id: ..., cron: ...}, ...]` several.
+// every topology). `trigger: {cron: ...}` declares one (id "cron", or
+// "webhook" for `trigger: {webhook: ...}`); `triggers: [{id: ..., ...}]` several.
 struct TriggerSpec {
   std::string id;
+  std::optional<WebhookSpec> webhook;  // set: a webhook trigger (then `cron` is empty)
   std::string cron;             // schedule (triggers/cron.hpp): "*/5 * * * *", "@every 30s"
   std::string timezone;         // empty: the host's (weir.yaml `timezone`, UTC by default)
   bool overlap = false;         // may a fire start a run while this trigger's last one runs

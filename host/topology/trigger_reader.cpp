@@ -1,7 +1,9 @@
 #include "topology/trigger_reader.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string>
 
 #include "topology/suggestions.hpp"
 #include "topology/yaml_json.hpp"
@@ -11,8 +13,11 @@
 namespace weir::topology {
 namespace {
 
-const std::vector<std::string> kTriggerKeys = {"id",      "cron",    "timezone",
-                                               "overlap", "payload", "description"};
+const std::vector<std::string> kTriggerKeys = {"id",      "cron",    "timezone",    "overlap",
+                                               "payload", "webhook", "description"};
+const std::vector<std::string> kWebhookKeys = {"signature", "header",      "algorithm",
+                                               "encoding",  "prefix",      "secret_env",
+                                               "secret_file", "max_body"};
 
 bool is_trigger_id(const std::string& s) {
   return !s.empty() && s[0] != '-' && s[0] != '_' &&
@@ -22,6 +27,82 @@ bool is_trigger_id(const std::string& s) {
 }
 
 std::string scalar_or_empty(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : ""; }
+
+// "1MB", "512KB", "2048" (bytes).
+std::optional<std::size_t> parse_size(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  const std::size_t n = std::stoull(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "KB" || unit == "KiB") return n * 1024;
+  if (unit == "MB" || unit == "MiB") return n * 1024 * 1024;
+  return std::nullopt;
+}
+
+WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& owner,
+                         const LineError& error) {
+  WebhookSpec w;
+  if (!map.IsMap()) {
+    error(line, owner + ": webhook must be a mapping such as {signature: woocommerce, "
+                        "secret_env: WC_SECRET}");
+    return w;
+  }
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    const std::string key = scalar_or_empty(kv.first);
+    const int at = yaml_line(kv.first);
+    if (std::find(kWebhookKeys.begin(), kWebhookKeys.end(), key) == kWebhookKeys.end()) {
+      error(at, "unknown key '" + key + "' in " + owner + " webhook (" +
+                    did_you_mean(key, kWebhookKeys) + "allowed: " + name_list(kWebhookKeys) + ")");
+      continue;
+    }
+    seen.insert(key);
+    if (!kv.second.IsScalar()) {
+      error(at, owner + ": webhook." + key + " must be a single value");
+      continue;
+    }
+    const std::string v = kv.second.Scalar();
+    auto one_of = [&](std::initializer_list<const char*> allowed) {
+      for (const char* a : allowed) {
+        if (v == a) return true;
+      }
+      std::string list;
+      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      error(at, owner + ": webhook." + key + " must be one of " + list + ", got '" + v + "'");
+      return false;
+    };
+    if (key == "signature" && one_of({"woocommerce", "hmac", "none"})) w.signature = v;
+    if (key == "algorithm" && one_of({"sha1", "sha256", "sha512"})) w.algorithm = v;
+    if (key == "encoding" && one_of({"base64", "hex"})) w.encoding = v;
+    if (key == "header") w.header = v;
+    if (key == "prefix") w.prefix = v;
+    if (key == "secret_env") w.secret_env = v;
+    if (key == "secret_file") w.secret_file = v;
+    if (key == "max_body") {
+      auto size = parse_size(v);
+      if (!size || *size == 0) {
+        error(at, owner + ": webhook.max_body must be a size such as 512KB or 2MB, got '" + v + "'");
+      } else {
+        w.max_body = *size;
+      }
+    }
+  }
+  if (w.signature == "hmac" && w.header.empty()) {
+    error(line, owner + ": a webhook with signature: hmac needs 'header' (where the signature is)");
+  }
+  const bool secret = !w.secret_env.empty() || !w.secret_file.empty();
+  if (w.signature != "none" && !secret) {
+    error(line, owner + ": a signed webhook needs its secret by reference: 'secret_env' (an "
+                        "environment variable) or 'secret_file' (never the secret itself); or "
+                        "signature: none");
+  }
+  if (!w.secret_env.empty() && !w.secret_file.empty()) {
+    error(line, owner + ": give either secret_env or secret_file, not both");
+  }
+  return w;
+}
 
 TriggerSpec read_one(const YAML::Node& map, bool needs_id, const std::string& owner,
                      const LineError& error) {
@@ -45,6 +126,10 @@ TriggerSpec read_one(const YAML::Node& map, bool needs_id, const std::string& ow
       continue;
     }
     const YAML::Node& v = kv.second;
+    if (key == "webhook") {
+      t.webhook = read_webhook(v, line, owner, error);
+      continue;
+    }
     if (key == "payload") {
       YamlJson json = yaml_to_json(v, line);
       for (const auto& e : json.errors) error(e.line, owner + ": payload: " + e.message);
@@ -79,8 +164,14 @@ TriggerSpec read_one(const YAML::Node& map, bool needs_id, const std::string& ow
     }
   }
   if (needs_id && !seen.count("id")) error(t.line, owner + " needs an 'id' (used in commands)");
-  if (!seen.count("cron")) {
-    error(t.line, owner + " needs 'cron' (e.g. \"*/5 * * * *\" or \"@every 30s\")");
+  if (seen.count("cron") && seen.count("webhook")) {
+    error(t.line, owner + " has both 'cron' and 'webhook'; declare two triggers");
+  } else if (!seen.count("cron") && !seen.count("webhook")) {
+    error(t.line, owner + " needs 'cron' (e.g. \"*/5 * * * *\" or \"@every 30s\") or 'webhook'");
+  }
+  if (t.webhook && (seen.count("timezone") || seen.count("overlap") || seen.count("payload"))) {
+    error(t.line, owner + ": timezone, overlap and payload are for cron triggers (a webhook's "
+                          "payload is its request body)");
   }
   return t;
 }
@@ -92,12 +183,13 @@ std::vector<TriggerSpec> read_triggers(const YAML::Node& value, bool list, int l
   std::vector<TriggerSpec> out;
   if (!list) {
     TriggerSpec t = read_one(value, false, "trigger", error);
-    if (t.id.empty()) t.id = "cron";
+    if (t.id.empty()) t.id = t.webhook ? "webhook" : "cron";
     out.push_back(std::move(t));
     return out;
   }
   if (!value.IsSequence() || value.size() == 0) {
-    error(line, "triggers must be a non-empty list of mappings, each with 'id' and 'cron'");
+    error(line, "triggers must be a non-empty list of mappings, each with 'id' and 'cron' or "
+                "'webhook'");
     return out;
   }
   std::set<std::string> ids;

@@ -8,6 +8,12 @@
 //       overlap: false                         # default: a fire while the last run of
 //                                              #   this trigger still runs is skipped
 //       payload: {full: true}                  # default: {}
+//     - id: order-created                      # POST /hooks/<topology>/order-created
+//       webhook:
+//         signature: woocommerce               # | hmac (header, algorithm, encoding,
+//                                              #   prefix) | none
+//         secret_env: WC_WEBHOOK_SECRET        # or secret_file: /run/secrets/wc
+//         max_body: 1MB                        # default: weir.yaml http.max_body
 //
 // The schedule and the time zone are checked here, so a bad one is a
 // topology error at its file:line and the running version stays.

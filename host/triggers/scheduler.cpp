@@ -31,6 +31,7 @@ Scheduler::~Scheduler() { stop(); }
 
 Status Scheduler::add(const topology::Topology& t) {
   for (const auto& spec : t.triggers) {
+    if (spec.cron.empty()) continue;  // a webhook (http/webhooks.hpp)
     auto schedule = CronSchedule::parse(spec.cron);
     if (!schedule) return schedule.status().prefixed("topology " + t.name + " trigger " + spec.id);
     TimeZone zone = default_zone_;

@@ -97,8 +97,7 @@ TEST_CASE("fan-out processes (1 -> 100 -> 1,000) keep exact counts across a SIGK
 
 TEST_CASE("a retried message keeps its id: its attempts form one line of the trace") {
   WeirHome home({"core.so", "testkit.so"});
-  home.write("weir.yaml", "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
-                          "retry: {delay: 10ms}\n");
+  home.write("weir.yaml", weir::test::kBaseConfig + "retry: {delay: 10ms}\n");
   home.add_topology("fan.yaml", kFan);
   home.add_topology("quiet.yaml", "name: quiet\ntrace: failures\nnodes:\n  - {id: x, type: testkit.act}\n");
   HostProcess host(home);

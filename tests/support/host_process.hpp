@@ -52,6 +52,12 @@ inline CliResult run_weir(const std::vector<std::string>& args) {
   return r;
 }
 
+// The weir.yaml every test home starts with. HTTP on port 0: tests run side
+// by side; `weir status --json` says which port ("http").
+inline const std::string kBaseConfig =
+    "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
+    "http: {listen: \"127.0.0.1:0\"}\n";
+
 // A weir installation in a temp directory: weir.yaml, plugins/, topologies/, data/.
 class WeirHome {
  public:
@@ -65,7 +71,7 @@ class WeirHome {
       if (!fs::exists(from)) from = fs::path(WEIR_TEST_PLUGINS_DIR) / f;
       fs::copy_file(from, dir_.path() / "plugins" / f);
     }
-    write("weir.yaml", "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n");
+    write("weir.yaml", kBaseConfig);
   }
   void write(const std::string& relative, const std::string& text) const {
     std::ofstream(dir_.file(relative)) << text;

@@ -1,0 +1,246 @@
+// bench_webhooks: how many webhooks the real host accepts per second, and the
+// latency to each 202, with every accepted body durable (the 202 is sent
+// after the commit that stores it).
+//
+// It starts `weir serve` (the real binary) in a temp directory with one
+// topology: a WooCommerce-signed webhook trigger feeding one core.pass node.
+// C client threads (libcurl, keep-alive, loopback) post N order-sized JSON
+// bodies (~2 KB) with valid signatures. Afterwards it stops the host, opens
+// the store and counts the processes: every 202 must be there.
+//
+//   bench_webhooks [--requests N] [--clients C] [--weir PATH] [--plugins DIR]
+//                  [--dir PATH] [--threads T (the host's HTTP threads)]
+//
+// Prints a table, then one line `webhooks: key=value ...` for scripts.
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+struct Options {
+  long requests = 100000;
+  int clients = 32;
+  int threads = 2;
+  std::string weir = WEIR_BIN_DIR "/weir";
+  std::string plugins = WEIR_PLUGINS_DIR;
+  std::string dir;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--requests") o.requests = std::stol(v);
+    else if (k == "--clients") o.clients = std::stoi(v);
+    else if (k == "--threads") o.threads = std::stoi(v);
+    else if (k == "--weir") o.weir = v;
+    else if (k == "--plugins") o.plugins = v;
+    else if (k == "--dir") o.dir = v;
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+const char* kSecret = "bench-secret";
+
+std::string signature(const std::string& body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), kSecret, static_cast<int>(std::strlen(kSecret)),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
+  std::string out(4 * ((len + 2) / 3), '\0');
+  out.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(len))));
+  return out;
+}
+
+// An order as WooCommerce sends it, trimmed: about 2 KB.
+std::string order(long id) {
+  Json items = Json::array();
+  for (int i = 0; i < 6; ++i) {
+    items.push_back({{"id", id * 10 + i}, {"name", "Organic cotton t-shirt, size " + std::to_string(36 + i)},
+                     {"product_id", 1000 + i}, {"variation_id", 0}, {"quantity", 1 + i % 3},
+                     {"tax_class", ""}, {"subtotal", "19.90"}, {"total", "19.90"},
+                     {"sku", "TSHIRT-" + std::to_string(36 + i)}, {"price", 19.9}});
+  }
+  return Json{{"id", id}, {"status", "processing"}, {"currency", "EUR"},
+              {"date_created", "2026-11-26T10:00:00"}, {"total", "119.40"},
+              {"billing", {{"first_name", "Jana"}, {"last_name", "Novakova"},
+                           {"address_1", "Hlavni 12"}, {"city", "Brno"}, {"postcode", "60200"},
+                           {"country", "CZ"}, {"email", "jana@example.com"}, {"phone", "+420123456789"}}},
+              {"shipping", {{"first_name", "Jana"}, {"last_name", "Novakova"},
+                            {"address_1", "Hlavni 12"}, {"city", "Brno"}, {"postcode", "60200"},
+                            {"country", "CZ"}}},
+              {"payment_method", "bacs"}, {"line_items", items}}
+      .dump();
+}
+
+size_t discard(char*, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->assign("x");
+  return size * n;
+}
+
+pid_t start_host(const Options& o, const fs::path& home) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("BENCH_WC_SECRET", kSecret, 1);
+    std::FILE* log = std::fopen((home / "serve.log").c_str(), "w");
+    ::dup2(fileno(log), 1);
+    ::dup2(fileno(log), 2);
+    std::string config = (home / "weir.yaml").string();
+    ::execl(o.weir.c_str(), o.weir.c_str(), "serve", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const fs::path home = o.dir.empty() ? fs::temp_directory_path() / ("weir-bench-webhooks-" +
+                                                                      std::to_string(::getpid()))
+                                      : fs::path(o.dir);
+  fs::remove_all(home);
+  fs::create_directories(home / "plugins");
+  fs::create_directories(home / "topologies");
+  fs::copy_file(fs::path(o.plugins) / "core.so", home / "plugins" / "core.so");
+  // A fixed port picked from the pid, so two benches do not collide.
+  const int port = 20000 + ::getpid() % 20000;
+  std::ofstream(home / "weir.yaml") << "data_dir: data\nplugins_dir: plugins\ntopologies_dir: "
+                                       "topologies\nlog: {level: warn}\nhttp: {listen: \"127.0.0.1:"
+                                    << port << "\", threads: " << o.threads << "}\n";
+  std::ofstream(home / "topologies" / "orders.yaml")
+      << "name: orders\ntrace: off\ntriggers:\n  - id: created\n    webhook: {signature: "
+         "woocommerce, secret_env: BENCH_WC_SECRET}\nnodes:\n  - {id: take, type: core.pass, "
+         "max_batch: 100}\n";
+  const pid_t host = start_host(o, home);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+
+  // Wait until it is ready.
+  bool ready = false;
+  for (int i = 0; i < 300 && !ready; ++i) {
+    CURL* c = curl_easy_init();
+    std::string sink;
+    curl_easy_setopt(c, CURLOPT_URL, (url + "/readyz").c_str());
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &discard);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    long code = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    ready = code == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ready) {
+    std::cerr << "the host did not become ready; see " << (home / "serve.log") << "\n";
+    ::kill(host, SIGKILL);
+    return 1;
+  }
+
+  // Bodies and signatures prepared up front: the clients only send.
+  std::vector<std::string> bodies(static_cast<std::size_t>(o.requests));
+  std::vector<std::string> signatures(bodies.size());
+  std::size_t total_bytes = 0;
+  for (long i = 0; i < o.requests; ++i) {
+    bodies[i] = order(i);
+    signatures[i] = signature(bodies[i]);
+    total_bytes += bodies[i].size();
+  }
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(o.clients));
+  std::atomic<long> next{0}, accepted{0}, refused{0};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> clients;
+  for (int c = 0; c < o.clients; ++c) {
+    clients.emplace_back([&, c] {
+      CURL* curl = curl_easy_init();
+      std::string sink;
+      const std::string hook = url + "/hooks/orders/created";
+      for (long i; (i = next.fetch_add(1)) < o.requests;) {
+        curl_slist* h = nullptr;
+        h = curl_slist_append(h, "Expect:");
+        h = curl_slist_append(h, "Content-Type: application/json");
+        h = curl_slist_append(h, "X-WC-Webhook-Topic: order.created");
+        h = curl_slist_append(h, ("X-WC-Webhook-Signature: " + signatures[i]).c_str());
+        curl_easy_setopt(curl, CURLOPT_URL, hook.c_str());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, bodies[i].data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(bodies[i].size()));
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &discard);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+        const auto s = Clock::now();
+        long code = 0;
+        if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+        latencies[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+        curl_slist_free_all(h);
+        (code == 202 ? accepted : refused)++;
+      }
+      curl_easy_cleanup(curl);
+    });
+  }
+  for (auto& t : clients) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  ::kill(host, SIGTERM);
+  int status = 0;
+  ::waitpid(host, &status, 0);
+
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, std::size_t(p * all.size()))]; };
+
+  // Every 202 is a committed process.
+  std::int64_t stored = -1;
+  if (auto store = weir::store::open_sqlite_store(weir::store::SqliteOptions{(home / "data" / "weir.db").string()})) {
+    if (auto counts = (*store)->process_counts()) {
+      stored = 0;
+      for (const auto& c : *counts) stored += c.count;
+    }
+  }
+  std::printf("  requests                          %10ld\n", o.requests);
+  std::printf("  clients (keep-alive, loopback)    %10d\n", o.clients);
+  std::printf("  host HTTP threads                 %10d\n", o.threads);
+  std::printf("  mean body bytes                   %10zu\n", total_bytes / std::max<long>(1, o.requests));
+  std::printf("  accepted (202)                    %10ld\n", accepted.load());
+  std::printf("  refused                           %10ld\n", refused.load());
+  std::printf("  seconds                           %10.2f\n", seconds);
+  std::printf("  accepted per second               %10.0f\n", accepted / seconds);
+  std::printf("  latency to 202, p50 ms            %10.2f\n", pct(0.50));
+  std::printf("  latency to 202, p99 ms            %10.2f\n", pct(0.99));
+  std::printf("  latency to 202, max ms            %10.2f\n", all.empty() ? 0.0 : all.back());
+  std::printf("  processes in the store after stop %10lld\n", static_cast<long long>(stored));
+  std::printf("\nwebhooks: requests=%ld clients=%d threads=%d accepted=%ld per_s=%.0f p50_ms=%.2f "
+              "p99_ms=%.2f stored=%lld durable=%s\n",
+              o.requests, o.clients, o.threads, accepted.load(), accepted / seconds, pct(0.5),
+              pct(0.99), static_cast<long long>(stored), stored == accepted ? "yes" : "NO");
+  if (o.dir.empty()) fs::remove_all(home);
+  curl_global_cleanup();
+  return stored == accepted ? 0 : 1;
+}

@@ -1,0 +1,76 @@
+// What the host answers over HTTP (http_server.hpp carries the bytes):
+//
+//   POST /hooks/<topology>/<trigger>   a webhook trigger (webhooks.cpp)
+//   GET  /metrics                      Prometheus text (metrics.cpp)
+//   GET  /healthz                      200 while the process is up
+//   GET  /readyz                       200 once the store is open and the
+//                                      plugins and topologies are loaded
+//
+// Threads: handle() runs on the server's I/O threads; it never waits for
+// the store's commit (a webhook is answered from the engine's callback).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "http/http_server.hpp"
+#include "store/store.hpp"
+#include "topology/topology.hpp"
+
+namespace weir::http {
+
+// Webhook answers by status code, for /metrics.
+class StatusCounts {
+ public:
+  static constexpr std::array<int, 10> kCodes = {200, 202, 400, 401, 404, 405, 413, 500, 503, 0};
+  void count(int status);
+  std::vector<std::pair<int, std::uint64_t>> snapshot() const;  // (code, n); code 0: other
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kCodes.size()> counts_{};
+};
+
+// One webhook trigger, ready to check requests: its secret resolved.
+struct Hook {
+  std::string topology;
+  topology::TriggerSpec spec;
+  std::string secret;     // resolved from secret_env / secret_file
+  std::string problem;    // non-empty: the secret could not be resolved (answers 500)
+  std::size_t max_body = 0;
+};
+
+class Face {
+ public:
+  // `topologies`: the installed (enabled) ones. Secrets are read here; a
+  // missing one is logged and its hook answers 500 saying what is missing.
+  Face(engine::Engine& engine, store::Store& store,
+       const std::vector<topology::Topology>& topologies, std::size_t max_body);
+
+  void handle(Request&& request, Respond respond);
+  void set_ready(bool ready) { ready_ = ready; }
+
+  std::string metrics_text();  // metrics.cpp
+
+ private:
+  void webhook(Request&& request, Respond respond);  // webhooks.cpp
+  Respond counted(Respond respond);
+
+  engine::Engine& engine_;
+  store::Store& store_;
+  std::map<std::string, std::vector<Hook>> hooks_;  // by topology; fixed after construction
+  std::vector<std::string> topology_names_;
+  std::atomic<bool> ready_{false};
+  StatusCounts webhook_counts_;
+};
+
+// HMAC-<algorithm> ("sha1", "sha256", "sha512") of `body` with `secret`,
+// encoded as "base64" or "hex". Empty if the algorithm is unknown.
+std::string hmac_signature(const std::string& algorithm, const std::string& encoding,
+                           const std::string& secret, const std::string& body);
+
+}  // namespace weir::http

@@ -1,0 +1,268 @@
+// End to end: webhooks and the HTTP face of the real host, with a real HTTP
+// client (libcurl) on loopback. Signatures are computed here with OpenSSL
+// directly, not with the host's code.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "support/cli_json.hpp"
+#include "support/host_process.hpp"
+#include "support/http_client.hpp"
+
+using namespace weir::test;
+using Json = nlohmann::json;
+
+namespace {
+
+std::string hmac_sha256(const std::string& key, const std::string& body, bool hex) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
+  if (hex) {
+    char buf[3];
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+      std::snprintf(buf, sizeof buf, "%02x", mac[i]);
+      out += buf;
+    }
+    return out;
+  }
+  std::string out(4 * ((len + 2) / 3), '\0');
+  out.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(len))));
+  return out;
+}
+
+std::vector<Json> lines(const std::string& path) {
+  std::vector<Json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(Json::parse(line));
+  }
+  return out;
+}
+
+// The host's HTTP base URL, from `weir status --json`.
+std::string base_url(const WeirHome& home) {
+  const Json status = json_of(home.cli("status", {"--json"}));
+  return "http://" + status["http"].get<std::string>();
+}
+
+std::size_t process_count(const WeirHome& home) {
+  return json_of(home.cli("process ls", {"--limit", "100000", "--json"})).size();
+}
+
+// A WooCommerce order.created delivery, about 2 KB like a real order.
+std::string order_json(int id) {
+  Json lines = Json::array();
+  for (int i = 0; i < 8; ++i) {
+    lines.push_back({{"id", 100 + i}, {"name", "Product " + std::to_string(i)}, {"sku", "SKU-" + std::to_string(i)},
+                     {"quantity", 1 + i % 3}, {"total", "19.90"}});
+  }
+  return Json{{"id", id}, {"status", "processing"}, {"currency", "EUR"}, {"total", "159.20"},
+              {"billing", {{"first_name", "Jana"}, {"last_name", "Nováková"}, {"city", "Brno"},
+                           {"email", "jana@example.com"}}},
+              {"line_items", lines}}
+      .dump();
+}
+
+const char* kSecret = "wc-s3cret";
+
+std::vector<std::pair<std::string, std::string>> woo_headers(const std::string& body, int delivery) {
+  return {{"Content-Type", "application/json"},
+          {"X-WC-Webhook-Topic", "order.created"},
+          {"X-WC-Webhook-Delivery-ID", std::to_string(delivery)},
+          {"X-WC-Webhook-Signature", hmac_sha256(kSecret, body, false)}};
+}
+
+void add_orders(const WeirHome& home, const std::string& record_path, int sleep_ms = 0) {
+  std::ofstream(home.path("gh-secret")) << "gh-secret\n";
+  home.add_topology("orders.yaml", R"(name: orders
+triggers:
+  - id: created
+    webhook: {signature: woocommerce, secret_env: WEIR_TEST_WC_SECRET, max_body: 64KB}
+  - id: github
+    webhook: {signature: hmac, header: X-Hub-Signature-256, encoding: hex, prefix: "sha256=",
+              secret_file: ")" + home.path("gh-secret") + R"("}
+  - id: open
+    webhook: {signature: none}
+nodes:
+  - {id: erp, type: testkit.act, config: {defaults: {sleep_ms: )" + std::to_string(sleep_ms) + R"(}}}
+  - {id: record, type: testkit.record, config: {path: ")" + record_path + R"("}}
+edges:
+  - erp -> record
+)");
+}
+
+}  // namespace
+
+TEST_CASE("webhooks: signed deliveries start processes and bad ones are refused with nothing stored") {
+  ::setenv("WEIR_TEST_WC_SECRET", kSecret, 1);  // the host inherits it
+  WeirHome home({"core.so", "testkit.so"});
+  const std::string recorded = home.path("orders.jsonl");
+  add_orders(home, recorded);
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const std::string url = base_url(home);
+  HttpClient http;
+
+  SECTION("a good WooCommerce signature: 202 with the process, which gets body and headers") {
+    const std::string body = order_json(7001);
+    auto r = http.post(url + "/hooks/orders/created", body, woo_headers(body, 555));
+    INFO(r.body << r.error);
+    REQUIRE(r.status == 202);
+    const auto id = Json::parse(r.body)["process"].get<std::uint64_t>();
+    REQUIRE(wait_done(home, "record", 1));
+    const Json shown = json_of(home.cli("process show " + std::to_string(id), {"--json"}));
+    CHECK(shown["process"]["state"] == "completed");
+    CHECK(shown["process"]["correlation_id"] == "555");  // the delivery id
+    auto got = lines(recorded);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0]["payload"] == Json::parse(body));
+    CHECK(got[0]["headers"]["x-wc-webhook-topic"] == "order.created");
+    CHECK(got[0]["headers"]["webhook"] == "orders/created");
+    CHECK_FALSE(got[0]["headers"].contains("x-wc-webhook-signature"));
+
+    // Another scheme: hex HMAC with a prefix, secret from a file.
+    const std::string gh = R"({"action": "opened"})";
+    auto g = http.post(url + "/hooks/orders/github", gh,
+                       {{"X-Hub-Signature-256", "sha256=" + hmac_sha256("gh-secret", gh, true)}});
+    CHECK(g.status == 202);
+    CHECK(http.post(url + "/hooks/orders/open", "[1, 2]").status == 202);
+  }
+
+  SECTION("refusals say why, and store nothing") {
+    const std::string body = order_json(7002);
+    auto bad = woo_headers(body, 1);
+    bad.back().second = hmac_sha256("wrong secret", body, false);
+    auto r = http.post(url + "/hooks/orders/created", body, bad);
+    CHECK(r.status == 401);
+    CHECK_THAT(r.body, Catch::Contains("does not match"));
+    auto missing = woo_headers(body, 2);
+    missing.pop_back();
+    r = http.post(url + "/hooks/orders/created", body, missing);
+    CHECK(r.status == 401);
+    CHECK_THAT(r.body, Catch::Contains("missing signature header X-WC-Webhook-Signature"));
+    // A body changed after signing.
+    auto tampered = woo_headers(body, 3);
+    r = http.post(url + "/hooks/orders/created", body + " ", tampered);
+    CHECK(r.status == 401);
+
+    const std::string big(70 * 1024, ' ');  // over this hook's 64 KB
+    r = http.post(url + "/hooks/orders/created", big, woo_headers(big, 4));
+    CHECK(r.status == 413);
+    const std::string huge(2 * 1024 * 1024, ' ');  // over the host's 1 MB: refused unread
+    r = http.post(url + "/hooks/orders/open", huge);
+    CHECK(r.status == 413);
+
+    const std::string broken = R"({"id": 7003, "status": })";
+    r = http.post(url + "/hooks/orders/created", broken, woo_headers(broken, 5));
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains("not JSON") && Catch::Contains("column 24"));
+
+    r = http.post(url + "/hooks/orders/created", "webhook_id=12",
+                  {{"Content-Type", "application/x-www-form-urlencoded"}});
+    CHECK(r.status == 200);  // WooCommerce's ping when the webhook is created
+
+    r = http.post(url + "/hooks/ordrs/created", body, woo_headers(body, 6));
+    CHECK(r.status == 404);
+    CHECK_THAT(r.body, Catch::Contains("this host runs: orders"));
+    r = http.post(url + "/hooks/orders/updated", body, woo_headers(body, 7));
+    CHECK(r.status == 404);
+    CHECK_THAT(r.body, Catch::Contains("it has: created, github, open"));
+    CHECK(http.get(url + "/hooks/orders/created").status == 405);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(process_count(home) == 0);
+    CHECK(lines(recorded).empty());
+
+    // /metrics counts each answer.
+    auto m = http.get(url + "/metrics");
+    REQUIRE(m.status == 200);
+    CHECK_THAT(m.body, Catch::Contains("weir_webhook_requests_total{code=\"401\"} 3") &&
+                           Catch::Contains("weir_webhook_requests_total{code=\"413\"} 1") &&
+                           Catch::Contains("weir_webhook_requests_total{code=\"400\"} 1") &&
+                           Catch::Contains("weir_webhook_requests_total{code=\"200\"} 1") &&
+                           Catch::Contains("weir_webhook_requests_total{code=\"404\"} 2") &&
+                           Catch::Contains("weir_webhook_requests_total{code=\"405\"} 1") &&
+                           Catch::Contains("weir_webhook_requests_total{code=\"202\"} 0"));
+  }
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
+
+TEST_CASE("health, readiness and metrics report what the host did") {
+  ::setenv("WEIR_TEST_WC_SECRET", kSecret, 1);
+  WeirHome home({"core.so", "testkit.so"});
+  add_orders(home, home.path("orders.jsonl"));
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const std::string url = base_url(home);
+  HttpClient http;
+  CHECK(http.get(url + "/healthz").status == 200);
+  CHECK(http.get(url + "/readyz").status == 200);
+  CHECK(http.get(url + "/nothing").status == 404);
+  for (int i = 0; i < 20; ++i) {
+    const std::string body = order_json(i);
+    REQUIRE(http.post(url + "/hooks/orders/created", body, woo_headers(body, i)).status == 202);
+  }
+  // One poison order fails at erp and goes to the trash.
+  const std::string poison = R"({"id": 99, "fail": "address has no street"})";
+  REQUIRE(http.post(url + "/hooks/orders/created", poison, woo_headers(poison, 99)).status == 202);
+  REQUIRE(wait_done(home, "record", 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto m = http.get(url + "/metrics");
+  REQUIRE(m.status == 200);
+  CHECK(m.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& t = m.body;
+  CHECK_THAT(t, Catch::Contains("weir_node_processed_total{topology=\"orders\",node=\"erp\"} 20"));
+  CHECK_THAT(t, Catch::Contains("weir_node_failed_total{topology=\"orders\",node=\"erp\"} 1"));
+  CHECK_THAT(t, Catch::Contains("weir_node_processed_total{topology=\"orders\",node=\"record\"} 20"));
+  CHECK_THAT(t, Catch::Contains("weir_queue_depth{topology=\"orders\",node=\"erp\"} 0"));
+  CHECK_THAT(t, Catch::Contains("weir_trash_entries 1"));
+  CHECK_THAT(t, Catch::Contains("weir_processes{topology=\"orders\",state=\"completed\"} 20"));
+  CHECK_THAT(t, Catch::Contains("weir_processes{topology=\"orders\",state=\"completed_with_failures\"} 1"));
+  CHECK_THAT(t, Catch::Contains("weir_webhook_requests_total{code=\"202\"} 21"));
+  CHECK_THAT(t, Catch::Contains("# TYPE weir_node_call_seconds histogram"));
+  CHECK_THAT(t, Catch::Contains("weir_node_call_seconds_bucket{topology=\"orders\",node=\"erp\","
+                                "le=\"+Inf\"}"));
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
+
+TEST_CASE("a SIGKILL right after the 202s loses no accepted webhook") {
+  ::setenv("WEIR_TEST_WC_SECRET", kSecret, 1);
+  WeirHome home({"core.so", "testkit.so"});
+  const std::string recorded = home.path("orders.jsonl");
+  add_orders(home, recorded, 20);  // a slow ERP: most orders are still queued at the kill
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const std::string url = base_url(home);
+  HttpClient http;
+  std::set<std::uint64_t> accepted;
+  for (int i = 0; i < 200; ++i) {
+    const std::string body = order_json(i);
+    auto r = http.post(url + "/hooks/orders/created", body, woo_headers(body, i));
+    REQUIRE(r.status == 202);
+    accepted.insert(Json::parse(r.body)["process"].get<std::uint64_t>());
+  }
+  host.kill(SIGKILL);
+  CHECK(lines(recorded).size() < 200);  // the kill came while work was still queued
+
+  REQUIRE(host.start());
+  REQUIRE(wait_done(home, "record", 200, std::chrono::seconds(60)));
+  const Json done = json_of(home.cli("process ls", {"--state", "completed", "--limit", "1000", "--json"}));
+  std::set<std::uint64_t> completed;
+  for (const auto& p : done) completed.insert(p["id"].get<std::uint64_t>());
+  CHECK(completed == accepted);
+  std::set<int> orders;
+  for (const auto& l : lines(recorded)) orders.insert(l["payload"]["id"].get<int>());
+  CHECK(orders.size() == 200);
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
