@@ -84,7 +84,7 @@ std::string signature(const std::string& body) {
 // An order as WooCommerce sends it, trimmed: about 2 KB.
 std::string order(long id) {
   Json items = Json::array();
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 8; ++i) {
     items.push_back({{"id", id * 10 + i}, {"name", "Organic cotton t-shirt, size " + std::to_string(36 + i)},
                      {"product_id", 1000 + i}, {"variation_id", 0}, {"quantity", 1 + i % 3},
                      {"tax_class", ""}, {"subtotal", "19.90"}, {"total", "19.90"},
