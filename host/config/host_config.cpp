@@ -81,7 +81,8 @@ HostConfig parse(const std::string& path) {
   if (root["store"]) r.only_keys(root["store"], {"synchronous"});
   c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";
   if (const YAML::Node http = root["http"]) {
-    r.only_keys(http, {"listen", "threads", "max_body", "enabled"});
+    r.only_keys(http, {"listen", "threads", "max_body", "enabled", "max_queued"});
+    if (http["max_queued"]) c.http_max_queued = r.positive(http, "max_queued", 0);
     c.http_enabled = r.choice(http, "enabled", {"true", "false"}, "true") == "true";
     if (http["listen"]) {
       const std::string listen = http["listen"].Scalar();

@@ -10,7 +10,8 @@
 //   retry: {max_attempts: 5, delay: 1s, multiplier: 2, max_delay: 5m, jitter: 0.2}
 //                               # default retry policy of every node
 //   timezone: Europe/Prague     # of cron triggers that name none; default UTC
-//   http: {listen: 127.0.0.1:8780, threads: 2, max_body: 1MB, enabled: true}
+//   http: {listen: 127.0.0.1:8780, threads: 2, max_body: 1MB, enabled: true,
+//          max_queued: 100000}
 //                               # webhooks and /metrics; loopback by default
 //
 // Unknown keys and wrong types are errors naming file:line.
@@ -40,6 +41,9 @@ struct HostConfig {
   int http_port = 8780;          // 0: any free port (`weir status` says which)
   int http_threads = 2;
   std::size_t http_max_body = 1024 * 1024;
+  // A webhook answers 503 (Retry-After) while its topology's first nodes
+  // hold this many messages or more; 0: no cap.
+  int http_max_queued = 0;
 
   std::string control_endpoint() const { return "ipc://" + data_dir + "/weir.sock"; }
   std::string socket_path() const { return data_dir + "/weir.sock"; }

@@ -13,7 +13,9 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,8 +50,11 @@ class Face {
  public:
   // `topologies`: the installed (enabled) ones. Secrets are read here; a
   // missing one is logged and its hook answers 500 saying what is missing.
+  // `max_queued` > 0: a webhook answers 503 while its topology's entry
+  // nodes hold that many messages (counted at most every 250 ms).
   Face(engine::Engine& engine, store::Store& store,
-       const std::vector<topology::Topology>& topologies, std::size_t max_body);
+       const std::vector<topology::Topology>& topologies, std::size_t max_body,
+       std::int64_t max_queued = 0);
 
   void handle(Request&& request, Respond respond);
   void set_ready(bool ready) { ready_ = ready; }
@@ -59,12 +64,19 @@ class Face {
  private:
   void webhook(Request&& request, Respond respond);  // webhooks.cpp
   Respond counted(Respond respond);
+  // Messages queued at the topology's entry nodes (a cached count), or -1.
+  std::int64_t entry_depth(const std::string& topology);
 
   engine::Engine& engine_;
   store::Store& store_;
   std::map<std::string, std::vector<Hook>> hooks_;  // by topology; fixed after construction
   std::vector<std::string> topology_names_;
   std::atomic<bool> ready_{false};
+  std::int64_t max_queued_ = 0;
+  std::map<std::string, std::vector<std::string>> entry_nodes_;  // by topology
+  std::mutex depth_mu_;
+  std::chrono::steady_clock::time_point depth_at_;              // guarded by depth_mu_
+  std::map<std::string, std::int64_t> depth_;                   // guarded by depth_mu_
   StatusCounts webhook_counts_;
 };
 

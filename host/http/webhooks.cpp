@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -132,11 +133,13 @@ std::string hmac_signature(const std::string& algorithm, const std::string& enco
 }
 
 Face::Face(engine::Engine& engine, store::Store& store,
-           const std::vector<topology::Topology>& topologies, std::size_t max_body)
-    : engine_(engine), store_(store) {
+           const std::vector<topology::Topology>& topologies, std::size_t max_body,
+           std::int64_t max_queued)
+    : engine_(engine), store_(store), max_queued_(max_queued) {
   for (const auto& t : topologies) {
     if (!t.enabled) continue;
     topology_names_.push_back(t.name);
+    entry_nodes_[t.name] = t.entry_nodes();
     auto& hooks = hooks_[t.name];
     for (const auto& spec : t.triggers) {
       if (!spec.webhook) continue;
@@ -149,6 +152,27 @@ Face::Face(engine::Engine& engine, store::Store& store,
       hooks.push_back(std::move(h));
     }
   }
+}
+
+// The store counts queued messages per queue; a count per request would
+// cost more than the request, so it is refreshed at most every 250 ms (a
+// burst may overshoot the cap by what arrives in that time).
+std::int64_t Face::entry_depth(const std::string& topology) {
+  std::lock_guard lock(depth_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - depth_at_ > std::chrono::milliseconds(250)) {
+    auto queues = store_.queues();
+    if (!queues) return -1;
+    depth_.clear();
+    for (const auto& q : *queues) {
+      const auto& entries = entry_nodes_[q.topology];
+      if (std::find(entries.begin(), entries.end(), q.node) != entries.end()) {
+        depth_[q.topology] += q.queued;
+      }
+    }
+    depth_at_ = now;
+  }
+  return depth_[topology];
 }
 
 Respond Face::counted(Respond respond) {
@@ -234,6 +258,17 @@ void Face::webhook(Request&& request, Respond respond) {
         CRYPTO_memcmp(given.data(), expected.data(), given.size()) != 0) {
       spdlog::warn("webhook {}/{}: bad signature from {}", topology, trigger, request.remote);
       return respond(text(401, "signature in " + header + " does not match the body"));
+    }
+  }
+  if (max_queued_ > 0) {
+    const std::int64_t depth = entry_depth(topology);
+    if (depth >= max_queued_) {
+      Response r = text(503, "topology " + topology + " has " + std::to_string(depth) +
+                                 " messages waiting at its first node(s), over the cap of " +
+                                 std::to_string(max_queued_) + " (weir.yaml http.max_queued); "
+                                 "try again later");
+      r.headers.emplace_back("Retry-After", "5");
+      return respond(std::move(r));
     }
   }
   Json body;

@@ -84,7 +84,8 @@ Status Host::start_http() {
   for (const auto& t : topologies_) {
     if (t.enabled) running.push_back(t);
   }
-  face_ = std::make_unique<http::Face>(*engine_, *store_, running, config_.http_max_body);
+  face_ = std::make_unique<http::Face>(*engine_, *store_, running, config_.http_max_body,
+                                       config_.http_max_queued);
   http::ServerOptions options;
   options.address = config_.http_address;
   options.port = static_cast<std::uint16_t>(config_.http_port);

@@ -266,3 +266,29 @@ TEST_CASE("a SIGKILL right after the 202s loses no accepted webhook") {
   CHECK(orders.size() == 200);
   REQUIRE(host.kill(SIGTERM) == 0);
 }
+
+TEST_CASE("a topology over its queue cap answers 503 with Retry-After and stores nothing of it") {
+  ::setenv("WEIR_TEST_WC_SECRET", kSecret, 1);
+  WeirHome home({"core.so", "testkit.so"});
+  home.write("weir.yaml", "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
+                          "http: {listen: \"127.0.0.1:0\", max_queued: 5}\n");
+  add_orders(home, home.path("orders.jsonl"), 3000);  // the ERP takes 3 s per order
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const std::string url = base_url(home);
+  HttpClient http;
+  int accepted = 0;
+  for (int i = 0; i < 8; ++i) {  // within one count of the queue: all taken
+    const std::string body = order_json(i);
+    accepted += http.post(url + "/hooks/orders/created", body, woo_headers(body, i)).status == 202;
+  }
+  CHECK(accepted == 8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the count is refreshed
+  const std::string body = order_json(100);
+  auto r = http.post(url + "/hooks/orders/created", body, woo_headers(body, 100));
+  CHECK(r.status == 503);
+  CHECK(r.header("retry-after") == "5");
+  CHECK_THAT(r.body, Catch::Contains("over the cap of 5 (weir.yaml http.max_queued)"));
+  CHECK(process_count(home) == 8);
+  host.kill(SIGKILL);
+}
