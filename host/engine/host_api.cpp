@@ -104,7 +104,8 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
   m->outcome = r->outcome;
   m->error = std::string(view(r->error));
   if (WEIR_HAS_FIELD(r, weir_result, delay_ms)) m->delay_ms = r->delay_ms;  // a 1.0 plugin has none
-  if (WEIR_HAS_FIELD(r, weir_result, cursor)) {
+  // Only the fields of its outcome: a C plugin may leave the others unset.
+  if (m->outcome == WEIR_OUTCOME_CURSOR && WEIR_HAS_FIELD(r, weir_result, cursor)) {
     auto cursor = view(r->cursor);
     m->cursor.assign(cursor.begin(), cursor.end());
   }

@@ -57,14 +57,21 @@ store::Ack prerequisite(const NodeRuntime& node, store::QueuedMessage&& input,
     for (const auto& [name, _] : topologies) known += (known.empty() ? "" : ", ") + name;
     return failed(std::move(input),
                   "node " + node.topology + "/" + node.node + " needs topology " + wanted +
-                      " to run first, but this host has no topology " + wanted + " (it has: " +
-                      known + ")",
+                      " to run first, but this host runs no topology " + wanted +
+                      " (not loaded, disabled or invalid; it runs: " +
+                      (known.empty() ? "none" : known) + ")",
                   clock, "prerequisite");
   }
+  // A round of waiting is an attempt, like a retry (abi.h), so the node's
+  // max_attempts bounds how often it may ask; the text says what happened.
   if (static_cast<int>(input.attempt) >= node.retry.max_attempts) {
+    int rounds = 0;
+    for (const auto& entry : message::history_json(input.errors)) {
+      rounds += entry.value("kind", "") == "prerequisite";
+    }
     std::string summary = "gave up after " + std::to_string(node.retry.max_attempts) +
-                          " attempts: " + why + " (topology " + wanted +
-                          " ran for it, and the node still asks for it)";
+                          " attempts: " + why + " (it waited for topology " + wanted + " " +
+                          std::to_string(rounds) + " time(s) before, and the node still asks)";
     return failed(std::move(input), std::move(why), clock, "prerequisite", std::move(summary));
   }
   store::PrerequisiteInfo pre;

@@ -45,10 +45,12 @@ Status SqliteStore::park_for_prerequisite(const Ack& ack, Pending& p) {
   }
   const std::string of = "process " + std::to_string(target) + " of topology " + pre.topology;
   if (cycle) {
-    const std::string error = pre.why + ", but " + of +
-                              " is waiting for this message's own process " +
-                              std::to_string(in.process_id) +
-                              ": they would wait for each other forever";
+    const std::string error =
+        pre.why + ", but " + of +
+        (target == in.process_id
+             ? " is this message's own process: it would wait for itself forever"
+             : " is waiting for this message's own process " + std::to_string(in.process_id) +
+                   ": they would wait for each other forever");
     Ack failed = ack;  // the trace and the trash say the same
     failed.prerequisite.reset();
     failed.failed = TrashInfo{error, message::append_attempt(in.errors, p.now, in.attempt,
@@ -110,9 +112,10 @@ Result<ProcessId> SqliteStore::start_prerequisite(const QueuedMessage& in,
   return pid;
 }
 
+// The `prerequisites` row stays: a finished process is not joined (the
+// lookup wants a running one), but a replayed one runs again and is.
 Status SqliteStore::settle_waiters(const ProcessRecord& done, Pending& p) {
-  Status st = w_.drop_prerequisite.bind(1, done.topology).bind(2, i64(done.id)).run();
-  if (!st) return st;
+  Status st;
   if (done.state == ProcessState::completed) {
     // Due now: back to the end of their queues at the next commit.
     st = w_.wake_waiters.bind(1, p.now).bind(2, i64(done.id)).run();

@@ -132,7 +132,6 @@ Status SqliteStore::prepare_writer() {
        "WHERE r.topology = ?1 AND r.key = ?2 AND p.state = 0"},
       {&w_.put_prerequisite,
        "INSERT OR REPLACE INTO prerequisites(topology, key, process_id) VALUES(?1, ?2, ?3)"},
-      {&w_.drop_prerequisite, "DELETE FROM prerequisites WHERE topology = ?1 AND process_id = ?2"},
       // Does process ?1 (transitively) wait for process ?2? Edges: a message
       // of process d.process_id waits for process d.waits_for.
       {&w_.waits_on,
@@ -140,10 +139,11 @@ Status SqliteStore::prepare_writer() {
        "JOIN chain ON d.process_id = chain.pid WHERE d.waits_for != 0) "
        "SELECT 1 FROM chain WHERE pid = ?2 LIMIT 1"},
       {&w_.wake_waiters,
-       "UPDATE delayed SET due_ms = ?1, waits_for = 0 WHERE waits_for = ?2"},
+       // (`waits_for != 0` lets SQLite use the partial index delayed_waits_for)
+       "UPDATE delayed SET due_ms = ?1, waits_for = 0 WHERE waits_for = ?2 AND waits_for != 0"},
       {&w_.select_waiters,
        "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
-       "credit, headers, payload, errors, cursor FROM delayed WHERE waits_for = ?1"},
+       "credit, headers, payload, errors, cursor FROM delayed WHERE waits_for = ?1 AND waits_for != 0"},
       {&w_.record_fire,
        "INSERT INTO triggers(topology, trigger, first_seen_ms, last_fire_ms, last_process, fired) "
        "VALUES(?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT(topology, trigger) DO UPDATE SET "

@@ -57,7 +57,7 @@ class SqliteStore final : public Store {
     Stmt insert_message, delete_message, insert_process, update_process, update_queue_counts,
         update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
         insert_delayed, select_due, delete_delayed, next_due, insert_visit, find_prerequisite,
-        put_prerequisite, drop_prerequisite, waits_on, wake_waiters, select_waiters, last_failure,
+        put_prerequisite, waits_on, wake_waiters, select_waiters, last_failure,
         record_fire;
   };
   // What one commit changes on a process row / queue row.

@@ -104,8 +104,18 @@ edges:
   const auto product = started["processes"][0].get<std::uint64_t>();
   auto shown = home.cli("process show " + std::to_string(product));
   CHECK_THAT(shown.out, Catch::Contains("prerequisite") &&
-                            Catch::Contains("category Shoes is missing: waits for process 2"));
+                            Catch::Contains("category Shoes is missing: waits for process "));
   const Json cats = json_of(home.cli("process ls", {"--topology", "category", "--json"}));
+  std::set<std::string> cat_ids;
+  for (const auto& c : cats) cat_ids.insert(std::to_string(c["id"].get<std::uint64_t>()));
+  const Json trace = json_of(home.cli("process show " + std::to_string(product), {"--json"}));
+  const std::string waited = trace["visits"][0]["error"].get<std::string>();
+  const std::string prefix = "waits for process ";
+  const auto at = waited.find(prefix);
+  REQUIRE(at != std::string::npos);
+  const std::string id = waited.substr(at + prefix.size(), waited.find(' ', at + prefix.size()) -
+                                                               at - prefix.size());
+  CHECK(cat_ids.count(id) == 1);  // one of the category processes, exactly
   const auto cat = cats[0]["id"].get<std::uint64_t>();
   const Json cat_shown = json_of(home.cli("process show " + std::to_string(cat), {"--json"}));
   CHECK(cat_shown["process"]["needed_by"].get<std::uint64_t>() > 0);

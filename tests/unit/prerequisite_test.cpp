@@ -165,7 +165,8 @@ TEST_CASE("a prerequisite of a topology the host does not have fails the message
   auto trash = f.trash();
   REQUIRE(trash.size() == 1);
   CHECK_THAT(trash[0].error, Catch::Contains("needs topology catgory to run first, but this host "
-                                             "has no topology catgory (it has: category, products)"));
+                                             "runs no topology catgory (not loaded, disabled or "
+                                             "invalid; it runs: category, products)"));
   CHECK(processes_of(f, "category").empty());
 }
 
@@ -182,8 +183,9 @@ TEST_CASE("a node that still asks after its prerequisite ran gives up after max_
   CHECK(processes_of(f, "category").size() == 2);  // attempts 1 and 2 each ran it; 3 gave up
   auto trash = f.trash();
   REQUIRE(trash.size() == 1);
-  CHECK_THAT(trash[0].error, Catch::StartsWith("gave up after 3 attempts") &&
-                                 Catch::Contains("the node still asks for it"));
+  CHECK_THAT(trash[0].error, Catch::StartsWith("gave up after 3 attempts: category Shoes is missing") &&
+                                 Catch::Contains("waited for topology category 2 time(s) before") &&
+                                 Catch::Contains("the node still asks"));
   CHECK(message::history_json(trash[0].errors).size() == 3);
 }
 
@@ -206,6 +208,6 @@ nodes:
   auto trash = f.trash();
   REQUIRE(trash.size() == 2);
   std::sort(trash.begin(), trash.end(), [](auto& a, auto& b) { return a.id < b.id; });
-  CHECK_THAT(trash[0].error, Catch::Contains("would wait for each other forever"));
+  CHECK_THAT(trash[0].error, Catch::Contains("is this message's own process: it would wait for itself forever"));
   CHECK_THAT(trash[1].error, Catch::Contains("needed process " + std::to_string(all[0].id)));
 }
