@@ -48,6 +48,24 @@ class Reader {
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
     throw std::runtime_error(where(n[key]) + ": " + key + " '" + v + "' is not one of " + list);
   }
+  // "512KB", "2MB", "1GB" or bytes; `fallback` when absent.
+  std::int64_t size(const YAML::Node& n, const char* key, std::int64_t fallback) const {
+    if (!n || !n[key]) return fallback;
+    const std::string v = n[key].Scalar();
+    std::size_t digits = 0;
+    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+    const std::string unit = v.substr(digits);
+    const std::int64_t scale = unit.empty() || unit == "B" ? 1
+                               : unit == "KB"              ? 1024
+                               : unit == "MB"              ? 1024 * 1024
+                               : unit == "GB"              ? 1024LL * 1024 * 1024
+                                                           : 0;
+    if (digits == 0 || digits > 9 || scale == 0 || std::stoll(v.substr(0, digits)) == 0) {
+      throw std::runtime_error(where(n[key]) + ": " + key +
+                               " must be a size such as 512KB, 2MB or 1GB, got '" + v + "'");
+    }
+    return std::stoll(v.substr(0, digits)) * scale;
+  }
   int positive(const YAML::Node& n, const char* key, int fallback) const {
     if (!n || !n[key]) return fallback;
     try {
@@ -78,7 +96,8 @@ HostConfig parse(const std::string& path) {
   c.log_format = r.choice(root["log"], "format", {"text", "json"}, "text");
   if (root["engine"]) r.only_keys(root["engine"], {"workers"});
   c.workers = r.positive(root["engine"], "workers", 8);
-  if (root["store"]) r.only_keys(root["store"], {"synchronous"});
+  if (root["store"]) r.only_keys(root["store"], {"synchronous", "max_size"});
+  c.store_max_bytes = r.size(root["store"], "max_size", 0);
   c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";
   if (const YAML::Node http = root["http"]) {
     r.only_keys(http, {"listen", "threads", "max_body", "enabled", "max_queued"});
@@ -101,22 +120,7 @@ HostConfig parse(const std::string& path) {
       c.http_port = port;
     }
     c.http_threads = r.positive(http, "threads", 2);
-    if (http["max_body"]) {
-      const std::string v = http["max_body"].Scalar();
-      std::size_t digits = 0;
-      while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
-      const std::string unit = v.substr(digits);
-      const std::size_t scale = unit.empty() || unit == "B" ? 1
-                                : unit == "KB"              ? 1024
-                                : unit == "MB"              ? 1024 * 1024
-                                                            : 0;
-      if (digits == 0 || digits > 9 || scale == 0) {
-        throw std::runtime_error(r.where(http["max_body"]) +
-                                 ": http.max_body must be a size such as 512KB or 2MB, got '" +
-                                 v + "'");
-      }
-      c.http_max_body = std::stoull(v.substr(0, digits)) * scale;
-    }
+    c.http_max_body = static_cast<std::size_t>(r.size(http, "max_body", 1024 * 1024));
   }
   if (root["timezone"]) {
     if (!root["timezone"].IsScalar()) {

@@ -6,7 +6,9 @@
 //   topologies_dir: ./topologies  # required: *.yaml topology files
 //   log: {level: info, format: text}   # format: text | json
 //   engine: {workers: 8}
-//   store: {synchronous: full}  # full | normal
+//   store: {synchronous: full, max_size: 50GB}  # full | normal; max_size: the
+//                               # database file's cap (a commit past it fails as on a
+//                               # full disk: nothing of it is applied); default none
 //   retry: {max_attempts: 5, delay: 1s, multiplier: 2, max_delay: 5m, jitter: 0.2}
 //                               # default retry policy of every node
 //   timezone: Europe/Prague     # of cron triggers that name none; default UTC
@@ -18,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "common/retry_policy.hpp"
@@ -34,6 +37,7 @@ struct HostConfig {
   std::string log_format = "text";
   int workers = 8;
   bool synchronous_full = true;
+  std::int64_t store_max_bytes = 0;  // 0: no cap
   RetryPolicy retry;  // the default for every node; a node's `retry:` overrides fields
   std::string timezone = "UTC";  // of cron triggers that name none (checked when serving)
   bool http_enabled = true;      // webhooks, /metrics, /healthz, /readyz

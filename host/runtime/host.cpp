@@ -46,7 +46,8 @@ Status Host::start() {
   Status st = lock_data_dir();
   if (!st) return st;
   auto store = store::open_sqlite_store(
-      store::SqliteOptions{config_.store_path(), config_.synchronous_full, 0});
+      store::SqliteOptions{config_.store_path(), config_.synchronous_full,
+                           config_.store_max_bytes});
   if (!store) return store.status();
   store_ = std::move(store).value();
   const auto rec = store_->recovery();

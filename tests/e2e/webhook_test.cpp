@@ -292,3 +292,49 @@ TEST_CASE("a topology over its queue cap answers 503 with Retry-After and stores
   CHECK(process_count(home) == 8);
   host.kill(SIGKILL);
 }
+
+TEST_CASE("a full store answers 503 with Retry-After and keeps every webhook it accepted") {
+  WeirHome home({"core.so", "testkit.so"});
+  // A 3 MB database and an ERP that takes 10 ms per order: the queue fills it.
+  home.write("weir.yaml", weir::test::kBaseConfig + "store: {max_size: 3MB}\n");
+  home.add_topology("orders.yaml", R"(name: orders
+trace: off
+triggers:
+  - {id: open, webhook: {signature: none}}
+nodes:
+  - {id: erp, type: testkit.act, config: {defaults: {sleep_ms: 10}}}
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const std::string url = base_url(home);
+  HttpClient http;
+  std::set<std::uint64_t> accepted;
+  int full = 0;
+  const std::string pad(4000, 'x');
+  for (int i = 0; i < 3000 && full == 0; ++i) {
+    auto r = http.post(url + "/hooks/orders/open", Json{{"id", i}, {"pad", pad}}.dump());
+    if (r.status == 202) {
+      accepted.insert(Json::parse(r.body)["process"].get<std::uint64_t>());
+    } else {
+      REQUIRE(r.status == 503);
+      CHECK(r.header("retry-after") == "5");
+      CHECK_THAT(r.body, Catch::Contains("cannot accept now") && Catch::Contains("full"));
+      ++full;
+    }
+  }
+  REQUIRE(full == 1);  // the store filled up before 3000 orders
+  INFO(accepted.size() << " accepted before the store was full");
+  CHECK(accepted.size() > 100);
+  // As the ERP works through the queue, space comes back and every accepted
+  // order completes; the refused one was never stored.
+  REQUIRE(wait_done(home, "erp", static_cast<std::int64_t>(accepted.size()),
+                    std::chrono::seconds(120)));
+  const Json done = json_of(home.cli("process ls", {"--state", "completed", "--limit", "10000", "--json"}));
+  std::set<std::uint64_t> completed;
+  for (const auto& p : done) completed.insert(p["id"].get<std::uint64_t>());
+  CHECK(completed == accepted);
+  CHECK(process_count(home) == accepted.size());
+  auto again = http.post(url + "/hooks/orders/open", R"({"id": "after"})");
+  CHECK(again.status == 202);  // and it accepts again
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
