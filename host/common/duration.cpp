@@ -30,6 +30,20 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::int64_t> parse_size(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data() || value < 0) return std::nullopt;
+  const std::string_view unit(end, text.data() + text.size() - end);
+  const std::int64_t scale = unit.empty() || unit == "B" ? 1
+                             : unit == "KB"              ? 1024
+                             : unit == "MB"              ? 1024 * 1024
+                             : unit == "GB"              ? 1024LL * 1024 * 1024
+                                                         : 0;
+  if (scale == 0 || value > INT64_MAX / scale) return std::nullopt;
+  return value * scale;
+}
+
 std::string format_duration(std::chrono::milliseconds d) {
   const std::int64_t ms = d.count();
   for (auto it = std::rbegin(kUnits); it != std::rend(kUnits); ++it) {

@@ -1,10 +1,11 @@
 #include "config/host_config.hpp"
 
-#include <cctype>
 #include <filesystem>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
+
+#include "common/duration.hpp"
 
 namespace weir::config {
 namespace {
@@ -52,19 +53,12 @@ class Reader {
   std::int64_t size(const YAML::Node& n, const char* key, std::int64_t fallback) const {
     if (!n || !n[key]) return fallback;
     const std::string v = n[key].Scalar();
-    std::size_t digits = 0;
-    while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
-    const std::string unit = v.substr(digits);
-    const std::int64_t scale = unit.empty() || unit == "B" ? 1
-                               : unit == "KB"              ? 1024
-                               : unit == "MB"              ? 1024 * 1024
-                               : unit == "GB"              ? 1024LL * 1024 * 1024
-                                                           : 0;
-    if (digits == 0 || digits > 9 || scale == 0 || std::stoll(v.substr(0, digits)) == 0) {
+    const auto bytes = parse_size(v);
+    if (!bytes || *bytes == 0) {
       throw std::runtime_error(where(n[key]) + ": " + key +
                                " must be a size such as 512KB, 2MB or 1GB, got '" + v + "'");
     }
-    return std::stoll(v.substr(0, digits)) * scale;
+    return *bytes;
   }
   int positive(const YAML::Node& n, const char* key, int fallback) const {
     if (!n || !n[key]) return fallback;

@@ -69,21 +69,7 @@ Status SqliteStore::park_for_prerequisite(const Ack& ack, Pending& p) {
   const std::string trace = pre.why + ": waits for " + of;
   if (ack.traced) st = insert_visit(ack, p.now, &trace);
   if (!st) return st;
-  return w_.insert_delayed.bind(1, kWaitsForProcess)
-      .bind(2, i64(in.id))
-      .bind(3, in.queue)
-      .bind(4, i64(in.process_id))
-      .bind(5, i64(in.parent_id))
-      .bind(6, in.correlation_id)
-      .bind(7, static_cast<std::int64_t>(in.attempt))
-      .bind(8, static_cast<std::int64_t>(in.crashes))
-      .bind(9, in.credit)
-      .bind_blob(10, in.headers)
-      .bind_blob(11, in.payload)
-      .bind_blob(12, pre.errors)
-      .bind_blob(13, in.cursor)
-      .bind(14, i64(target))
-      .run();
+  return insert_delayed(in, kWaitsForProcess, pre.errors, target);
 }
 
 // A process of the prerequisite topology, as `weir run` would start it, with

@@ -17,7 +17,12 @@ constexpr std::int64_t kPromoteBatch = 5000;
 // `in` was deleted from its queue by the caller; the attempt it had just
 // now becomes one of its "attempts".
 Status SqliteStore::park_for_retry(const QueuedMessage& in, const RetryInfo& retry) {
-  return w_.insert_delayed.bind(1, retry.due_ms)
+  return insert_delayed(in, retry.due_ms, retry.errors, 0);  // waits for its time
+}
+
+Status SqliteStore::insert_delayed(const QueuedMessage& in, std::int64_t due_ms,
+                                   const Bytes& errors, ProcessId waits_for) {
+  return w_.insert_delayed.bind(1, due_ms)
       .bind(2, i64(in.id))
       .bind(3, in.queue)
       .bind(4, i64(in.process_id))
@@ -28,9 +33,9 @@ Status SqliteStore::park_for_retry(const QueuedMessage& in, const RetryInfo& ret
       .bind(9, in.credit)
       .bind_blob(10, in.headers)
       .bind_blob(11, in.payload)
-      .bind_blob(12, retry.errors)
+      .bind_blob(12, errors)
       .bind_blob(13, in.cursor)
-      .bind(14, 0)  // waits for its time, not for a process
+      .bind(14, i64(waits_for))
       .run();
 }
 

@@ -112,6 +112,9 @@ class SqliteStore final : public Store {
   Status insert_visit(const Ack& ack, std::int64_t now, const std::string* error = nullptr);
   // sqlite_retry.cpp
   Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry);
+  // A row of `delayed`: due at `due_ms`, or (waits_for != 0) when that process completes.
+  Status insert_delayed(const QueuedMessage& in, std::int64_t due_ms, const Bytes& errors,
+                        ProcessId waits_for);
   // sqlite_prerequisite.cpp
   Status park_for_prerequisite(const Ack& ack, Pending& p);
   Result<ProcessId> start_prerequisite(const QueuedMessage& in, const PrerequisiteInfo& pre,

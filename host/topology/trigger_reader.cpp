@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "common/duration.hpp"
 #include "topology/suggestions.hpp"
 #include "topology/yaml_json.hpp"
 #include "triggers/cron.hpp"
@@ -27,19 +28,6 @@ bool is_trigger_id(const std::string& s) {
 }
 
 std::string scalar_or_empty(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : ""; }
-
-// "1MB", "512KB", "2048" (bytes).
-std::optional<std::size_t> parse_size(const std::string& text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 12) return std::nullopt;
-  const std::size_t n = std::stoull(text.substr(0, digits));
-  const std::string unit = text.substr(digits);
-  if (unit.empty() || unit == "B") return n;
-  if (unit == "KB" || unit == "KiB") return n * 1024;
-  if (unit == "MB" || unit == "MiB") return n * 1024 * 1024;
-  return std::nullopt;
-}
 
 WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& owner,
                          const LineError& error) {
@@ -85,7 +73,7 @@ WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& own
       if (!size || *size == 0) {
         error(at, owner + ": webhook.max_body must be a size such as 512KB or 2MB, got '" + v + "'");
       } else {
-        w.max_body = *size;
+        w.max_body = static_cast<std::size_t>(*size);
       }
     }
   }

@@ -73,3 +73,16 @@ TEST_CASE("a retry block sets only the fields it names: problems name the line")
   CHECK_THAT(errors[2], Catch::StartsWith("3: retry.jitter"));
   CHECK_THAT(errors[3], Catch::StartsWith("4: unknown key 'retry.max_delya'"));
 }
+
+TEST_CASE("sizes as operators write them") {
+  CHECK(weir::parse_size("2048") == 2048);
+  CHECK(weir::parse_size("512KB") == 512 * 1024);
+  CHECK(weir::parse_size("2MB") == 2 * 1024 * 1024);
+  CHECK(weir::parse_size("1GB") == 1024LL * 1024 * 1024);
+  CHECK_FALSE(weir::parse_size("").has_value());
+  CHECK_FALSE(weir::parse_size("MB").has_value());
+  CHECK_FALSE(weir::parse_size("2 MB").has_value());
+  CHECK_FALSE(weir::parse_size("2TB").has_value());
+  CHECK_FALSE(weir::parse_size("-1KB").has_value());
+  CHECK_FALSE(weir::parse_size("99999999999999999GB").has_value());
+}
