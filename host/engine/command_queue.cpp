@@ -45,6 +45,16 @@ bool CommandQueue::push_replay(std::unique_ptr<ReplayCommand>& cmd) {
   return true;
 }
 
+bool CommandQueue::push_swap(std::unique_ptr<SwapCommand>& cmd) {
+  {
+    std::lock_guard lock(mu_);
+    if (!open_) return false;
+    swaps_.push_back(std::move(cmd));
+  }
+  wake();
+  return true;
+}
+
 void CommandQueue::request_stop() {
   {
     std::lock_guard lock(mu_);
@@ -61,6 +71,7 @@ CommandQueue::Taken CommandQueue::take() {
   Taken t;
   t.starts.swap(starts_);
   t.replays.swap(replays_);
+  t.swaps.swap(swaps_);
   t.stop = stop_;
   return t;
 }

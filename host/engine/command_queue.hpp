@@ -1,5 +1,5 @@
 // CommandQueue: how other threads ask the pump for something (start
-// processes, stop). Commands wait under a mutex; an eventfd, which the pump
+// processes, replay, swap a topology's nodes, stop). Commands wait under a mutex; an eventfd, which the pump
 // polls together with its ZeroMQ socket, wakes it.
 //
 // The queue accepts starts only between open() and request_stop(), so a
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/node_runtime.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {
@@ -46,7 +47,7 @@ struct StartReply {
 
 struct StartCommand {
   std::string topology;
-  std::vector<store::QueueId> entry_queues;
+  std::vector<store::QueueId> entry_queues;  // set by the pump when it commits the start
   std::vector<StartRequest> requests;
   StartReply reply;
 };
@@ -61,6 +62,20 @@ struct ReplayCommand {
   std::promise<Result<ReplayOutcome>> reply;  // set once committed (or failed)
 };
 
+// A topology's nodes, replaced while the engine runs (hot reload), or, with
+// no nodes, taken out (its messages stay in their queues).
+struct SwapCommand {
+  std::string topology;
+  std::vector<std::shared_ptr<NodeRuntime>> nodes;  // the new version's; empty: remove
+  std::vector<store::QueueId> entry_queues;
+  // Queues of nodes the new version no longer has: emptied into the trash
+  // once every result of the old nodes is committed.
+  std::vector<store::QueueRetirement> retirements;
+  // The replaced nodes, once no call runs on them (the caller destroys their
+  // instances), or why nothing was swapped.
+  std::promise<Result<std::vector<std::shared_ptr<NodeRuntime>>>> reply;
+};
+
 class CommandQueue {
  public:
   CommandQueue();
@@ -72,12 +87,14 @@ class CommandQueue {
   // False (and `cmd` untouched) when the queue is not open.
   bool push_start(std::unique_ptr<StartCommand>& cmd);
   bool push_replay(std::unique_ptr<ReplayCommand>& cmd);
+  bool push_swap(std::unique_ptr<SwapCommand>& cmd);
   void request_stop();
 
   int fd() const { return fd_; }
   struct Taken {
     std::vector<std::unique_ptr<StartCommand>> starts;
     std::vector<std::unique_ptr<ReplayCommand>> replays;
+    std::vector<std::unique_ptr<SwapCommand>> swaps;
     bool stop = false;
   };
   // Takes everything queued and clears the wakeup.
@@ -89,6 +106,7 @@ class CommandQueue {
   std::mutex mu_;
   std::vector<std::unique_ptr<StartCommand>> starts_;  // guarded by mu_
   std::vector<std::unique_ptr<ReplayCommand>> replays_;  // guarded by mu_
+  std::vector<std::unique_ptr<SwapCommand>> swaps_;      // guarded by mu_
   bool stop_ = false;                                  // guarded by mu_
   bool open_ = false;                                  // guarded by mu_
 };

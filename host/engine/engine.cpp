@@ -30,85 +30,162 @@ Engine::Engine(store::Store& store, EngineOptions options)
 
 Engine::~Engine() {
   stop();
-  destroy_instances();
+  std::lock_guard lock(mu_);
+  for (auto& [_, t] : topologies_) destroy(t.nodes);
 }
 
 Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatalog& catalog) {
-  if (started_) return Status::error("engine: cannot install topology " + t.name + " while running");
-  if (topologies_.count(t.name)) return Status::error("topology " + t.name + " is installed twice");
   auto version = store_.topology_version(t.name, t.content_hash, t.file);
   if (!version) return version.status().prefixed("topology " + t.name);
-  Status retired = retire_removed_nodes(t, *version);
-  if (!retired) return retired;
-  const std::size_t first = nodes_.size();
-  for (const auto& spec : t.nodes) {
-    Status st = create_node(t, spec, catalog);
-    if (!st) return st;
-  }
+  auto retirements = removed_nodes(t, *version);
+  if (!retirements) return retirements.status();
   Installed installed;
-  for (std::size_t i = first; i < nodes_.size(); ++i) {
-    NodeRuntime& n = *nodes_[i];
-    for (const auto& f : t.followers(n.node)) {
-      auto it = std::find_if(nodes_.begin() + first, nodes_.end(),
+  installed.version = *version;
+  for (const auto& spec : t.nodes) {
+    auto node = create_node(t, spec, catalog);
+    if (!node) {
+      destroy(installed.nodes);
+      return node.status();
+    }
+    installed.nodes.push_back(std::move(node).value());
+  }
+  for (auto& n : installed.nodes) {
+    for (const auto& f : t.followers(n->node)) {
+      auto it = std::find_if(installed.nodes.begin(), installed.nodes.end(),
                              [&](const auto& o) { return o->node == f; });
-      n.followers.push_back(Follower{f, (*it)->queue});
+      n->followers.push_back(Follower{f, (*it)->queue});
     }
   }
   for (const auto& id : t.entry_nodes()) {
-    for (std::size_t i = first; i < nodes_.size(); ++i) {
-      if (nodes_[i]->node == id) installed.entry_queues.push_back(nodes_[i]->queue);
+    for (const auto& n : installed.nodes) {
+      if (n->node == id) installed.entry_queues.push_back(n->queue);
     }
   }
-  installed.version = *version;
-  entry_points_[t.name] = installed.entry_queues;
-  topologies_[t.name] = std::move(installed);
+  Nodes replaced;
+  if (started_) {
+    auto old = swap_running(t.name, installed.nodes, installed.entry_queues,
+                            std::move(retirements).value());
+    if (!old) {
+      destroy(installed.nodes);
+      return old.status().prefixed("topology " + t.name);
+    }
+    replaced = std::move(old).value();
+  } else if (!retirements->empty()) {  // no pump yet: straight to the store
+    store::CommitBatch batch;
+    batch.retirements = std::move(retirements).value();
+    auto r = store_.commit(batch);
+    if (!r) {
+      destroy(installed.nodes);
+      return r.status().prefixed("topology " + t.name);
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = topologies_[t.name];
+    if (!started_) replaced = std::move(slot.nodes);
+    slot = std::move(installed);
+  }
+  destroy(replaced);  // after their last call (the pump said so)
   return Status::ok();
+}
+
+Status Engine::uninstall(const std::string& topology) {
+  Nodes replaced;
+  {
+    std::lock_guard lock(mu_);
+    if (!topologies_.count(topology)) return Status::ok();
+  }
+  if (started_) {
+    auto old = swap_running(topology, {}, {}, {});
+    if (!old) return old.status().prefixed("topology " + topology);
+    replaced = std::move(old).value();
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto it = topologies_.find(topology);
+    if (!started_) replaced = std::move(it->second.nodes);
+    topologies_.erase(it);
+  }
+  destroy(replaced);
+  return Status::ok();
+}
+
+Result<Engine::Nodes> Engine::swap_running(const std::string& topology, Nodes nodes,
+                                           std::vector<store::QueueId> entry_queues,
+                                           std::vector<store::QueueRetirement> retirements) {
+  auto cmd = std::make_unique<SwapCommand>();
+  cmd->topology = topology;
+  cmd->nodes = std::move(nodes);
+  cmd->entry_queues = std::move(entry_queues);
+  cmd->retirements = std::move(retirements);
+  auto reply = cmd->reply.get_future();
+  if (!commands_.push_swap(cmd)) return Status::error("weir is not running");
+  return reply.get();
+}
+
+void Engine::destroy(Nodes& nodes) {
+  for (auto& n : nodes) {
+    if (n->instance) n->type->type->destroy(n->instance);
+    n->instance = nullptr;
+  }
+  nodes.clear();
 }
 
 // A message queued at a node the new version no longer has cannot go on:
 // it goes to the trash, saying so (nothing is dropped silently). Messages
 // at nodes that remain keep their process and continue.
-Status Engine::retire_removed_nodes(const topology::Topology& t, int version) {
+Result<std::vector<store::QueueRetirement>> Engine::removed_nodes(const topology::Topology& t,
+                                                                  int version) {
   auto queues = store_.queues();
-  if (!queues) return queues.status();
-  store::CommitBatch batch;
+  if (!queues) return queues.status().prefixed("topology " + t.name);
+  std::vector<store::QueueRetirement> out;
   for (const auto& q : *queues) {
-    if (q.topology != t.name || t.node(q.node) || q.queued + q.waiting == 0) continue;
-    batch.retirements.push_back(store::QueueRetirement{
+    if (q.topology != t.name || t.node(q.node)) continue;
+    // While running, a node being removed may still get messages from the
+    // old version's last calls: retire its queue even if it looks empty.
+    if (!started_ && q.queued + q.waiting == 0) continue;
+    out.push_back(store::QueueRetirement{
         q.id,
         "node '" + q.node + "' is not in topology " + t.name + " any more (version " +
             std::to_string(version) + " of " + t.file + " has no such node)",
         version - 1});
-    spdlog::warn("topology {}: {} message(s) were at node '{}', which version {} no longer has; "
-                 "they go to the trash",
-                 t.name, q.queued + q.waiting, q.node, version);
+    if (q.queued + q.waiting > 0) {
+      spdlog::warn("topology {}: {} message(s) were at node '{}', which version {} no longer "
+                   "has; they go to the trash",
+                   t.name, q.queued + q.waiting, q.node, version);
+    }
   }
-  if (batch.retirements.empty()) return Status::ok();
-  auto r = store_.commit(batch);
-  return r ? Status::ok() : r.status().prefixed("topology " + t.name);
+  return out;
 }
 
 int Engine::version(const std::string& topology) const {
+  std::lock_guard lock(mu_);
   auto it = topologies_.find(topology);
   return it == topologies_.end() ? 0 : it->second.version;
 }
 
-Status Engine::create_node(const topology::Topology& t, const topology::NodeSpec& spec,
-                           const plugins::NodeTypeCatalog& catalog) {
+Result<std::shared_ptr<NodeRuntime>> Engine::create_node(const topology::Topology& t,
+                                                         const topology::NodeSpec& spec,
+                                                         const plugins::NodeTypeCatalog& catalog) {
   const std::string where = "topology " + t.name + ", node " + spec.id + " (" + spec.type + ")";
-  auto node = std::make_unique<NodeRuntime>();
-  node->slot = static_cast<std::uint32_t>(nodes_.size());
+  auto node = std::make_shared<NodeRuntime>();
   node->topology = t.name;
   node->node = spec.id;
+  node->type_name = spec.type;
   node->concurrency = std::max(1, spec.concurrency);
   node->max_batch = static_cast<std::size_t>(std::max(1, spec.max_batch));
   node->retry = spec.retry.over(options_.retry);
   node->trace = t.trace;
-  node->type = catalog.find(spec.type);
-  if (!node->type) return Status::error(where + ": node type is not loaded");
   auto queue = store_.queue(t.name, spec.id);
   if (!queue) return queue.status().prefixed(where);
   node->queue = *queue;
+  node->type = catalog.find(spec.type);
+  if (!node->type) {  // its plugin went away while the host runs: the node waits for it
+    node->paused = "node type " + spec.type + " is not loaded (its plugin file was removed or "
+                   "refused); messages wait in the queue until it is back";
+    spdlog::warn("{}: paused: {}", where, node->paused);
+    return node;
+  }
   node->context = std::make_unique<InstanceContext>(InstanceContext{t.name, spec.id});
   const std::string config = spec.config.dump();
   std::string error;
@@ -119,8 +196,7 @@ Status Engine::create_node(const topology::Topology& t, const topology::NodeSpec
     return Status::error(where + ": the plugin could not create it: " +
                          (error.empty() ? "no reason given" : error));
   }
-  nodes_.push_back(std::move(node));
-  return Status::ok();
+  return node;
 }
 
 void Engine::add_finished_listener(FinishedListener listener) {
@@ -132,8 +208,15 @@ Status Engine::start() {
   const int workers = std::max(1, options_.workers);
   PumpOptions po{static_cast<std::size_t>(workers), options_.max_acks_per_commit,
                  options_.drain_timeout};
-  pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, nodes_, entry_points_, commands_, po,
-                                 listeners_);
+  pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, commands_, po, listeners_);
+  std::size_t node_count = 0;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, t] : topologies_) {
+      pump_->install(name, t.nodes, t.entry_queues);
+      node_count += t.nodes.size();
+    }
+  }
   try {
     pump_->bind();
   } catch (const zmq::error_t& e) {
@@ -144,7 +227,7 @@ Status Engine::start() {
   for (int i = 0; i < workers; ++i) {
     workers_.emplace_back([this, i] {
       pthread_setname_np(pthread_self(), ("weir-worker-" + std::to_string(i)).substr(0, 15).c_str());
-      Worker(ctx_, endpoint_, i, nodes_, store_).run();
+      Worker(ctx_, endpoint_, i, store_).run();
     });
   }
   pump_thread_ = std::thread([this] {
@@ -152,7 +235,7 @@ Status Engine::start() {
     pump_->run();
   });
   spdlog::info("engine: started {} worker(s) for {} node(s) in {} topology(ies)", workers_.size(),
-               nodes_.size(), topologies_.size());
+               node_count, version_count());
   return Status::ok();
 }
 
@@ -171,13 +254,6 @@ void Engine::stop() {
   spdlog::info("engine: stopped");
 }
 
-void Engine::destroy_instances() {
-  for (auto& n : nodes_) {
-    if (n->instance) n->type->type->destroy(n->instance);
-    n->instance = nullptr;
-  }
-}
-
 Result<std::vector<store::ProcessId>> Engine::start_processes(const std::string& topology,
                                                               std::vector<StartRequest> requests) {
   std::promise<StartResult> answer;
@@ -189,17 +265,18 @@ Result<std::vector<store::ProcessId>> Engine::start_processes(const std::string&
 
 void Engine::start_processes_async(const std::string& topology, std::vector<StartRequest> requests,
                                    StartDone done) {
-  auto it = topologies_.find(topology);
-  if (it == topologies_.end()) {
-    std::string known;
-    for (const auto& [name, _] : topologies_) known += (known.empty() ? "" : ", ") + name;
-    return done(Status::error("unknown topology '" + topology + "' (running: " +
-                              (known.empty() ? "none" : known) + ")"));
+  {
+    std::lock_guard lock(mu_);
+    if (!topologies_.count(topology)) {
+      std::string known;
+      for (const auto& [name, _] : topologies_) known += (known.empty() ? "" : ", ") + name;
+      return done(Status::error("unknown topology '" + topology + "' (running: " +
+                                (known.empty() ? "none" : known) + ")"));
+    }
   }
   if (requests.empty()) return done(std::vector<store::ProcessId>{});
-  auto cmd = std::make_unique<StartCommand>();
+  auto cmd = std::make_unique<StartCommand>();  // the pump looks up the entry nodes
   cmd->topology = topology;
-  cmd->entry_queues = it->second.entry_queues;
   cmd->requests = std::move(requests);
   cmd->reply.done = done;
   if (!commands_.push_start(cmd)) done(Status::error("weir is not running; nothing was started"));
@@ -214,16 +291,26 @@ Result<ReplayOutcome> Engine::replay(store::Replay replay) {
 }
 
 std::vector<NodeStatus> Engine::nodes() const {
+  std::lock_guard lock(mu_);
   std::vector<NodeStatus> out;
-  for (const auto& n : nodes_) {
-    NodeStatus s{n->topology, n->node, n->type->full_name, n->queue, n->concurrency,
-                 n->max_batch, n->in_flight.load()};
-    for (std::size_t i = 0; i < s.call_buckets.size(); ++i) s.call_buckets[i] = n->calls.buckets[i];
-    s.calls = n->calls.count;
-    s.call_sum_us = n->calls.sum_us;
-    out.push_back(std::move(s));
+  for (const auto& [_, t] : topologies_) {
+    for (const auto& n : t.nodes) out.push_back(status_of(*n));
   }
   return out;
+}
+
+std::size_t Engine::version_count() const {
+  std::lock_guard lock(mu_);
+  return topologies_.size();
+}
+
+NodeStatus Engine::status_of(const NodeRuntime& n) {
+  NodeStatus s{n.topology, n.node, n.type ? n.type->full_name : n.type_name, n.queue,
+               n.concurrency, n.max_batch, n.in_flight.load(), n.paused};
+  for (std::size_t i = 0; i < s.call_buckets.size(); ++i) s.call_buckets[i] = n.calls.buckets[i];
+  s.calls = n.calls.count;
+  s.call_sum_us = n.calls.sum_us;
+  return s;
 }
 
 }  // namespace weir::engine

@@ -2,7 +2,10 @@
 // threads and the pump (see pump.hpp for the flow of one message).
 //
 // Life cycle: construct, install() every topology, add listeners, start();
-// then start_processes() from any thread; stop() (or the destructor) drains
+// then start_processes() from any thread, and install()/uninstall() from the
+// controlling thread to reload a topology while it runs (the pump swaps the
+// nodes once their calls have finished; see pump.hpp, "Reload"); stop() (or
+// the destructor) drains
 // in-flight calls for up to drain_timeout, commits their results and
 // destroys the instances. A start that races with stop() is answered with
 // an error, never left waiting. A plugin call that never returns keeps
@@ -13,13 +16,16 @@
 // it also enqueues its outputs; the engine never hands the same message to
 // two calls; after a crash, whatever was in flight is redelivered.
 //
-// Threads: install/add_finished_listener/start/stop from one controlling
-// thread; start_processes and nodes() from any thread.
+// Threads: install/uninstall/add_finished_listener/start/stop from one
+// controlling thread (the host's management thread: plugins' create() and
+// destroy() run there); start_processes, nodes() and version() from any
+// thread.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +58,7 @@ struct NodeStatus {
   int concurrency = 1;
   std::size_t max_batch = 1;
   std::int64_t in_flight = 0;
+  std::string paused;  // why it does not run (its plugin is gone); empty: it runs
   // process() calls so far (this run): per CallHistogram bound (not cumulative), count, sum.
   std::array<std::uint64_t, CallHistogram::kBounds.size() + 1> call_buckets{};
   std::uint64_t calls = 0;
@@ -65,12 +72,19 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Creates the topology's queues and plugin instances. Before start() only.
-  // `t` must have been validated against `catalog` (topology_loader.hpp).
+  // Creates the topology's queues and plugin instances, and runs them; when
+  // the topology is running already, the new nodes replace the old ones
+  // (which finish their calls first) and the call returns once they have.
+  // `t` must have been validated against `catalog` (topology_loader.hpp),
+  // except that a node whose type `catalog` no longer has is installed
+  // paused (its plugin was removed; see NodeStatus::paused).
   // Records its version in the store (a new one when the file changed);
   // messages queued at a node the new version no longer has go to the
-  // trash with that reason.
+  // trash with that reason. On error the running version stays.
   Status install(const topology::Topology& t, const plugins::NodeTypeCatalog& catalog);
+  // Stops running the topology (its calls finish first); its messages stay
+  // in their queues for when it comes back. No-op when not installed.
+  Status uninstall(const std::string& topology);
 
   // Called on the pump thread after the commit that completes a process.
   // Must be quick and must not call back into the engine. Before start() only.
@@ -99,22 +113,31 @@ class Engine {
   int version(const std::string& topology) const;
 
  private:
+  using Nodes = std::vector<std::shared_ptr<NodeRuntime>>;
   struct Installed {
+    Nodes nodes;
     std::vector<store::QueueId> entry_queues;
     int version = 0;
   };
-  Status retire_removed_nodes(const topology::Topology& t, int version);
-  Status create_node(const topology::Topology& t, const topology::NodeSpec& spec,
-                     const plugins::NodeTypeCatalog& catalog);
-  void destroy_instances();
+  Result<std::vector<store::QueueRetirement>> removed_nodes(const topology::Topology& t,
+                                                            int version);
+  Result<std::shared_ptr<NodeRuntime>> create_node(const topology::Topology& t,
+                                                   const topology::NodeSpec& spec,
+                                                   const plugins::NodeTypeCatalog& catalog);
+  // Hands `nodes` to the running pump for `topology`; returns the replaced ones.
+  Result<Nodes> swap_running(const std::string& topology, Nodes nodes,
+                             std::vector<store::QueueId> entry_queues,
+                             std::vector<store::QueueRetirement> retirements);
+  static void destroy(Nodes& nodes);
+  static NodeStatus status_of(const NodeRuntime& n);
+  std::size_t version_count() const;
 
   store::Store& store_;
   EngineOptions options_;
   zmq::context_t ctx_;
   std::string endpoint_;
-  std::vector<std::unique_ptr<NodeRuntime>> nodes_;  // by slot; fixed once started
-  std::map<std::string, Installed> topologies_;     // fixed once started
-  EntryPoints entry_points_;                         // the same, for the pump's routing
+  mutable std::mutex mu_;                        // guards topologies_ (readers on any thread)
+  std::map<std::string, Installed> topologies_;  // what runs (the pump has its own copy)
   std::vector<FinishedListener> listeners_;
   CommandQueue commands_;
   std::unique_ptr<Pump> pump_;

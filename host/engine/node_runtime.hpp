@@ -1,9 +1,11 @@
 // NodeRuntime: one node of an installed topology, as the engine runs it: its
 // queue, its plugin instance, its limits and where its outputs go.
 //
-// Built by Engine::install() before the engine starts and immutable while it
-// runs (workers read it without locks), except the atomics, which the pump
-// writes and status readers read.
+// Built by Engine::install() and immutable once the pump has it (workers
+// read it without locks), except the atomics, which the pump writes and
+// status readers read. A reload never changes a NodeRuntime: it builds new
+// ones and the pump swaps them in (pump.hpp, "Reload"); the old ones are
+// destroyed once the pump hands them back, after their last call.
 #pragma once
 
 #include <array>
@@ -60,9 +62,15 @@ struct NodeRuntime {
   RetryPolicy retry;
   topology::Trace trace = topology::Trace::all;
   std::vector<Follower> followers;
-  plugins::NodeTypeRef type;  // keeps the plugin library loaded
+  plugins::NodeTypeRef type;  // keeps the plugin library loaded; null while paused
   std::unique_ptr<InstanceContext> context;
   weir_node_instance* instance = nullptr;  // plugin-owned; destroyed by the engine
+  // Why the node does not run (its plugin is gone); its messages wait in
+  // its queue. Empty: it runs.
+  std::string paused;
+  std::string type_name;  // as the topology names it ("acme.export")
+
+  bool runs() const { return instance != nullptr; }
 
   std::atomic<std::int64_t> in_flight{0};  // messages handed to workers, not yet committed
   CallHistogram calls;                      // every process() call's duration

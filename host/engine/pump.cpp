@@ -16,20 +16,23 @@ constexpr std::size_t kMaxPrefetch = 4000;
 
 }  // namespace
 
-Pump::Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store,
-           const std::vector<std::unique_ptr<NodeRuntime>>& nodes, const EntryPoints& topologies,
-           CommandQueue& commands, PumpOptions options, std::vector<FinishedListener> listeners)
+Pump::Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store, CommandQueue& commands,
+           PumpOptions options, std::vector<FinishedListener> listeners)
     : router_(ctx, zmq::socket_type::router),
       endpoint_(std::move(endpoint)),
       store_(store),
-      nodes_(nodes),
-      topologies_(topologies),
       commands_(commands),
       options_(options),
       listeners_(std::move(listeners)),
-      state_(nodes.size()),
-      committer_(store) {
-  for (const auto& n : nodes_) by_queue_[n->queue] = n.get();
+      committer_(store) {}
+
+void Pump::install(const std::string& topology, std::vector<std::shared_ptr<NodeRuntime>> nodes,
+                   std::vector<store::QueueId> entry_queues) {
+  SwapCommand cmd;
+  cmd.topology = topology;
+  cmd.nodes = std::move(nodes);
+  cmd.entry_queues = std::move(entry_queues);
+  swap(cmd);
 }
 
 void Pump::bind() {
@@ -44,6 +47,7 @@ void Pump::run() {
     receive();
     take_commands();
     collect_commit();
+    advance_swaps();
     dispatch();
     advance_quarantine();  // after dispatch, which may have found a suspect
     plan_stop();
@@ -69,13 +73,16 @@ void Pump::answer_all(const Status& error) {
     for (auto& cmd : *list) cmd->reply.set_value(error);
     list->clear();
   }
+  for (auto& cmd : swaps_) cmd->reply.set_value(error);
+  swaps_.clear();
 }
 
 // Releases are planned once no commit is under way, so no lease can land in
 // a prefetch buffer after they were computed.
 void Pump::plan_stop() {
   if (!stopping_ || releases_planned_ || committer_.busy()) return;
-  releases_ = plan_releases();
+  auto all = plan_releases();  // after any a swap left
+  releases_.insert(releases_.end(), all.begin(), all.end());
   releases_planned_ = true;
 }
 
@@ -105,6 +112,7 @@ bool Pump::work_waiting() const {
   if (quarantine_ == Quarantine::ready && !stopping_ && !idle_.empty()) return true;
   for (const auto& n : nodes_) {
     if (quarantine_ != Quarantine::none) break;  // nothing else is handed out
+    if (!active(n.get())) continue;
     const NodeState& s = state_[n->slot];
     if (!stopping_ && !s.prefetched.empty() && s.calls < n->concurrency && !idle_.empty()) {
       return true;
@@ -115,9 +123,14 @@ bool Pump::work_waiting() const {
       !releases_.empty()) {
     return true;
   }
+  for (const auto& r : retirements_) {
+    if (r.after_acks <= acks_committed_) return true;
+  }
+  if (swap_ready()) return true;
   if (stopping_) return false;
   if (retries_due()) return true;
   for (const auto& n : nodes_) {
+    if (!active(n.get())) continue;
     const NodeState& s = state_[n->slot];
     if (s.maybe_ready && s.prefetched.size() + s.in_flight < prefetch_target(*n)) return true;
   }
@@ -209,7 +222,7 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
       spdlog::info("[{}/{}] message {} of process {} waits: {}", node.topology, node.node,
                    ack.input.id, ack.input.process_id, ack.prerequisite->why);
     }
-    acks_.push_back(std::move(ack));
+    push_ack(std::move(ack));
   }
   if (result) {
     for (auto& [key, value] : result->state_puts) {
@@ -231,6 +244,7 @@ void Pump::take_commands() {
     }
     replays_.push_back(std::move(cmd));
   }
+  for (auto& cmd : taken.swaps) swaps_.push_back(std::move(cmd));
   for (auto& cmd : taken.starts) {
     if (stopping_) {
       cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
@@ -274,9 +288,26 @@ store::CommitBatch Pump::build_batch() {
     acks_.pop_front();
   }
   batch.state_puts.swap(puts_);
-  committing_.swap(starts_);
+  // Entry points are looked up now, not when the start was asked for: a
+  // reload in between may have changed them.
+  for (auto& cmd : starts_) {
+    auto entry = topologies_.find(cmd->topology);
+    if (entry == topologies_.end()) {
+      cmd->reply.set_value(Status::error("topology " + cmd->topology +
+                                         " is not running any more (removed or disabled by a "
+                                         "reload); nothing was started"));
+      continue;
+    }
+    cmd->entry_queues = entry->second;
+    committing_.push_back(std::move(cmd));
+  }
+  starts_.clear();
   committing_replays_.swap(replays_);
   for (const auto& cmd : committing_replays_) batch.replays.push_back(cmd->replay);
+  for (auto& r : retirements_) {
+    if (r.after_acks <= acks_committed_) batch.retirements.push_back(r.retirement);
+  }
+  std::erase_if(retirements_, [&](const auto& r) { return r.after_acks <= acks_committed_; });
   for (const auto& cmd : committing_) {
     for (const auto& req : cmd->requests) {
       batch.new_processes.push_back(store::NewProcess{cmd->topology, req.correlation_id,
@@ -295,6 +326,7 @@ std::vector<store::LeaseRequest> Pump::plan_leases() const {
   std::vector<store::LeaseRequest> out;
   if (quarantine_ != Quarantine::none) return out;  // only the suspect may be leased
   for (const auto& n : nodes_) {
+    if (!active(n.get())) continue;
     const NodeState& s = state_[n->slot];
     const std::size_t have = s.prefetched.size() + s.in_flight;
     const std::size_t target = prefetch_target(*n);
@@ -315,6 +347,7 @@ std::vector<store::LeaseRelease> Pump::plan_releases(
     for (const auto& m : call.inputs) newest[call.slot] = std::max(newest[call.slot], m.seq);
   }
   for (const auto& n : nodes_) {
+    if (!n) continue;
     auto& buffer = state_[n->slot].prefetched;
     if (keep && keep->first == n->slot) {  // the suspect is at the front of its buffer
       newest[n->slot] = std::max(newest[n->slot], keep->second);
@@ -335,6 +368,7 @@ void Pump::on_commit_failed(store::CommitBatch& batch, const Status& error) {
   // Before anything collected since: a newer write to the same key must win.
   puts_.insert(puts_.begin(), std::make_move_iterator(batch.state_puts.begin()),
                std::make_move_iterator(batch.state_puts.end()));
+  for (auto& r : batch.retirements) retirements_.push_back({0, std::move(r)});
   for (auto& cmd : committing_) cmd->reply.set_value(error.prefixed("nothing was started"));
   for (auto& cmd : committing_replays_) cmd->reply.set_value(error.prefixed("nothing was replayed"));
   backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
@@ -343,6 +377,7 @@ void Pump::on_commit_failed(store::CommitBatch& batch, const Status& error) {
 
 void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) {
   backoff_ = std::chrono::milliseconds(0);
+  acks_committed_ += batch.acks.size();
   if (!batch.releases.empty()) {
     releases_.clear();
     if (quarantine_ == Quarantine::releasing) quarantine_ = Quarantine::ready;
@@ -383,12 +418,18 @@ void Pump::answer_replays(const store::CommitResult& result) {
 // crashes of the host have used up: they go to the trash without running.
 void Pump::take_leased(std::vector<store::QueuedMessage>&& leased) {
   for (auto& m : leased) {
-    const NodeRuntime& node = *by_queue_.at(m.queue);
+    auto found = by_queue_.find(m.queue);
+    if (found == by_queue_.end()) {  // never asked for (a swap waits for the commit): give back
+      spdlog::error("engine: leased message {} of a queue no node serves; giving it back", m.id);
+      releases_.push_back({m.queue, 0});
+      continue;
+    }
+    const NodeRuntime& node = *found->second;
     if (attempts_used_up(node, m)) {
       store::Ack ack = set_aside(node, std::move(m), Clock{now_ms(), 0.5});
       spdlog::error("[{}/{}] message {} of process {}: {}", node.topology, node.node,
                     ack.input.id, ack.input.process_id, ack.failed->error);
-      acks_.push_back(std::move(ack));
+      push_ack(std::move(ack));
       continue;
     }
     state_[node.slot].prefetched.push_back(std::move(m));
@@ -437,7 +478,9 @@ void Pump::dispatch() {
   while (sent && !idle_.empty()) {
     sent = false;
     for (std::size_t k = 0; k < count && !idle_.empty(); ++k) {
-      NodeRuntime& node = *nodes_[(round_robin_ + k) % count];
+      NodeRuntime* candidate = nodes_[(round_robin_ + k) % count].get();
+      if (!active(candidate)) continue;
+      NodeRuntime& node = *candidate;
       NodeState& s = state_[node.slot];
       if (s.prefetched.empty() || s.calls >= node.concurrency) continue;
       if (is_suspect(node)) {  // stop handing out work: it runs alone
@@ -469,12 +512,80 @@ void Pump::send_call(NodeRuntime& node) {
   idle_.pop_back();
   zmq::message_t body = pack_work(inputs, node.topology, node.node);
   router_.send(zmq::buffer(worker), zmq::send_flags::sndmore);
-  router_.send(pack_header(CallHeader{id, node.slot}), zmq::send_flags::sndmore);
+  router_.send(pack_header(CallHeader{id, node.slot, &node}), zmq::send_flags::sndmore);
   router_.send(body, zmq::send_flags::none);
   ++s.calls;
   s.in_flight += inputs.size();
   node.in_flight += static_cast<std::int64_t>(inputs.size());
   calls_.emplace(id, InFlightCall{node.slot, std::move(inputs)});
+}
+
+// Swaps in order of arrival; each waits until its topology's old nodes
+// have no call running and no commit is under way (so no lease for them is
+// on its way back). A quarantine runs to its end first.
+bool Pump::swap_ready() const {
+  if (swaps_.empty() || committer_.busy() || quarantine_ != Quarantine::none) return false;
+  auto old = slots_.find(swaps_.front()->topology);
+  if (old == slots_.end()) return true;
+  return std::all_of(old->second.begin(), old->second.end(),
+                     [&](std::uint32_t slot) { return state_[slot].calls == 0; });
+}
+
+void Pump::advance_swaps() {
+  while (!swaps_.empty()) {
+    SwapCommand& cmd = *swaps_.front();
+    if (stopping_) {
+      cmd.reply.set_value(Status::error("weir is shutting down; the topology was not reloaded"));
+      swaps_.pop_front();
+      continue;
+    }
+    bool idle = true;
+    if (auto old = slots_.find(cmd.topology); old != slots_.end()) {
+      for (std::uint32_t slot : old->second) {
+        state_[slot].retiring = true;
+        idle = idle && state_[slot].calls == 0;
+      }
+    }
+    if (!idle || committer_.busy() || quarantine_ != Quarantine::none) return;
+    cmd.reply.set_value(swap(cmd));
+    swaps_.pop_front();
+  }
+}
+
+std::vector<std::shared_ptr<NodeRuntime>> Pump::swap(SwapCommand& cmd) {
+  std::vector<std::shared_ptr<NodeRuntime>> old;
+  std::vector<std::uint32_t> slots;
+  for (auto& n : cmd.nodes) {
+    n->slot = static_cast<std::uint32_t>(nodes_.size());
+    slots.push_back(n->slot);
+    nodes_.push_back(n);
+    state_.emplace_back();
+  }
+  if (auto it = slots_.find(cmd.topology); it != slots_.end()) {
+    for (std::uint32_t slot : it->second) {
+      NodeState& was = state_[slot];
+      auto heir = std::find_if(cmd.nodes.begin(), cmd.nodes.end(),
+                               [&](const auto& n) { return n->queue == nodes_[slot]->queue; });
+      if (heir != cmd.nodes.end() && (*heir)->runs()) {
+        state_[(*heir)->slot].prefetched = std::move(was.prefetched);
+      } else {  // nobody runs this queue now: its leases go back
+        releases_.push_back({nodes_[slot]->queue, 0});
+        by_queue_.erase(nodes_[slot]->queue);
+      }
+      was = NodeState{};
+      old.push_back(std::move(nodes_[slot]));
+    }
+    slots_.erase(it);
+  }
+  for (const auto& n : cmd.nodes) by_queue_[n->queue] = n.get();
+  if (cmd.nodes.empty()) {
+    topologies_.erase(cmd.topology);
+  } else {
+    topologies_[cmd.topology] = cmd.entry_queues;
+    slots_[cmd.topology] = std::move(slots);
+  }
+  for (auto& r : cmd.retirements) retirements_.push_back({acks_pushed_, std::move(r)});
+  return old;
 }
 
 bool Pump::retries_due() const {

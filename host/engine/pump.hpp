@@ -31,14 +31,28 @@
 // whose attempts are used up that way goes to the trash instead of running
 // ("crashed the host N times"); see pump_quarantine.cpp.
 //
-// Threads: the constructor and bind() on the engine's thread, run() on the
-// pump thread; everything else is private to run().
+// Reload (hot reload of a topology or of a plugin): the engine sends a
+// SwapCommand with the topology's new nodes (or none, to take it out). From
+// then on the old nodes get no new calls and no new leases; once their last
+// call has answered and no commit is under way, the pump swaps: a node that
+// keeps its queue in the new version takes over the old one's prefetched
+// messages, other leases are given back, the entry points change, and the
+// old NodeRuntimes go back to the engine, which destroys their instances.
+// So a plugin build's in-flight calls finish on that build, and new calls go
+// to the new one. Queues of nodes the new version no longer has are emptied
+// into the trash only after every result of the old nodes is committed
+// (the store applies retirements before the acks of the same commit).
+// Other topologies keep flowing throughout.
+//
+// Threads: the constructor, install() and bind() on the engine's thread,
+// run() on the pump thread; everything else is private to run().
 #pragma once
 
 #include <chrono>
 #include <deque>
 #include <random>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,10 +80,12 @@ struct PumpOptions {
 
 class Pump {
  public:
-  Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store,
-       const std::vector<std::unique_ptr<NodeRuntime>>& nodes, const EntryPoints& topologies,
-       CommandQueue& commands, PumpOptions options, std::vector<FinishedListener> listeners);
+  Pump(zmq::context_t& ctx, std::string endpoint, store::Store& store, CommandQueue& commands,
+       PumpOptions options, std::vector<FinishedListener> listeners);
 
+  // A topology's nodes, before run() (later ones come as SwapCommands).
+  void install(const std::string& topology, std::vector<std::shared_ptr<NodeRuntime>> nodes,
+               std::vector<store::QueueId> entry_queues);
   void bind();  // before any worker connects
   void run();   // until stopped and drained; then tells every worker to quit
 
@@ -84,6 +100,11 @@ class Pump {
     int calls = 0;                                // calls in flight
     std::size_t in_flight = 0;                    // messages in those calls
     bool maybe_ready = true;  // its queue may hold messages not leased yet (see note_readiness)
+    bool retiring = false;    // a swap replaces it: no new calls, no new leases
+  };
+  struct PendingRetirement {
+    std::uint64_t after_acks = 0;  // once this many acks are committed
+    store::QueueRetirement retirement;
   };
 
   bool work_waiting() const;
@@ -93,6 +114,18 @@ class Pump {
   void on_result(const std::string& worker, const zmq::message_t& header,
                  const zmq::message_t& body);
   void take_commands();
+  // Reload: swaps whose old nodes are idle (see the file comment).
+  void advance_swaps();
+  bool swap_ready() const;
+  std::vector<std::shared_ptr<NodeRuntime>> swap(SwapCommand& cmd);
+  // A node that may get calls and leases now.
+  bool active(const NodeRuntime* node) const {
+    return node && node->runs() && !state_[node->slot].retiring;
+  }
+  void push_ack(store::Ack&& ack) {
+    acks_.push_back(std::move(ack));
+    ++acks_pushed_;
+  }
   void collect_commit();
   void submit_commit();
   store::CommitBatch build_batch();
@@ -122,9 +155,10 @@ class Pump {
   zmq::socket_t router_;
   std::string endpoint_;
   store::Store& store_;
-  const std::vector<std::unique_ptr<NodeRuntime>>& nodes_;
-  const EntryPoints& topologies_;  // the engine's; fixed once started
-  std::unordered_map<store::QueueId, NodeRuntime*> by_queue_;
+  std::vector<std::shared_ptr<NodeRuntime>> nodes_;  // by slot; null once swapped out
+  EntryPoints topologies_;                           // where each topology's processes start
+  std::map<std::string, std::vector<std::uint32_t>, std::less<>> slots_;  // by topology
+  std::unordered_map<store::QueueId, NodeRuntime*> by_queue_;  // the current node of each queue
   CommandQueue& commands_;
   PumpOptions options_;
   std::vector<FinishedListener> listeners_;
@@ -142,6 +176,10 @@ class Pump {
   std::vector<std::unique_ptr<StartCommand>> committing_;  // in the commit under way
   std::vector<std::unique_ptr<ReplayCommand>> replays_;             // not yet in a commit
   std::vector<std::unique_ptr<ReplayCommand>> committing_replays_;  // in the commit under way
+  std::deque<std::unique_ptr<SwapCommand>> swaps_;  // in order of arrival
+  std::vector<PendingRetirement> retirements_;      // not yet in a successful commit
+  std::uint64_t acks_pushed_ = 0;     // acks ever added to acks_ (not counting re-queued ones)
+  std::uint64_t acks_committed_ = 0;  // of those, how many are committed (acks_ is FIFO)
   Committer committer_;
   std::chrono::steady_clock::time_point retry_after_;      // after a failed commit
   std::int64_t next_due_ms_ = 1;  // wall clock ms of the next waiting retry (0: none);

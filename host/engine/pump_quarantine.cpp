@@ -21,7 +21,8 @@ bool Pump::is_suspect(const NodeRuntime& node) const {
 void Pump::advance_quarantine() {
   if (quarantine_ != Quarantine::draining || !calls_.empty() || committer_.busy()) return;
   auto& buffer = state_[suspect_slot_].prefetched;
-  releases_ = plan_releases(std::make_pair(suspect_slot_, buffer.front().seq));
+  auto all = plan_releases(std::make_pair(suspect_slot_, buffer.front().seq));
+  releases_.insert(releases_.end(), all.begin(), all.end());  // after any a swap left
   quarantine_ = Quarantine::releasing;
 }
 

@@ -74,20 +74,30 @@ MessageOutcome read_outcome(const msgpack::object& o) {
 
 }  // namespace
 
+constexpr std::size_t kHeaderSize = 20;
+
 zmq::message_t pack_header(const CallHeader& h) {
-  zmq::message_t m(12);
+  zmq::message_t m(kHeaderSize);
+  const auto address = reinterpret_cast<std::uintptr_t>(h.node);
+  static_assert(sizeof address <= 8);
+  const std::uint64_t wide = address;
   std::memcpy(m.data(), &h.call_id, 8);
   std::memcpy(static_cast<char*>(m.data()) + 8, &h.slot, 4);
+  std::memcpy(static_cast<char*>(m.data()) + 12, &wide, 8);
   return m;
 }
 
 Result<CallHeader> read_header(const zmq::message_t& frame) {
-  if (frame.size() != 12) {
-    return Status::error("call header has " + std::to_string(frame.size()) + " bytes, not 12");
+  if (frame.size() != kHeaderSize) {
+    return Status::error("call header has " + std::to_string(frame.size()) + " bytes, not " +
+                         std::to_string(kHeaderSize));
   }
   CallHeader h;
+  std::uint64_t wide = 0;
   std::memcpy(&h.call_id, frame.data(), 8);
   std::memcpy(&h.slot, static_cast<const char*>(frame.data()) + 8, 4);
+  std::memcpy(&wide, static_cast<const char*>(frame.data()) + 12, 8);
+  h.node = reinterpret_cast<const NodeRuntime*>(static_cast<std::uintptr_t>(wide));
   return h;
 }
 

@@ -2,7 +2,12 @@
 //
 //   work    pump -> worker : [header][msgpack array of envelopes]
 //   result  worker -> pump : [header][msgpack CallResult]
-//   header  = call id (u64) + node slot (u32), little-endian, 12 bytes
+//   header  = call id (u64) + node slot (u32) + node address (u64), 20 bytes
+//
+// The node's address travels with the call because the node table changes
+// while the engine runs (hot reload): a worker never looks a slot up. The
+// pump keeps a NodeRuntime alive until every call to it has answered, so
+// the address stays valid for the whole call (inproc only, one process).
 //
 // A worker announces itself with one empty frame; an empty frame from the
 // pump tells it to quit. The header is separate so that a body that cannot
@@ -22,9 +27,12 @@
 
 namespace weir::engine {
 
+struct NodeRuntime;
+
 struct CallHeader {
   std::uint64_t call_id = 0;
   std::uint32_t slot = 0;
+  const NodeRuntime* node = nullptr;
 };
 
 zmq::message_t pack_header(const CallHeader& h);

@@ -38,12 +38,8 @@ CallResult failed_call(std::size_t count, const std::string& error) {
 
 }  // namespace
 
-Worker::Worker(zmq::context_t& ctx, std::string endpoint, int index,
-               const std::vector<std::unique_ptr<NodeRuntime>>& nodes, store::Store& store)
-    : ctx_(ctx),
-      endpoint_(std::move(endpoint)),
-      identity_("w" + std::to_string(index)),
-      nodes_(nodes),
+Worker::Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store)
+    : ctx_(ctx), endpoint_(std::move(endpoint)), identity_("w" + std::to_string(index)),
       store_(store) {}
 
 void Worker::run() {
@@ -67,12 +63,12 @@ void Worker::run() {
 zmq::message_t Worker::serve(const zmq::message_t& header_frame, const zmq::message_t& body) {
   auto header = read_header(header_frame);
   auto work = read_work(body);
-  if (!header || header->slot >= nodes_.size() || !work) {
-    std::string why = !header ? header.error() : !work ? work.error() : "unknown node slot";
+  if (!header || !header->node || !work) {
+    std::string why = !header ? header.error() : !work ? work.error() : "no node in the call";
     spdlog::error("worker {}: cannot run a call: {}", identity_, why);
     return pack_result(failed_call(work ? work->inputs.size() : 0, "host error: " + why));
   }
-  const NodeRuntime& node = *nodes_[header->slot];
+  const NodeRuntime& node = *header->node;
   std::vector<weir_message> messages;
   std::vector<const weir_message*> pointers;
   messages.reserve(work->inputs.size());

@@ -17,9 +17,8 @@ namespace weir::engine {
 
 class Worker {
  public:
-  // `nodes` is the engine's node table, indexed by slot; it must outlive run().
-  Worker(zmq::context_t& ctx, std::string endpoint, int index,
-         const std::vector<std::unique_ptr<NodeRuntime>>& nodes, store::Store& store);
+  // The node of each call comes with the call (work_protocol.hpp).
+  Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store);
 
   // Connects, announces itself, serves calls until the pump says quit.
   void run();
@@ -30,7 +29,6 @@ class Worker {
   zmq::context_t& ctx_;
   std::string endpoint_;
   std::string identity_;
-  const std::vector<std::unique_ptr<NodeRuntime>>& nodes_;
   store::Store& store_;
 };
 

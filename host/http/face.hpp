@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -56,24 +57,36 @@ class Face {
        const std::vector<topology::Topology>& topologies, std::size_t max_body,
        std::int64_t max_queued = 0);
 
+  // After a reload: the hooks of these topologies replace all others
+  // (secrets are read again). A request already past its lookup finishes
+  // with the hooks it found.
+  void set_topologies(const std::vector<topology::Topology>& topologies);
+
   void handle(Request&& request, Respond respond);
   void set_ready(bool ready) { ready_ = ready; }
 
   std::string metrics_text();  // metrics.cpp
 
  private:
+  // What the running topologies offer; replaced whole by a reload.
+  struct Routes {
+    std::map<std::string, std::vector<Hook>> hooks;  // by topology
+    std::vector<std::string> topology_names;
+    std::map<std::string, std::vector<std::string>> entry_nodes;  // by topology
+  };
   void webhook(Request&& request, Respond respond);  // webhooks.cpp
   Respond counted(Respond respond);
+  std::shared_ptr<const Routes> routes() const;
   // Messages queued at the topology's entry nodes (a cached count), or -1.
-  std::int64_t entry_depth(const std::string& topology);
+  std::int64_t entry_depth(const Routes& routes, const std::string& topology);
 
   engine::Engine& engine_;
   store::Store& store_;
-  std::map<std::string, std::vector<Hook>> hooks_;  // by topology; fixed after construction
-  std::vector<std::string> topology_names_;
+  std::size_t max_body_ = 0;
+  mutable std::mutex routes_mu_;
+  std::shared_ptr<const Routes> routes_;  // guarded by routes_mu_
   std::atomic<bool> ready_{false};
   std::int64_t max_queued_ = 0;
-  std::map<std::string, std::vector<std::string>> entry_nodes_;  // by topology
   std::mutex depth_mu_;
   std::chrono::steady_clock::time_point depth_at_;              // guarded by depth_mu_
   std::map<std::string, std::int64_t> depth_;                   // guarded by depth_mu_

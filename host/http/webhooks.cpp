@@ -135,29 +135,41 @@ std::string hmac_signature(const std::string& algorithm, const std::string& enco
 Face::Face(engine::Engine& engine, store::Store& store,
            const std::vector<topology::Topology>& topologies, std::size_t max_body,
            std::int64_t max_queued)
-    : engine_(engine), store_(store), max_queued_(max_queued) {
+    : engine_(engine), store_(store), max_body_(max_body), max_queued_(max_queued) {
+  set_topologies(topologies);
+}
+
+void Face::set_topologies(const std::vector<topology::Topology>& topologies) {
+  auto routes = std::make_shared<Routes>();
   for (const auto& t : topologies) {
     if (!t.enabled) continue;
-    topology_names_.push_back(t.name);
-    entry_nodes_[t.name] = t.entry_nodes();
-    auto& hooks = hooks_[t.name];
+    routes->topology_names.push_back(t.name);
+    routes->entry_nodes[t.name] = t.entry_nodes();
+    auto& hooks = routes->hooks[t.name];
     for (const auto& spec : t.triggers) {
       if (!spec.webhook) continue;
-      Hook h{t.name, spec, "", "", spec.webhook->max_body ? spec.webhook->max_body : max_body};
+      Hook h{t.name, spec, "", "", spec.webhook->max_body ? spec.webhook->max_body : max_body_};
       resolve_secret(h);
       if (!h.problem.empty()) {
-        spdlog::error("webhook {}/{}: {}; it answers 500 until the host restarts with it", t.name,
+        spdlog::error("webhook {}/{}: {}; it answers 500 until a reload finds the secret", t.name,
                       spec.id, h.problem);
       }
       hooks.push_back(std::move(h));
     }
   }
+  std::lock_guard lock(routes_mu_);
+  routes_ = std::move(routes);
+}
+
+std::shared_ptr<const Face::Routes> Face::routes() const {
+  std::lock_guard lock(routes_mu_);
+  return routes_;
 }
 
 // The store counts queued messages per queue; a count per request would
 // cost more than the request, so it is refreshed at most every 250 ms (a
 // burst may overshoot the cap by what arrives in that time).
-std::int64_t Face::entry_depth(const std::string& topology) {
+std::int64_t Face::entry_depth(const Routes& routes, const std::string& topology) {
   std::lock_guard lock(depth_mu_);
   const auto now = std::chrono::steady_clock::now();
   if (now - depth_at_ > std::chrono::milliseconds(250)) {
@@ -165,8 +177,10 @@ std::int64_t Face::entry_depth(const std::string& topology) {
     if (!queues) return -1;
     depth_.clear();
     for (const auto& q : *queues) {
-      const auto& entries = entry_nodes_[q.topology];
-      if (std::find(entries.begin(), entries.end(), q.node) != entries.end()) {
+      auto entries = routes.entry_nodes.find(q.topology);
+      if (entries != routes.entry_nodes.end() &&
+          std::find(entries->second.begin(), entries->second.end(), q.node) !=
+              entries->second.end()) {
         depth_[q.topology] += q.queued;
       }
     }
@@ -210,10 +224,11 @@ void Face::webhook(Request&& request, Respond respond) {
   const auto slash = rest.find('/');
   const std::string topology = rest.substr(0, slash);
   const std::string trigger = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  auto t = hooks_.find(topology);
-  if (t == hooks_.end()) {
+  const auto routes = this->routes();  // keeps `hook` valid through a reload
+  auto t = routes->hooks.find(topology);
+  if (t == routes->hooks.end()) {
     return respond(text(404, "no topology '" + topology + "' (this host runs: " +
-                                 joined(topology_names_) + ")"));
+                                 joined(routes->topology_names) + ")"));
   }
   const Hook* hook = nullptr;
   std::vector<std::string> ids;
@@ -261,7 +276,7 @@ void Face::webhook(Request&& request, Respond respond) {
     }
   }
   if (max_queued_ > 0) {
-    const std::int64_t depth = entry_depth(topology);
+    const std::int64_t depth = entry_depth(*routes, topology);
     if (depth >= max_queued_) {
       Response r = text(503, "topology " + topology + " has " + std::to_string(depth) +
                                  " messages waiting at its first node(s), over the cap of " +

@@ -30,6 +30,7 @@ Scheduler::Scheduler(store::Store& store, engine::Engine& engine, TimeZone defau
 Scheduler::~Scheduler() { stop(); }
 
 Status Scheduler::add(const topology::Topology& t) {
+  std::vector<std::shared_ptr<Entry>> fresh;
   for (const auto& spec : t.triggers) {
     if (spec.cron.empty()) continue;  // a webhook (http/webhooks.hpp)
     auto schedule = CronSchedule::parse(spec.cron);
@@ -40,14 +41,63 @@ Status Scheduler::add(const topology::Topology& t) {
       if (!z) return z.status().prefixed("topology " + t.name + " trigger " + spec.id);
       zone = *z;
     }
-    std::lock_guard lock(mu_);
-    entries_.push_back(Entry{t.name, spec, *schedule, zone});
+    fresh.push_back(std::make_shared<Entry>(Entry{t.name, spec, *schedule, zone}));
   }
+  bool started = false;
+  {
+    std::lock_guard lock(mu_);
+    started = started_;
+  }
+  if (started && !fresh.empty()) {  // placed like at start, from the store's records
+    auto records = store_.triggers();
+    if (!records) return records.status().prefixed("scheduler");
+    for (auto& e : fresh) {
+      Status st = place(*e, *records, now_ms());
+      if (!st) return st;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(entries_, [&](const auto& e) { return e->topology == t.name; });
+    entries_.insert(entries_.end(), fresh.begin(), fresh.end());
+  }
+  wake_.notify_all();
   return Status::ok();
+}
+
+void Scheduler::remove(const std::string& topology) {
+  std::lock_guard lock(mu_);
+  std::erase_if(entries_, [&](const auto& e) { return e->topology == topology; });
 }
 
 std::int64_t Scheduler::next_slot(const Entry& e, std::int64_t after_ms) const {
   return e.schedule.next_after(after_ms, e.zone).value_or(0);
+}
+
+Status Scheduler::place(Entry& e, const std::vector<store::TriggerRecord>& records,
+                        std::int64_t now) {
+  auto r = std::find_if(records.begin(), records.end(), [&](const store::TriggerRecord& r) {
+    return r.topology == e.topology && r.trigger == e.spec.id;
+  });
+  std::int64_t since = now;  // first seen: wait for the first slot
+  if (r != records.end()) {
+    e.last_fire_ms = r->last_fire_ms;
+    e.last_process = r->last_process;
+    e.fired = r->fired;
+    e.skipped = r->skipped;
+    since = r->last_fire_ms ? r->last_fire_ms : r->first_seen_ms;
+  } else {
+    Status st = store_.note_trigger(e.topology, e.spec.id, 0);
+    if (!st) return st;
+  }
+  e.next_ms = next_slot(e, since);
+  if (e.next_ms != 0 && e.next_ms <= now) {
+    spdlog::info("scheduler: {}/{} missed its slot at {} while it was not running; firing once "
+                 "now",
+                 e.topology, e.spec.id, utc_text(e.next_ms));
+    e.next_ms = now;  // fires at once, counted from now
+  }
+  return Status::ok();
 }
 
 Status Scheduler::start() {
@@ -56,29 +106,11 @@ Status Scheduler::start() {
   const std::int64_t now = now_ms();
   {
     std::lock_guard lock(mu_);
-    for (Entry& e : entries_) {
-      auto r = std::find_if(records->begin(), records->end(), [&](const store::TriggerRecord& r) {
-        return r.topology == e.topology && r.trigger == e.spec.id;
-      });
-      std::int64_t since = now;  // first seen: wait for the first slot
-      if (r != records->end()) {
-        e.last_fire_ms = r->last_fire_ms;
-        e.last_process = r->last_process;
-        e.fired = r->fired;
-        e.skipped = r->skipped;
-        since = r->last_fire_ms ? r->last_fire_ms : r->first_seen_ms;
-      } else {
-        Status st = store_.note_trigger(e.topology, e.spec.id, 0);
-        if (!st) return st;
-      }
-      e.next_ms = next_slot(e, since);
-      if (e.next_ms != 0 && e.next_ms <= now) {
-        spdlog::info("scheduler: {}/{} missed its slot at {} while the host was down; firing once "
-                     "now",
-                     e.topology, e.spec.id, utc_text(e.next_ms));
-        e.next_ms = now;  // fires at once, counted from now
-      }
+    for (auto& e : entries_) {
+      Status st = place(*e, *records, now);
+      if (!st) return st;
     }
+    started_ = true;
   }
   thread_ = std::thread([this] { run(); });
   return Status::ok();
@@ -99,8 +131,8 @@ bool Scheduler::still_running(const Entry& e) {
   return p && p->has_value() && (*p)->state == store::ProcessState::running;
 }
 
-// Called without mu_ held for the store and engine calls; `e` stays valid
-// (entries_ does not change while the thread runs).
+// Called without mu_ held for the store and engine calls; the caller holds
+// a reference to `e`, so a reload that drops it meanwhile does no harm.
 void Scheduler::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
   if (still_running(e)) {
     spdlog::warn("scheduler: {}/{} skipped its slot at {}: its last run (process {}) is still "
@@ -137,12 +169,12 @@ void Scheduler::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     const std::int64_t now = now_ms();
-    Entry* due = nullptr;
+    std::shared_ptr<Entry> due;
     std::int64_t earliest = 0;
-    for (Entry& e : entries_) {
-      if (e.next_ms == 0) continue;
-      if (e.next_ms <= now && (!due || e.next_ms < due->next_ms)) due = &e;
-      if (earliest == 0 || e.next_ms < earliest) earliest = e.next_ms;
+    for (const auto& e : entries_) {
+      if (e->next_ms == 0) continue;
+      if (e->next_ms <= now && (!due || e->next_ms < due->next_ms)) due = e;
+      if (earliest == 0 || e->next_ms < earliest) earliest = e->next_ms;
     }
     if (due) {
       const std::int64_t slot = due->next_ms;
@@ -160,7 +192,8 @@ void Scheduler::run() {
 std::vector<TriggerView> Scheduler::next_fires() const {
   std::lock_guard lock(mu_);
   std::vector<TriggerView> out;
-  for (const Entry& e : entries_) {
+  for (const auto& p : entries_) {
+    const Entry& e = *p;
     out.push_back(TriggerView{e.topology, e.spec.id, e.spec.cron, e.zone.name(), e.spec.overlap,
                               e.next_ms, e.last_fire_ms, e.last_process, e.fired, e.skipped});
   }

@@ -15,12 +15,18 @@
 // If the engine cannot take the start (disk full, stopping), the slot is
 // tried again 5 s later; it was not recorded, so a restart would fire it too.
 //
-// Threads: add() before start(); next_fires() from any thread; the
-// scheduler runs on its own thread until stop().
+// Reload: add() again replaces the topology's triggers (a trigger that
+// keeps its id keeps its last fire and counts), remove() drops them; both
+// work before and after start(). A fire already under way finishes.
+//
+// Threads: add/remove/start/stop from the host's management thread;
+// next_fires() from any thread; the scheduler runs on its own thread until
+// stop().
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,8 +63,10 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // The topology's triggers (it was validated: schedules and zones parse).
+  // The topology's triggers (it was validated: schedules and zones parse),
+  // in place of any it had.
   Status add(const topology::Topology& t);
+  void remove(const std::string& topology);
   Status start();
   void stop();
 
@@ -78,6 +86,8 @@ class Scheduler {
   };
 
   void run();
+  // Where a new entry starts: from the store's record of its trigger.
+  Status place(Entry& e, const std::vector<store::TriggerRecord>& records, std::int64_t now);
   void fire(Entry& e, std::int64_t slot_ms, std::int64_t now);
   bool still_running(const Entry& e);
   std::int64_t next_slot(const Entry& e, std::int64_t after_ms) const;
@@ -87,8 +97,10 @@ class Scheduler {
   TimeZone default_zone_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::vector<Entry> entries_;  // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
+  // Shared: a fire in progress keeps its entry even if a reload drops it.
+  std::vector<std::shared_ptr<Entry>> entries_;  // guarded by mu_
+  bool stopping_ = false;                        // guarded by mu_
+  bool started_ = false;                         // guarded by mu_
   std::thread thread_;
 };
 
