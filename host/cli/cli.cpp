@@ -72,6 +72,11 @@ int main(int argc, char** argv) {
   add_common(status_cmd, common, true);
   status_cmd->callback([&] { code = status(common); });
 
+  auto* reload_cmd = app.add_subcommand(
+      "reload", "rescan plugins and topologies now (the host also does it when files change)");
+  add_common(reload_cmd, common, true);
+  reload_cmd->callback([&] { code = reload(common); });
+
   auto* plugins_cmd = app.add_subcommand("plugins", "loaded plugins");
   plugins_cmd->require_subcommand(1);
   auto* plugins_ls_cmd = plugins_cmd->add_subcommand("ls", "list loaded plugins and node types");

@@ -93,14 +93,27 @@ int plugins_ls(const Common& c) {
   if (c.json) return std::cout << data->dump(2) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& p : (*data)["plugins"]) {
+    // The hash tells two builds of one version apart; the load time, when a reload took it.
+    const std::string sha = str(p["sha256"]).substr(0, 12);
+    const std::string loaded = utc_ms(p["loaded_ms"].get<std::int64_t>());
     for (const auto& t : p["node_types"]) {
-      rows.push_back({str(p["name"]), str(p["version"]), str(t["type"]), str(t["kind"]),
-                      str(t["description"])});
+      rows.push_back({str(p["name"]), str(p["version"]), sha, loaded, str(t["type"]),
+                      str(t["kind"]), str(t["description"])});
     }
   }
-  print_table(std::cout, {"PLUGIN", "VERSION", "NODE TYPE", "KIND", "DESCRIPTION"}, rows);
+  print_table(std::cout,
+              {"PLUGIN", "VERSION", "SHA256", "LOADED (UTC)", "NODE TYPE", "KIND", "DESCRIPTION"},
+              rows);
   for (const auto& r : (*data)["refused"]) std::cout << "refused: " << str(r["reason"]) << '\n';
   return 0;
+}
+
+int reload(const Common& c) {
+  auto data = ask(c, Json{{"cmd", "reload"}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  std::cout << "reloaded\n";
+  return topology_ls(c);
 }
 
 int topology_ls(const Common& c) {
@@ -133,6 +146,12 @@ int topology_ls(const Common& c) {
   for (const auto& e : (*data)["errors"]) {
     std::cout << "invalid: " << str(e["file"]) << ":" << str(e["line"]) << ": "
               << str(e["message"]) << '\n';
+  }
+  for (const auto& t : (*data)["topologies"]) {
+    if (t.value("invalid_edit", false)) {
+      std::cout << "kept: " << str(t["name"]) << " runs version " << str(t["version"]) << " until "
+                << str(t["file"]) << " is valid again\n";
+    }
   }
   return 0;
 }

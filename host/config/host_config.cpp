@@ -60,6 +60,17 @@ class Reader {
     }
     return *bytes;
   }
+  std::chrono::milliseconds duration(const YAML::Node& n, const char* key,
+                                     std::chrono::milliseconds fallback) const {
+    if (!n || !n[key]) return fallback;
+    const std::string v = n[key].Scalar();
+    const auto d = parse_duration(v);
+    if (!d) {
+      throw std::runtime_error(where(n[key]) + ": " + key +
+                               " must be a duration such as 300ms, 2s or 1m, got '" + v + "'");
+    }
+    return *d;
+  }
   int positive(const YAML::Node& n, const char* key, int fallback) const {
     if (!n || !n[key]) return fallback;
     try {
@@ -79,7 +90,7 @@ HostConfig parse(const std::string& path) {
   YAML::Node root = YAML::LoadFile(path);
   if (!root.IsMap()) throw std::runtime_error(path + ": expected a mapping of settings");
   r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store", "retry",
-                     "timezone", "http"});
+                     "timezone", "http", "reload"});
   HostConfig c;
   c.file = fs::absolute(path).lexically_normal().string();
   c.data_dir = r.path(root, "data_dir");
@@ -115,6 +126,11 @@ HostConfig parse(const std::string& path) {
     }
     c.http_threads = r.positive(http, "threads", 2);
     c.http_max_body = static_cast<std::size_t>(r.size(http, "max_body", 1024 * 1024));
+  }
+  if (const YAML::Node reload = root["reload"]) {
+    r.only_keys(reload, {"watch", "settle"});
+    c.reload_watch = r.choice(reload, "watch", {"true", "false"}, "true") == "true";
+    c.reload_settle = r.duration(reload, "settle", c.reload_settle);
   }
   if (root["timezone"]) {
     if (!root["timezone"].IsScalar()) {

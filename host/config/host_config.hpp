@@ -15,10 +15,14 @@
 //   http: {listen: 127.0.0.1:8780, threads: 2, max_body: 1MB, enabled: true,
 //          max_queued: 100000}
 //                               # webhooks and /metrics; loopback by default
+//   reload: {watch: true, settle: 300ms}
+//                               # hot reload: watch plugins_dir and topologies_dir and
+//                               # apply changes once no file changed for `settle`
 //
 // Unknown keys and wrong types are errors naming file:line.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -48,6 +52,8 @@ struct HostConfig {
   // A webhook answers 503 (Retry-After) while its topology's first nodes
   // hold this many messages or more; 0: no cap.
   int http_max_queued = 0;
+  bool reload_watch = true;  // hot reload of plugins_dir and topologies_dir
+  std::chrono::milliseconds reload_settle{300};
 
   std::string control_endpoint() const { return "ipc://" + data_dir + "/weir.sock"; }
   std::string socket_path() const { return data_dir + "/weir.sock"; }

@@ -129,6 +129,11 @@ Json ControlServer::handle(Request& req) {
   }
   if (cmd == "plugins.ls") return ok_reply(plugins_view(host_));
   if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
+  if (cmd == "reload") {  // what the watcher does, now; answers what is in effect after it
+    if (!host_.reload) return error_reply("this host does not reload");
+    host_.reload();
+    return ok_reply(topologies_view(host_));
+  }
   if (cmd == "run") return handle_run(req);
   if (cmd == "process.wait") return handle_wait(req);
   if (cmd == "process.ls") return process_ls(req.body);

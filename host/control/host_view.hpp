@@ -1,8 +1,10 @@
 // HostView: the parts of a running host the control server reads and drives.
-// Owned by the runtime; every pointer outlives the control server. The
-// vectors are fixed once the host has started.
+// Owned by the runtime; every pointer outlives the control server.
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "engine/engine.hpp"
@@ -13,15 +15,46 @@
 
 namespace weir::control {
 
+// What the host's last load or reload of its directories found.
+struct Loaded {
+  std::vector<plugins::LoadRefusal> plugin_refusals;
+  // In effect: the running version of each topology (which an invalid edit
+  // of its file does not replace), and the valid disabled ones.
+  std::vector<topology::Topology> topologies;
+  std::vector<topology::TopologyError> topology_errors;  // of the files as they are now
+  int reloads = 0;               // rescans since the start
+  std::int64_t reloaded_ms = 0;  // when the last one ended (0: none yet)
+};
+
+// The current Loaded, replaced whole by each reload; readers keep the one
+// they got. Any thread.
+class LoadedBox {
+ public:
+  std::shared_ptr<const Loaded> get() const {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+  void set(Loaded loaded) {
+    auto next = std::make_shared<const Loaded>(std::move(loaded));
+    std::lock_guard lock(mu_);
+    now_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Loaded> now_ = std::make_shared<const Loaded>();
+};
+
 struct HostView {
   engine::Engine* engine = nullptr;
   store::Store* store = nullptr;
   plugins::PluginRegistry* registry = nullptr;
-  const std::vector<plugins::LoadRefusal>* plugin_refusals = nullptr;
-  const std::vector<topology::Topology>* topologies = nullptr;
-  const std::vector<topology::TopologyError>* topology_errors = nullptr;
+  const LoadedBox* loaded = nullptr;
   const triggers::Scheduler* scheduler = nullptr;  // null: no triggers shown
   const std::string* http_address = nullptr;        // "127.0.0.1:8780"; null or "": no HTTP
+  // Rescans the plugins and topologies directories now and applies what
+  // changed (what the watcher does on its own); empty: not offered.
+  std::function<void()> reload;
 };
 
 }  // namespace weir::control

@@ -1,5 +1,6 @@
 #include "control/views.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace weir::control {
@@ -17,6 +18,7 @@ const char* kind_name(weir_node_kind k) {
 Json node_json(const engine::NodeStatus& n, const store::QueueInfo* q) {
   const std::int64_t rows = q ? q->queued : 0;
   return Json{{"id", n.node},
+              {"paused", n.paused},
               {"type", n.type},
               {"queued", std::max<std::int64_t>(0, rows - n.in_flight)},
               {"in_flight", n.in_flight},
@@ -28,8 +30,8 @@ Json node_json(const engine::NodeStatus& n, const store::QueueInfo* q) {
               {"max_batch", n.max_batch}};
 }
 
-std::string topology_file(const HostView& host, const std::string& name) {
-  for (const auto& t : *host.topologies) {
+std::string topology_file(const Loaded& loaded, const std::string& name) {
+  for (const auto& t : loaded.topologies) {
     if (t.name == name) return t.file;
   }
   return "";
@@ -42,11 +44,12 @@ Result<Json> status_view(const HostView& host) {
   if (!queues) return queues.status();
   std::map<store::QueueId, const store::QueueInfo*> by_id;
   for (const auto& q : *queues) by_id[q.id] = &q;
+  const auto loaded = host.loaded->get();
   Json topologies = Json::array();
   std::map<std::string, Json> by_name;
   for (const auto& n : host.engine->nodes()) {
     Json& t = by_name[n.topology];
-    if (t.is_null()) t = Json{{"name", n.topology}, {"file", topology_file(host, n.topology)},
+    if (t.is_null()) t = Json{{"name", n.topology}, {"file", topology_file(*loaded, n.topology)},
                               {"nodes", Json::array()}};
     t["nodes"].push_back(node_json(n, by_id.count(n.queue) ? by_id[n.queue] : nullptr));
     by_id.erase(n.queue);
@@ -57,11 +60,16 @@ Result<Json> status_view(const HostView& host) {
     if (q->queued > 0) orphans.push_back({{"topology", q->topology}, {"node", q->node}, {"queued", q->queued}});
   }
   Json problems = Json::array();
-  for (const auto& e : *host.topology_errors) problems.push_back(e.to_string());
-  for (const auto& r : *host.plugin_refusals) problems.push_back(r.reason);
+  for (const auto& e : loaded->topology_errors) problems.push_back(e.to_string());
+  for (const auto& r : loaded->plugin_refusals) problems.push_back(r.reason);
+  for (const auto& n : host.engine->nodes()) {
+    if (!n.paused.empty()) problems.push_back(n.topology + "/" + n.node + " is paused: " + n.paused);
+  }
   return Json{{"topologies", topologies},
               {"orphaned_queues", orphans},
               {"problems", problems},
+              {"reloads", loaded->reloads},
+              {"reloaded_ms", loaded->reloaded_ms},
               {"http", host.http_address ? *host.http_address : ""}};
 }
 
@@ -79,7 +87,9 @@ Json plugins_view(const HostView& host) {
                        {"node_types", types}});
   }
   Json refused = Json::array();
-  for (const auto& r : *host.plugin_refusals) refused.push_back({{"file", r.path}, {"reason", r.reason}});
+  for (const auto& r : host.loaded->get()->plugin_refusals) {
+    refused.push_back({{"file", r.path}, {"reason", r.reason}});
+  }
   return Json{{"plugins", plugins}, {"refused", refused}};
 }
 
@@ -87,7 +97,8 @@ Json topologies_view(const HostView& host) {
   Json list = Json::array();
   const auto fires = host.scheduler ? host.scheduler->next_fires()
                                      : std::vector<triggers::TriggerView>{};
-  for (const auto& t : *host.topologies) {
+  const auto loaded = host.loaded->get();
+  for (const auto& t : loaded->topologies) {
     Json edges = Json::array();
     for (const auto& e : t.edges) edges.push_back(e.from + " -> " + e.to);
     Json triggers = Json::array();
@@ -103,13 +114,18 @@ Json topologies_view(const HostView& host) {
                           {"fired", f.fired},
                           {"skipped", f.skipped}});
     }
+    // The file has errors now, yet this version (read before) still runs.
+    const bool invalid_edit =
+        std::any_of(loaded->topology_errors.begin(), loaded->topology_errors.end(),
+                    [&](const auto& e) { return e.file == t.file; });
     list.push_back({{"name", t.name}, {"description", t.description}, {"file", t.file},
                     {"version", host.engine->version(t.name)}, {"enabled", t.enabled},
+                    {"invalid_edit", invalid_edit},
                     {"nodes", t.nodes.size()}, {"edges", edges}, {"entry_nodes", t.entry_nodes()},
                     {"hash", t.content_hash}, {"triggers", triggers}});
   }
   Json errors = Json::array();
-  for (const auto& e : *host.topology_errors) {
+  for (const auto& e : loaded->topology_errors) {
     errors.push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
   }
   return Json{{"topologies", list}, {"errors", errors}};

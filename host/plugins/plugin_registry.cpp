@@ -421,6 +421,22 @@ Result<std::shared_ptr<const LoadedPlugin>> PluginRegistry::load_file(const std:
   return candidate->plugin;
 }
 
+bool PluginRegistry::unload_file(const std::string& path) {
+  Displaced displaced;  // declared before the lock: released after it
+  std::lock_guard lock(mu_);
+  std::erase_if(types_, [&](const auto& kv) {
+    if (kv.second->library->source_path != path) return false;
+    displaced.types.push_back(kv.second);
+    return true;
+  });
+  std::erase_if(plugins_, [&](const auto& kv) {
+    if (kv.second->source_path != path) return false;
+    displaced.plugins.push_back(kv.second);
+    return true;
+  });
+  return !displaced.plugins.empty();
+}
+
 NodeTypeRef PluginRegistry::find(std::string_view full_name) const {
   std::lock_guard lock(mu_);
   auto it = types_.find(full_name);

@@ -65,6 +65,11 @@ class PluginRegistry : public NodeTypeCatalog {
   // Loads and registers one file. The error names the file and the reason.
   Result<std::shared_ptr<const LoadedPlugin>> load_file(const std::string& path);
 
+  // Forgets what `path` registered (its file was removed). Objects made from
+  // its types keep the library loaded until they are gone. False: nothing
+  // was registered from `path`.
+  bool unload_file(const std::string& path);
+
   // NodeTypeCatalog
   NodeTypeRef find(std::string_view full_name) const override;
   std::vector<std::string> type_names() const override;

@@ -58,13 +58,14 @@ Status Host::start() {
   auto zone = triggers::TimeZone::load(config_.timezone);
   if (!zone) return zone.status().prefixed(config_.file + ": timezone");
   scheduler_ = std::make_unique<triggers::Scheduler>(*store_, *engine_, *zone);
-  for (const auto& t : topologies_) {
+  for (const auto& t : loaded_.get()->topologies) {
     if (!t.enabled) continue;
     st = scheduler_->add(t);
     if (!st) return st;
   }
-  control::HostView view{engine_.get(), store_.get(), registry_.get(), &refusals_, &topologies_,
-                         &topology_errors_, scheduler_.get(), &http_address_};
+  control::HostView view{engine_.get(), store_.get(),     registry_.get(),
+                         &loaded_,      scheduler_.get(), &http_address_,
+                         [this] { reload(); }};
   control_ = std::make_unique<control::ControlServer>(view, config_.socket_path());
   engine_->add_finished_listener(
       [c = control_.get()](const store::ProcessRecord& p) { c->on_process_finished(p); });
@@ -75,14 +76,29 @@ Status Host::start() {
   st = start_http();
   if (!st) return st;
   st = control_->start();
-  if (st && face_) face_->set_ready(true);
-  return st;
+  if (!st) return st;
+  if (face_) face_->set_ready(true);
+  if (config_.reload_watch) {
+    watcher_ = std::make_unique<DirWatcher>(
+        std::vector<std::string>{config_.plugins_dir, config_.topologies_dir},
+        [this](const std::vector<std::string>&) { reload(); },
+        WatchOptions{config_.reload_settle});
+    Status watching = watcher_->start();
+    if (!watching) {  // the host still runs; only hot reload is off
+      spdlog::warn("reload: cannot watch for changes ({}); `weir reload` still works",
+                   watching.message());
+      watcher_.reset();
+    } else {
+      spdlog::info("reload: watching {} and {}", config_.plugins_dir, config_.topologies_dir);
+    }
+  }
+  return Status::ok();
 }
 
 Status Host::start_http() {
   if (!config_.http_enabled) return Status::ok();
   std::vector<topology::Topology> running;
-  for (const auto& t : topologies_) {
+  for (const auto& t : loaded_.get()->topologies) {
     if (t.enabled) running.push_back(t);
   }
   face_ = std::make_unique<http::Face>(*engine_, *store_, running, config_.http_max_body,
@@ -106,20 +122,22 @@ Status Host::start_http() {
 
 Status Host::load_plugins_and_topologies() {
   registry_ = std::make_unique<plugins::PluginRegistry>(config_.plugin_cache_dir());
-  refusals_ = registry_->load_directory(config_.plugins_dir);
-  for (const auto& r : refusals_) spdlog::warn("plugins: refused {}", r.reason);
+  control::Loaded now;
+  now.plugin_refusals = registry_->load_directory(config_.plugins_dir);
+  for (const auto& r : now.plugin_refusals) spdlog::warn("plugins: refused {}", r.reason);
   for (const auto& p : registry_->plugins()) {
     spdlog::info("plugins: loaded {} {} from {}", p->name, p->version, p->source_path);
   }
   auto loaded = topology::load_topology_directory(config_.topologies_dir, *registry_);
-  topology_errors_ = loaded.errors;
-  for (const auto& e : topology_errors_) spdlog::error("topology: {}", e.to_string());
-  topologies_ = std::move(loaded.topologies);
+  now.topology_errors = loaded.errors;
+  for (const auto& e : now.topology_errors) spdlog::error("topology: {}", e.to_string());
+  now.topologies = std::move(loaded.topologies);
+  loaded_.set(now);
   engine::EngineOptions options;
   options.workers = config_.workers;
   options.retry = config_.retry;
   engine_ = std::make_unique<engine::Engine>(*store_, options);
-  for (const auto& t : topologies_) {
+  for (const auto& t : now.topologies) {
     if (!t.enabled) {
       spdlog::info("topology: {} is disabled ({})", t.name, t.file);
       continue;
@@ -132,6 +150,11 @@ Status Host::load_plugins_and_topologies() {
 }
 
 void Host::stop() {
+  watcher_.reset();                    // no reload while the parts stop
+  {
+    std::lock_guard lock(reload_mu_);  // waits for one under way (`weir reload`)
+    stopping_ = true;
+  }
   if (http_) http_->stop();            // no new webhooks
   if (scheduler_) scheduler_->stop();  // no new fires while the engine drains
   if (control_) control_->stop();

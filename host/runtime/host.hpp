@@ -1,11 +1,29 @@
 // Host: one running weir (what `weir serve` is). Starts the parts in order:
 // data directory lock, store (with crash recovery), plugins, topologies,
-// engine, control socket; stops them in reverse, draining in-flight work.
+// engine, scheduler, HTTP, control socket, directory watcher; stops them in
+// reverse, draining in-flight work.
 //
-// Threads: start/stop from one thread (main). The parts run their own.
+// Hot reload (reload.cpp): the watcher (dir_watcher.hpp) calls reload() when
+// files in plugins_dir or topologies_dir change; it rescans both and applies
+// the difference to the engine, the scheduler and the HTTP face:
+//   - a new or changed plugin file is loaded (a refused one changes nothing:
+//     the build already loaded keeps serving); topologies that use a changed
+//     plugin are installed again, so new calls go to the new build once the
+//     old build's calls have finished; a removed file pauses its nodes;
+//   - a new valid topology file is installed; a changed valid one replaces
+//     its running version (Engine::install); an invalid one changes nothing
+//     and its errors (file:line) are logged and shown; a removed file (or
+//     `enabled: false`) takes the topology out, keeping its queued messages.
+//
+// Threads: start/stop from one thread (main). reload() runs on the watcher's
+// thread (or the control server's, for `weir reload`), one at a time; it is
+// the management thread for plugins once the host has started. The parts
+// run their own threads.
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <vector>
 
 #include "config/host_config.hpp"
@@ -16,6 +34,7 @@
 #include "topology/topology.hpp"
 #include "http/face.hpp"
 #include "http/http_server.hpp"
+#include "runtime/dir_watcher.hpp"
 #include "triggers/scheduler.hpp"
 
 namespace weir::runtime {
@@ -30,24 +49,31 @@ class Host {
   Status start();
   void stop();
 
+  // Rescans plugins_dir and topologies_dir and applies what changed.
+  void reload();
+
  private:
   Status lock_data_dir();
   Status load_plugins_and_topologies();
   Status start_http();
+  // reload.cpp
+  std::set<std::string> reload_plugins(std::vector<plugins::LoadRefusal>& refusals);
+  void apply_topologies(const std::set<std::string>& changed_plugins, control::Loaded& next);
 
   config::HostConfig config_;
   int lock_fd_ = -1;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<plugins::PluginRegistry> registry_;
-  std::vector<plugins::LoadRefusal> refusals_;
-  std::vector<topology::Topology> topologies_;
-  std::vector<topology::TopologyError> topology_errors_;
+  control::LoadedBox loaded_;  // what the last load or reload found
+  std::mutex reload_mu_;       // one reload at a time
+  bool stopping_ = false;      // guarded by reload_mu_: no reload once stop() began
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<triggers::Scheduler> scheduler_;
   std::unique_ptr<http::Face> face_;
   std::unique_ptr<http::Server> http_;
   std::string http_address_;  // what the server bound ("" when off)
   std::unique_ptr<control::ControlServer> control_;
+  std::unique_ptr<DirWatcher> watcher_;
 };
 
 // `weir serve`: runs a host until SIGINT or SIGTERM (a second one exits at

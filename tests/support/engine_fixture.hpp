@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -22,9 +23,22 @@ namespace weir::test {
 
 class EngineFixture {
  public:
-  explicit EngineFixture(engine::EngineOptions options = {}, std::int64_t max_store_bytes = 0)
+  // `own_plugins`: the test plugins are copied to plugins_dir() and loaded
+  // from there, so a test may replace or remove them (hot reload).
+  explicit EngineFixture(engine::EngineOptions options = {}, std::int64_t max_store_bytes = 0,
+                         bool own_plugins = false)
       : registry_(dir_.file("plugin-cache")), options_(options), max_store_bytes_(max_store_bytes) {
-    for (const char* d : {WEIR_PLUGINS_DIR, WEIR_TEST_PLUGINS_DIR}) {
+    std::string test_plugins = WEIR_TEST_PLUGINS_DIR;
+    if (own_plugins) {
+      std::filesystem::create_directories(plugins_dir());
+      for (const auto& e : std::filesystem::directory_iterator(test_plugins)) {
+        if (e.path().extension() == ".so") {
+          std::filesystem::copy_file(e.path(), plugins_dir() + "/" + e.path().filename().string());
+        }
+      }
+      test_plugins = plugins_dir();
+    }
+    for (const std::string& d : {std::string(WEIR_PLUGINS_DIR), test_plugins}) {
       auto refused = registry_.load_directory(d);
       for (const auto& r : refused) FAIL("plugin refused: " << r.path << ": " << r.reason);
     }
@@ -53,6 +67,7 @@ class EngineFixture {
     store_.reset();
   }
 
+  // Before start(), or while running: a reload (the registry as it is now).
   void install(const std::string& yaml) {
     auto loaded = topology::load_topology_text(yaml, "test.yaml", registry_);
     for (const auto& e : loaded.errors) FAIL(e.to_string());
@@ -96,6 +111,8 @@ class EngineFixture {
   }
   std::vector<store::TrashRecord> trash() { return store_->trash(100000).value(); }
 
+  std::string plugins_dir() const { return dir_.file("plugins"); }
+  plugins::PluginRegistry& registry() { return registry_; }
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
   const TempDir& dir() const { return dir_; }

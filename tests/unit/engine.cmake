@@ -1,4 +1,5 @@
 weir_add_test(NAME engine_test SOURCES unit/engine_test.cpp unit/prerequisite_test.cpp
+  unit/engine_reload_test.cpp
   LIBS weir_engine weir_plugins weir_topology weir_message)
-add_dependencies(engine_test core testkit)
+add_dependencies(engine_test core testkit testkit_v2 testkit_v3)
 weir_add_test(NAME message_test SOURCES unit/message_test.cpp LIBS weir_message)

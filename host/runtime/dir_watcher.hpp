@@ -1,0 +1,85 @@
+// The directory watcher behind hot reload: the host watches its topologies and
+// plugins directories with inotify and rescans them when their files change.
+//
+// Files are created, written, deleted, moved in and out, and replaced by the
+// "write a temp file, rename it over" dance of editors and cp/install. One save
+// makes several events, and a copy of many files makes many, so events are
+// coalesced: the callback runs once `settle` has passed without an event, or at
+// the latest 5 x settle after the first event of a burst, so that a steady
+// stream of writes still reloads. Names starting with '.' (editor swap and temp
+// files) are ignored; renaming one to a real name counts, as a move-in of that
+// name. Only the directories themselves are watched, not subdirectories.
+//
+// If a watched directory is removed, a warning is logged and it is reported
+// once as changed; it is not watched again until the host restarts. An inotify
+// queue overflow reports every directory as changed.
+//
+// Threads: start() and stop() from the owner; trigger() from any thread, at any
+// time while the watcher exists. The callback runs on the watcher's own thread
+// ("weir-watch"), never concurrently with itself; it may take long, as events
+// arriving meanwhile are read afterwards and give another call. It must not
+// call stop() or destroy the watcher. After stop() returns, it is not called.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.hpp"
+
+struct inotify_event;  // <sys/inotify.h>
+
+namespace weir::runtime {
+
+struct WatchOptions {
+  std::chrono::milliseconds settle{300};  // quiet time after the last event before the callback
+};
+
+class DirWatcher {
+ public:
+  // `on_change` runs on the watcher's own thread with the directories (as given to the
+  // constructor, in that order) that saw events since the last call; never concurrently with
+  // itself.
+  using OnChange = std::function<void(const std::vector<std::string>& dirs)>;
+
+  DirWatcher(std::vector<std::string> dirs, OnChange on_change, WatchOptions options = {});
+  ~DirWatcher();  // stops
+  DirWatcher(const DirWatcher&) = delete;
+  DirWatcher& operator=(const DirWatcher&) = delete;
+
+  // Watches every directory and starts the thread. Fails, naming the directory, if one cannot be
+  // watched (missing, not a directory, no permission, out of inotify watches). Once only.
+  Status start();
+  // Wakes the thread and joins it; a pending burst is dropped. Idempotent.
+  void stop();
+  // Acts as if every directory changed: the callback runs after `settle` (a manual reload).
+  void trigger();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void run();
+  void wake();
+  // Reads all queued inotify events and marks the directories they concern in `changed`;
+  // true if any counted.
+  bool read_events(std::vector<bool>& changed);
+  bool note(const inotify_event& ev, std::vector<bool>& changed);
+  // Calls on_change_ with the marked directories and clears the marks.
+  void deliver(std::vector<bool>& changed);
+
+  const std::vector<std::string> dirs_;
+  const OnChange on_change_;
+  const WatchOptions options_;
+  const int wake_fd_;     // eventfd written by trigger() and stop(); closed by ~DirWatcher
+  int wake_errno_ = 0;    // why wake_fd_ is -1, for start() to report
+  int inotify_fd_ = -1;   // set by start(), then used only by the thread
+  std::vector<int> wds_;  // inotify watch per dir (-1: removed); the thread's after start()
+  std::atomic<bool> triggered_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace weir::runtime
