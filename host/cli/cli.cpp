@@ -88,6 +88,13 @@ int main(int argc, char** argv) {
   auto* topo_ls = topo_cmd->add_subcommand("ls", "list topologies and their problems");
   add_common(topo_ls, common, true);
   topo_ls->callback([&] { code = topology_ls(common); });
+  std::string discard_name, discard_reason;
+  auto* topo_discard = topo_cmd->add_subcommand(
+      "discard", "move the messages waiting for a topology that no longer runs to the trash");
+  add_common(topo_discard, common, true);
+  topo_discard->add_option("TOPOLOGY", discard_name, "topology name")->required();
+  topo_discard->add_option("--reason", discard_reason, "why (kept with each trash entry)");
+  topo_discard->callback([&] { code = topology_discard(common, discard_name, discard_reason); });
   std::string file, plugins_dir;
   auto* validate = topo_cmd->add_subcommand("validate", "check a topology file (no host needed)");
   validate->add_option("FILE", file, "the topology YAML file")->required();

@@ -108,6 +108,15 @@ int plugins_ls(const Common& c) {
   return 0;
 }
 
+int topology_discard(const Common& c, const std::string& name, const std::string& reason) {
+  auto data = ask(c, Json{{"cmd", "topology.discard"}, {"name", name}, {"reason", reason}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  std::cout << str((*data)["discarded"]) << " message(s) of topology " << name
+            << " moved to the trash (weir trash ls --topology " << name << ")\n";
+  return 0;
+}
+
 int reload(const Common& c) {
   auto data = ask(c, Json{{"cmd", "reload"}});
   if (!data) return fail(data.error());

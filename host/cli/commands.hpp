@@ -23,6 +23,7 @@ struct Common {
 int serve(const std::string& config, const std::string& log_format, const std::string& log_level);
 int status(const Common& c);
 int reload(const Common& c);
+int topology_discard(const Common& c, const std::string& name, const std::string& reason);
 int plugins_ls(const Common& c);
 int topology_ls(const Common& c);
 // Offline: loads the plugins (from --plugins-dir, or the config's plugins_dir)

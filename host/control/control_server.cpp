@@ -129,6 +129,15 @@ Json ControlServer::handle(Request& req) {
   }
   if (cmd == "plugins.ls") return ok_reply(plugins_view(host_));
   if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
+  if (cmd == "topology.discard") {
+    if (!host_.discard_topology) return error_reply("this host cannot discard");
+    const std::string name = req.body.value("name", "");
+    const store::AuditEntry by = who(req.body);
+    std::string reason = "discarded by " + by.actor + " (weir topology discard)";
+    if (!req.body.value("reason", "").empty()) reason += ": " + req.body.value("reason", "");
+    auto n = host_.discard_topology(name, reason);
+    return n ? ok_reply(Json{{"discarded", *n}}) : error_reply(n.error());
+  }
   if (cmd == "reload") {  // what the watcher does, now; answers what is in effect after it
     if (!host_.reload) return error_reply("this host does not reload");
     host_.reload();

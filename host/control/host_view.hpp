@@ -55,6 +55,9 @@ struct HostView {
   // Rescans the plugins and topologies directories now and applies what
   // changed (what the watcher does on its own); empty: not offered.
   std::function<void()> reload;
+  // Moves the messages waiting for a topology that no longer runs to the
+  // trash (name, reason); returns how many. Empty: not offered.
+  std::function<Result<std::int64_t>(const std::string&, const std::string&)> discard_topology;
 };
 
 }  // namespace weir::control

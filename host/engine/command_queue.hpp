@@ -74,6 +74,8 @@ struct SwapCommand {
   // The replaced nodes, once no call runs on them (the caller destroys their
   // instances), or why nothing was swapped.
   std::promise<Result<std::vector<std::shared_ptr<NodeRuntime>>>> reply;
+  // Only the retirements: the topology does not run (refused if it does).
+  bool only_retire = false;
 };
 
 class CommandQueue {

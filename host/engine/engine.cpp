@@ -110,10 +110,39 @@ Status Engine::uninstall(const std::string& topology) {
   return Status::ok();
 }
 
+Result<std::int64_t> Engine::discard_queued(const std::string& topology,
+                                            const std::string& reason) {
+  if (version(topology) > 0) {
+    return Status::error("topology " + topology + " is running; take it out first (remove its "
+                         "file or set enabled: false)");
+  }
+  auto queues = store_.queues();
+  if (!queues) return queues.status();
+  std::vector<store::QueueRetirement> retirements;
+  std::int64_t count = 0;
+  bool known = false;
+  for (const auto& q : *queues) {
+    if (q.topology != topology) continue;
+    known = true;
+    if (q.queued + q.waiting == 0) continue;
+    count += q.queued + q.waiting;
+    retirements.push_back(store::QueueRetirement{q.id, reason, 0});
+  }
+  if (!known) return Status::error("no queues of a topology " + topology + " in the store");
+  if (retirements.empty()) return std::int64_t{0};
+  auto done = swap_running(topology, {}, {}, std::move(retirements), true);
+  if (!done) return done.status();
+  spdlog::warn("topology {}: {} waiting message(s) moved to the trash: {}", topology, count,
+               reason);
+  return count;
+}
+
 Result<Engine::Nodes> Engine::swap_running(const std::string& topology, Nodes nodes,
                                            std::vector<store::QueueId> entry_queues,
-                                           std::vector<store::QueueRetirement> retirements) {
+                                           std::vector<store::QueueRetirement> retirements,
+                                           bool only_retire) {
   auto cmd = std::make_unique<SwapCommand>();
+  cmd->only_retire = only_retire;
   cmd->topology = topology;
   cmd->nodes = std::move(nodes);
   cmd->entry_queues = std::move(entry_queues);

@@ -85,6 +85,10 @@ class Engine {
   // Stops running the topology (its calls finish first); its messages stay
   // in their queues for when it comes back. No-op when not installed.
   Status uninstall(const std::string& topology);
+  // Moves every message waiting for a topology that does not run (its file
+  // was removed or disabled) to the trash with `reason`; returns how many.
+  // Refused while it runs. The engine must be started.
+  Result<std::int64_t> discard_queued(const std::string& topology, const std::string& reason);
 
   // Called on the pump thread after the commit that completes a process.
   // Must be quick and must not call back into the engine. Before start() only.
@@ -127,7 +131,8 @@ class Engine {
   // Hands `nodes` to the running pump for `topology`; returns the replaced ones.
   Result<Nodes> swap_running(const std::string& topology, Nodes nodes,
                              std::vector<store::QueueId> entry_queues,
-                             std::vector<store::QueueRetirement> retirements);
+                             std::vector<store::QueueRetirement> retirements,
+                             bool only_retire = false);
   static void destroy(Nodes& nodes);
   static NodeStatus status_of(const NodeRuntime& n);
   std::size_t version_count() const;

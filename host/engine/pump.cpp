@@ -524,6 +524,7 @@ void Pump::send_call(NodeRuntime& node) {
 // have no call running and no commit is under way (so no lease for them is
 // on its way back). A quarantine runs to its end first.
 bool Pump::swap_ready() const {
+  if (!swaps_.empty() && swaps_.front()->only_retire) return true;
   if (swaps_.empty() || committer_.busy() || quarantine_ != Quarantine::none) return false;
   auto old = slots_.find(swaps_.front()->topology);
   if (old == slots_.end()) return true;
@@ -536,6 +537,16 @@ void Pump::advance_swaps() {
     SwapCommand& cmd = *swaps_.front();
     if (stopping_) {
       cmd.reply.set_value(Status::error("weir is shutting down; the topology was not reloaded"));
+      swaps_.pop_front();
+      continue;
+    }
+    if (cmd.only_retire) {
+      if (slots_.count(cmd.topology)) {
+        cmd.reply.set_value(Status::error("topology " + cmd.topology + " is running"));
+      } else {
+        for (auto& r : cmd.retirements) retirements_.push_back({acks_pushed_, std::move(r)});
+        cmd.reply.set_value(std::vector<std::shared_ptr<NodeRuntime>>{});
+      }
       swaps_.pop_front();
       continue;
     }

@@ -65,7 +65,10 @@ Status Host::start() {
   }
   control::HostView view{engine_.get(), store_.get(),     registry_.get(),
                          &loaded_,      scheduler_.get(), &http_address_,
-                         [this] { reload(); }};
+                         [this] { reload(); },
+                         [this](const std::string& name, const std::string& reason) {
+                           return discard(name, reason);
+                         }};
   control_ = std::make_unique<control::ControlServer>(view, config_.socket_path());
   engine_->add_finished_listener(
       [c = control_.get()](const store::ProcessRecord& p) { c->on_process_finished(p); });

@@ -51,6 +51,10 @@ class Host {
 
   // Rescans plugins_dir and topologies_dir and applies what changed.
   void reload();
+  // `weir topology discard`: the messages waiting for a topology that no
+  // longer runs go to the trash (serialised with reloads, so it cannot race
+  // the topology coming back).
+  Result<std::int64_t> discard(const std::string& topology, const std::string& reason);
 
  private:
   Status lock_data_dir();

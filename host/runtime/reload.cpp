@@ -61,6 +61,12 @@ void Host::reload() {
                    .count());
 }
 
+Result<std::int64_t> Host::discard(const std::string& topology, const std::string& reason) {
+  std::lock_guard lock(reload_mu_);
+  if (stopping_ || !engine_) return Status::error("weir is shutting down");
+  return engine_->discard_queued(topology, reason);
+}
+
 // Loads new and changed files, forgets removed ones; returns the names of
 // the plugins whose build changed or went away.
 std::set<std::string> Host::reload_plugins(std::vector<plugins::LoadRefusal>& refusals) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_json.hpp"
+#include "support/http_client.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir::test;
@@ -235,5 +236,145 @@ edges:
   }, std::chrono::seconds(60)));
   CHECK(json_of(home.cli("process ls", {"--json", "--state", "completed", "--limit", "1000"})).size() == 200);
   CHECK(done_at(home, "b") == 200);
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
+
+TEST_CASE("hot reload of plugins: a build that fails the ABI check is refused and a removed one pauses its nodes") {
+  WeirHome home({"core.so", "testkit.so"});
+  home.write("weir.yaml", kBaseConfig + "reload: {settle: 50ms}\n");
+  const std::string out = home.path("out.jsonl");
+  home.add_topology("tagged.yaml", R"(name: tagged
+nodes:
+  - {id: a, type: core.pass}
+  - {id: b, type: testkit.act, config: {defaults: {tag: true}}}
+  - {id: r, type: testkit.record, config: {path: ")" + out + R"("}}
+edges:
+  - a -> b -> r
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto tags = [&] {
+    std::vector<std::string> t;
+    std::ifstream in(out);
+    for (std::string line; std::getline(in, line);) t.push_back(Json::parse(line)["payload"]["tagged_by"]);
+    return t;
+  };
+  const std::string target = home.path("plugins/testkit.so");
+
+  // A build for another ABI major lands on testkit.so: refused, build 1 keeps serving.
+  fs::copy_file(std::string(WEIR_BUILD_DIR) + "/fixture-plugins/abi_major.so", target + ".new");
+  fs::rename(target + ".new", target);
+  REQUIRE(wait_until([&] { return !json_of(home.cli("plugins ls", {"--json"}))["refused"].empty(); }));
+  const Json plugins = json_of(home.cli("plugins ls", {"--json"}));
+  CHECK_THAT(plugins["refused"][0]["reason"].get<std::string>(),
+             Catch::Contains(target) && Catch::Contains("ABI"));
+  CHECK(testkit_version(home) == "1");
+  CHECK_THAT(host.log(), Catch::Contains("the build loaded before keeps serving"));
+  Json run = json_of(home.cli("run tagged", {"--payload", "{\"n\": 1}", "--wait", "--json"}));
+  CHECK(run["processes"][0]["state"] == "completed");
+  CHECK(tags() == std::vector<std::string>{"1"});
+
+  // Removed: its nodes pause and say why; a new message waits at b.
+  fs::remove(target);
+  REQUIRE(wait_until([&] {
+    const Json b = node_status(home, "b", "tagged");
+    return b.is_object() && !b["paused"].get<std::string>().empty();
+  }));
+  const Json status = json_of(home.cli("status", {"--json"}));
+  bool said = false;
+  for (const auto& p : status["problems"]) {
+    said = said || p.get<std::string>().find("tagged/b is paused: node type testkit.act is not loaded") == 0;
+  }
+  CHECK(said);
+  Json waiting = json_of(home.cli("run tagged", {"--payload", "{\"n\": 2}", "--json"}));
+  REQUIRE(wait_done(home, "a", 2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(node_status(home, "b", "tagged")["queued"] == 1);
+  CHECK(tags().size() == 1);
+
+  // Back (as build 2): the nodes resume and the waiting message goes on.
+  fs::copy_file(std::string(WEIR_TEST_PLUGINS_DIR) + "/v2/testkit.so", target + ".new");
+  fs::rename(target + ".new", target);
+  REQUIRE(wait_until([&] { return tags().size() == 2; }));
+  CHECK(tags() == std::vector<std::string>{"1", "2"});
+  CHECK(json_of(home.cli("plugins ls", {"--json"}))["refused"].empty());
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
+
+TEST_CASE("hot reload of triggers: a webhook and a cron schedule follow the topology file") {
+  WeirHome home({"core.so"});
+  home.write("weir.yaml", kBaseConfig + "reload: {settle: 50ms}\n");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const Json status = json_of(home.cli("status", {"--json"}));
+  const std::string base = "http://" + status["http"].get<std::string>();
+  HttpClient http;
+  CHECK(http.post(base + "/hooks/orders/created", "{}").status == 404);
+
+  home.add_topology("orders.yaml", R"(name: orders
+triggers:
+  - {id: created, webhook: {signature: none}}
+  - {id: tick, cron: "@every 1s"}
+nodes:
+  - {id: a, type: core.pass}
+)");
+  REQUIRE(wait_until([&] { return http.post(base + "/hooks/orders/created", "{\"id\": 7}").status == 202; }));
+  // The cron trigger fires too (every second).
+  REQUIRE(wait_until([&] {
+    const Json listed = json_of(home.cli("topology ls", {"--json"}));
+    for (const auto& t : listed["topologies"]) {
+      for (const auto& g : t["triggers"]) {
+        if (g["id"] == "tick" && g["fired"].get<int>() >= 1) return true;
+      }
+    }
+    return false;
+  }));
+  // Removed: the webhook is gone (404) and the schedule stops.
+  fs::remove(home.path("topologies/orders.yaml"));
+  REQUIRE(wait_until([&] { return http.post(base + "/hooks/orders/created", "{}").status == 404; }));
+  CHECK(json_of(home.cli("topology ls", {"--json"}))["topologies"].empty());
+  const std::size_t processes = json_of(home.cli("process ls", {"--json", "--limit", "1000"})).size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(json_of(home.cli("process ls", {"--json", "--limit", "1000"})).size() == processes);
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
+
+TEST_CASE("topology discard moves the messages of a topology taken out to the trash and refuses a running one") {
+  WeirHome home({"core.so", "testkit.so"});
+  home.write("weir.yaml", kBaseConfig + "reload: {settle: 50ms}\n");
+  home.add_topology("slow.yaml", R"(name: slow
+nodes:
+  - {id: a, type: core.pass}
+  - {id: b, type: testkit.act, config: {defaults: {sleep_ms: 50}}}
+edges:
+  - a -> b
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto refused = home.cli("topology discard slow");
+  CHECK(refused.code != 0);
+  CHECK_THAT(refused.out, Catch::Contains("topology slow is running"));
+  const std::string file = home.path("payloads.jsonl");
+  {
+    std::ofstream f(file);
+    for (int i = 0; i < 100; ++i) f << "{\"n\": " << i << "}\n";
+  }
+  REQUIRE(home.cli("run slow", {"--payloads", file}).code == 0);
+  REQUIRE(wait_done(home, "b", 2));
+  fs::remove(home.path("topologies/slow.yaml"));
+  REQUIRE(wait_until([&] { return node_status(home, "b", "slow").is_null(); }));
+  const std::int64_t done = json_of(home.cli("process ls", {"--json", "--state", "completed", "--limit", "1000"})).size();
+  Json discarded = json_of(home.cli("topology discard slow", {"--reason", "orders moved to the new shop", "--json"}));
+  CHECK(discarded["discarded"] == 100 - done);
+  REQUIRE(wait_until([&] {
+    return json_of(home.cli("process ls", {"--json", "--state", "running"})).empty();
+  }));
+  const Json trash = json_of(home.cli("trash ls", {"--json", "--limit", "1000"}));
+  CHECK(static_cast<std::int64_t>(trash.size()) == 100 - done);
+  for (const auto& t : trash) {
+    CHECK_THAT(t["error"].get<std::string>(),
+               Catch::Contains("weir topology discard") && Catch::Contains("orders moved to the new shop"));
+  }
+  CHECK(json_of(home.cli("process ls", {"--json", "--state", "failed", "--limit", "1000"})).size() == trash.size());
   REQUIRE(host.kill(SIGTERM) == 0);
 }
