@@ -6,7 +6,9 @@
 #  2. starts `weir serve` with a weir.yaml of three keys;
 #  3. starts processes with `weir run` (one with --wait, then 2,000 from a JSON
 #     lines file) and shows `weir plugins ls`, `weir topology ls`, `weir status`;
-#  4. stops the host cleanly.
+#  4. edits a topology while the host runs (hot reload), then breaks it: the
+#     running version stays and `weir topology ls` says why;
+#  5. stops the host cleanly.
 # Everything lives in build/demo/ (removed and made again on each run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +62,31 @@ time "$weir" run chain --payloads orders.jsonl --wait
 
 step "weir status"
 "$weir" status
+
+step "hot reload: edit the running topology (greeting: Ahoj); no restart"
+wait_version() {  # the host reloads on its own once the file has settled
+  for _ in $(seq 100); do
+    "$weir" topology ls --json | grep -q "\"version\": $1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+sed 's/greeting: Hello/greeting: Ahoj/' topologies/hello-example.yaml > hello.tmp
+mv hello.tmp topologies/hello-example.yaml
+wait_version 2
+"$weir" topology ls
+"$weir" run hello-example --payload '{"name": "Ada"}' --wait
+grep 'greeted:' weir.log | tail -n 1
+
+step "hot reload: a broken edit is refused and version 2 keeps running"
+cp topologies/hello-example.yaml hello.good
+sed 's/type: core.log/type: core.lgo/' hello.good > hello.tmp
+mv hello.tmp topologies/hello-example.yaml
+for _ in $(seq 100); do "$weir" topology ls | grep -q '^invalid' && break; sleep 0.1; done
+"$weir" topology ls
+"$weir" run hello-example --payload '{"name": "Grace"}' --wait
+grep 'greeted:' weir.log | tail -n 1
+mv hello.good topologies/hello-example.yaml
 
 step "stop the host (SIGTERM drains in-flight work)"
 kill -TERM $host
