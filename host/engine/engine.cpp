@@ -35,12 +35,7 @@ Engine::~Engine() {
 }
 
 Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatalog& catalog) {
-  auto version = store_.topology_version(t.name, t.content_hash, t.file);
-  if (!version) return version.status().prefixed("topology " + t.name);
-  auto retirements = removed_nodes(t, *version);
-  if (!retirements) return retirements.status();
   Installed installed;
-  installed.version = *version;
   for (const auto& spec : t.nodes) {
     auto node = create_node(t, spec, catalog);
     if (!node) {
@@ -49,6 +44,15 @@ Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatal
     }
     installed.nodes.push_back(std::move(node).value());
   }
+  // Recorded once the nodes exist: a version that never ran gets no number.
+  auto version = store_.topology_version(t.name, t.content_hash, t.file);
+  auto retirements = version ? removed_nodes(t, *version)
+                             : Result<std::vector<store::QueueRetirement>>(version.status());
+  if (!retirements) {
+    destroy(installed.nodes);
+    return retirements.status().prefixed("topology " + t.name);
+  }
+  installed.version = *version;
   for (auto& n : installed.nodes) {
     for (const auto& f : t.followers(n->node)) {
       auto it = std::find_if(installed.nodes.begin(), installed.nodes.end(),
@@ -166,7 +170,7 @@ void Engine::destroy(Nodes& nodes) {
 Result<std::vector<store::QueueRetirement>> Engine::removed_nodes(const topology::Topology& t,
                                                                   int version) {
   auto queues = store_.queues();
-  if (!queues) return queues.status().prefixed("topology " + t.name);
+  if (!queues) return queues.status();
   std::vector<store::QueueRetirement> out;
   for (const auto& q : *queues) {
     if (q.topology != t.name || t.node(q.node)) continue;

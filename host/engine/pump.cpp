@@ -6,6 +6,7 @@
 
 #include "common/clock.hpp"
 #include "engine/routing.hpp"
+#include "message/attempt_history.hpp"
 
 namespace weir::engine {
 namespace {
@@ -304,6 +305,9 @@ store::CommitBatch Pump::build_batch() {
   starts_.clear();
   committing_replays_.swap(replays_);
   for (const auto& cmd : committing_replays_) batch.replays.push_back(cmd->replay);
+  for (auto& ack : batch.acks) {
+    if (ack.prerequisite) aim_prerequisite(ack);
+  }
   for (auto& r : retirements_) {
     if (r.after_acks <= acks_committed_) batch.retirements.push_back(r.retirement);
   }
@@ -523,6 +527,25 @@ void Pump::send_call(NodeRuntime& node) {
 // Swaps in order of arrival; each waits until its topology's old nodes
 // have no call running and no commit is under way (so no lease for them is
 // on its way back). A quarantine runs to its end first.
+// A prerequisite starts its topology where that topology starts now (a
+// reload since the node's result may have changed it), or, when it no
+// longer runs, the message goes to the trash saying so.
+void Pump::aim_prerequisite(store::Ack& ack) {
+  auto entry = topologies_.find(ack.prerequisite->topology);
+  if (entry != topologies_.end()) {
+    ack.prerequisite->entry_queues = entry->second;
+    return;
+  }
+  store::PrerequisiteInfo pre = std::move(*ack.prerequisite);
+  ack.prerequisite.reset();
+  const std::int64_t first = message::first_attempt_at(pre.errors, now_ms());
+  ack.failed = store::TrashInfo{pre.why + " (but topology " + pre.topology +
+                                    " was taken out by a reload before it could start)",
+                                std::move(pre.errors), first};
+  spdlog::warn("message {} of process {}: {}", ack.input.id, ack.input.process_id,
+               ack.failed->error);
+}
+
 bool Pump::swap_ready() const {
   if (!swaps_.empty() && swaps_.front()->only_retire) return true;
   if (swaps_.empty() || committer_.busy() || quarantine_ != Quarantine::none) return false;
@@ -567,11 +590,24 @@ std::vector<std::shared_ptr<NodeRuntime>> Pump::swap(SwapCommand& cmd) {
   std::vector<std::shared_ptr<NodeRuntime>> old;
   std::vector<std::uint32_t> slots;
   for (auto& n : cmd.nodes) {
-    n->slot = static_cast<std::uint32_t>(nodes_.size());
+    if (free_slots_.empty()) {
+      n->slot = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.emplace_back();
+      state_.emplace_back();
+    } else {  // reused: nothing refers to a freed slot any more (no call, no quarantine)
+      n->slot = free_slots_.back();
+      free_slots_.pop_back();
+    }
     slots.push_back(n->slot);
-    nodes_.push_back(n);
-    state_.emplace_back();
+    nodes_[n->slot] = n;
+    state_[n->slot] = NodeState{};
   }
+  // A queue served again (a node added back) must not be emptied by the
+  // retirement an earlier version asked for.
+  std::erase_if(retirements_, [&](const PendingRetirement& r) {
+    return std::any_of(cmd.nodes.begin(), cmd.nodes.end(),
+                       [&](const auto& n) { return n->queue == r.retirement.queue; });
+  });
   if (auto it = slots_.find(cmd.topology); it != slots_.end()) {
     for (std::uint32_t slot : it->second) {
       NodeState& was = state_[slot];
@@ -585,6 +621,7 @@ std::vector<std::shared_ptr<NodeRuntime>> Pump::swap(SwapCommand& cmd) {
       }
       was = NodeState{};
       old.push_back(std::move(nodes_[slot]));
+      free_slots_.push_back(slot);
     }
     slots_.erase(it);
   }

@@ -117,6 +117,7 @@ class Pump {
   // Reload: swaps whose old nodes are idle (see the file comment).
   void advance_swaps();
   bool swap_ready() const;
+  void aim_prerequisite(store::Ack& ack);
   std::vector<std::shared_ptr<NodeRuntime>> swap(SwapCommand& cmd);
   // A node that may get calls and leases now.
   bool active(const NodeRuntime* node) const {
@@ -158,6 +159,7 @@ class Pump {
   std::vector<std::shared_ptr<NodeRuntime>> nodes_;  // by slot; null once swapped out
   EntryPoints topologies_;                           // where each topology's processes start
   std::map<std::string, std::vector<std::uint32_t>, std::less<>> slots_;  // by topology
+  std::vector<std::uint32_t> free_slots_;  // of swapped-out nodes, for the next swap
   std::unordered_map<store::QueueId, NodeRuntime*> by_queue_;  // the current node of each queue
   CommandQueue& commands_;
   PumpOptions options_;

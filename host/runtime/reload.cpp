@@ -74,6 +74,14 @@ std::set<std::string> Host::reload_plugins(std::vector<plugins::LoadRefusal>& re
   for (const auto& p : registry_->plugins()) before[p->source_path] = p;
   std::set<std::string> changed;
   const auto files = plugin_files(config_.plugins_dir);
+  // Removed files first: a plugin renamed (acme-1.0.so -> acme-1.1.so)
+  // would otherwise be refused as "already loaded" from its old name.
+  for (const auto& [file, p] : before) {
+    if (std::binary_search(files.begin(), files.end(), file)) continue;
+    registry_->unload_file(file);
+    changed.insert(p->name);
+    spdlog::warn("plugins: {} (plugin {}) was removed", file, p->name);
+  }
   for (const auto& file : files) {
     auto loaded = registry_->load_file(file);  // a no-op when the bytes are the same
     if (!loaded) {
@@ -92,12 +100,10 @@ std::set<std::string> Host::reload_plugins(std::vector<plugins::LoadRefusal>& re
                  old == before.end() ? "loaded" : "replaced by", p.name, p.version, file,
                  p.sha256.substr(0, 12));
   }
-  for (const auto& [file, p] : before) {
-    if (std::binary_search(files.begin(), files.end(), file)) continue;
-    registry_->unload_file(file);
-    changed.insert(p->name);
-    spdlog::warn("plugins: {} was removed; nodes of plugin {} pause until it is back", file,
-                 p->name);
+  for (const auto& name : changed) {
+    if (registry_->node_types(name).empty()) {
+      spdlog::warn("plugins: no file provides plugin {} now; its nodes pause until one does", name);
+    }
   }
   return changed;
 }

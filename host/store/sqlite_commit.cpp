@@ -53,6 +53,11 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   Pending p;
   p.now = now_ms();
   p.out = &out;
+  // Releases first: a lease taken in this same commit (a node that came
+  // back in a hot reload while an older release was still pending) must
+  // stand, or its messages would be leasable twice.
+  Status released = release(batch);
+  if (!released) return released;
   for (const LeaseRequest& req : batch.leases) {
     p.lease_budget[req.queue] += req.max;
     p.cursor_before[req.queue] = leased_to_[req.queue];
@@ -68,7 +73,6 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   if (st) st = apply_process_deltas(p, out);
   if (st) st = apply_queue_deltas(p);
   if (st) st = lease(p);
-  if (st) st = release(batch);
   if (st && (next_message_id_ != first_id || next_process_id_ != first_pid)) st = save_counters();
   if (st) st = read_next_due(out);
   if (!st) return st;

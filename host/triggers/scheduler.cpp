@@ -48,21 +48,44 @@ Status Scheduler::add(const topology::Topology& t) {
     std::lock_guard lock(mu_);
     started = started_;
   }
-  if (started && !fresh.empty()) {  // placed like at start, from the store's records
-    auto records = store_.triggers();
-    if (!records) return records.status().prefixed("scheduler");
-    for (auto& e : fresh) {
-      Status st = place(*e, *records, now_ms());
-      if (!st) return st;
-    }
+  std::vector<store::TriggerRecord> records;
+  if (started && !fresh.empty()) {
+    auto r = store_.triggers();
+    if (!r) return r.status().prefixed("scheduler");
+    records = std::move(r).value();
   }
+  const std::int64_t now = now_ms();
   {
     std::lock_guard lock(mu_);
+    for (auto& e : fresh) {
+      if (!started) continue;  // start() places them
+      // A trigger that keeps its id keeps what this scheduler knows of it
+      // (the store's record may lag a fire whose commit is under way).
+      const Entry* old = find(e->topology, e->spec.id);
+      if (!old) {
+        Status st = place(*e, records, now);
+        if (!st) return st;
+        continue;
+      }
+      e->last_fire_ms = old->last_fire_ms;
+      e->last_process = old->last_process;
+      e->fired = old->fired;
+      e->skipped = old->skipped;
+      const bool same = e->spec.cron == old->spec.cron && e->zone.name() == old->zone.name();
+      e->next_ms = same ? old->next_ms : next_slot(*e, std::max(old->last_fire_ms, now));
+    }
     std::erase_if(entries_, [&](const auto& e) { return e->topology == t.name; });
     entries_.insert(entries_.end(), fresh.begin(), fresh.end());
   }
   wake_.notify_all();
   return Status::ok();
+}
+
+Scheduler::Entry* Scheduler::find(const std::string& topology, const std::string& id) const {
+  for (const auto& e : entries_) {
+    if (e->topology == topology && e->spec.id == id) return e.get();
+  }
+  return nullptr;
 }
 
 void Scheduler::remove(const std::string& topology) {
@@ -141,15 +164,21 @@ void Scheduler::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
     Status st = store_.note_trigger(e.topology, e.spec.id, slot_ms);
     if (!st) spdlog::error("scheduler: {}", st.message());
     std::lock_guard lock(mu_);
-    ++e.skipped;
-    e.last_fire_ms = slot_ms;
-    e.next_ms = next_slot(e, std::max(slot_ms, now));
+    Entry& cur = current(e);  // a reload may have replaced it meanwhile
+    ++cur.skipped;
+    cur.last_fire_ms = slot_ms;
+    cur.next_ms = next_slot(cur, std::max(slot_ms, now));
     return;
   }
   engine::StartRequest req{payload::from_json(e.spec.payload), {},
                            e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms};
   auto started = engine_.start_processes(e.topology, {std::move(req)});
   std::lock_guard lock(mu_);
+  fired(current(e), started, slot_ms, now);  // e, or what a reload replaced it with
+}
+
+void Scheduler::fired(Entry& e, const engine::StartResult& started, std::int64_t slot_ms,
+                      std::int64_t now) {
   if (!started || started->empty()) {
     spdlog::error("scheduler: {}/{} could not start its run for {}: {}; trying again in {} s",
                   e.topology, e.spec.id, utc_text(slot_ms),

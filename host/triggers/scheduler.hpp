@@ -89,6 +89,15 @@ class Scheduler {
   // Where a new entry starts: from the store's record of its trigger.
   Status place(Entry& e, const std::vector<store::TriggerRecord>& records, std::int64_t now);
   void fire(Entry& e, std::int64_t slot_ms, std::int64_t now);
+  // Under mu_: records the outcome of a fire in `e`.
+  void fired(Entry& e, const engine::StartResult& started, std::int64_t slot_ms, std::int64_t now);
+  // Under mu_: the entry now in entries_ for (topology, id), or null.
+  Entry* find(const std::string& topology, const std::string& id) const;
+  // Under mu_: the entry that replaced `e` in a reload, or `e` itself.
+  Entry& current(Entry& e) {
+    Entry* now = find(e.topology, e.spec.id);
+    return now ? *now : e;
+  }
   bool still_running(const Entry& e);
   std::int64_t next_slot(const Entry& e, std::int64_t after_ms) const;
 

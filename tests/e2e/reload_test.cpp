@@ -298,6 +298,21 @@ edges:
   REQUIRE(wait_until([&] { return tags().size() == 2; }));
   CHECK(tags() == std::vector<std::string>{"1", "2"});
   CHECK(json_of(home.cli("plugins ls", {"--json"}))["refused"].empty());
+
+  // Renamed (a versioned file name): the same build serves on, nothing pauses.
+  fs::rename(target, home.path("plugins/testkit-2.so"));
+  REQUIRE(wait_until([&] {
+    const Json list = json_of(home.cli("plugins ls", {"--json"}));
+    for (const auto& p : list["plugins"]) {
+      if (p["name"] == "testkit") return p["file"] == home.path("plugins/testkit-2.so");
+    }
+    return false;
+  }));
+  CHECK(json_of(home.cli("plugins ls", {"--json"}))["refused"].empty());
+  CHECK(node_status(home, "b", "tagged")["paused"] == "");
+  run = json_of(home.cli("run tagged", {"--payload", "{\"n\": 3}", "--wait", "--json"}));
+  CHECK(run["processes"][0]["state"] == "completed");
+  CHECK(tags() == std::vector<std::string>{"1", "2", "2"});
   REQUIRE(host.kill(SIGTERM) == 0);
 }
 
@@ -329,6 +344,37 @@ nodes:
     }
     return false;
   }));
+  // An edit keeps the trigger's count and fires no slot twice.
+  auto tick_fired = [&] {
+    const Json listed = json_of(home.cli("topology ls", {"--json"}));
+    for (const auto& t : listed["topologies"]) {
+      for (const auto& g : t["triggers"]) {
+        if (g["id"] == "tick") return g["fired"].get<int>();
+      }
+    }
+    return -1;
+  };
+  const int fired_before = tick_fired();
+  home.add_topology("orders.yaml", R"(name: orders
+description: edited while it ticks
+triggers:
+  - {id: created, webhook: {signature: none}}
+  - {id: tick, cron: "@every 1s"}
+nodes:
+  - {id: a, type: core.pass}
+)");
+  REQUIRE(wait_until([&] {
+    return json_of(home.cli("topology ls", {"--json"}))["topologies"][0]["version"] == 2;
+  }));
+  CHECK(tick_fired() >= fired_before);
+  REQUIRE(wait_until([&] { return tick_fired() >= fired_before + 2; }));
+  std::set<std::string> slots;
+  for (const auto& p : json_of(home.cli("process ls", {"--json", "--limit", "1000"}))) {
+    const std::string id = p["correlation_id"];
+    if (id.rfind("tick@", 0) == 0) CHECK(slots.insert(id).second);  // one process per slot
+  }
+  CHECK(slots.size() >= 3);
+
   // Removed: the webhook is gone (404) and the schedule stops.
   fs::remove(home.path("topologies/orders.yaml"));
   REQUIRE(wait_until([&] { return http.post(base + "/hooks/orders/created", "{}").status == 404; }));

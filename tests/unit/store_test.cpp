@@ -306,6 +306,31 @@ TEST_CASE("released leases are ready again and a crash does not count them as an
   CHECK(r.leased[2].attempt == 1);
 }
 
+TEST_CASE("a release and a lease of one queue in one commit: the lease stands") {
+  // A hot reload can leave a release pending (its commit failed) when the
+  // queue's node comes back and leases again: the new lease must hold.
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value();
+  CommitBatch start;
+  for (int i = 0; i < 4; ++i) start.new_processes.push_back(new_process({a}));
+  commit(*s, start);
+  CommitBatch both;
+  both.leases = {{a, 4}};
+  both.releases = {{a, 0}};
+  auto r = commit(*s, both);
+  REQUIRE(r.leased.size() == 4);
+  CHECK(commit(*s, CommitBatch{{}, {}, {}, {{a, 10}}}).leased.empty());  // none twice
+  // The same with messages that arrive in the commit (leased as they are inserted).
+  CommitBatch more;
+  more.new_processes.push_back(new_process({a}));
+  more.leases = {{a, 10}};
+  more.releases = {{a, 0}};
+  auto m = commit(*s, more);
+  CHECK(m.leased.size() >= 1);
+  CHECK(commit(*s, CommitBatch{{}, {}, {}, {{a, 10}}}).leased.empty());
+}
+
 // ---- retries (schema 2) ----------------------------------------------------
 
 namespace {

@@ -32,8 +32,10 @@
  *
  * Threads
  *   - weir_plugin_entry(), validate_config(), create() and destroy() are
- *     called from the host's management thread (the one thread that loads
- *     plugins and topologies; never a worker), one at a time.
+ *     called by the host's management work (loading plugins and topologies
+ *     at start, and each hot reload while it runs; never a worker thread),
+ *     one at a time, never concurrently. Across reloads that may be a
+ *     different thread each time: keep no thread-local state between them.
  *   - process() is called on host worker threads. For one instance, up to
  *     the node's configured `concurrency` calls may run at the same time (on
  *     different threads); an instance used with concurrency > 1 must be
