@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +72,28 @@ Options parse(int argc, char** argv) {
 }
 
 const char* kSecret = "bench-secret";
+
+// User + system CPU of process `pid` so far, from /proc/<pid>/stat.
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double own_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
 std::string signature(const std::string& body) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -176,6 +201,8 @@ int main(int argc, char** argv) {
   }
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(o.clients));
   std::atomic<long> next{0}, accepted{0}, refused{0};
+  const double host_cpu0 = cpu_seconds_of(host);
+  const double client_cpu0 = own_cpu_seconds();
   const auto t0 = Clock::now();
   std::vector<std::thread> clients;
   for (int c = 0; c < o.clients; ++c) {
@@ -207,6 +234,8 @@ int main(int argc, char** argv) {
   }
   for (auto& t : clients) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double host_cpu = cpu_seconds_of(host) - host_cpu0;
+  const double client_cpu = own_cpu_seconds() - client_cpu0;
   ::kill(host, SIGTERM);
   int status = 0;
   ::waitpid(host, &status, 0);
@@ -236,10 +265,20 @@ int main(int argc, char** argv) {
   std::printf("  latency to 202, p99 ms            %10.2f\n", pct(0.99));
   std::printf("  latency to 202, max ms            %10.2f\n", all.empty() ? 0.0 : all.back());
   std::printf("  processes in the store after stop %10lld\n", static_cast<long long>(stored));
+  // Where the CPU went: the clients share the machine with the host here;
+  // real shops post from elsewhere.
+  const double host_us = accepted ? host_cpu * 1e6 / static_cast<double>(accepted) : 0.0;
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  std::printf("  host CPU seconds (all threads)    %10.2f\n", host_cpu);
+  std::printf("  client CPU seconds (this process) %10.2f\n", client_cpu);
+  std::printf("  host CPU per webhook, us          %10.1f\n", host_us);
+  std::printf("  host CPU bound on %ld cores, per s %9.0f  (cores / host CPU per webhook)\n",
+              cores, host_us > 0 ? static_cast<double>(cores) * 1e6 / host_us : 0.0);
   std::printf("\nwebhooks: requests=%ld clients=%d threads=%d accepted=%ld per_s=%.0f p50_ms=%.2f "
-              "p99_ms=%.2f stored=%lld durable=%s\n",
+              "p99_ms=%.2f stored=%lld durable=%s host_us_per_webhook=%.1f client_cpu_s=%.2f\n",
               o.requests, o.clients, o.threads, accepted.load(), accepted / seconds, pct(0.5),
-              pct(0.99), static_cast<long long>(stored), stored == accepted ? "yes" : "NO");
+              pct(0.99), static_cast<long long>(stored), stored == accepted ? "yes" : "NO", host_us,
+              client_cpu);
   if (o.dir.empty()) fs::remove_all(home);
   curl_global_cleanup();
   return stored == accepted ? 0 : 1;

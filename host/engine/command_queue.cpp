@@ -25,14 +25,24 @@ void CommandQueue::open() {
   stop_ = false;
 }
 
+// Only the first command after a take() wakes the pump: take() reads the
+// eventfd before it swaps the lists out under the lock, so a command pushed
+// after that swap finds the lists empty and wakes it again. Under a burst of
+// webhooks this saves a write() per request.
 bool CommandQueue::push_start(std::unique_ptr<StartCommand>& cmd) {
+  bool first = false;
   {
     std::lock_guard lock(mu_);
     if (!open_) return false;
+    first = empty_locked();
     starts_.push_back(std::move(cmd));
   }
-  wake();
+  if (first) wake();
   return true;
+}
+
+bool CommandQueue::empty_locked() const {
+  return starts_.empty() && replays_.empty() && swaps_.empty() && !stop_;
 }
 
 bool CommandQueue::push_replay(std::unique_ptr<ReplayCommand>& cmd) {

@@ -104,6 +104,7 @@ class CommandQueue {
 
  private:
   void wake();
+  bool empty_locked() const;  // nothing waits for the pump (mu_ held)
   int fd_ = -1;
   std::mutex mu_;
   std::vector<std::unique_ptr<StartCommand>> starts_;  // guarded by mu_

@@ -26,6 +26,7 @@
 #include <weir/payload.hpp>
 
 #include "http/face.hpp"
+#include "message/json_msgpack.hpp"
 
 namespace weir::http {
 namespace {
@@ -286,12 +287,11 @@ void Face::webhook(Request&& request, Respond respond) {
       return respond(std::move(r));
     }
   }
-  Json body;
-  try {
-    body = Json::parse(request.body);
-  } catch (const Json::parse_error& e) {
-    // e.what() names line and column (the byte position, for one-line bodies).
-    return respond(text(400, "body is not JSON: " + std::string(e.what())));
+  // Parsed straight into the message payload (no JSON document in between).
+  auto body = message::json_text_to_msgpack(request.body);
+  if (!body) {
+    // The parser's text names line and column (the byte position, for one-line bodies).
+    return respond(text(400, "body is not JSON: " + body.error()));
   }
   // The delivery's identity and topic go with the message as headers.
   Headers headers = {{"webhook", topology + "/" + trigger}};
@@ -300,7 +300,7 @@ void Face::webhook(Request&& request, Respond respond) {
   }
   std::string correlation = request.header("X-WC-Webhook-Delivery-ID");
   if (correlation.empty()) correlation = request.header("X-Request-ID");
-  engine::StartRequest start{payload::from_json(body), payload::encode_headers(headers),
+  engine::StartRequest start{std::move(body).value(), payload::encode_headers(headers),
                              correlation};
   engine_.start_processes_async(
       topology, {std::move(start)},
