@@ -281,8 +281,15 @@ void Engine::stop() {
   pump_.reset();
   started_ = false;
   // Requests that arrived after the pump's last look are answered, not left hanging.
-  for (auto& cmd : commands_.take().starts) {
+  auto left = commands_.take();
+  for (auto& cmd : left.starts) {
     cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
+  }
+  for (auto& cmd : left.replays) {
+    cmd->reply.set_value(Status::error("weir is shutting down; nothing was replayed"));
+  }
+  for (auto& cmd : left.swaps) {
+    cmd->reply.set_value(Status::error("weir is shutting down; the topology was not reloaded"));
   }
   spdlog::info("engine: stopped");
 }
