@@ -424,3 +424,41 @@ edges:
   CHECK(json_of(home.cli("process ls", {"--json", "--state", "failed", "--limit", "1000"})).size() == trash.size());
   REQUIRE(host.kill(SIGTERM) == 0);
 }
+
+TEST_CASE("hot reload of plugins: a topology waiting for a plugin's node types runs once the .so is dropped in") {
+  WeirHome home({"core.so"});
+  home.write("weir.yaml", kBaseConfig + "reload: {settle: 50ms}\n");
+  const std::string out = home.path("out.jsonl");
+  home.add_topology("late.yaml", R"(name: late
+nodes:
+  - {id: a, type: core.pass}
+  - {id: r, type: testkit.record, config: {path: ")" + out + R"("}}
+edges:
+  - a -> r
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const Json before = json_of(home.cli("topology ls", {"--json"}));
+  CHECK(before["topologies"].empty());
+  REQUIRE(before["errors"].size() == 1);
+  CHECK(before["errors"][0]["line"] == 4);
+  CHECK_THAT(before["errors"][0]["message"].get<std::string>(), Catch::Contains("testkit.record"));
+  CHECK(home.cli("run late", {"--payload", "{}"}).code != 0);
+
+  const std::string target = home.path("plugins/testkit.so");
+  fs::copy_file(std::string(WEIR_TEST_PLUGINS_DIR) + "/testkit.so", target + ".new");
+  fs::rename(target + ".new", target);
+  REQUIRE(wait_until([&] { return node_status(home, "r", "late").is_object(); }));
+  const Json after = json_of(home.cli("topology ls", {"--json"}));
+  CHECK(after["errors"].empty());
+  const std::string table = home.cli("plugins ls").out;
+  CHECK_THAT(table, Catch::Contains("SHA256") && Catch::Contains("LOADED (UTC)") &&
+                        Catch::Contains("testkit.record"));
+  Json run = json_of(home.cli("run late", {"--payload", "{\"n\": 1}", "--wait", "--json"}));
+  CHECK(run["processes"][0]["state"] == "completed");
+  std::ifstream in(out);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  CHECK(Json::parse(line)["payload"]["n"] == 1);
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
