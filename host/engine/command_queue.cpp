@@ -28,13 +28,14 @@ void CommandQueue::open() {
 // Only the first command after a take() wakes the pump: take() reads the
 // eventfd before it swaps the lists out under the lock, so a command pushed
 // after that swap finds the lists empty and wakes it again. Under a burst of
-// webhooks this saves a write() per request.
+// webhooks this saves a write() per request. While a commit runs (quiet)
+// no start wakes the pump at all: it takes them when the commit is back.
 bool CommandQueue::push_start(std::unique_ptr<StartCommand>& cmd) {
   bool first = false;
   {
     std::lock_guard lock(mu_);
     if (!open_) return false;
-    first = empty_locked();
+    first = empty_locked() && !quiet_starts_;
     starts_.push_back(std::move(cmd));
   }
   if (first) wake();
@@ -63,6 +64,11 @@ bool CommandQueue::push_swap(std::unique_ptr<SwapCommand>& cmd) {
   }
   wake();
   return true;
+}
+
+void CommandQueue::quiet_starts(bool quiet) {
+  std::lock_guard lock(mu_);
+  quiet_starts_ = quiet;
 }
 
 void CommandQueue::request_stop() {

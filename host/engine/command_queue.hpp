@@ -91,6 +91,10 @@ class CommandQueue {
   bool push_replay(std::unique_ptr<ReplayCommand>& cmd);
   bool push_swap(std::unique_ptr<SwapCommand>& cmd);
   void request_stop();
+  // While a commit runs, starts cannot be committed anyway: with quiet on, a
+  // start does not wake the pump (replays, swaps and stop still do). The pump
+  // turns it off when the commit is back and then take()s what came.
+  void quiet_starts(bool quiet);
 
   int fd() const { return fd_; }
   struct Taken {
@@ -112,6 +116,7 @@ class CommandQueue {
   std::vector<std::unique_ptr<SwapCommand>> swaps_;      // guarded by mu_
   bool stop_ = false;                                  // guarded by mu_
   bool open_ = false;                                  // guarded by mu_
+  bool quiet_starts_ = false;                          // guarded by mu_
 };
 
 }  // namespace weir::engine

@@ -270,6 +270,10 @@ void Pump::collect_commit() {
   }
   committing_.clear();
   committing_replays_.clear();
+  // Starts that came during the commit did not wake us (quiet): take them
+  // now, so this iteration's commit carries them.
+  commands_.quiet_starts(false);
+  take_commands();
 }
 
 void Pump::submit_commit() {
@@ -277,7 +281,9 @@ void Pump::submit_commit() {
   // Every start command holds at least one request, so a batch that took
   // starts into committing_ is never empty.
   store::CommitBatch batch = build_batch();
-  if (!batch.empty()) committer_.submit(std::move(batch));
+  if (batch.empty()) return;
+  committer_.submit(std::move(batch));
+  commands_.quiet_starts(true);  // until collect_commit: a burst of starts wakes us once
 }
 
 store::CommitBatch Pump::build_batch() {
