@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,14 @@ namespace weir::message {
 // to_msgpack gives, though maps and arrays always use their 32-bit
 // headers). Fails on text that is not one JSON value, saying where (line
 // and column), as nlohmann's parser does.
+//
+// Well-formed text takes a fast parser of our own; anything else (every
+// error among it) is parsed again by nlohmann, whose value and words stand.
 Result<std::vector<std::uint8_t>> json_text_to_msgpack(std::string_view text);
+
+// The two paths, apart, for the differential test: the fast one (nullopt
+// where it gives up) must give what nlohmann's gives, byte for byte.
+std::optional<std::vector<std::uint8_t>> json_text_to_msgpack_fast(std::string_view text);
+Result<std::vector<std::uint8_t>> json_text_to_msgpack_nlohmann(std::string_view text);
 
 }  // namespace weir::message

@@ -1,6 +1,8 @@
 // The envelope codec and the msgpack checker that guards the plugin boundary.
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include <weir/payload.hpp>
 
 #include "message/envelope.hpp"
@@ -146,4 +148,137 @@ TEST_CASE("json_text_to_msgpack keeps the text's key order and refuses what is n
     }
     CHECK(r.error() == expected);  // the parser's own words: line, column, what it expected
   }
+}
+
+// The fast parser must give nlohmann's bytes for every text it accepts, and
+// accept every well-formed text short of its limits. Random documents in
+// three spellings (compact, indented, ASCII-escaped with surrogate pairs),
+// then the same texts broken in random places.
+namespace {
+
+using J = nlohmann::json;
+
+std::string random_string(std::mt19937& rng) {
+  static const std::vector<std::string> pieces = {
+      "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f", "\u00e9",
+      "\u20ac", "\U0001F600", "\u00fc", "order", "SKU-", "\u0000"};
+  std::string out;
+  const int n = std::uniform_int_distribution<int>(0, 12)(rng);
+  for (int i = 0; i < n; ++i) {
+    out += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
+  }
+  return out;
+}
+
+J random_number(std::mt19937& rng) {
+  switch (std::uniform_int_distribution<int>(0, 7)(rng)) {
+    case 0: return J(std::uniform_int_distribution<std::int64_t>(-40, 300)(rng));
+    case 1: return J(std::uniform_int_distribution<std::int64_t>(INT64_MIN, INT64_MAX)(rng));
+    case 2: return J(std::uniform_int_distribution<std::uint64_t>(0, UINT64_MAX)(rng));
+    case 3: return J(std::uniform_int_distribution<int>(-100000, 100000)(rng) / 100.0);
+    case 4: return J(std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng),
+                                std::uniform_int_distribution<int>(-1070, 1020)(rng)));
+    case 5: return J(0.5);
+    case 6: return J(-0.0);
+    default: return J(std::uniform_int_distribution<std::int64_t>(-70000, 70000)(rng));
+  }
+}
+
+J random_value(std::mt19937& rng, int depth) {
+  const int kind = std::uniform_int_distribution<int>(0, depth > 4 ? 4 : 6)(rng);
+  switch (kind) {
+    case 0: return J(nullptr);
+    case 1: return J(std::uniform_int_distribution<int>(0, 1)(rng) == 1);
+    case 2: case 3: return random_number(rng);
+    case 4: return J(random_string(rng));
+    case 5: {
+      J a = J::array();
+      const int n = std::uniform_int_distribution<int>(0, 20)(rng);
+      for (int i = 0; i < n; ++i) a.push_back(random_value(rng, depth + 1));
+      return a;
+    }
+    default: {
+      J o = J::object();
+      const int n = std::uniform_int_distribution<int>(0, 20)(rng);
+      for (int i = 0; i < n; ++i) o[random_string(rng)] = random_value(rng, depth + 1);
+      return o;
+    }
+  }
+}
+
+std::string mutated(std::string text, std::mt19937& rng) {
+  static const std::string bytes = std::string("\"\\{}[],:0123456789-.eEu +xtfn") +
+                                   "\x01\x80\xbf\xc0\xc3\xe2\xed\xf0\xf4\xff";
+  const int edits = std::uniform_int_distribution<int>(1, 3)(rng);
+  for (int i = 0; i < edits; ++i) {
+    const std::size_t at = std::uniform_int_distribution<std::size_t>(0, text.size())(rng);
+    const char b = bytes[std::uniform_int_distribution<std::size_t>(0, bytes.size() - 1)(rng)];
+    switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
+      case 0: if (at < text.size()) text.erase(at, 1); break;
+      case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), b); break;
+      default: if (at < text.size()) text[at] = b; break;
+    }
+  }
+  return text;
+}
+
+// Whatever the fast path accepts, nlohmann accepts, with the same bytes.
+void check_same(const std::string& text, bool fast_must_accept, int& accepted) {
+  const auto fast = weir::message::json_text_to_msgpack_fast(text);
+  auto slow = weir::message::json_text_to_msgpack_nlohmann(text);
+  INFO(text.substr(0, 300));
+  if (fast_must_accept) REQUIRE(fast.has_value());
+  if (!fast) return;
+  ++accepted;
+  REQUIRE(slow.is_ok());
+  REQUIRE(*fast == *slow);
+}
+
+}  // namespace
+
+TEST_CASE("the fast JSON parser gives nlohmann's bytes, and gives up on all it does not accept") {
+  std::mt19937 rng(20261127);
+  int valid = 0, broken_accepted = 0, broken = 0;
+  for (int doc = 0; doc < 1500; ++doc) {
+    const J value = random_value(rng, 0);
+    for (const std::string& text :
+         {value.dump(), value.dump(2), value.dump(-1, ' ', true)}) {
+      check_same(text, true, valid);
+      for (int m = 0; m < 4; ++m) {
+        ++broken;
+        check_same(mutated(text, rng), false, broken_accepted);
+      }
+    }
+  }
+  CHECK(valid == 4500);
+  // Some broken texts are still JSON ("12" from "1,2"...); most are not.
+  CHECK(broken_accepted > 0);
+  CHECK(broken_accepted < broken);
+
+  int n = 0;
+  // Spellings a JSON encoder such as PHP's json_encode writes.
+  for (const std::string text :
+       {R"({"url":"https:\/\/shop.example\/p\/1","name":"Caf\u00E9 \ud83d\ude00"})",
+        R"([-0, -0.0, 0e0, 1E+2, 1e-2, -9223372036854775808, 18446744073709551615])",
+        R"(  {"a" : [ ] , "b" : { } }  )", "\t\r\n\"x\"\n", "1.5", "-12", "true"}) {
+    check_same(text, true, n);
+  }
+  // Given up (nlohmann decides): what does not fit 64 bits, a byte order
+  // mark, nesting past the limit; and what is not JSON.
+  for (const std::string& text :
+       {std::string("18446744073709551616"), std::string("-9223372036854775809"),
+        std::string("1e400"), std::string("\xef\xbb\xbf{}"), std::string(300, '[') + std::string(300, ']'),
+        std::string(R"("\ud83d")"), std::string(R"("\ude00")"), std::string("\"\xed\xa0\x80\""),
+        std::string("\"\xc0\xaf\""), std::string("01"), std::string("1."), std::string(".5"),
+        std::string("[1,]"), std::string("\"a\x01\""), std::string("nulll"), std::string("")}) {
+    INFO(text);
+    CHECK_FALSE(weir::message::json_text_to_msgpack_fast(text).has_value());
+    auto slow = weir::message::json_text_to_msgpack_nlohmann(text);
+    auto both = weir::message::json_text_to_msgpack(text);
+    CHECK(both.is_ok() == slow.is_ok());
+    if (slow.is_ok()) CHECK(*both == *slow);
+    else CHECK(both.error() == slow.error());
+  }
+  // Deep, but within the limit: still the fast path.
+  check_same(std::string(200, '[') + std::string(200, ']'), true, n);
 }
