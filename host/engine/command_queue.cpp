@@ -23,6 +23,7 @@ void CommandQueue::open() {
   std::lock_guard lock(mu_);
   open_ = true;
   stop_ = false;
+  quiet_starts_ = false;
 }
 
 // Only the first command after a take() wakes the pump: take() reads the

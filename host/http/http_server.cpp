@@ -162,8 +162,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::dispatch(executor_, [self = shared_from_this()] { self->read_request(); });
   }
 
-  std::size_t lane() const { return lane_; }
-
   // On this connection's lane (the outbox's drain).
   void write_response(Response r) {
     awaiting_.reset();  // the drain holds us now

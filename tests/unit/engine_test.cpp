@@ -1,8 +1,15 @@
 // The engine with real plugins (core, testkit), a real store and real ZeroMQ.
 #include <catch2/catch.hpp>
 
-#include <fstream>
+#include <poll.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "engine/command_queue.hpp"
 #include "message/attempt_history.hpp"
 #include "support/engine_fixture.hpp"
 
@@ -551,4 +558,74 @@ TEST_CASE("a paging node that asks for a next page with no cursor goes to the tr
   REQUIRE(trash.size() == 1);
   CHECK_THAT(trash[0].error, Catch::Contains("gave no cursor"));
   CHECK_THAT(trash[0].error, Catch::Contains("bad/source"));
+}
+
+// While a commit runs, starts do not wake the pump (CommandQueue quiet): the
+// pump must take them when the commit is back, or the last ones of a burst
+// would wait for a wake that never comes.
+TEST_CASE("a quiet command queue holds starts without a wake until the pump takes them") {
+  engine::CommandQueue q;
+  q.open();
+  auto readable = [&] {
+    pollfd p{q.fd(), POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1;
+  };
+  auto start = [] {
+    auto cmd = std::make_unique<engine::StartCommand>();
+    cmd->topology = "t";
+    return cmd;
+  };
+  q.quiet_starts(true);
+  auto a = start();
+  REQUIRE(q.push_start(a));
+  CHECK_FALSE(readable());  // no wake while quiet
+  q.quiet_starts(false);
+  CHECK(q.take().starts.size() == 1);  // the pump takes what came
+  auto b = start();
+  REQUIRE(q.push_start(b));
+  CHECK(readable());  // not quiet: the first start wakes it
+  CHECK(q.take().starts.size() == 1);
+  q.quiet_starts(true);
+  auto replay = std::make_unique<engine::ReplayCommand>();
+  REQUIRE(q.push_replay(replay));
+  CHECK(readable());  // replays (and swaps, and stop) wake it even when quiet
+}
+
+TEST_CASE("starts from many threads during running commits are each committed and answered") {
+  EngineFixture f;
+  f.install("name: hooks\nnodes:\n  - {id: take, type: core.pass, max_batch: 100}\n");
+  f.start();
+  constexpr int kThreads = 8, kEach = 300;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<store::ProcessId> ids;
+  std::vector<std::string> errors;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        engine::StartRequest req{payload::from_json(Json{{"t", t}, {"i", i}}), {}, ""};
+        f.engine().start_processes_async("hooks", {std::move(req)}, [&](engine::StartResult r) {
+          std::lock_guard lock(mu);
+          if (r && r->size() == 1) ids.push_back(r->front());
+          else errors.push_back(r ? "no id" : r.error());
+          cv.notify_all();
+        });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::unique_lock lock(mu);
+  // A start left in the queue is never answered: this wait would run out.
+  const bool answered = cv.wait_for(lock, std::chrono::seconds(60), [&] {
+    return ids.size() + errors.size() == kThreads * kEach;
+  });
+  REQUIRE(answered);
+  CHECK(errors.empty());
+  auto unique = ids;
+  std::sort(unique.begin(), unique.end());
+  CHECK(std::unique(unique.begin(), unique.end()) == unique.end());
+  lock.unlock();
+  REQUIRE(f.wait_finished(ids));
+  CHECK(f.total_queued() == 0);
 }
