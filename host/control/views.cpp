@@ -15,13 +15,20 @@ const char* kind_name(weir_node_kind k) {
   }
 }
 
+// The store's counts are one snapshot; the engine's in-flight count is
+// read live, a moment apart. A message in flight is still a row of its
+// queue, so in flight is shown as at most the snapshot's rows: otherwise a
+// message leased after the snapshot (still counted there as waiting to
+// retry) would be counted twice, and queued + in flight + waiting would
+// not add up to what the node holds.
 Json node_json(const engine::NodeStatus& n, const store::QueueInfo* q) {
   const std::int64_t rows = q ? q->queued : 0;
+  const std::int64_t in_flight = std::clamp<std::int64_t>(n.in_flight, 0, rows);
   return Json{{"id", n.node},
               {"paused", n.paused},
               {"type", n.type},
-              {"queued", std::max<std::int64_t>(0, rows - n.in_flight)},
-              {"in_flight", n.in_flight},
+              {"queued", rows - in_flight},
+              {"in_flight", in_flight},
               {"waiting", q ? q->waiting : 0},
               {"retried", q ? q->retried : 0},
               {"done", q ? q->done : 0},
