@@ -6,9 +6,12 @@
 #  2. starts `weir serve` with a weir.yaml of three keys;
 #  3. starts processes with `weir run` (one with --wait, then 2,000 from a JSON
 #     lines file) and shows `weir plugins ls`, `weir topology ls`, `weir status`;
-#  4. edits a topology while the host runs (hot reload), then breaks it: the
+#  4. posts a WooCommerce order webhook, signed as WooCommerce signs it (202
+#     and a process), then one with a wrong signature (401, nothing stored),
+#     and reads the counts from /metrics;
+#  5. edits a topology while the host runs (hot reload), then breaks it: the
 #     running version stays and `weir topology ls` says why;
-#  5. stops the host cleanly.
+#  6. stops the host cleanly.
 # Everything lives in build/demo/ (removed and made again on each run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +30,7 @@ cmake -S examples/plugin-template -B "$demo/hello-build" -G Ninja \
   -DWEIR_SDK_DIR="$root/sdk/include" >/dev/null
 cmake --build "$demo/hello-build" >/dev/null
 cp "$demo/hello-build/hello.so" build/plugins/core.so "$demo/plugins/"
-cp topologies/chain.yaml "$demo/topologies/"
+cp topologies/chain.yaml topologies/shop-orders.yaml "$demo/topologies/"
 cp examples/plugin-template/topology.yaml "$demo/topologies/hello-example.yaml"
 cat > "$demo/weir.yaml" <<YAML
 data_dir: data
@@ -40,6 +43,8 @@ step "validate the topologies (no host needed)"
 for f in "$demo"/topologies/*.yaml; do "$weir" topology validate "$f" --config "$demo/weir.yaml"; done
 
 step "start the host: weir serve --config $demo/weir.yaml"
+# The shop's webhook secret, by reference: shop-orders.yaml names the variable.
+export WC_WEBHOOK_SECRET=demo-secret-change-me
 "$weir" serve --config "$demo/weir.yaml" >"$demo/weir.log" 2>&1 &
 host=$!
 trap 'kill $host 2>/dev/null || true' EXIT
@@ -62,6 +67,22 @@ time "$weir" run chain --payloads orders.jsonl --wait
 
 step "weir status"
 "$weir" status
+
+step "a WooCommerce order webhook: POST /hooks/shop-orders/order-created"
+http="http://$("$weir" status --json | sed -n 's/.*"http": *"\([^"]*\)".*/\1/p')"
+order='{"id": 727, "status": "processing", "currency": "EUR", "total": "49.90", "line_items": [{"sku": "MUG-01", "quantity": 2}]}'
+# WooCommerce signs the raw body: base64 of its HMAC-SHA256 with the secret.
+signature=$(printf '%s' "$order" | openssl dgst -sha256 -hmac "$WC_WEBHOOK_SECRET" -binary | base64)
+curl -sS -w '(HTTP %{http_code})\n' -H 'Content-Type: application/json' \
+  -H "X-WC-Webhook-Signature: $signature" -H 'X-WC-Webhook-Topic: order.created' \
+  -H 'X-WC-Webhook-Delivery-ID: 4711' --data-binary "$order" "$http/hooks/shop-orders/order-created"
+for _ in $(seq 50); do grep -q 'order from the shop:' weir.log && break; sleep 0.1; done
+grep 'order from the shop:' weir.log | tail -n 1
+echo "the same body with a wrong signature:"
+curl -sS -w '(HTTP %{http_code})\n' -H 'X-WC-Webhook-Signature: bm90IHRoZSBzaWduYXR1cmU=' \
+  --data-binary "$order" "$http/hooks/shop-orders/order-created"
+echo "what Prometheus would scrape from $http/metrics:"
+curl -sS "$http/metrics" | grep -E '^weir_(webhook_requests_total|processes)\{' | grep -v ' 0$'
 
 step "hot reload: edit the running topology (greeting: Ahoj); no restart"
 wait_version() {  # the host reloads on its own once the file has settled

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -152,6 +153,19 @@ TEST_CASE("topology validate prints each error with file:line and exits non-zero
   auto bad = home.cli("topology validate " + home.path("bad.yaml"));
   CHECK(bad.code == 1);
   CHECK_THAT(bad.out, Catch::Contains("bad.yaml:6:") && Catch::Contains("'zz'"));
+}
+
+TEST_CASE("every topology shipped in topologies/ validates against the shipped plugins") {
+  WeirHome home({"core.so"});
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(WEIR_SOURCE_DIR "/topologies")) {
+    if (entry.path().extension() != ".yaml") continue;
+    auto r = home.cli("topology validate " + entry.path().string());
+    INFO(r.out);
+    CHECK(r.code == 0);
+    ++checked;
+  }
+  CHECK(checked >= 2);  // chain.yaml, shop-orders.yaml
 }
 
 TEST_CASE("a broken weir.yaml stops serve with file:line") {
