@@ -130,7 +130,7 @@ Result<std::int64_t> Engine::discard_queued(const std::string& topology,
     known = true;
     if (q.queued + q.waiting == 0) continue;
     count += q.queued + q.waiting;
-    retirements.push_back(store::QueueRetirement{q.id, reason, 0});
+    retirements.push_back(store::QueueRetirement{q.id, reason, 0});  // 0: the store's last
   }
   if (!known) return Status::error("no queues of a topology " + topology + " in the store");
   if (retirements.empty()) return std::int64_t{0};

@@ -63,6 +63,9 @@ class Face {
   void set_topologies(const std::vector<topology::Topology>& topologies);
 
   void handle(Request&& request, Respond respond);
+  // The server's own refusals (ServerOptions::on_refused): those of a
+  // webhook path count with the webhook answers.
+  void count_refused(const std::string& path, int status);
   void set_ready(bool ready) { ready_ = ready; }
 
   std::string metrics_text();  // metrics.cpp

@@ -100,6 +100,7 @@ struct ConnectionSettings {
   std::size_t max_body = 0;
   std::chrono::milliseconds read_timeout{0};
   Handler handler;
+  std::function<void(const std::string&, int)> on_refused;
   std::shared_ptr<Gate> gate;
 };
 
@@ -231,6 +232,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void call_handler(Request request);
 
   void refuse(int status, const std::string& why) {
+    if (settings_.on_refused) {
+      std::string path;  // the request line is parsed before the limits are checked
+      if (parser_) {
+        const auto target = parser_->get().target();
+        path = std::string(target.substr(0, target.find('?')));
+      }
+      settings_.on_refused(path, status);
+    }
     Response r;
     r.status = status;
     r.body = why + "\n";
@@ -362,6 +371,7 @@ struct Server::Impl {
     settings.max_body = this->options.max_body;
     settings.read_timeout = this->options.read_timeout;
     settings.handler = std::move(handler);
+    settings.on_refused = this->options.on_refused;
     settings.gate = std::make_shared<Gate>(lanes);
   }
 

@@ -56,6 +56,10 @@ struct ServerOptions {
   int threads = 2;
   std::size_t max_body = 1024 * 1024;  // larger bodies get 413 before they are read
   std::chrono::milliseconds read_timeout{30000};
+  // Told of each answer the server gives by itself, with no handler: 413
+  // (body over max_body), 431, 400 (malformed request). `path` is the
+  // request's path when its request line was read, else "". On an I/O thread.
+  std::function<void(const std::string& path, int status)> on_refused;
 };
 
 class Server {

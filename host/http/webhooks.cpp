@@ -190,6 +190,10 @@ std::int64_t Face::entry_depth(const Routes& routes, const std::string& topology
   return depth_[topology];
 }
 
+void Face::count_refused(const std::string& path, int status) {
+  if (path.rfind("/hooks/", 0) == 0) webhook_counts_.count(status);
+}
+
 Respond Face::counted(Respond respond) {
   return [this, respond = std::move(respond)](Response r) {
     webhook_counts_.count(r.status);

@@ -111,6 +111,9 @@ Status Host::start_http() {
   options.port = static_cast<std::uint16_t>(config_.http_port);
   options.threads = config_.http_threads;
   options.max_body = config_.http_max_body;
+  options.on_refused = [f = face_.get()](const std::string& path, int status) {
+    f->count_refused(path, status);
+  };
   http_ = std::make_unique<http::Server>(
       options, [f = face_.get()](http::Request&& r, http::Respond respond) {
         f->handle(std::move(r), std::move(respond));
@@ -127,7 +130,10 @@ Status Host::load_plugins_and_topologies() {
   registry_ = std::make_unique<plugins::PluginRegistry>(config_.plugin_cache_dir());
   control::Loaded now;
   now.plugin_refusals = registry_->load_directory(config_.plugins_dir);
-  for (const auto& r : now.plugin_refusals) spdlog::warn("plugins: refused {}", r.reason);
+  for (const auto& r : now.plugin_refusals) {
+    spdlog::warn("plugins: refused {}", r.reason);
+    refusals_logged_[r.path] = r.reason;
+  }
   for (const auto& p : registry_->plugins()) {
     spdlog::info("plugins: loaded {} {} from {}", p->name, p->version, p->source_path);
   }

@@ -21,6 +21,7 @@
 // run their own threads.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -70,6 +71,10 @@ class Host {
   std::unique_ptr<plugins::PluginRegistry> registry_;
   control::LoadedBox loaded_;  // what the last load or reload found
   std::mutex reload_mu_;       // one reload at a time
+  // Plugin files refused, and why, as last logged: a file that stays
+  // refused for the same reason is not logged again at every rescan.
+  // Guarded by reload_mu_ (written before the host starts, then by reloads).
+  std::map<std::string, std::string> refusals_logged_;
   bool stopping_ = false;      // guarded by reload_mu_: no reload once stop() began
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<triggers::Scheduler> scheduler_;

@@ -74,6 +74,9 @@ std::set<std::string> Host::reload_plugins(std::vector<plugins::LoadRefusal>& re
   for (const auto& p : registry_->plugins()) before[p->source_path] = p;
   std::set<std::string> changed;
   const auto files = plugin_files(config_.plugins_dir);
+  std::erase_if(refusals_logged_, [&](const auto& entry) {  // files gone: logged afresh if back
+    return !std::binary_search(files.begin(), files.end(), entry.first);
+  });
   // Removed files first: a plugin renamed (acme-1.0.so -> acme-1.1.so)
   // would otherwise be refused as "already loaded" from its old name.
   for (const auto& [file, p] : before) {
@@ -86,11 +89,16 @@ std::set<std::string> Host::reload_plugins(std::vector<plugins::LoadRefusal>& re
     auto loaded = registry_->load_file(file);  // a no-op when the bytes are the same
     if (!loaded) {
       const bool serving = before.count(file) > 0;
-      spdlog::error("plugins: refused {}{}", loaded.error(),
-                    serving ? "; the build loaded before keeps serving" : "");
+      auto& logged = refusals_logged_[file];
+      if (logged != loaded.error()) {  // new, or refused for another reason now
+        spdlog::error("plugins: refused {}{}", loaded.error(),
+                      serving ? "; the build loaded before keeps serving" : "");
+        logged = loaded.error();
+      }
       refusals.push_back(plugins::LoadRefusal{file, loaded.error()});
       continue;
     }
+    refusals_logged_.erase(file);
     auto old = before.find(file);
     if (old != before.end() && old->second == *loaded) continue;
     const auto& p = **loaded;

@@ -108,8 +108,10 @@ Status SqliteStore::retire_queues(const CommitBatch& batch, Pending& p) {
       ++p.queues[r.queue].failed;
       Bytes errors = message::append_attempt(m.errors, p.now, m.attempt, "removed", r.reason);
       const std::int64_t first = message::first_attempt_at(errors, p.now);
-      Status st = insert_trash(m, TrashInfo{r.reason, std::move(errors), first}, p.now,
-                               r.topology_version);
+      // No version given (`weir topology discard`: the topology no longer
+      // runs): the last one recorded for it, which had the node.
+      const int version = r.topology_version > 0 ? r.topology_version : current_version(r.queue);
+      Status st = insert_trash(m, TrashInfo{r.reason, std::move(errors), first}, p.now, version);
       if (!st) return st;
     }
   }

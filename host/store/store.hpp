@@ -172,7 +172,7 @@ struct Replay {
 struct QueueRetirement {
   QueueId queue = 0;
   std::string reason;
-  int topology_version = 0;  // the last version that had the node
+  int topology_version = 0;  // the last version that had the node (0: the last recorded)
 };
 
 struct CommitBatch {

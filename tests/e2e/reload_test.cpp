@@ -270,6 +270,16 @@ edges:
              Catch::Contains(target) && Catch::Contains("ABI"));
   CHECK(testkit_version(home) == "1");
   CHECK_THAT(host.log(), Catch::Contains("the build loaded before keeps serving"));
+  // Rescans while it stays refused: still listed, but logged only once.
+  for (int i = 0; i < 2; ++i) REQUIRE(home.cli("reload").code == 0);
+  CHECK(json_of(home.cli("plugins ls", {"--json"}))["refused"].size() == 1);
+  const std::string log = host.log();
+  std::size_t refusal_lines = 0;
+  for (auto at = log.find("plugins: refused"); at != std::string::npos;
+       at = log.find("plugins: refused", at + 1)) {
+    ++refusal_lines;
+  }
+  CHECK(refusal_lines == 1);
   Json run = json_of(home.cli("run tagged", {"--payload", "{\"n\": 1}", "--wait", "--json"}));
   CHECK(run["processes"][0]["state"] == "completed");
   CHECK(tags() == std::vector<std::string>{"1"});
@@ -420,6 +430,7 @@ edges:
   for (const auto& t : trash) {
     CHECK_THAT(t["error"].get<std::string>(),
                Catch::Contains("weir topology discard") && Catch::Contains("orders moved to the new shop"));
+    CHECK(t["topology_version"] == 1);  // the last version that ran
   }
   CHECK(json_of(home.cli("process ls", {"--json", "--state", "failed", "--limit", "1000"})).size() == trash.size());
   REQUIRE(host.kill(SIGTERM) == 0);

@@ -188,7 +188,7 @@ TEST_CASE("webhooks: signed deliveries start processes and bad ones are refused 
     auto m = http.get(url + "/metrics");
     REQUIRE(m.status == 200);
     CHECK_THAT(m.body, Catch::Contains("weir_webhook_requests_total{code=\"401\"} 3") &&
-                           Catch::Contains("weir_webhook_requests_total{code=\"413\"} 1") &&
+                           Catch::Contains("weir_webhook_requests_total{code=\"413\"} 2") &&
                            Catch::Contains("weir_webhook_requests_total{code=\"400\"} 1") &&
                            Catch::Contains("weir_webhook_requests_total{code=\"200\"} 1") &&
                            Catch::Contains("weir_webhook_requests_total{code=\"404\"} 2") &&
