@@ -1,9 +1,13 @@
 // Server: `threads` I/O threads, each running its own io_context (a lane);
 // the acceptor deals connections out to the lanes in turn. A connection
 // lives on one lane, so its reads, writes and its handler call never
-// overlap, with no strand and no lock; and a lane's thread never wakes
-// another (one io_context shared by several threads does that for every
-// handler it queues, which cost about a tenth of a webhook's CPU).
+// overlap, with no strand and no lock; and a lane's work never wakes another
+// lane (only a new connection's start is posted once to its lane). One
+// io_context shared by several threads wakes a thread for every handler it
+// queues, which cost about a tenth of a webhook's CPU.
+//
+// Destruction order matters: the accept pending on lane 0 holds a socket of
+// the lane it was dealt to, so lane 0 goes first (Impl's destructor).
 //
 // A connection reads one request (header first, so a Content-Length over
 // max_body is refused before the body is read), calls the handler and then
@@ -169,7 +173,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     send(to_message(std::move(r), version_, keep_alive_, head_));
   }
 
-  // Only from stop(), once no I/O thread runs: drop the connection.
+  // From stop(), once no I/O thread runs, or on its lane when its response
+  // cannot be written: drop the connection.
   void abandon() {
     awaiting_.reset();
     beast::error_code ec;
@@ -324,12 +329,20 @@ class PendingResponse {
   bool answered_ = false;  // guarded by gate_->mu
 };
 
+// A non-empty outbox always has a drain on its way: should the post throw,
+// the response is taken back out, so the next one posts again.
 void Gate::queue(std::size_t lane, std::weak_ptr<Connection> connection, Response r,
                  const std::shared_ptr<Gate>& self) {
   Outbox& box = outboxes[lane];
   const bool first = box.responses.empty();
   box.responses.emplace_back(std::move(connection), std::move(r));
-  if (first) asio::post(*box.ioc, [self, lane] { self->drain(lane); });
+  if (!first) return;
+  try {
+    asio::post(*box.ioc, [self, lane] { self->drain(lane); });
+  } catch (...) {
+    box.responses.pop_back();
+    throw;
+  }
 }
 
 void Gate::drain(std::size_t lane) {
@@ -339,7 +352,15 @@ void Gate::drain(std::size_t lane) {
     ready.swap(outboxes[lane].responses);
   }
   for (auto& [weak, response] : ready) {
-    if (auto connection = weak.lock()) connection->write_response(std::move(response));
+    auto connection = weak.lock();
+    if (!connection) continue;
+    try {
+      connection->write_response(std::move(response));
+    } catch (...) {
+      // One response that cannot be written (no memory, a header Beast
+      // refuses) costs its own connection, not the rest of the batch.
+      connection->abandon();
+    }
   }
 }
 
@@ -374,6 +395,16 @@ struct Server::Impl {
     settings.on_refused = this->options.on_refused;
     settings.gate = std::make_shared<Gate>(lanes);
   }
+
+  ~Impl() {
+    // The accept pending on lane 0 holds a socket of another lane: lane 0
+    // (with what is queued in it) must go before the others.
+    acceptor.reset();
+    backoff.reset();
+    for (auto& lane : lanes) lane.reset();
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   Status listen();
   void accept();

@@ -102,7 +102,8 @@ Status write_file_atomically(const fs::path& target, const Bytes& bytes) {
     if (!out.flush()) {
       std::error_code ignored;
       fs::remove(tmp, ignored);
-      return Status::error("cannot write plugin copy " + tmp.string() + ": " +
+      // Names the copy, not the temporary (whose name changes every try).
+      return Status::error("cannot write plugin copy " + target.string() + ": " +
                            std::strerror(errno));
     }
   }

@@ -109,7 +109,9 @@ Status SqliteStore::retire_queues(const CommitBatch& batch, Pending& p) {
       Bytes errors = message::append_attempt(m.errors, p.now, m.attempt, "removed", r.reason);
       const std::int64_t first = message::first_attempt_at(errors, p.now);
       // No version given (`weir topology discard`: the topology no longer
-      // runs): the last one recorded for it, which had the node.
+      // runs): the latest one recorded for its topology. (A queue an older
+      // version left behind, its retirement lost to a stop, gets the latest
+      // too: versions record no node lists to say better.)
       const int version = r.topology_version > 0 ? r.topology_version : current_version(r.queue);
       Status st = insert_trash(m, TrashInfo{r.reason, std::move(errors), first}, p.now, version);
       if (!st) return st;

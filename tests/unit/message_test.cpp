@@ -161,7 +161,7 @@ using J = nlohmann::json;
 std::string random_string(std::mt19937& rng) {
   static const std::vector<std::string> pieces = {
       "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f", "\u00e9",
-      "\u20ac", "\U0001F600", "\u00fc", "order", "SKU-", "\u0000"};
+      "\u20ac", "\U0001F600", "\u00fc", "order", "SKU-", std::string(1, '\0')};
   std::string out;
   const int n = std::uniform_int_distribution<int>(0, 12)(rng);
   for (int i = 0; i < n; ++i) {
