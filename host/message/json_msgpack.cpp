@@ -173,11 +173,8 @@ class FastParser {
   }
 
   bool object(int depth) {
-    ++p_;  // '{'
     w_.start_object(0);
-    space();
-    if (p_ != end_ && *p_ == '}') return ++p_, w_.end_object();
-    for (;;) {
+    return members('}', [&] {
       space();
       std::string_view key;
       if (p_ == end_ || *p_ != '"' || !string(key)) return false;
@@ -185,26 +182,31 @@ class FastParser {
       space();
       if (p_ == end_ || *p_ != ':') return false;
       ++p_;
-      if (!value(depth)) return false;
-      space();
-      if (p_ == end_) return false;
-      if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == '}') return ++p_, w_.end_object();
-      return false;
-    }
+      return value(depth);
+    }) && w_.end_object();
   }
 
   bool array(int depth) {
-    ++p_;  // '['
     w_.start_array(0);
+    return members(']', [&] { return value(depth); }) && w_.end_array();
+  }
+
+  // The members of an object or array: p_ on its opening bracket; each
+  // member read by `member`, separated by commas, up to `close`.
+  template <class Member>
+  bool members(char close, Member member) {
+    ++p_;
     space();
-    if (p_ != end_ && *p_ == ']') return ++p_, w_.end_array();
+    if (p_ != end_ && *p_ == close) return ++p_, true;
     for (;;) {
-      if (!value(depth)) return false;
+      if (!member()) return false;
       space();
       if (p_ == end_) return false;
-      if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == ']') return ++p_, w_.end_array();
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ == close) return ++p_, true;
       return false;
     }
   }
