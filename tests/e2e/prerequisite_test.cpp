@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/jsonl.hpp"
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 
@@ -16,14 +17,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::vector<Json> lines(const std::string& path) {
-  std::vector<Json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(Json::parse(line));
-  }
-  return out;
-}
+using weir::test::read_jsonl;
 
 }  // namespace
 
@@ -79,7 +73,7 @@ edges:
   REQUIRE(running.size() == 4);
   REQUIRE(node_status(home, "sync", "products")["waiting"] == 200);
   host.kill(SIGKILL);
-  CHECK(lines(categories).empty());  // killed while the shop was still making them
+  CHECK(read_jsonl(categories).empty());  // killed while the shop was still making them
 
   REQUIRE(host.start());
   // (both topologies have a node "shop": ask for the products' one)
@@ -93,12 +87,12 @@ edges:
   CHECK(json_of(home.cli("process ls", {"--state", "running", "--json"})).empty());
 
   std::multiset<std::string> made;
-  for (const auto& l : lines(categories)) made.insert(l["payload"]["name"].get<std::string>());
+  for (const auto& l : read_jsonl(categories)) made.insert(l["payload"]["name"].get<std::string>());
   CHECK(made == std::multiset<std::string>(names.begin(), names.end()));
   std::set<int> skus;
-  for (const auto& l : lines(products)) skus.insert(l["payload"]["sku"].get<int>());
+  for (const auto& l : read_jsonl(products)) skus.insert(l["payload"]["sku"].get<int>());
   CHECK(skus.size() == 200);
-  CHECK(lines(products).size() == 200);
+  CHECK(read_jsonl(products).size() == 200);
 
   // The operator's view: the product waited, the category says for whom.
   const auto product = started["processes"][0].get<std::uint64_t>();

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/jsonl.hpp"
 #include "support/cli_json.hpp"
 #include "support/http_client.hpp"
 #include "support/host_process.hpp"
@@ -255,8 +256,7 @@ edges:
   REQUIRE(host.start());
   auto tags = [&] {
     std::vector<std::string> t;
-    std::ifstream in(out);
-    for (std::string line; std::getline(in, line);) t.push_back(Json::parse(line)["payload"]["tagged_by"]);
+    for (const auto& line : weir::test::read_jsonl(out)) t.push_back(line["payload"]["tagged_by"]);
     return t;
   };
   const std::string target = home.path("plugins/testkit.so");

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/jsonl.hpp"
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
@@ -20,6 +21,8 @@ using namespace weir::test;
 using Json = nlohmann::json;
 
 namespace {
+
+using weir::test::read_jsonl;
 
 std::string hmac_sha256(const std::string& key, const std::string& body, bool hex) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -38,15 +41,6 @@ std::string hmac_sha256(const std::string& key, const std::string& body, bool he
   std::string out(4 * ((len + 2) / 3), '\0');
   out.resize(static_cast<std::size_t>(
       EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(len))));
-  return out;
-}
-
-std::vector<Json> lines(const std::string& path) {
-  std::vector<Json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(Json::parse(line));
-  }
   return out;
 }
 
@@ -124,7 +118,7 @@ TEST_CASE("webhooks: signed deliveries start processes and bad ones are refused 
     const Json shown = json_of(home.cli("process show " + std::to_string(id), {"--json"}));
     CHECK(shown["process"]["state"] == "completed");
     CHECK(shown["process"]["correlation_id"] == "555");  // the delivery id
-    auto got = lines(recorded);
+    auto got = read_jsonl(recorded);
     REQUIRE(got.size() == 1);
     CHECK(got[0]["payload"] == Json::parse(body));
     CHECK(got[0]["headers"]["x-wc-webhook-topic"] == "order.created");
@@ -182,7 +176,7 @@ TEST_CASE("webhooks: signed deliveries start processes and bad ones are refused 
 
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(process_count(home) == 0);
-    CHECK(lines(recorded).empty());
+    CHECK(read_jsonl(recorded).empty());
 
     // /metrics counts each answer.
     auto m = http.get(url + "/metrics");
@@ -253,7 +247,7 @@ TEST_CASE("a SIGKILL right after the 202s loses no accepted webhook") {
     accepted.insert(Json::parse(r.body)["process"].get<std::uint64_t>());
   }
   host.kill(SIGKILL);
-  CHECK(lines(recorded).size() < 200);  // the kill came while work was still queued
+  CHECK(read_jsonl(recorded).size() < 200);  // the kill came while work was still queued
 
   REQUIRE(host.start());
   REQUIRE(wait_done(home, "record", 200, std::chrono::seconds(60)));
@@ -262,7 +256,7 @@ TEST_CASE("a SIGKILL right after the 202s loses no accepted webhook") {
   for (const auto& p : done) completed.insert(p["id"].get<std::uint64_t>());
   CHECK(completed == accepted);
   std::set<int> orders;
-  for (const auto& l : lines(recorded)) orders.insert(l["payload"]["id"].get<int>());
+  for (const auto& l : read_jsonl(recorded)) orders.insert(l["payload"]["id"].get<int>());
   CHECK(orders.size() == 200);
   REQUIRE(host.kill(SIGTERM) == 0);
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "support/jsonl.hpp"
 #include "support/engine_fixture.hpp"
 
 using namespace weir;
@@ -16,6 +17,8 @@ using weir::test::EngineFixture;
 using store::ProcessState;
 
 namespace {
+
+using weir::test::read_jsonl;
 
 namespace fs = std::filesystem;
 
@@ -36,16 +39,7 @@ edges:
 )";
 }
 
-std::vector<Json> recorded(const std::string& path) {
-  std::vector<Json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(Json::parse(line));
-  }
-  return out;
-}
-
-std::size_t lines(const std::string& path) { return recorded(path).size(); }
+std::size_t lines(const std::string& path) { return read_jsonl(path).size(); }
 
 bool wait_for(const std::function<bool()>& ok, std::chrono::seconds timeout = std::chrono::seconds(30)) {
   const auto until = std::chrono::steady_clock::now() + timeout;
@@ -99,7 +93,7 @@ TEST_CASE("a plugin replaced twice while messages flow: each message once and ne
 
   std::map<std::int64_t, std::string> by_process;
   std::vector<std::string> order;
-  for (const auto& line : recorded(out)) {
+  for (const auto& line : read_jsonl(out)) {
     const std::int64_t pid = line["process_id"];
     CHECK(by_process.count(pid) == 0);  // exactly once
     by_process[pid] = line["payload"]["tagged_by"];
@@ -169,7 +163,7 @@ edges:
   // New processes take the new path.
   auto ids = f.run("flow", {Json{{"n", 100}}});
   REQUIRE(f.wait_finished(ids));
-  auto lines = recorded(out);
+  auto lines = read_jsonl(out);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0]["payload"]["n"] == 100);
   CHECK(f.process(ids[0]).state == ProcessState::completed);
@@ -193,7 +187,7 @@ TEST_CASE("an uninstalled topology keeps its messages and a reinstall runs them"
   f.install(tagged_chain(out, 1));
   REQUIRE(f.wait_finished(ids));
   std::set<std::int64_t> seen;
-  for (const auto& line : recorded(out)) CHECK(seen.insert(line["process_id"].get<std::int64_t>()).second);
+  for (const auto& line : read_jsonl(out)) CHECK(seen.insert(line["process_id"].get<std::int64_t>()).second);
   CHECK(seen.size() == ids.size());
   CHECK(f.trash().empty());
 }

@@ -11,6 +11,7 @@
 
 #include "engine/command_queue.hpp"
 #include "message/attempt_history.hpp"
+#include "support/jsonl.hpp"
 #include "support/engine_fixture.hpp"
 
 using namespace weir;
@@ -18,6 +19,8 @@ using weir::test::EngineFixture;
 using store::ProcessState;
 
 namespace {
+
+using weir::test::read_jsonl;
 
 std::string chain_yaml(const std::string& name, const std::string& extra_b = "") {
   return "name: " + name + R"(
@@ -32,16 +35,6 @@ nodes:
 edges:
   - a -> b -> c
 )";
-}
-
-// Lines of a testkit.record file, parsed.
-std::vector<Json> recorded(const std::string& path) {
-  std::vector<Json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(Json::parse(line));
-  }
-  return out;
 }
 
 std::vector<Json> numbered(int n, Json extra = Json::object()) {
@@ -92,7 +85,7 @@ edges:
   f.start();
   auto ids = f.run("batched", numbered(500));
   REQUIRE(f.wait_finished(ids));
-  auto lines = recorded(out);
+  auto lines = read_jsonl(out);
   REQUIRE(lines.size() == 500);
   int biggest = 0;
   std::set<int> seen;
@@ -187,7 +180,7 @@ edges:
   auto bad = f.run("router", {Json{{"forward", {"nowhere"}}}});
   REQUIRE(f.wait_finished(ids));
   REQUIRE(f.wait_finished(bad));
-  auto lines = recorded(out);
+  auto lines = read_jsonl(out);
   int to_left = 0, to_right = 0;
   for (const auto& l : lines) (l["node"] == "left" ? to_left : to_right)++;
   CHECK(to_left == 1);   // only the plain message
@@ -304,7 +297,7 @@ edges:
   f.install(yaml);
   f.start();
   REQUIRE(f.wait_finished(ids));
-  auto lines = recorded(out);
+  auto lines = read_jsonl(out);
   REQUIRE(lines.size() == 2);  // each reached the sink once
   std::set<int> seen;
   for (const auto& l : lines) {
@@ -443,7 +436,7 @@ TEST_CASE("retry later delivers the message again after the policy's wait") {
   auto p = f.process(ids[0]);
   CHECK(p.state == ProcessState::completed);
   CHECK(p.done == 2);  // erp once (its last, good attempt) and sink
-  auto lines = recorded(out);
+  auto lines = read_jsonl(out);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0]["payload"]["attempt_at"]["erp"] == 3);
   CHECK(retried_at(f.store(), "erp") == 2);

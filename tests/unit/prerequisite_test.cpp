@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "message/attempt_history.hpp"
+#include "support/jsonl.hpp"
 #include "support/engine_fixture.hpp"
 
 using namespace weir;
@@ -14,6 +15,8 @@ using weir::test::EngineFixture;
 using store::ProcessState;
 
 namespace {
+
+using weir::test::read_jsonl;
 
 // products: sync (asks for the category when the shop lacks it) -> shop.
 // category: create (slow, like a PHP shop) -> shop (records the category).
@@ -60,15 +63,6 @@ edges:
   std::string categories, products;
 };
 
-std::vector<Json> lines(const std::string& path) {
-  std::vector<Json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(Json::parse(line));
-  }
-  return out;
-}
-
 std::vector<store::ProcessRecord> processes_of(EngineFixture& f, const std::string& topology) {
   return f.store().processes(topology, 10000, std::nullopt).value();
 }
@@ -98,10 +92,10 @@ TEST_CASE("products wait for their missing category, which is created once, then
     CHECK(askers.count(c.needed_by) == 1);  // started for one of the products
   }
   std::multiset<std::string> made;
-  for (const auto& l : lines(shop.categories)) made.insert(l["payload"]["name"].get<std::string>());
+  for (const auto& l : read_jsonl(shop.categories)) made.insert(l["payload"]["name"].get<std::string>());
   CHECK(made == std::multiset<std::string>{"Boots", "Shoes"});
   // Every product reached the shop once, after its category existed.
-  auto sent = lines(shop.products);
+  auto sent = read_jsonl(shop.products);
   CHECK(sent.size() == 150);
   for (const auto& l : sent) CHECK(l["attempt"] == 1);  // the shop node's own first delivery
 
@@ -151,7 +145,7 @@ TEST_CASE("when the prerequisite fails, its waiters go to the trash saying which
     CHECK(history[1]["kind"] == "prerequisite");
   }
   CHECK(products == 2);
-  CHECK(lines(shop.products).empty());
+  CHECK(read_jsonl(shop.products).empty());
 }
 
 TEST_CASE("a prerequisite of a topology the host does not have fails the message, naming it") {
