@@ -24,6 +24,8 @@ namespace {
 constexpr std::int64_t kSecondsPerDay = 86400;
 // Five years, counting the leap days they can hold.
 constexpr std::int64_t kHorizonSeconds = (5 * 365 + 2) * kSecondsPerDay;
+// The longest @every: the same five years.
+constexpr std::chrono::milliseconds kLongestInterval = std::chrono::seconds(kHorizonSeconds);
 // How far back a fall-back can have repeated the local time now on the clock.
 constexpr std::int64_t kRepeatWindowSeconds = 25 * 3600;
 
@@ -175,6 +177,12 @@ Result<Macro> expand_macro(const std::vector<std::string_view>& words) {
     if (*interval < std::chrono::seconds(1)) {
       return Status::error("@every " + std::string(words[1]) + " is too short (at least 1s)");
     }
+    // As far as cron slots are looked for. Much longer ones would overflow
+    // the arithmetic on the times (next_after, the scheduler's wait in ns).
+    if (*interval > kLongestInterval) {
+      return Status::error("@every " + std::string(words[1]) + " is too long (at most " +
+                           format_duration(kLongestInterval) + ", five years)");
+    }
     return Macro{"", *interval};
   }
   for (const auto& [name, fields] : kMacros) {
@@ -284,7 +292,10 @@ std::int64_t CronSchedule::seconds_to_candidate(const LocalTime& t) const {
 
 std::optional<std::int64_t> CronSchedule::next_after(std::int64_t after_ms,
                                                      const TimeZone& zone) const {
-  if (is_interval()) return after_ms + interval_.count();
+  if (is_interval()) {
+    if (after_ms > INT64_MAX - interval_.count()) return std::nullopt;  // past any clock
+    return after_ms + interval_.count();
+  }
   std::int64_t t = (floor_div(after_ms, 60000) + 1) * 60;  // the next whole minute, in seconds
   const std::int64_t horizon = t + kHorizonSeconds;
   while (t <= horizon) {

@@ -8,7 +8,8 @@
 //   (Vixie cron's rule); otherwise both must.
 //   "@yearly" "@annually" "@monthly" "@weekly" "@daily" "@midnight" "@hourly"
 //   "@every 30s"           a fixed interval (common/duration.hpp units;
-//                          at least 1s), measured from the last fire.
+//                          at least 1s, at most 1827d: five years),
+//                          measured from the last fire.
 //
 // Times are evaluated in a TimeZone: a slot is every minute whose LOCAL time
 // matches. On a spring-forward day, local times in the gap do not exist and
@@ -41,7 +42,8 @@ class CronSchedule {
 
   // The first slot strictly after `after_ms` (UTC ms since epoch), in `zone`.
   // Cron slots are whole minutes; an interval is after_ms + interval.
-  // Nullopt only if no slot exists within the next 5 years (e.g. "0 0 30 2 *").
+  // Nullopt only if no slot exists within the next 5 years (e.g. "0 0 30 2 *"),
+  // or the next time would be past what int64 ms can hold.
   std::optional<std::int64_t> next_after(std::int64_t after_ms, const TimeZone& zone) const;
 
   // True if the local time `t` is a slot (minute, hour, day, month match).
