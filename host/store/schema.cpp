@@ -222,6 +222,46 @@ CREATE TABLE triggers(
   PRIMARY KEY(topology, trigger)
 ) WITHOUT ROWID;
 )sql",
+    // 10: counts for /metrics, kept as rows change (sqlite_counts.cpp).
+    // Triggers move them in the transaction that changes the row they
+    // count, so they are exact whichever code (commit, replay, discard,
+    // retirement, retention) changes it; a scrape reads a few rows instead
+    // of scanning millions. Counts reaching 0 keep their row.
+    R"sql(
+CREATE TABLE process_counts(
+  topology TEXT NOT NULL,
+  state    INTEGER NOT NULL,
+  count    INTEGER NOT NULL,
+  PRIMARY KEY(topology, state)
+) WITHOUT ROWID;
+INSERT INTO process_counts(topology, state, count)
+  SELECT topology, state, count(*) FROM processes GROUP BY topology, state;
+CREATE TRIGGER process_counts_insert AFTER INSERT ON processes BEGIN
+  INSERT INTO process_counts(topology, state, count) VALUES(NEW.topology, NEW.state, 1)
+    ON CONFLICT(topology, state) DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER process_counts_update AFTER UPDATE OF topology, state ON processes
+  WHEN OLD.state IS NOT NEW.state OR OLD.topology IS NOT NEW.topology BEGIN
+  UPDATE process_counts SET count = count - 1 WHERE topology = OLD.topology AND state = OLD.state;
+  INSERT INTO process_counts(topology, state, count) VALUES(NEW.topology, NEW.state, 1)
+    ON CONFLICT(topology, state) DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER process_counts_delete AFTER DELETE ON processes BEGIN
+  UPDATE process_counts SET count = count - 1 WHERE topology = OLD.topology AND state = OLD.state;
+END;
+
+CREATE TABLE tallies(
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO tallies(name, value) SELECT 'trash', count(*) FROM trash;
+CREATE TRIGGER trash_tally_insert AFTER INSERT ON trash BEGIN
+  UPDATE tallies SET value = value + 1 WHERE name = 'trash';
+END;
+CREATE TRIGGER trash_tally_delete AFTER DELETE ON trash BEGIN
+  UPDATE tallies SET value = value - 1 WHERE name = 'trash';
+END;
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "store/checkpointer.hpp"
+#include "store/retention.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
 
@@ -50,6 +51,15 @@ class SqliteStore final : public Store {
                       std::int64_t skipped_slot_ms) override;
   Result<std::optional<Bytes>> state_get(const std::string& topology,
                                          const std::string& key) override;
+
+  // sqlite_retention.cpp. Deletes finished processes that finished before
+  // `finished_before_ms`, with their visits, in one write transaction: of
+  // the `max` processes after id `after`. Never a running process, one with
+  // trash entries or one a message waits for.
+  Result<PruneResult> prune_processes(std::int64_t finished_before_ms, ProcessId after,
+                                      std::size_t max);
+  // Starts pruning in the background when options.keep_finished_ms > 0.
+  Status start_retention();
 
  private:
   // Prepared statements of the writer connection.
@@ -158,6 +168,7 @@ class SqliteStore final : public Store {
 
   Checkpointer checkpointer_;
   int wal_pages_ = 0;  // guarded by write_mu_; set by the WAL hook after each commit
+  std::unique_ptr<Retention> retention_;  // last: stops before the connections close
 };
 
 }  // namespace weir::store

@@ -1,4 +1,4 @@
-// Trigger records and the counts /metrics reads, in the SQLite store (the scheduler's memory across
+// Trigger records in the SQLite store (the scheduler's memory across
 // restarts). A fire itself is recorded in the commit that starts its process
 // (sqlite_commit.cpp, record_fire); this file reads the records and writes
 // the two facts that start no process: "first seen" and "skipped".
@@ -37,33 +37,6 @@ Status SqliteStore::note_trigger(const std::string& topology, const std::string&
   s->bind(1, topology).bind(2, trigger).bind(3, now_ms());
   if (skipped_slot_ms > 0) s->bind(4, skipped_slot_ms);
   return s->run().prefixed("recording trigger " + topology + "/" + trigger);
-}
-
-Result<std::int64_t> SqliteStore::trash_count() {
-  std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare("SELECT count(*) FROM trash");
-  if (!s) return s.status();
-  Status st;
-  const std::int64_t n = s->step(&st) ? s->int64(0) : 0;
-  if (!st) return st;
-  return n;
-}
-
-// A scan of the processes table (no index on state: every start and finish
-// would pay for one); /metrics is scraped every few seconds, not per message.
-Result<std::vector<Store::ProcessCount>> SqliteStore::process_counts() {
-  std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(
-      "SELECT topology, state, count(*) FROM processes GROUP BY topology, state "
-      "ORDER BY topology, state");
-  if (!s) return s.status();
-  std::vector<ProcessCount> out;
-  Status st;
-  while (s->step(&st)) {
-    out.push_back(ProcessCount{s->text(0), static_cast<ProcessState>(s->int64(1)), s->int64(2)});
-  }
-  if (!st) return st;
-  return out;
 }
 
 }  // namespace weir::store

@@ -352,6 +352,8 @@ struct SqliteOptions {
                                  // commits on power loss, never on a process crash)
   std::int64_t max_bytes = 0;    // 0: no cap. Otherwise commits that would grow the file
                                  // past this fail as "database or disk is full".
+  std::int64_t keep_finished_ms = 0;  // >0: finished processes older than this are pruned
+                                      // in the background (retention.hpp); 0: kept for ever
 };
 
 // Opens (creating or migrating) the SQLite store at options.path.
