@@ -102,12 +102,16 @@ for t in "${targets[@]}"; do
   echo "fuzz.sh: $t for ${seconds} s (log: $work/log)"
   t0=$(date +%s)
   status=0
-  # -timeout: an input that takes 10 s is a hang, reported like a crash.
-  "$build/bin/$t" "$work/corpus" -max_total_time="$seconds" -max_len="$(max_len "$t")" \
+  # -timeout: an input that takes 10 s is a hang, reported like a crash. The
+  # outer timeout bounds the whole run: past -rss_limit_mb, libFuzzer prints
+  # ASan's heap profile, which can take minutes with millions of blocks.
+  timeout --kill-after=10 "$(( seconds + 120 ))" "$build/bin/$t" "$work/corpus" -max_total_time="$seconds" -max_len="$(max_len "$t")" \
     $(dict_args "$t") -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/found/" "${extra[@]}" >"$work/log" 2>&1 || status=$?
   ran=$(( $(date +%s) - t0 ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
+  # With -fork, only the parent's progress lines count them: "#13924: cov: ...".
+  [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\): cov.*/\1/p' "$work/log" | tail -n 1)
   if [ "$status" -eq 0 ]; then
     summary+=("$(printf '%-22s %6s s %12s executions  ok' "$t" "$ran" "${execs:-?}")")
     continue

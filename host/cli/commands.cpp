@@ -15,6 +15,7 @@
 #include "config/host_config.hpp"
 #include "control/control_client.hpp"
 #include "log/logging.hpp"
+#include "message/json_msgpack.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "runtime/host.hpp"
 #include "topology/topology_loader.hpp"
@@ -205,11 +206,9 @@ class JsonLines {
     std::string line;
     for (std::size_t n = 1; std::getline(in, line); ++n) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      try {
-        Json parsed = Json::parse(line);  // only checked here; parsed again when sent
-        (void)parsed;
-      } catch (const Json::parse_error& e) {
-        return Status::error(path_ + ":" + std::to_string(n) + ": not JSON: " + e.what());
+      auto parsed = message::json_text_to_msgpack(line);  // only checked here; again when sent
+      if (!parsed) {
+        return Status::error(path_ + ":" + std::to_string(n) + ": not JSON: " + parsed.error());
       }
       ++*count;
     }
@@ -223,7 +222,9 @@ class JsonLines {
     std::string line;
     while (std::getline(in, line)) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      chunk.push_back(Json::binary(payload::from_json(Json::parse(line))));
+      auto bytes = message::json_text_to_msgpack(line);
+      if (!bytes) return bytes.status();  // checked before; changed since?
+      chunk.push_back(Json::binary(std::move(bytes).value()));
       if (chunk.size() == size) {
         Status st = fn(std::move(chunk));
         if (!st) return st;
@@ -248,11 +249,9 @@ Result<Json> single_payload(const std::string& arg) {
     ss << in.rdbuf();
     text = ss.str();
   }
-  try {
-    return Json::binary(payload::from_json(Json::parse(text)));
-  } catch (const Json::parse_error& e) {
-    return Status::error(where + ": not JSON: " + e.what());
-  }
+  auto bytes = message::json_text_to_msgpack(text);
+  if (!bytes) return Status::error(where + ": not JSON: " + bytes.error());
+  return Json::binary(std::move(bytes).value());
 }
 
 Result<std::vector<std::uint64_t>> start_all(const Common& c, const RunOptions& r) {

@@ -17,12 +17,14 @@
 //   reply:   {"ok": true, "data": ...} | {"ok": false, "error": str}
 #pragma once
 
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "common/status.hpp"
+#include "message/msgpack_check.hpp"
 
 namespace weir::control {
 
@@ -33,10 +35,16 @@ inline zmq::message_t encode(const Json& j) {
   return zmq::message_t(bytes.data(), bytes.size());
 }
 
+// Checked before it is decoded: nlohmann's msgpack reader recurses once per
+// level, so a request nested deeper than kMaxNesting is refused unread.
 inline Result<Json> decode(const zmq::message_t& m) {
+  const std::span<const std::uint8_t> bytes(m.data<std::uint8_t>(), m.size());
+  std::string why;
+  if (!message::is_one_msgpack_document(bytes, &why)) {
+    return Status::error("control message is not msgpack: " + why);
+  }
   try {
-    const auto* p = m.data<std::uint8_t>();
-    return Json::from_msgpack(p, p + m.size());
+    return Json::from_msgpack(bytes.begin(), bytes.end());
   } catch (const Json::exception& e) {
     return Status::error(std::string("control message is not msgpack: ") + e.what());
   }

@@ -39,7 +39,8 @@ MessageOutcome* open_outcome(CallState* c, size_t index) {
 int refuse(MessageOutcome* m, const char* what, const std::string& why) {
   m->outcome = WEIR_OUTCOME_FAILED;
   m->outputs.clear();
-  m->error = std::string("node emitted ") + what + " that is not msgpack: " + why;
+  m->error = std::string("node emitted ") + what + " the host refuses (not one msgpack document "
+             "nested at most " + std::to_string(message::kMaxNesting) + " deep): " + why;
   return -1;
 }
 
@@ -128,7 +129,7 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
                                   std::to_string(message::kMaxPayloadBytes));
     }
     if (!message::is_one_msgpack_document(payload, &why)) {
-      return refuse_result(m, "a prerequisite payload that is not msgpack: " + why);
+      return refuse_result(m, "a prerequisite payload the host refuses: " + why);
     }
     m->prerequisite_payload.assign(payload.begin(), payload.end());
   }

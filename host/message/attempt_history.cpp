@@ -1,5 +1,7 @@
 #include "message/attempt_history.hpp"
 
+#include <weir/payload.hpp>
+
 namespace weir::message {
 
 using Json = nlohmann::json;
@@ -7,9 +9,9 @@ using Json = nlohmann::json;
 Json history_json(std::span<const std::uint8_t> history) {
   if (history.empty()) return Json::array();
   try {
-    Json h = Json::from_msgpack(history.begin(), history.end());
+    Json h = payload::to_json(history);  // bounded in depth: it came from the store
     if (h.is_array()) return h;
-  } catch (const Json::exception&) {
+  } catch (const PayloadError&) {
   }
   return Json::array({{{"at", 0}, {"attempt", 0}, {"kind", "unreadable"},
                        {"error", "the stored attempt history could not be read"}}});

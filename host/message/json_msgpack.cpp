@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "message/msgpack_check.hpp"
+
 namespace weir::message {
 namespace {
 
@@ -14,14 +16,17 @@ using Json = nlohmann::json;
 
 // A SAX handler that writes msgpack as the parser reads. A map or an array
 // gets a 32-bit header with a placeholder count (the count is not known
-// before its end); at its end the header shrinks to the smallest form that
-// holds the count, moving the contents back (a webhook's maps are small, so
-// this moves a few hundred bytes), so the bytes are what nlohmann's
-// to_msgpack gives, except that keys keep the order of the text.
+// before its end); at its end the count is written in the smallest form
+// that holds it, and the bytes it no longer needs are left as a gap that
+// finish() closes in one pass over the output (moving the contents back at
+// every close instead would cost the depth times the size). So the bytes
+// are what nlohmann's to_msgpack gives, except that keys keep the order of
+// the text. Nesting deeper than kMaxNesting stops the parse.
 class Writer {
  public:
   std::vector<std::uint8_t> out;
   std::string error;
+  bool too_deep = false;
 
   bool null() { return value(), byte(0xc0), true; }
   bool boolean(bool v) { return value(), byte(v ? 0xc3 : 0xc2), true; }
@@ -50,18 +55,32 @@ class Writer {
   bool string(std::string& s) { return value(), str(s), true; }
   void string_view(std::string_view s) { value(), str(s); }
   bool binary(Json::binary_t&) { return false; }  // JSON text has none
-  bool start_object(std::size_t) { return open(0xdf), true; }
+  bool start_object(std::size_t) { return open(0xdf); }
   bool key(std::string& k) { return key_view(k), true; }
   void key_view(std::string_view k) {
     ++open_.back().count;
     str(k);
   }
   bool end_object() { return close(), true; }
-  bool start_array(std::size_t) { return open(0xdd), true; }
+  bool start_array(std::size_t) { return open(0xdd); }
   bool end_array() { return close(), true; }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
     error = e.what();
     return false;
+  }
+
+  // Closes the gaps the short headers left; the output is then final.
+  void finish() {
+    if (gaps_.empty()) return;
+    std::size_t write = gaps_.front().at;
+    for (std::size_t i = 0; i < gaps_.size(); ++i) {
+      const std::size_t read = gaps_[i].at + gaps_[i].size;
+      const std::size_t next = i + 1 < gaps_.size() ? gaps_[i + 1].at : out.size();
+      std::memmove(out.data() + write, out.data() + read, next - read);
+      write += next - read;
+    }
+    out.resize(write);
+    gaps_.clear();
   }
 
  private:
@@ -69,17 +88,25 @@ class Writer {
     std::size_t header = 0;  // where the count goes
     std::uint32_t count = 0;
     bool array = false;
+    std::size_t gap = 0;  // its entry in gaps_
+  };
+  struct Gap {
+    std::size_t at = 0;    // the first unused header byte
+    std::size_t size = 0;  // how many
   };
 
   // Every value in an array counts toward it (an object counts its keys).
   void value() {
     if (!open_.empty() && open_.back().array) ++open_.back().count;
   }
-  void open(std::uint8_t marker) {
+  bool open(std::uint8_t marker) {
+    if (open_.size() == kMaxNesting) return too_deep = true, false;
     value();
     byte(marker);
-    open_.push_back(Open{out.size(), 0, marker == 0xdd});
+    open_.push_back(Open{out.size(), 0, marker == 0xdd, gaps_.size()});
+    gaps_.push_back(Gap{out.size() + 4, 0});  // in the order of the text, as finish() needs
     be(std::uint32_t{0});
+    return true;
   }
   void close() {
     const Open o = open_.back();
@@ -99,10 +126,7 @@ class Writer {
         out[o.header + i] = static_cast<std::uint8_t>(o.count >> (24 - 8 * i));
       }
     }
-    if (header_size < 5) {
-      out.erase(out.begin() + static_cast<std::ptrdiff_t>(marker + header_size),
-                out.begin() + static_cast<std::ptrdiff_t>(marker + 5));
-    }
+    gaps_[o.gap] = Gap{marker + header_size, 5 - header_size};
   }
   void unsigned_int(std::uint64_t v) {
     if (v < 128) return byte(static_cast<std::uint8_t>(v));
@@ -126,13 +150,14 @@ class Writer {
   }
 
   std::vector<Open> open_;
+  std::vector<Gap> gaps_;
 };
 
 // The fast path: a small parser for well-formed JSON, about five times
 // quicker than nlohmann's lexer (which copies every character of a string
 // into a token buffer). It gives up, rather than judge, at anything it is
 // not sure of: any error, a number that does not fit 64 bits, a byte order
-// mark, nesting deeper than kMaxDepth. nlohmann then parses the same text,
+// mark, nesting deeper than kMaxNesting. nlohmann then parses the same text,
 // so the value of odd input and the words of every error are nlohmann's.
 // A differential test (message_test) holds the two to the same bytes.
 class FastParser {
@@ -147,18 +172,16 @@ class FastParser {
   }
 
  private:
-  static constexpr int kMaxDepth = 256;
-
   void space() {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
 
-  bool value(int depth) {
+  bool value(std::size_t depth) {
     space();
     if (p_ == end_) return false;
     switch (*p_) {
-      case '{': return depth < kMaxDepth && object(depth + 1);
-      case '[': return depth < kMaxDepth && array(depth + 1);
+      case '{': return depth < kMaxNesting && object(depth + 1);
+      case '[': return depth < kMaxNesting && array(depth + 1);
       case '"': {
         std::string_view s;
         if (!string(s)) return false;
@@ -172,9 +195,8 @@ class FastParser {
     }
   }
 
-  bool object(int depth) {
-    w_.start_object(0);
-    return members('}', [&] {
+  bool object(std::size_t depth) {
+    return w_.start_object(0) && members('}', [&] {
       space();
       std::string_view key;
       if (p_ == end_ || *p_ != '"' || !string(key)) return false;
@@ -186,9 +208,8 @@ class FastParser {
     }) && w_.end_object();
   }
 
-  bool array(int depth) {
-    w_.start_array(0);
-    return members(']', [&] { return value(depth); }) && w_.end_array();
+  bool array(std::size_t depth) {
+    return w_.start_array(0) && members(']', [&] { return value(depth); }) && w_.end_array();
   }
 
   // The members of an object or array: p_ on its opening bracket; each
@@ -398,12 +419,35 @@ class FastParser {
   std::string scratch_;
 };
 
+// Where the text first nests deeper than kMaxNesting: nlohmann read it
+// that far without an error, so counting brackets outside strings is exact.
+std::string too_deep_at(std::string_view text) {
+  std::size_t depth = 0, line = 1, column = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    ++column;
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '\n') ++line, column = 0;
+    else if (c == '"') in_string = true;
+    else if (c == ']' || c == '}') --depth;
+    else if ((c == '[' || c == '{') && ++depth > kMaxNesting) break;
+  }
+  return "JSON nested deeper than " + std::to_string(kMaxNesting) + " levels at line " +
+         std::to_string(line) + ", column " + std::to_string(column);
+}
+
 }  // namespace
 
 std::optional<std::vector<std::uint8_t>> json_text_to_msgpack_fast(std::string_view text) {
   Writer w;
   w.out.reserve(text.size());
   if (!FastParser(text, w).run()) return std::nullopt;
+  w.finish();
   return std::move(w.out);
 }
 
@@ -416,7 +460,9 @@ Result<std::vector<std::uint8_t>> json_text_to_msgpack_nlohmann(std::string_view
   Writer w;
   w.out.reserve(text.size());
   const bool ok = Json::sax_parse(text.begin(), text.end(), &w);
+  if (w.too_deep) return Status::error(too_deep_at(text));
   if (!ok) return Status::error(w.error.empty() ? "not JSON" : w.error);
+  w.finish();
   return std::move(w.out);
 }
 

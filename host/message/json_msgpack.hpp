@@ -15,7 +15,10 @@ namespace weir::message {
 // The msgpack encoding of the JSON text (the same value nlohmann's
 // to_msgpack gives, though maps and arrays always use their 32-bit
 // headers). Fails on text that is not one JSON value, saying where (line
-// and column), as nlohmann's parser does.
+// and column), as nlohmann's parser does, and on text that nests deeper
+// than kMaxNesting (msgpack_check.hpp): "JSON nested deeper than 256 levels
+// at line 1, column 257". Nothing in either path recurses past that depth,
+// and the work is linear in the text.
 //
 // Well-formed text takes a fast parser of our own; anything else (every
 // error among it) is parsed again by nlohmann, whose value and words stand.

@@ -1,5 +1,6 @@
 // A non-recursive walk over msgpack's format (github.com/msgpack/msgpack spec):
-// count the items still expected, read each item's header, skip its body.
+// count the items still expected at each open level, read each item's
+// header, skip its body. Linear in the bytes, bounded in depth.
 #include "message/msgpack_check.hpp"
 
 namespace weir::message {
@@ -9,28 +10,48 @@ class Walker {
  public:
   explicit Walker(std::span<const std::uint8_t> b) : b_(b) {}
 
+  // remaining_[d]: items still expected inside the d-th open container
+  // (remaining_[0]: the document itself). A fixed array: the depth bound
+  // makes it small, and the walk allocates nothing.
   bool run(std::string* error) {
-    std::uint64_t pending = 1;
-    while (pending > 0) {
+    std::size_t depth = 0;
+    std::uint64_t pending = 1;  // items still expected at every level
+    remaining_[0] = 1;
+    for (;;) {
+      while (remaining_[depth] == 0) {
+        if (depth == 0) {
+          if (pos_ != b_.size()) return fail(error, "trailing bytes after the document");
+          return true;
+        }
+        --depth;
+      }
       if (pos_ >= b_.size()) return fail(error, "truncated: expected more data");
+      --remaining_[depth];
       --pending;
+      const std::size_t at = pos_;
       std::uint64_t children = 0;
-      if (!item(&children)) return fail(error, why_);
+      bool container = false;
+      if (!item(&children, &container)) return fail(error, why_);
+      if (!container) continue;
+      if (depth == kMaxNesting) {
+        pos_ = at;
+        return fail(error, "nested deeper than " + std::to_string(kMaxNesting) + " levels");
+      }
+      if (children == 0) continue;
       pending += children;
       // Every item takes at least one byte: more pending than bytes is garbage.
       if (pending > b_.size() - pos_) return fail(error, "truncated: container longer than data");
+      remaining_[++depth] = children;
     }
-    if (pos_ != b_.size()) return fail(error, "trailing bytes after the document");
-    return true;
   }
 
  private:
   // Reads one item's header and skips its body; containers report children.
-  bool item(std::uint64_t* children) {
+  bool item(std::uint64_t* children, bool* container) {
     const std::uint8_t t = b_[pos_++];
     if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) return true;
-    if (t >= 0x80 && t <= 0x8f) return *children = 2ull * (t & 0x0f), true;
-    if (t >= 0x90 && t <= 0x9f) return *children = t & 0x0f, true;
+    if (t >= 0x80 && t <= 0x8f) return *container = true, *children = 2ull * (t & 0x0f), true;
+    if (t >= 0x90 && t <= 0x9f) return *container = true, *children = t & 0x0f, true;
     if (t >= 0xa0 && t <= 0xbf) return skip(t & 0x1f);
     switch (t) {
       case 0xc4: case 0xd9: return skip_sized(1, 0);
@@ -48,10 +69,10 @@ class Walker {
       case 0xd6: return skip(5);
       case 0xd7: return skip(9);
       case 0xd8: return skip(17);
-      case 0xdc: return count(2, 1, children);
-      case 0xdd: return count(4, 1, children);
-      case 0xde: return count(2, 2, children);
-      case 0xdf: return count(4, 2, children);
+      case 0xdc: return *container = true, count(2, 1, children);
+      case 0xdd: return *container = true, count(4, 1, children);
+      case 0xde: return *container = true, count(2, 2, children);
+      case 0xdf: return *container = true, count(4, 2, children);
       default: break;  // 0xc1 is never used
     }
     --pos_;
@@ -88,6 +109,7 @@ class Walker {
   std::span<const std::uint8_t> b_;
   std::size_t pos_ = 0;
   std::string why_;
+  std::uint64_t remaining_[kMaxNesting + 1];
 };
 
 }  // namespace

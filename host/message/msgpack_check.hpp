@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 
+#include <weir/abi.h>
+
 namespace weir::message {
 
 // The largest payload the host accepts (from a plugin or an operator). Far
@@ -15,7 +17,12 @@ namespace weir::message {
 // instead of making every commit fail.
 constexpr std::size_t kMaxPayloadBytes = 64u << 20;
 
-// True when `bytes` is one complete msgpack document with nothing after it.
+// Maps and arrays nest at most this deep in anything the host accepts
+// (payloads, headers, state, control requests); see abi.h.
+constexpr std::size_t kMaxNesting = WEIR_MAX_NESTING;
+
+// True when `bytes` is one complete msgpack document with nothing after it,
+// nested at most kMaxNesting deep.
 // On false, `*error` (if given) says what is wrong and at which byte offset.
 bool is_one_msgpack_document(std::span<const std::uint8_t> bytes, std::string* error = nullptr);
 

@@ -5,6 +5,8 @@
 #include <regex>
 #include <set>
 
+#include <weir/payload.hpp>
+
 #include "topology/suggestions.hpp"
 
 namespace weir::topology {
@@ -260,9 +262,10 @@ class Validator {
 
 std::string strip_exception_id(const std::string& what) {
   // nlohmann prefixes "[json.exception.parse_error.101] "; the rest says it all.
-  auto end = what.find("] ");
-  return what.rfind("[json.exception.", 0) == 0 && end != std::string::npos ? what.substr(end + 2)
-                                                                            : what;
+  const auto start = what.find("[json.exception.");
+  const auto end = what.find("] ", start);
+  if (start == std::string::npos || end == std::string::npos) return what;
+  return what.substr(0, start) + what.substr(end + 2);
 }
 
 }  // namespace
@@ -275,9 +278,9 @@ Result<ConfigSchema> ConfigSchema::parse(std::string_view text) {
       "not in the topology): ";
   json schema;
   try {
-    schema = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Status::error(fault + "not valid JSON: " + strip_exception_id(e.what()));
+    schema = payload::parse_json_text(text);  // bounded: the schema is the plugin's text
+  } catch (const PayloadError& e) {
+    return Status::error(fault + strip_exception_id(e.what()));
   }
   SchemaCheck check;
   check.check(schema, "");

@@ -4,6 +4,7 @@
 // keeping topology names unique across a directory.
 #include "topology/topology_loader.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -33,6 +34,11 @@ int last_line(std::string_view text) {
   return static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
 }
 
+std::string too_big(std::uintmax_t size) {
+  return "the file has " + std::to_string(size) + " bytes; a topology file may have at most " +
+         std::to_string(kMaxTopologyBytes) + " (4 MiB)";
+}
+
 struct Loaded {
   LoadResult result;
   int name_line = 0;
@@ -44,6 +50,10 @@ std::optional<YAML::Node> parse_document(std::string_view yaml,
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp says only "bad file"
+    *error = {std::min(e.mark.line + 1, last_line(yaml)),
+              "YAML nested too deeply (more levels than the YAML parser takes)"};
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     *error = {std::min(e.mark.line + 1, last_line(yaml)), "YAML syntax error: " + e.msg};
     return std::nullopt;
@@ -62,6 +72,10 @@ std::optional<YAML::Node> parse_document(std::string_view yaml,
 Loaded load_text(std::string_view yaml, const std::string& label,
                  const plugins::NodeTypeCatalog& catalog) {
   Loaded out;
+  if (yaml.size() > kMaxTopologyBytes) {
+    out.result.errors.push_back({label, 0, too_big(yaml.size())});
+    return out;
+  }
   std::pair<int, std::string> error;
   std::optional<YAML::Node> document = parse_document(yaml, &error);
   if (!document) {
@@ -88,6 +102,8 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
     *error = "topology file not found";
   } else if (!fs::is_regular_file(path, ec)) {
     *error = "not a regular file";
+  } else if (const auto size = fs::file_size(path, ec); !ec && size > kMaxTopologyBytes) {
+    *error = too_big(size);
   } else {
     std::ifstream in(path, std::ios::binary);
     std::string bytes(std::istreambuf_iterator<char>(in), {});

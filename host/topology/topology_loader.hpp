@@ -2,7 +2,9 @@
 // host knows. Every problem is reported with file:line and, where it helps,
 // what is known instead ("unknown type core.pas (known: core.log, core.pass)").
 //
-// Checks: YAML syntax; required and unknown keys; types of values; node ids
+// Checks: size (at most kMaxTopologyBytes) and nesting (aliases are counted
+// where they are used, so a "billion laughs" file is refused, not expanded:
+// yaml_json.hpp); YAML syntax; required and unknown keys; types of values; node ids
 // (well-formed, unique); node types (registered); config (against the type's
 // JSON Schema and its validate_config); concurrency and max_batch (>= 1,
 // max_batch <= the type's max_batch); edges (well-formed, known endpoints,
@@ -22,6 +24,9 @@
 #include "topology/topology.hpp"
 
 namespace weir::topology {
+
+// A topology file larger than this is refused unread (a real one is a few KB).
+constexpr std::size_t kMaxTopologyBytes = 4u << 20;
 
 struct LoadResult {
   std::optional<Topology> topology;  // set only when errors is empty

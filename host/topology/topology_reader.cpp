@@ -120,6 +120,7 @@ class Reader {
   std::vector<TopologyError> errors_;
   std::map<std::string, int> id_lines_;  // node id -> line of its first declaration
   int name_line_ = 0;
+  std::size_t yaml_values_left_ = kMaxYamlValues;  // for the whole file (see yaml_json.hpp)
 };
 
 void Reader::add_errors(std::vector<TopologyError> more) {
@@ -201,14 +202,14 @@ std::optional<std::string> Reader::id(const Entry& e, const std::string& owner, 
 }
 
 std::optional<bool> Reader::flag(const Entry& e, const std::string& owner) {
-  nlohmann::json v = yaml_to_json(e.value).value;
+  nlohmann::json v = yaml_to_json(e.value, 0, &yaml_values_left_).value;
   if (v.is_boolean()) return v.get<bool>();
   error(e.line, owned(owner, e.key) + " must be true or false, got " + shown(e.value));
   return std::nullopt;
 }
 
 std::optional<int> Reader::whole_number(const Entry& e, int max, const std::string& owner) {
-  nlohmann::json v = yaml_to_json(e.value).value;
+  nlohmann::json v = yaml_to_json(e.value, 0, &yaml_values_left_).value;
   if (v.is_number_integer() && v.get<std::int64_t>() >= 1 && v.get<std::int64_t>() <= max) {
     return static_cast<int>(v.get<std::int64_t>());
   }
@@ -351,7 +352,7 @@ void Reader::read_config(const Entry& e, std::optional<YamlJson>& config,
     error(e.line, owner + ": config must be a mapping, got " + shown(e.value));
     return;
   }
-  config = yaml_to_json(e.value, e.line);
+  config = yaml_to_json(e.value, e.line, &yaml_values_left_);
   for (const YamlJsonError& problem : config->errors) {
     error(problem.line, owner + " config " + (problem.path.empty() ? "/" : problem.path) + ": " +
                             problem.message);

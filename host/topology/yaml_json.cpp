@@ -118,17 +118,23 @@ Resolved resolve_plain(const std::string& text, std::string* error) {
   return number;
 }
 
+// Bounds on what one value may become. yaml-cpp shares an aliased node
+// instead of copying it, so ten lines of anchors can stand for billions of
+// values ("billion laughs"); the JSON would hold them all. So the walk
+// counts every value it makes and stops at kMaxYamlValues, and refuses
+// nesting past kMaxNesting (which is also as deep as it recurses).
 class Converter {
  public:
-  explicit Converter(YamlJson& out) : out_(out) {}
+  Converter(YamlJson& out, std::size_t* budget) : out_(out), budget_(budget) {}
 
-  json convert(const YAML::Node& node, const Pointer& at, int line) {
+  json convert(const YAML::Node& node, const Pointer& at, int line, std::size_t depth = 0) {
+    if (over_budget(at, line, depth)) return json(nullptr);
     out_.lines[at.to_string()] = line;
     switch (node.Type()) {
       case YAML::NodeType::Map:
-        return convert_map(node, at);
+        return convert_map(node, at, depth + 1);
       case YAML::NodeType::Sequence:
-        return convert_sequence(node, at);
+        return convert_sequence(node, at, depth + 1);
       case YAML::NodeType::Scalar:
         return convert_scalar(node, at, line);
       default:
@@ -146,15 +152,33 @@ class Converter {
     return json(nullptr);
   }
 
-  json convert_sequence(const YAML::Node& node, const Pointer& at) {
+  bool over_budget(const Pointer& at, int line, std::size_t depth) {
+    if (stopped_) return true;
+    std::string why;
+    if (*budget_ == 0) {
+      why = "expands to more than " + std::to_string(kMaxYamlValues) +
+            " values (an alias repeated many times?); refused rather than expanded";
+    } else if (depth > kMaxNesting) {
+      why = "nests deeper than " + std::to_string(kMaxNesting) + " levels";
+    } else {
+      --*budget_;
+      return false;
+    }
+    fail(at, line, why);
+    stopped_ = true;
+    return true;
+  }
+
+  json convert_sequence(const YAML::Node& node, const Pointer& at, std::size_t depth) {
     json out = json::array();
     for (const YAML::Node& item : node) {
-      out.push_back(convert(item, at / out.size(), yaml_line(item)));
+      out.push_back(convert(item, at / out.size(), yaml_line(item), depth));
+      if (stopped_) break;
     }
     return out;
   }
 
-  json convert_map(const YAML::Node& node, const Pointer& at) {
+  json convert_map(const YAML::Node& node, const Pointer& at, std::size_t depth) {
     json out = json::object();
     for (const auto& entry : node) {
       int line = yaml_line(entry.first);
@@ -169,17 +193,23 @@ class Converter {
         fail(child, line,
              "key '" + key + "' appears twice (first at line " + std::to_string(first) + ")");
       } else {
-        out[key] = convert(entry.second, child, line);
+        out[key] = convert(entry.second, child, line, depth);
       }
+      if (stopped_) break;
     }
     return out;
   }
 
+  // A path 256 levels deep says nothing more than its first levels do.
   void fail(const Pointer& at, int line, std::string message) {
-    out_.errors.push_back({at.to_string(), line, std::move(message)});
+    std::string path = at.to_string();
+    if (path.size() > 80) path = path.substr(0, path.rfind('/', 80)) + "/...";
+    out_.errors.push_back({std::move(path), line, std::move(message)});
   }
 
   YamlJson& out_;
+  std::size_t* budget_;   // values this conversion may still make
+  bool stopped_ = false;  // a bound was hit: the rest is not read
 };
 
 }  // namespace
@@ -199,9 +229,10 @@ int YamlJson::line_of(const std::string& pointer) const {
   }
 }
 
-YamlJson yaml_to_json(const YAML::Node& node, int line) {
+YamlJson yaml_to_json(const YAML::Node& node, int line, std::size_t* budget) {
   YamlJson out;
-  Converter converter(out);
+  std::size_t own = kMaxYamlValues;
+  Converter converter(out, budget ? budget : &own);
   out.value = converter.convert(node, Pointer(), line > 0 ? line : yaml_line(node));
   return out;
 }

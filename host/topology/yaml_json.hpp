@@ -11,6 +11,7 @@
 // first one is kept).
 #pragma once
 
+#include <weir/abi.h>
 #include <yaml-cpp/yaml.h>
 
 #include <map>
@@ -36,9 +37,19 @@ struct YamlJson {
   int line_of(const std::string& pointer) const;
 };
 
+// At most this many values (scalars, lists, mappings) come out of one
+// document's conversions, aliases counted every time they are used; and
+// nesting stops at WEIR_MAX_NESTING (abi.h), as for every document the host
+// accepts.
+constexpr std::size_t kMaxYamlValues = 100000;
+constexpr std::size_t kMaxNesting = WEIR_MAX_NESTING;
+
 // Converts `node`. `line` (1-based) is recorded for the value itself (pointer
 // ""), e.g. the line of the key that holds it; 0 means the node's own line.
-YamlJson yaml_to_json(const YAML::Node& node, int line = 0);
+// Past either bound, one error says which, and the conversion stops there.
+// `budget`: values left for the whole document, shared by its conversions
+// (counted down); null: kMaxYamlValues for this one.
+YamlJson yaml_to_json(const YAML::Node& node, int line = 0, std::size_t* budget = nullptr);
 
 // A 1-based line for `node`, or 0 if yaml-cpp has no position for it.
 int yaml_line(const YAML::Node& node);

@@ -20,6 +20,8 @@
 //                      "shop" has it already). Without unless_found: always.
 //   "garbage": true    emit bytes that are not msgpack (0xc1); the host rejects
 //                      them, the SDK throws, the message fails
+//   "nest": N          emit a payload of N arrays nested in each other (raw
+//                      msgpack); past WEIR_MAX_NESTING the host refuses it
 //   "stop": true       Result::stop(): nothing goes on
 //   "fanout": N        emit N outputs, each the input with "index": i added and
 //                      the "fanout" directive removed (so it does not repeat
@@ -78,7 +80,7 @@ using weir::Json;
 constexpr const char* kDirectives[] = {
     "sleep_ms", "crash", "throw",   "fail",         "garbage", "stop",
     "fanout",   "tag",   "forward", "note_attempt", "retry",   "retry_until_attempt",
-    "retry_while_exists", "needs"};
+    "retry_while_exists", "needs", "nest"};
 
 bool is_directive(const std::string& key) {
   for (const char* d : kDirectives) {
@@ -196,6 +198,11 @@ class Act : public weir::Node {
     if (flag(d, "garbage")) {
       static const std::uint8_t kNotMsgpack[] = {0xc1};  // the one byte msgpack never uses
       batch.emit_msgpack(i, kNotMsgpack);                // the host refuses it: this throws
+    }
+    if (d.contains("nest")) {
+      std::vector<std::uint8_t> nested(static_cast<std::size_t>(count_of(d, "nest")), 0x91);
+      nested.push_back(0xc0);  // [[[...[nil]...]]]
+      batch.emit_msgpack(i, nested);  // throws when the host refuses it
     }
     if (flag(d, "stop")) return weir::Result::stop();
     Json base = without_fanout(doc, node_id);

@@ -148,7 +148,7 @@ edges:
   auto trash = f.trash();
   REQUIRE(trash.size() == 1);
   CHECK(trash[0].node == "act");
-  CHECK_THAT(trash[0].error, Catch::Contains("not msgpack") && Catch::Contains("at byte 0"));
+  CHECK_THAT(trash[0].error, Catch::Contains("the host refuses") && Catch::Contains("invalid type byte at byte 0"));
   auto lazy = f.run("misbehave", {Json{{"n", 1}}});
   REQUIRE(f.wait_finished(lazy));
   trash = f.trash();

@@ -97,7 +97,65 @@ TEST_CASE("the msgpack checker refuses garbage and says where it went wrong") {
   CHECK_THAT(why, Catch::Contains("container longer than data"));
 }
 
+TEST_CASE("the msgpack checker refuses nesting deeper than 256 levels, at the byte it starts") {
+  auto nested = [](std::size_t n, std::initializer_list<int> open, int leaf) {
+    std::vector<std::uint8_t> b;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (int x : open) b.push_back(static_cast<std::uint8_t>(x));
+    }
+    b.push_back(static_cast<std::uint8_t>(leaf));
+    return b;
+  };
+  std::string why;
+  CHECK(is_one_msgpack_document(nested(256, {0x91}, 0xc0), &why));
+  CHECK_FALSE(is_one_msgpack_document(nested(257, {0x91}, 0xc0), &why));
+  CHECK(why == "nested deeper than 256 levels at byte 256");
+  // An empty container at level 257 is too deep as well.
+  CHECK_FALSE(is_one_msgpack_document(nested(256, {0x91}, 0x90), &why));
+  CHECK(why == "nested deeper than 256 levels at byte 256");
+  // Maps ({"k": {"k": ...}}) and 32-bit array headers count the same.
+  CHECK_FALSE(is_one_msgpack_document(nested(300, {0x81, 0xa1, 'k'}, 0x01), &why));
+  CHECK(why == "nested deeper than 256 levels at byte 768");
+  CHECK_FALSE(is_one_msgpack_document(nested(300, {0xdd, 0, 0, 0, 1}, 0x01), &why));
+  CHECK(why == "nested deeper than 256 levels at byte 1280");
+  // Siblings do not add up: 1,000 arrays of depth 200 side by side are fine.
+  std::vector<std::uint8_t> wide = {0xdc, 0x03, 0xe8};
+  for (int i = 0; i < 1000; ++i) {
+    auto one = nested(200, {0x91}, 0x07);
+    wide.insert(wide.end(), one.begin(), one.end());
+  }
+  CHECK(is_one_msgpack_document(wide, &why));
+  // The 400,000 levels a webhook once brought in (the host then crashed).
+  CHECK_FALSE(is_one_msgpack_document(nested(400000, {0x91}, 0xc0), &why));
+  CHECK(why == "nested deeper than 256 levels at byte 256");
+}
+
 // ---- JSON text to msgpack (webhook bodies) ----------------------------------
+
+TEST_CASE("json_text_to_msgpack refuses JSON nested deeper than 256 levels, saying where") {
+  using weir::message::json_text_to_msgpack;
+  const std::string ok = std::string(256, '[') + std::string(256, ']');
+  auto within = json_text_to_msgpack(ok);
+  REQUIRE(within.is_ok());
+  CHECK(is_one_msgpack_document(*within));
+  // 800 KB of brackets: the body that killed the host with SIGSEGV.
+  const std::string deep = std::string(400000, '[') + std::string(400000, ']');
+  auto r = json_text_to_msgpack(deep);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.error() == "JSON nested deeper than 256 levels at line 1, column 257");
+  // Objects, on later lines, with brackets inside strings that do not count.
+  std::string objects = "{\"s\": \"[[[{{{\",\n";
+  for (int i = 0; i < 300; ++i) objects += "\"k\": {";
+  r = json_text_to_msgpack(objects);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.error() == "JSON nested deeper than 256 levels at line 2, column " +
+                         std::to_string(256 * 6));  // the 256th "\"k\": {" of 6 characters
+  // An error before the limit is reported as what it is.
+  r = json_text_to_msgpack(std::string(100, '[') + "x");
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_THAT(r.error(), Catch::Contains("syntax error"));
+}
+
 
 TEST_CASE("json_text_to_msgpack gives what nlohmann gives for sorted keys, and the same value always") {
   using weir::message::json_text_to_msgpack;

@@ -112,6 +112,32 @@ TEST_CASE("malformed JSON throws a PayloadError naming line and column") {
              Catch::Contains("line 1, column 1"));
 }
 
+// n arrays of one element each, around a nil: nested n levels deep.
+Bytes nested_msgpack(std::size_t n) {
+  Bytes b(n, 0x91);
+  b.push_back(0xc0);
+  return b;
+}
+
+TEST_CASE("decoders refuse nesting deeper than WEIR_MAX_NESTING instead of recursing") {
+  CHECK_NOTHROW(payload::to_json(nested_msgpack(payload::kMaxNesting)));
+  CHECK_THAT(payload_error([] { (void)payload::to_json(nested_msgpack(payload::kMaxNesting + 1)); }),
+             Catch::Equals("payload is nested deeper than 256 levels"));
+  // Deep enough to overflow any stack if anything recursed per level.
+  CHECK_THAT(payload_error([] { (void)payload::to_json(nested_msgpack(400000)); }),
+             Catch::Equals("payload is nested deeper than 256 levels"));
+  CHECK_FALSE(payload::is_valid(nested_msgpack(400000)));
+  CHECK_THROWS_AS(payload::decode_headers(nested_msgpack(400000)), PayloadError);
+
+  const std::string ok = std::string(256, '[') + std::string(256, ']');
+  CHECK(payload::to_json(payload::from_json_text(ok)).is_array());
+  const std::string deep = std::string(400000, '[') + std::string(400000, ']');
+  CHECK_THAT(payload_error([&] { (void)payload::from_json_text(deep); }),
+             Catch::Equals("payload is nested deeper than 256 levels"));
+  CHECK_THAT(payload_error([&] { (void)payload::parse_json_text(std::string(257, '[')); }),
+             Catch::Equals("nested deeper than 256 levels"));
+}
+
 TEST_CASE("is_valid accepts exactly one well-formed msgpack document") {
   CHECK(payload::is_valid(payload::from_json(Json{{"a", 1}})));
   CHECK(payload::is_valid(Bytes{0xc0}));  // nil

@@ -564,3 +564,62 @@ nodes:
   CHECK_THAT(both.errors[0].to_string(),
              StartsWith("x.yaml:3: use either 'trigger' (one) or 'triggers' (a list), not both"));
 }
+
+// ---- hostile files: bounded work, clear errors --------------------------------
+
+namespace {
+
+// A topology whose node's config holds `value` (YAML text) under defaults.
+std::string with_defaults(const std::string& value) {
+  return "name: hostile\nnodes:\n  - id: a\n    type: testkit.act\n    config:\n      defaults: " +
+         value + "\nedges: []\n";
+}
+
+std::string all_errors(const LoadResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += e.to_string() + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a billion-laughs file is refused where the aliases expand, not expanded") {
+  // Ten anchors, each nine uses of the one before: 9^10 (3.4 billion) values.
+  std::string laughs = "{l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]";
+  for (int i = 1; i < 10; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    laughs += ",\n        l" + std::to_string(i) + ": &l" + std::to_string(i) + " [" + prev;
+    for (int k = 1; k < 9; ++k) laughs += ", " + prev;
+    laughs += "]";
+  }
+  laughs += "}";
+  LoadResult r = weir::topology::load_topology_text(with_defaults(laughs), "laughs.yaml", catalog());
+  REQUIRE_FALSE(r.topology);
+  CHECK_THAT(all_errors(r), Contains("expands to more than 100000 values") &&
+                                Contains("refused rather than expanded") &&
+                                StartsWith("laughs.yaml:"));
+}
+
+TEST_CASE("a config nested deeper than 256 levels is an error at its line") {
+  const std::string deep = std::string(300, '[') + std::string(300, ']');
+  LoadResult r = weir::topology::load_topology_text(with_defaults(deep), "deep.yaml", catalog());
+  REQUIRE_FALSE(r.topology);
+  std::string path = "/defaults";  // shortened: its first 35 of 300 levels, then "..."
+  for (int i = 0; i < 35; ++i) path += "/0";
+  CHECK_THAT(all_errors(r), Equals("deep.yaml:6: node 'a' config " + path +
+                                   "/...: nests deeper than 256 levels\n"));
+}
+
+TEST_CASE("YAML deeper than the parser takes, and files over 4 MiB, are refused with their name") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  LoadResult r = weir::topology::load_topology_text(with_defaults(deep), "deeper.yaml", catalog());
+  REQUIRE_FALSE(r.topology);
+  CHECK_THAT(all_errors(r), StartsWith("deeper.yaml:6: YAML nested too deeply"));
+
+  weir::test::TempDir dir;
+  const std::string big = dir.file("big.yaml");
+  std::ofstream(big) << with_defaults("x") << "# " << std::string(5u << 20, 'x') << "\n";
+  r = weir::topology::load_topology_file(big, catalog());
+  REQUIRE_FALSE(r.topology);
+  CHECK_THAT(all_errors(r), Contains("big.yaml") && Contains("a topology file may have at most"));
+}

@@ -63,6 +63,12 @@ extern "C" {
 #define WEIR_ABI_MAJOR 1
 #define WEIR_ABI_MINOR 3
 
+/* How deeply maps and arrays may nest in any document the host accepts: a
+ * payload, headers, state, a webhook body, a control request. The host never
+ * hands a plugin a deeper one, and refuses (fails the message) a deeper one a
+ * plugin emits. Decoders may therefore recurse this far and no further. */
+#define WEIR_MAX_NESTING 256
+
 /* The one symbol a weir plugin exports. */
 #define WEIR_PLUGIN_ENTRY_SYMBOL "weir_plugin_entry"
 
@@ -193,7 +199,9 @@ typedef struct weir_host_api {
   /* Adds an output for input `index` of this call. `headers` is a msgpack
    * map of string -> string, or empty (size 0) to inherit the input's
    * headers. Returns 0, or -1 if index is out of range, the message is
-   * already finished, or payload is not one well-formed msgpack document. */
+   * already finished, or payload is not one well-formed msgpack document
+   * (nested at most WEIR_MAX_NESTING deep); a refused payload also fails
+   * the message, saying why. */
   int (*emit)(weir_call* call, size_t index, weir_bytes payload, weir_bytes headers);
 
   /* Ends input `index` of this call with `result`. Every input must be
