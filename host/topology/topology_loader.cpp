@@ -5,6 +5,7 @@
 #include "topology/topology_loader.hpp"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,9 +16,11 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "common/content_hash.hpp"
+#include "common/utf8.hpp"
 #include "topology/topology_reader.hpp"
 #include "topology/yaml_json.hpp"
 
@@ -44,12 +47,65 @@ struct Loaded {
   int name_line = 0;
 };
 
+// Counts the documents of a YAML text without building them. yaml-cpp 0.7's
+// LoadAll never ends on some broken input (the one-byte file ",": every call
+// for the next document answers "one more, empty"), so we ask for at most
+// two: one is what a topology file holds, two is already an error.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int count = 0;
+  YAML::Mark second;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++count == 2) second = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// YAML is UTF-8 here (the JSON a node's config becomes must be, too): a byte
+// that is not is named with its line and column, before anything is parsed.
+std::optional<std::pair<int, std::string>> not_utf8(std::string_view yaml) {
+  std::size_t bad = 0;
+  if (is_utf8(yaml, &bad)) return std::nullopt;
+  const auto line_start = yaml.rfind('\n', bad == 0 ? std::string_view::npos : bad - 1);
+  const std::size_t column = bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+  const int line = static_cast<int>(std::count(yaml.begin(), yaml.begin() + bad, '\n')) + 1;
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(yaml[bad]));
+  return std::make_pair(line, "the file is not UTF-8 text: byte " + std::string(hex) +
+                                  " at column " + std::to_string(column));
+}
+
 // The one YAML document in `yaml`, or why there is none: (line, message).
 std::optional<YAML::Node> parse_document(std::string_view yaml,
                                          std::pair<int, std::string>* error) {
-  std::vector<YAML::Node> documents;
+  if (auto bad = not_utf8(yaml)) {
+    *error = *bad;
+    return std::nullopt;
+  }
+  const std::string text(yaml);
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    while (counter.count < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.count > 1) {
+      *error = {counter.second.line + 1,
+                "a topology file holds one YAML document; a second one starts here"};
+      return std::nullopt;
+    }
+    document = YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp says only "bad file"
     *error = {std::min(e.mark.line + 1, last_line(yaml)),
               "YAML nested too deeply (more levels than the YAML parser takes)"};
@@ -58,15 +114,11 @@ std::optional<YAML::Node> parse_document(std::string_view yaml,
     *error = {std::min(e.mark.line + 1, last_line(yaml)), "YAML syntax error: " + e.msg};
     return std::nullopt;
   }
-  if (documents.empty() || documents[0].IsNull()) {
+  if (document.IsNull()) {
     *error = {1, "the file is empty (a topology needs at least 'name' and 'nodes')"};
-  } else if (documents.size() > 1) {
-    *error = {yaml_line(documents[1]),
-              "a topology file holds one YAML document, found " + std::to_string(documents.size())};
-  } else {
-    return documents[0];
+    return std::nullopt;
   }
-  return std::nullopt;
+  return document;
 }
 
 Loaded load_text(std::string_view yaml, const std::string& label,

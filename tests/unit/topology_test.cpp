@@ -382,7 +382,7 @@ TEST_CASE("a file with two YAML documents is refused at the second") {
   LoadResult r = weir::topology::load_topology_text(
       "name: a\nnodes: [{id: a, type: core.pass}]\n---\nname: b\n", "two.yaml", catalog());
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].to_string() == "two.yaml:4: a topology file holds one YAML document, found 2");
+  CHECK(r.errors[0].to_string() == "two.yaml:3: a topology file holds one YAML document; a second one starts here");
 }
 
 TEST_CASE("concurrency is at most 1024, and an empty config is an empty object") {
@@ -622,4 +622,28 @@ TEST_CASE("YAML deeper than the parser takes, and files over 4 MiB, are refused 
   r = weir::topology::load_topology_file(big, catalog());
   REQUIRE_FALSE(r.topology);
   CHECK_THAT(all_errors(r), Contains("big.yaml") && Contains("a topology file may have at most"));
+}
+
+TEST_CASE("a file that is not UTF-8 is refused at the byte, before anything reads it") {
+  // Found by the fuzzer: a config key or value with such a byte reached
+  // nlohmann's dump(), which throws, and aborted `weir topology validate`.
+  LoadResult r = weir::topology::load_topology_text(
+      with_defaults("{l\xa4: 1}"), "latin1.yaml", catalog());
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].to_string() == "latin1.yaml:6: the file is not UTF-8 text: byte 0xa4 at column 19");
+  r = weir::topology::load_topology_text(with_defaults("{level: caf\xe9}"), "latin1.yaml", catalog());
+  REQUIRE(r.errors.size() == 1);
+  CHECK_THAT(r.errors[0].to_string(), StartsWith("latin1.yaml:6: the file is not UTF-8 text: byte 0xe9"));
+  // UTF-8 itself is fine, of course.
+  CHECK(weir::topology::load_topology_text(with_defaults("{note: café}"), "ok.yaml", catalog())
+            .errors.empty());
+}
+
+TEST_CASE("the one-byte file ',' is refused, not read forever") {
+  // Found by the fuzzer: yaml-cpp 0.7's LoadAll adds empty documents for
+  // ever on it, until memory runs out.
+  LoadResult r = weir::topology::load_topology_text(",", "comma.yaml", catalog());
+  REQUIRE_FALSE(r.topology);
+  REQUIRE(r.errors.size() == 1);
+  CHECK_THAT(r.errors[0].to_string(), StartsWith("comma.yaml:1: "));
 }
