@@ -359,6 +359,7 @@ std::vector<store::LeaseRelease> Pump::plan_releases(
   for (const auto& n : nodes_) {
     if (!n) continue;
     auto& buffer = state_[n->slot].prefetched;
+    store_.note_started(n->queue, newest[n->slot]);  // the suspect below has not started
     if (keep && keep->first == n->slot) {  // the suspect is at the front of its buffer
       newest[n->slot] = std::max(newest[n->slot], keep->second);
       buffer.erase(buffer.begin() + 1, buffer.end());
@@ -517,6 +518,9 @@ void Pump::send_call(NodeRuntime& node) {
     inputs.push_back(std::move(s.prefetched.front()));
     s.prefetched.pop_front();
   }
+  // Before the send: should the host die from here on, recovery knows these
+  // were in a call (and the rest of the buffer was not).
+  store_.note_started(node.queue, inputs.back().seq);
   const std::uint64_t id = next_call_id_++;
   std::string worker = std::move(idle_.back());
   idle_.pop_back();
@@ -621,8 +625,9 @@ std::vector<std::shared_ptr<NodeRuntime>> Pump::swap(SwapCommand& cmd) {
                                [&](const auto& n) { return n->queue == nodes_[slot]->queue; });
       if (heir != cmd.nodes.end() && (*heir)->runs()) {
         state_[(*heir)->slot].prefetched = std::move(was.prefetched);
-      } else {  // nobody runs this queue now: its leases go back
+      } else {  // nobody runs this queue now (and no call): its leases go back
         releases_.push_back({nodes_[slot]->queue, 0});
+        store_.note_started(nodes_[slot]->queue, 0);
         by_queue_.erase(nodes_[slot]->queue);
       }
       was = NodeState{};

@@ -51,8 +51,9 @@ Status Host::start() {
   if (!store) return store.status();
   store_ = std::move(store).value();
   const auto rec = store_->recovery();
-  spdlog::info("store: {} ({} message(s) queued, {} redelivered after an unclean stop)",
-               config_.store_path(), rec.queued, rec.redelivered);
+  spdlog::info("store: {} ({} message(s) queued; after an unclean stop, {} were in a call and "
+               "count it as an attempt, {} only prefetched are ready as they were)",
+               config_.store_path(), rec.queued, rec.redelivered, rec.unstarted);
   st = load_plugins_and_topologies();
   if (!st) return st;
   auto zone = triggers::TimeZone::load(config_.timezone);

@@ -2,6 +2,8 @@
 // in sqlite_commit.cpp.
 #include "store/sqlite_store.hpp"
 
+#include <random>
+
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
 #include "store/schema.hpp"
@@ -30,6 +32,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (st) st = s->prepare_writer();
   if (st) st = s->load_counters();
   if (st) st = s->load_versions();
+  if (st) st = s->open_marks();
   if (st) st = s->recover();
   if (!st) return st;
   return s;
@@ -161,7 +164,22 @@ Status SqliteStore::prepare_writer() {
   return Status::ok();
 }
 
+// The database's instance id ties the dispatch marks file to it (a copy of
+// the database elsewhere, or a restored backup, gets no foreign marks).
+// Made on first open; older databases get one the same way.
+Status SqliteStore::open_marks() {
+  auto marks = DispatchMarks::open(options_.path + "-dispatch", instance_);
+  if (!marks) return marks.status().prefixed("dispatch marks");
+  marks_ = std::move(marks).value();
+  return Status::ok();
+}
+
 Status SqliteStore::load_counters() {
+  std::random_device random;
+  const std::int64_t fresh = (static_cast<std::int64_t>(random()) << 31) ^ random();
+  Status made = writer_.exec("INSERT OR IGNORE INTO meta(key, value) VALUES('instance', " +
+                             std::to_string(fresh) + ")");
+  if (!made) return made;
   auto stmt = writer_.prepare("SELECT key, value FROM meta");
   auto tails = writer_.prepare("SELECT queue_id, max(seq) FROM messages GROUP BY queue_id");
   if (!stmt) return stmt.status();
@@ -171,15 +189,19 @@ Status SqliteStore::load_counters() {
     std::string key = stmt->text(0);
     if (key == "next_message_id") next_message_id_ = static_cast<MessageId>(stmt->int64(1));
     if (key == "next_process_id") next_process_id_ = static_cast<ProcessId>(stmt->int64(1));
+    if (key == "instance") instance_ = stmt->int64(1);
   }
   while (st && tails->step(&st)) tail_[tails->int64(0)] = static_cast<MessageId>(tails->int64(1));
   return st;
 }
 
-// Whatever is still queued at or below a queue's lease cursor was handed to
-// a worker and never acknowledged: the host stopped in between. Each such
-// delivery counts as an attempt and a crash, with an entry in the message's
-// history, and the messages are ready again; all in one transaction.
+// Whatever is still queued at or below a queue's lease cursor was leased
+// and never acknowledged: the host stopped in between. The messages a call
+// had started (the dispatch marks say which) count that delivery as an
+// attempt and a crash, with an entry in the message's history; the ones
+// only prefetched count nothing. All are ready again; one transaction. The
+// marks are cleared only after it committed: a crash before that finds the
+// cursors at 0 and nothing to count again.
 Status SqliteStore::recover() {
   std::lock_guard lock(write_mu_);
   Status st = writer_.exec("BEGIN IMMEDIATE");
@@ -191,6 +213,7 @@ Status SqliteStore::recover() {
   if (count) count->reset();
   if (st) st = writer_.exec("COMMIT");
   if (!st) (void)writer_.exec("ROLLBACK");
+  if (st) marks_->clear();
   return st.prefixed("recovering in-flight messages");
 }
 
@@ -210,7 +233,12 @@ Status SqliteStore::mark_interrupted() {
   std::vector<Hit> hits;
   Status st;
   while (select->step(&st)) {
-    hits.push_back(Hit{select->int64(0), select->int64(1), select->int64(2), select->blob(3)});
+    const std::int64_t queue = select->int64(0), seq = select->int64(1);
+    if (static_cast<std::uint64_t>(seq) > marks_->started(queue)) {
+      ++recovery_.unstarted;  // only prefetched: it comes back as it was
+      continue;
+    }
+    hits.push_back(Hit{queue, seq, select->int64(2), select->blob(3)});
   }
   if (!st) return st;
   const std::int64_t now = now_ms();

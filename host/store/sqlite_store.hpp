@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "store/checkpointer.hpp"
+#include "store/dispatch_marks.hpp"
 #include "store/retention.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
@@ -28,6 +29,7 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
 
   RecoveryReport recovery() const override { return recovery_; }
+  void note_started(QueueId queue, std::uint64_t seq) override { marks_->set(queue, seq); }
   Result<QueueId> queue(const std::string& topology, const std::string& node) override;
   Result<int> topology_version(const std::string& name, const std::string& content_hash,
                                const std::string& file) override;
@@ -93,6 +95,7 @@ class SqliteStore final : public Store {
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   Status prepare_writer();
   Status load_counters();
+  Status open_marks();
   Status recover();
   Status mark_interrupted();
 
@@ -167,6 +170,8 @@ class SqliteStore final : public Store {
   Db reader_;  // guarded by read_mu_
 
   Checkpointer checkpointer_;
+  std::int64_t instance_ = 0;              // the database's random id (meta 'instance')
+  std::unique_ptr<DispatchMarks> marks_;   // set by the pump thread (note_started)
   int wal_pages_ = 0;  // guarded by write_mu_; set by the WAL hook after each commit
   std::unique_ptr<Retention> retention_;  // last: stops before the connections close
 };

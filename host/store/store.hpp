@@ -10,9 +10,10 @@
 //    messages for dispatch. So taking a message out of one queue and putting
 //    its outputs into the next is atomic: nothing is lost or doubled.
 //  - Leases: each queue has a persisted "leased through" seq. Whatever
-//    is still queued at or below it when the store is opened was in flight
-//    during a crash; open() counts that delivery attempt on those messages
-//    and makes them ready again (at-least-once redelivery).
+//    is still queued at or below it when the store is opened was leased
+//    when the host stopped, and is ready again (at-least-once redelivery).
+//    Of those, the ones a call had started (note_started) count that
+//    delivery as an attempt and a crash; the ones only prefetched do not.
 //  - Process accounting: a process counts its live messages ("outstanding")
 //    and its finished node visits (done / failed). A plain 1 -> 1 hop does
 //    not touch the process row: the finished visit travels with the output
@@ -286,7 +287,8 @@ struct Visit {
 };
 
 struct RecoveryReport {
-  std::int64_t redelivered = 0;  // messages that were in flight at a crash
+  std::int64_t redelivered = 0;  // messages whose call had started at a crash
+  std::int64_t unstarted = 0;    // leased (prefetched) at a crash, never handed to a worker
   std::int64_t queued = 0;       // all messages at rest after opening
 };
 
@@ -308,6 +310,14 @@ class Store {
   // Applies `batch` atomically (see the model above). On error nothing of
   // the batch is applied and the caller still owns every input.
   virtual Result<CommitResult> commit(const CommitBatch& batch) = 0;
+
+  // Every leased message of `queue` still queued with a seq up to `seq` is
+  // in a call (or was: its result is not committed yet); none above it is.
+  // The dispatcher says so before each call it sends (the call's last seq)
+  // and when it gives leases back (the newest seq still in a call, or 0).
+  // Survives the process dying, not a power loss (then fewer messages count
+  // as started). Not thread-safe: one dispatcher thread calls it.
+  virtual void note_started(QueueId queue, std::uint64_t seq) = 0;
 
   // ---- reads (operator views, tests) ----
   virtual Result<std::vector<QueueInfo>> queues() = 0;

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
 #include <weir/payload.hpp>
@@ -211,6 +213,7 @@ TEST_CASE("a message survives a crash between dispatch and commit and comes back
     QueueId a = s->queue("t", "a").value();
     auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
     id = r.leased[0].id;
+    s->note_started(a, r.leased[0].seq);  // handed to a worker
     // The host stops here: the message was handed out, never acknowledged.
   }
   auto s = open_store(dir);
@@ -234,6 +237,69 @@ TEST_CASE("a clean restart does not count an attempt for messages never handed o
   CHECK(s->recovery().queued == 1);
   auto r = commit(*s, CommitBatch{{}, {}, {}, {{s->queue("t", "a").value(), 1}}});
   CHECK(r.leased.at(0).attempt == 1);
+}
+
+TEST_CASE("after a crash only messages a call had started count an attempt; prefetched ones do not") {
+  TempDir dir;
+  std::vector<MessageId> ids;
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value();
+    CommitBatch start;
+    for (int i = 0; i < 10; ++i) start.new_processes.push_back(new_process({a}));
+    start.leases = {{a, 10}};
+    auto r = commit(*s, start);
+    REQUIRE(r.leased.size() == 10);
+    for (const auto& m : r.leased) ids.push_back(m.id);
+    // Two calls went to workers (messages 1-2 and 3); 4-10 were prefetched.
+    s->note_started(a, r.leased[1].seq);
+    s->note_started(a, r.leased[2].seq);
+    // SIGKILL: nothing more is written (the store object just goes away).
+  }
+  auto s = open_store(dir);
+  CHECK(s->recovery().redelivered == 3);
+  CHECK(s->recovery().unstarted == 7);
+  auto r = commit(*s, CommitBatch{{}, {}, {}, {{s->queue("t", "a").value(), 10}}});
+  REQUIRE(r.leased.size() == 10);
+  for (std::size_t i = 0; i < 10; ++i) {
+    INFO("message " << i + 1);
+    CHECK(r.leased[i].id == ids[i]);
+    CHECK(r.leased[i].attempt == (i < 3 ? 2u : 1u));
+    CHECK(r.leased[i].crashes == (i < 3 ? 1u : 0u));
+    CHECK(weir::message::history_json(r.leased[i].errors).size() == (i < 3 ? 1u : 0u));
+  }
+}
+
+TEST_CASE("marks say nothing after leases are given back, nor for another database's file") {
+  TempDir dir;
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value();
+    auto r = commit(*s, CommitBatch{{new_process({a}), new_process({a})}, {}, {}, {{a, 2}}});
+    s->note_started(a, r.leased[1].seq);
+    s->note_started(a, 0);  // both given back: no call holds any of them
+  }
+  {
+    auto s = open_store(dir);
+    CHECK(s->recovery().redelivered == 0);
+    CHECK(s->recovery().unstarted == 2);
+    QueueId a = s->queue("t", "a").value();
+    auto r = commit(*s, CommitBatch{{}, {}, {}, {{a, 2}}});
+    s->note_started(a, r.leased[1].seq);
+  }
+  // The database is replaced by another one that has leased messages too
+  // (a restored backup, say): the marks file beside it is not its own.
+  TempDir other;
+  {
+    auto s = open_store(other);
+    QueueId a = s->queue("t", "a").value();
+    commit(*s, CommitBatch{{new_process({a}), new_process({a})}, {}, {}, {{a, 2}}});
+  }
+  std::filesystem::copy_file(other.file("weir.db"), dir.file("weir.db"),
+                             std::filesystem::copy_options::overwrite_existing);
+  auto s = open_store(dir);
+  CHECK(s->recovery().redelivered == 0);
+  CHECK(s->recovery().unstarted == 2);
 }
 
 TEST_CASE("acknowledging the same message twice counts it once") {
@@ -288,6 +354,7 @@ TEST_CASE("released leases are ready again and a crash does not count them as an
     auto r = commit(*s, start);
     REQUIRE(r.leased.size() == 3);
     first_id = r.leased[0].id;
+    s->note_started(a, r.leased[0].seq);
     // Only the first went to a worker; the other two are given back.
     CommitBatch give_back;
     give_back.releases = {{a, first_id}};
@@ -430,7 +497,8 @@ TEST_CASE("a delivery cut short by a crash is counted, as a crash, in the messag
   {
     auto s = open_store(dir);
     QueueId a = s->queue("t", "a").value();
-    commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
+    auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
+    s->note_started(a, r.leased.at(0).seq);
   }
   auto s = open_store(dir);
   auto r = commit(*s, CommitBatch{{}, {}, {}, {{s->queue("t", "a").value(), 1}}});
