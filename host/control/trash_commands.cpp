@@ -112,8 +112,14 @@ Json trash_replay(const HostView& host, const Json& body, store::AuditEntry who)
   Json refused = refusals(host, ids);
   who.action = "trash.replay";
   who.detail = detail_of(body, {{"ids", ids}, {"refused", refused}});
-  auto out = host.engine->replay(store::Replay{std::move(ids), std::move(who)});
+  auto out = host.engine->replay(store::Replay{std::move(ids), std::move(who), std::nullopt});
   if (!out) return error_reply(out.error());
+  // A reload may have taken the node out after the check above: the commit
+  // checks again, and those stay in the trash too.
+  for (auto id : out->not_served) {
+    refused.push_back({{"id", id}, {"reason", "its node stopped running (a reload) before the "
+                                              "replay was committed; replay it when it runs"}});
+  }
   return ok_reply(
       {{"replayed", out->replayed}, {"not_in_trash", out->not_in_trash}, {"refused", refused}});
 }

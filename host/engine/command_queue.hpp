@@ -55,6 +55,7 @@ struct StartCommand {
 struct ReplayOutcome {
   std::vector<std::int64_t> replayed;      // back in their queues
   std::vector<std::int64_t> not_in_trash;  // asked for, but not (or no longer) there
+  std::vector<std::int64_t> not_served;    // there, but no node serves their queue now
 };
 
 struct ReplayCommand {

@@ -141,7 +141,9 @@ class SqliteStore final : public Store {
   int current_version(QueueId queue) const;
   // sqlite_trash.cpp
   Status apply_replays(const CommitBatch& batch, Pending& p);
-  Status replay_one(std::int64_t trash_id, Pending& p, bool* found);
+  enum class ReplayOne { replayed, missing, refused };
+  Status replay_one(std::int64_t trash_id, const std::vector<QueueId>* served, Pending& p,
+                    ReplayOne* outcome);
   Status insert_audit(const AuditEntry& entry);
   Status put_state(const CommitBatch& batch, std::int64_t now);
   Status apply_process_deltas(Pending& p, CommitResult& out);

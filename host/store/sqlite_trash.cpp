@@ -1,5 +1,7 @@
 // The trash and the audit in the SQLite store: listing with filters,
 // discarding, and replaying (inside a commit, see sqlite_commit.cpp).
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <weir/payload.hpp>
 
@@ -152,18 +154,21 @@ Result<std::vector<AuditEntry>> SqliteStore::audit(std::size_t limit) {
 
 Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
   for (const Replay& r : batch.replays) {
-    std::vector<std::int64_t> replayed, missing;
+    std::vector<std::int64_t> replayed, missing, refused;
     for (std::int64_t id : r.trash_ids) {
-      bool found = false;
-      Status st = replay_one(id, p, &found);
+      ReplayOne one = ReplayOne::missing;
+      Status st = replay_one(id, r.served_queues ? &*r.served_queues : nullptr, p, &one);
       if (!st) return st;
-      (found ? replayed : missing).push_back(id);
+      (one == ReplayOne::replayed ? replayed : one == ReplayOne::missing ? missing : refused)
+          .push_back(id);
     }
     p.out->replayed.insert(p.out->replayed.end(), replayed.begin(), replayed.end());
     p.out->not_in_trash.insert(p.out->not_in_trash.end(), missing.begin(), missing.end());
+    p.out->replay_refused.insert(p.out->replay_refused.end(), refused.begin(), refused.end());
     AuditEntry audit = r.audit;
     audit.detail = with_outcome(with_outcome(audit.detail, "replayed", replayed), "not_in_trash",
                                 missing);
+    if (!refused.empty()) audit.detail = with_outcome(audit.detail, "not_served", refused);
     Status st = insert_audit(audit);
     if (!st) return st;
   }
@@ -171,17 +176,25 @@ Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
 }
 
 // Back to the end of its node's queue: same process, lineage and history,
-// attempts from zero. Its process has one live message again.
-Status SqliteStore::replay_one(std::int64_t trash_id, Pending& p, bool* found) {
+// attempts from zero. Its process has one live message again. Not when its
+// queue is not among `served` (no node would take it): it stays.
+Status SqliteStore::replay_one(std::int64_t trash_id, const std::vector<QueueId>* served,
+                               Pending& p, ReplayOne* outcome) {
   auto s = writer_.prepare(
       "SELECT queue_id, process_id, parent_id, correlation_id, headers, payload, errors, "
       "message_id, cursor FROM trash WHERE id = ?1");
   if (!s) return s.status();
   s->bind(1, trash_id);
   Status st;
-  *found = s->step(&st);
-  if (!st || !*found) return st;
+  const bool found = s->step(&st);
+  *outcome = ReplayOne::missing;
+  if (!st || !found) return st;
   const QueueId queue = s->int64(0);
+  if (served && std::find(served->begin(), served->end(), queue) == served->end()) {
+    *outcome = ReplayOne::refused;
+    return Status::ok();
+  }
+  *outcome = ReplayOne::replayed;
   const auto pid = static_cast<ProcessId>(s->int64(1));
   const std::string correlation = s->text(3);
   const Bytes headers = s->blob(4), payload = s->blob(5), errors = s->blob(6);

@@ -166,6 +166,10 @@ struct AuditEntry {
 struct Replay {
   std::vector<std::int64_t> trash_ids;
   AuditEntry audit;
+  // Set: only entries whose queue is one of these go back (a node serves
+  // it when the commit is built); the others stay in the trash and are
+  // reported in CommitResult::replay_refused. Unset: no such check.
+  std::optional<std::vector<QueueId>> served_queues;
 };
 
 // Empties a queue whose node is gone from its topology: every message in it
@@ -227,6 +231,7 @@ struct CommitResult {
   std::vector<QueueId> promoted;             // queues that got messages back (retries, replays)
   std::vector<std::int64_t> replayed;        // trash ids put back, per CommitBatch::replays order
   std::vector<std::int64_t> not_in_trash;    // asked-for trash ids that were not there
+  std::vector<std::int64_t> replay_refused;  // there, but no node serves their queue now
   std::int64_t next_due_ms = 0;              // when the next waiting message is due; 0 = none
   std::vector<ProcessId> prerequisites_started;  // processes started for waiting messages
   std::vector<ProcessId> prerequisites_met;      // completed: their waiters are due now

@@ -340,3 +340,11 @@ TEST_CASE("a daily job in Prague fires 364 times in 2026 and never twice in one 
   }
   CHECK(fired == 364);
 }
+
+TEST_CASE("@every refuses an interval longer than five years") {
+  // Found by the fuzzer: @every 2501489314250148s overflowed int64 ms.
+  CHECK(schedule("@every 1827d").interval() == std::chrono::hours(24 * 1827));
+  CHECK(parse_error("@every 1828d") ==
+        "cron '@every 1828d': @every 1828d is too long (at most 1827d, five years)");
+  CHECK_FALSE(schedule("@every 1827d").next_after(INT64_MAX - 5, TimeZone::utc()));
+}

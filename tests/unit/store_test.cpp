@@ -239,7 +239,7 @@ TEST_CASE("a clean restart does not count an attempt for messages never handed o
   CHECK(r.leased.at(0).attempt == 1);
 }
 
-TEST_CASE("after a crash only messages a call had started count an attempt; prefetched ones do not") {
+TEST_CASE("after a crash only messages a call had started count an attempt, and prefetched ones do not") {
   TempDir dir;
   std::vector<MessageId> ids;
   {
