@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/private_files.hpp"
 #include "control/control_client.hpp"
 #include "control/trash_commands.hpp"
 #include "control/views.hpp"
@@ -31,6 +32,13 @@ Status ControlServer::start() {
   // Binding over a live host's socket would silently steal it from that host.
   auto probe = ControlClient(socket_path_).call(Json{{"cmd", "ping"}}, std::chrono::milliseconds(1000));
   if (probe) return Status::error("another weir host already answers on ipc://" + socket_path_);
+  // The socket is private from the moment it exists because it is bound
+  // inside a private directory (the host makes the data directory 0700
+  // first): no umask change, which would be process-wide while other threads
+  // already run. The chmod below is for the socket's own mode.
+  const std::string dir = std::filesystem::path(socket_path_).parent_path().string();
+  Status private_dir = check_private_dir(dir.empty() ? "." : dir, "control socket directory");
+  if (!private_dir) return private_dir.prefixed("cannot listen on ipc://" + socket_path_);
   std::error_code ec;
   std::filesystem::remove(socket_path_, ec);
   try {

@@ -1,10 +1,11 @@
 // Loading one plugin file happens in three stages, so that a refused file
 // registers nothing (all or nothing per file):
 //   1. copy: the file's bytes are read once, hashed, and written to
-//      <cache_dir>/<stem>-<16 hex of sha256>.so (atomically, by rename) unless
-//      a copy with that content is there already. Hashing the bytes we copy,
-//      not the file twice, means a file rewritten during the load can never
-//      give a copy whose name lies about its content.
+//      <cache_dir>/<stem>-<16 hex of sha256>.so unless a copy with that
+//      content is there already (plugin_cache.hpp: a private directory, each
+//      copy verified after it is written, then renamed into place). Hashing
+//      the bytes we copy, not the file twice, means a file rewritten during
+//      the load can never give a copy whose name lies about its content.
 //   2. open + check: dlopen the copy, call weir_plugin_entry, check the ABI
 //      version (before any other descriptor field is read), then names and
 //      node types. Any refusal drops the LoadedPlugin, which unloads it.
@@ -22,10 +23,8 @@
 #include "plugins/plugin_registry.hpp"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -38,16 +37,14 @@
 
 #include "common/clock.hpp"
 #include "common/content_hash.hpp"
+#include "common/private_files.hpp"
+#include "plugins/plugin_cache.hpp"
 
 namespace weir::plugins {
 namespace {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
-
-// Hex digits of the sha256 in a copy's file name: 64 bits, enough that two
-// builds of one plugin never share a name by accident.
-constexpr size_t kCopyHashChars = 16;
 
 std::mutex& load_mutex() {
   static std::mutex mu;
@@ -89,50 +86,6 @@ Result<Bytes> read_source(const std::string& path) {
   Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in && !in.eof()) return Status::error(std::string("cannot read: ") + std::strerror(errno));
   return bytes;
-}
-
-Status write_file_atomically(const fs::path& target, const Bytes& bytes) {
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = target;
-  tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      // Names the copy, not the temporary (whose name changes every try).
-      return Status::error("cannot write plugin copy " + target.string() + ": " +
-                           std::strerror(errno));
-    }
-  }
-  // rename() never touches the inode a loaded older copy is mapped from.
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Status::error("cannot write plugin copy " + target.string() + ": " + ec.message());
-  }
-  return Status::ok();
-}
-
-Result<std::string> ensure_cache_copy(const std::string& cache_dir, const std::string& source,
-                                      const Bytes& bytes, const std::string& sha) {
-  std::error_code ec;
-  fs::create_directories(cache_dir, ec);
-  if (ec) {
-    return Status::error("cannot create plugin cache directory " + cache_dir + ": " + ec.message());
-  }
-  std::string name = fs::path(source).stem().string() + "-" + sha.substr(0, kCopyHashChars) + ".so";
-  fs::path copy = fs::path(cache_dir) / name;
-  std::string ignored;
-  if (fs::exists(copy, ec) && sha256_hex_of_file(copy.string(), &ignored) == sha) {
-    return copy.string();
-  }
-  Status written = write_file_atomically(copy, bytes);
-  if (!written) return written;
-  return copy.string();
 }
 
 // ---- stage 2: open and check -------------------------------------------------
@@ -288,7 +241,7 @@ Result<Candidate> open_and_check(std::shared_ptr<LoadedPlugin> plugin) {
 
 Result<Candidate> load_candidate(const std::string& cache_dir, const std::string& path,
                                  const Bytes& bytes, const std::string& sha) {
-  auto copy = ensure_cache_copy(cache_dir, path, bytes, sha);
+  auto copy = PluginCache(cache_dir).copy(path, bytes, sha);
   if (!copy) return copy.status();
   auto plugin = std::make_shared<LoadedPlugin>();
   plugin->source_path = path;
@@ -386,8 +339,7 @@ Result<std::vector<std::string>> list_plugin_files(const std::string& dir) {
 
 PluginRegistry::PluginRegistry(std::string cache_dir) : cache_dir_(std::move(cache_dir)) {
   // A failure here shows up, with its reason, on the first load_file.
-  std::error_code ignored;
-  fs::create_directories(cache_dir_, ignored);
+  [[maybe_unused]] auto ignored = make_private_dir(cache_dir_, "plugin cache directory");
 }
 
 PluginRegistry::~PluginRegistry() = default;

@@ -6,14 +6,39 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "common/private_files.hpp"
 #include "topology/topology_loader.hpp"
 
 namespace weir::runtime {
+namespace {
+
+// The data directory holds the database (every order's customer data), the
+// plugin cache (code we load) and the control socket: it is 0700, so the
+// socket is private from the moment it is bound. One an older weir made
+// readable by others is tightened and logged (an upgrade should just work);
+// one others can write, or that is not ours, is refused (see
+// common/private_files.hpp).
+Status make_data_dir_private(const config::HostConfig& config) {
+  struct Dir {
+    const char* what;
+    std::string path;
+  };
+  for (const Dir& d : {Dir{"data directory", config.data_dir},
+                       Dir{"plugin cache directory", config.plugin_cache_dir()}}) {
+    auto change = make_private_dir(d.path, d.what);
+    if (!change) return change.status().prefixed(config.file + ": data_dir");
+    if (change->action == PrivacyChange::kTightened) {
+      spdlog::warn("data: {}", change->note(d.what, d.path));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
 
 Host::Host(config::HostConfig config) : config_(std::move(config)) {}
 
@@ -40,10 +65,9 @@ Status Host::lock_data_dir() {
 }
 
 Status Host::start() {
-  std::error_code ec;
-  std::filesystem::create_directories(config_.data_dir, ec);
-  if (ec) return Status::error("cannot create data directory " + config_.data_dir + ": " + ec.message());
-  Status st = lock_data_dir();
+  Status st = make_data_dir_private(config_);
+  if (!st) return st;
+  st = lock_data_dir();
   if (!st) return st;
   auto store = store::open_sqlite_store(
       store::SqliteOptions{config_.store_path(), config_.synchronous_full,

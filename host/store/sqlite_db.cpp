@@ -1,5 +1,9 @@
 #include "store/sqlite_db.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "common/private_files.hpp"
+
 namespace weir::store {
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
@@ -56,8 +60,31 @@ std::vector<std::uint8_t> Stmt::blob(int col) const {
            : std::vector<std::uint8_t>();
 }
 
+namespace {
+
+// The database holds every order's customer data: it is 0600 from the
+// moment it exists. SQLite would create it 0644 less the umask, so it is
+// created here first (SQLite takes an empty file as a new database); SQLite
+// gives -wal and -shm the database file's mode when it creates them. Files
+// an older weir left readable by others are tightened.
+Status make_database_private(const std::string& path) {
+  if (path.empty() || path == ":memory:") return Status::ok();  // no file
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    const std::string file = path + suffix;
+    auto change = make_private_file(file, "database file");
+    if (!change) return change.status();
+    if (change->action == PrivacyChange::kTightened) {
+      spdlog::warn("store: {}", change->note("database file", file));
+    }
+  }
+  return create_private_file(path, "database file");
+}
+
+}  // namespace
+
 Status Db::open(const std::string& path) {
   path_ = path;
+  if (Status st = make_database_private(path); !st) return st;
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);

@@ -4,6 +4,9 @@
 // directories, so copies (and the libraries loaded from them) never mix.
 #include "plugins/plugin_registry.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstddef>
@@ -13,6 +16,8 @@
 #include <thread>
 
 #include "common/content_hash.hpp"
+#include "plugins/plugin_cache.hpp"
+#include "support/file_modes.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/plugin_test_host.hpp"
 
@@ -20,7 +25,9 @@ namespace fs = std::filesystem;
 using weir::plugins::LoadRefusal;
 using weir::plugins::NodeTypeRef;
 using weir::plugins::PluginRegistry;
+using weir::test::mode_of;
 using weir::test::PluginTestHost;
+using weir::test::ScopedUmask;
 using weir::test::TempDir;
 
 namespace {
@@ -297,6 +304,98 @@ TEST_CASE("a damaged copy in the cache is replaced, not loaded") {
   REQUIRE(loaded);
   CHECK(loaded.value()->loaded_path == copy);
   CHECK(read_all(copy) == read_all(path));
+}
+
+// ---- the cache is private: nobody else can change what we load -------------
+
+TEST_CASE("under umask 022 the plugin cache is 0700, each copy 0600, and the copy loads") {
+  ScopedUmask usual(022);
+  Setup s;
+  std::string path = s.put(core_so(), "core.so");
+  auto loaded = s.registry.load_file(path);
+  REQUIRE(loaded);
+  CHECK(mode_of(s.cache) == 0700);
+  CHECK(mode_of(loaded.value()->loaded_path) == 0600);
+  CHECK(is_mapped(loaded.value()->loaded_path));  // dlopen needs no execute bit
+  REQUIRE(s.registry.find("core.pass"));
+  for (const auto& entry : fs::directory_iterator(s.cache)) {  // no temporary left behind
+    CHECK(entry.path().string() == loaded.value()->loaded_path);
+  }
+}
+
+TEST_CASE("a plugin cache others can write is refused, naming it and its mode") {
+  Setup s;
+  std::string path = s.put(core_so(), "core.so");
+  REQUIRE(::chmod(s.cache.c_str(), 0777) == 0);
+  CHECK_THAT(refusal(s.registry, path),
+             Catch::StartsWith(path + ": plugin cache directory " + s.cache +
+                               " is writable by group or others (mode 0777)"));
+  CHECK(s.registry.find("core.pass") == nullptr);
+  CHECK(mode_of(s.cache) == 0777);  // refused, not changed: others may have put files there
+  CHECK(fs::is_empty(s.cache));
+}
+
+TEST_CASE("a plugin cache of another user is refused") {
+  if (::geteuid() != 0) {
+    WARN("skipped: only root can give the cache directory to another user");
+    return;
+  }
+  Setup s;
+  std::string path = s.put(core_so(), "core.so");
+  REQUIRE(::chown(s.cache.c_str(), 4242, 4242) == 0);
+  CHECK_THAT(refusal(s.registry, path),
+             Catch::Contains("plugin cache directory " + s.cache + " belongs to uid 4242"));
+}
+
+TEST_CASE("a cache and copy an older weir left readable by others are made private and used") {
+  Setup s;
+  std::string path = s.put(core_so(), "core.so");
+  std::string err;
+  const std::string copy =
+      s.cache + "/core-" + weir::sha256_hex_of_file(path, &err).substr(0, 16) + ".so";
+  fs::copy_file(path, copy);
+  REQUIRE(::chmod(copy.c_str(), 0644) == 0);
+  REQUIRE(::chmod(s.cache.c_str(), 0755) == 0);
+  struct stat before {};
+  REQUIRE(::stat(copy.c_str(), &before) == 0);
+  auto loaded = s.registry.load_file(path);
+  REQUIRE(loaded);
+  CHECK(loaded.value()->loaded_path == copy);
+  CHECK(mode_of(s.cache) == 0700);
+  CHECK(mode_of(copy) == 0600);
+  struct stat after {};
+  REQUIRE(::stat(copy.c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);  // the same file, not written again
+}
+
+TEST_CASE("a copy that does not match its source once written is refused, naming both") {
+  TempDir tmp;
+  const std::string source = tmp.file("core.so");
+  fs::copy_file(core_so(), source);
+  const std::string bytes = read_all(source);
+  const std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
+  const std::string sha = weir::sha256_hex(data);
+  // Between the write and the check: a bit flipped on the way to the disk.
+  weir::plugins::PluginCache cache(tmp.file("cache"), [](const std::string& written) {
+    std::fstream f(written, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    const char byte = static_cast<char>(f.get());
+    f.seekp(100);
+    f.put(static_cast<char>(~byte));
+  });
+  auto copy = cache.copy(source, data, sha);
+  REQUIRE_FALSE(copy);
+  const std::string named = tmp.file("cache") + "/core-" + sha.substr(0, 16) + ".so";
+  CHECK_THAT(copy.error(), Catch::StartsWith("plugin copy " + named + " does not match " +
+                                             source + " once written (sha256 of the copy: "));
+  CHECK_THAT(copy.error(), Catch::Contains("of the file: " + sha + "); refused"));
+  CHECK(fs::is_empty(tmp.file("cache")));  // neither the copy nor its temporary stays
+
+  // The same cache without the fault makes a good copy.
+  auto good = weir::plugins::PluginCache(tmp.file("cache")).copy(source, data, sha);
+  REQUIRE(good);
+  CHECK(good.value() == named);
+  CHECK(read_all(named) == bytes);
 }
 
 TEST_CASE("a rebuilt file at the same path loads from a new copy and runs the new code") {
