@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/secret_source.hpp"
 #include "engine/engine.hpp"
 #include "http/http_server.hpp"
 #include "store/store.hpp"
@@ -38,28 +39,32 @@ class StatusCounts {
   std::array<std::atomic<std::uint64_t>, kCodes.size()> counts_{};
 };
 
-// One webhook trigger, ready to check requests: its secret resolved.
+// One webhook trigger, ready to check requests.
 struct Hook {
   std::string topology;
   topology::TriggerSpec spec;
-  std::string secret;     // resolved from secret_env / secret_file
-  std::string problem;    // non-empty: the secret could not be resolved (answers 500)
+  // secret_env / secret_file, read at each request (null: signature none).
+  std::shared_ptr<const SecretSource> secret;
+  // The signature's header in lower case ("" for none): never stored with
+  // the message, nor is WooCommerce's whatever the scheme.
+  std::string signature_header;
   std::size_t max_body = 0;
 };
 
 class Face {
  public:
-  // `topologies`: the installed (enabled) ones. Secrets are read here; a
-  // missing one is logged and its hook answers 500 saying what is missing.
+  // `topologies`: the installed (enabled) ones. Secrets are read at each
+  // request (common/secret_source.hpp), so a secret file created or rotated
+  // later is used at once; one missing here is logged, and its hook answers
+  // 500 (naming nothing; the log says what is missing) until it is there.
   // `max_queued` > 0: a webhook answers 503 while its topology's entry
   // nodes hold that many messages (counted at most every 250 ms).
   Face(engine::Engine& engine, store::Store& store,
        const std::vector<topology::Topology>& topologies, std::size_t max_body,
        std::int64_t max_queued = 0);
 
-  // After a reload: the hooks of these topologies replace all others
-  // (secrets are read again). A request already past its lookup finishes
-  // with the hooks it found.
+  // After a reload: the hooks of these topologies replace all others. A
+  // request already past its lookup finishes with the hooks it found.
   void set_topologies(const std::vector<topology::Topology>& topologies);
 
   void handle(Request&& request, Respond respond);
@@ -100,5 +105,12 @@ class Face {
 // encoded as "base64" or "hex". Empty if the algorithm is unknown.
 std::string hmac_signature(const std::string& algorithm, const std::string& encoding,
                            const std::string& secret, const std::string& body);
+
+// Does `given` (the request's signature header) sign `body` with `secret`
+// under `w`'s scheme? Compared in constant time. Never when the secret, the
+// header or the computed MAC is empty: a header holding only `w.prefix`
+// must not match a MAC that could not be computed.
+bool signature_matches(const topology::WebhookSpec& w, const std::string& secret,
+                       const std::string& given, const std::string& body);
 
 }  // namespace weir::http

@@ -1,6 +1,6 @@
 // Face: routing, and webhook triggers. A webhook request is checked in this
 // order, and answered as an e-shop's delivery code expects:
-//   404  no such topology or webhook trigger (naming what there is)
+//   404  no such topology or webhook trigger
 //   405  not a POST
 //   413  over the trigger's max_body (the server refuses over the host's)
 //   200  WooCommerce's ping on webhook creation: a form body "webhook_id=N"
@@ -11,14 +11,16 @@
 //   202  {"process": id}: the process is committed (durable) before this
 //   503  the store cannot take it now (disk full, shutting down), with
 //        Retry-After; nothing of it was stored
+// Answers before the signature is checked (404, 500) name nothing of the
+// configuration (no topology list, no variable or file name): the caller
+// may be anyone. The log line says what is missing or what exists.
+// The signature headers never reach the stored message.
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
+#include <cctype>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -54,10 +56,12 @@ std::string joined(const std::vector<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
+
+constexpr const char* kWooSignature = "x-wc-webhook-signature";
 
 // WooCommerce sends "webhook_id=<n>" (form-encoded, unsigned) when a
 // webhook is created, to check the URL answers.
@@ -70,24 +74,24 @@ bool is_woocommerce_ping(const Request& r) {
   return true;
 }
 
-// Resolves a hook's secret from the environment or a file (trailing
-// newline dropped, as secret files usually end with one).
-void resolve_secret(Hook& h) {
-  const auto& w = *h.spec.webhook;
-  if (w.signature == "none") return;
-  if (!w.secret_env.empty()) {
-    const char* v = std::getenv(w.secret_env.c_str());
-    if (!v || !*v) h.problem = "environment variable " + w.secret_env + " is not set";
-    else h.secret = v;
-  } else if (!w.secret_file.empty()) {
-    std::ifstream in(w.secret_file, std::ios::binary);
-    if (!in) {
-      h.problem = "secret file " + w.secret_file + " cannot be read";
-    } else {
-      h.secret = trimmed(std::string(std::istreambuf_iterator<char>(in), {}));
-      if (h.secret.empty()) h.problem = "secret file " + w.secret_file + " is empty";
-    }
-  }
+// A hook for `spec` of `topology`: where its secret is read from and which
+// header carries its signature.
+Hook make_hook(const std::string& topology, const topology::TriggerSpec& spec,
+               std::size_t host_max_body) {
+  const auto& w = *spec.webhook;
+  Hook h{topology, spec, nullptr, "", w.max_body ? w.max_body : host_max_body};
+  if (w.signature == "none") return h;
+  h.signature_header = w.signature == "woocommerce" ? kWooSignature : lower(w.header);
+  if (!w.secret_env.empty()) h.secret = SecretSource::from_env(w.secret_env);
+  if (!w.secret_file.empty()) h.secret = SecretSource::from_file(w.secret_file);
+  return h;
+}
+
+// A request header that goes with the message: the sender's x-* headers,
+// except any signature (a signature is no use downstream, and with the body
+// it is an oracle for the secret).
+bool is_stored_header(const std::string& name, const Hook& hook) {
+  return name.rfind("x-", 0) == 0 && name != kWooSignature && name != hook.signature_header;
 }
 
 }  // namespace
@@ -133,6 +137,18 @@ std::string hmac_signature(const std::string& algorithm, const std::string& enco
   return out;
 }
 
+bool signature_matches(const topology::WebhookSpec& w, const std::string& secret,
+                       const std::string& given, const std::string& body) {
+  if (secret.empty() || given.empty()) return false;
+  const bool woo = w.signature == "woocommerce";
+  const std::string mac = hmac_signature(woo ? "sha256" : w.algorithm,
+                                         woo ? "base64" : w.encoding, secret, body);
+  if (mac.empty()) return false;
+  const std::string expected = (woo ? "" : w.prefix) + mac;
+  return given.size() == expected.size() &&
+         CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
 Face::Face(engine::Engine& engine, store::Store& store,
            const std::vector<topology::Topology>& topologies, std::size_t max_body,
            std::int64_t max_queued)
@@ -149,11 +165,12 @@ void Face::set_topologies(const std::vector<topology::Topology>& topologies) {
     auto& hooks = routes->hooks[t.name];
     for (const auto& spec : t.triggers) {
       if (!spec.webhook) continue;
-      Hook h{t.name, spec, "", "", spec.webhook->max_body ? spec.webhook->max_body : max_body_};
-      resolve_secret(h);
-      if (!h.problem.empty()) {
-        spdlog::error("webhook {}/{}: {}; it answers 500 until a reload finds the secret", t.name,
-                      spec.id, h.problem);
+      Hook h = make_hook(t.name, spec, max_body_);
+      if (h.secret) {
+        if (auto secret = h.secret->get(); !secret) {
+          spdlog::error("webhook {}/{}: {}; it answers 500 until the secret is there (read at "
+                        "each request)", t.name, spec.id, secret.error());
+        }
       }
       hooks.push_back(std::move(h));
     }
@@ -232,8 +249,9 @@ void Face::webhook(Request&& request, Respond respond) {
   const auto routes = this->routes();  // keeps `hook` valid through a reload
   auto t = routes->hooks.find(topology);
   if (t == routes->hooks.end()) {
-    return respond(text(404, "no topology '" + topology + "' (this host runs: " +
-                                 joined(routes->topology_names) + ")"));
+    spdlog::info("webhook {}: no topology '{}' (this host runs: {}); answered 404", request.path,
+                 topology, joined(routes->topology_names));
+    return respond(text(404, "no such webhook"));
   }
   const Hook* hook = nullptr;
   std::vector<std::string> ids;
@@ -242,8 +260,9 @@ void Face::webhook(Request&& request, Respond respond) {
     if (h.spec.id == trigger) hook = &h;
   }
   if (!hook) {
-    return respond(text(404, "topology " + topology + " has no webhook trigger '" + trigger +
-                                 "' (it has: " + joined(ids) + ")"));
+    spdlog::info("webhook {}: topology {} has no webhook trigger '{}' (it has: {}); answered 404",
+                 request.path, topology, trigger, joined(ids));
+    return respond(text(404, "no such webhook"));
   }
   if (request.method != "POST") {
     Response r = text(405, "webhooks take POST");
@@ -261,21 +280,18 @@ void Face::webhook(Request&& request, Respond respond) {
     return respond(text(200, "pong"));
   }
   const auto& w = *hook->spec.webhook;
-  if (!hook->problem.empty()) {
-    return respond(text(500, "webhook " + topology + "/" + trigger +
-                                 " cannot check signatures: " + hook->problem));
-  }
-  if (w.signature != "none") {
-    const bool woo = w.signature == "woocommerce";
-    const std::string header = woo ? "X-WC-Webhook-Signature" : w.header;
-    std::string given = request.header(header);
+  if (w.signature != "none") {  // fails closed: a signed hook without a secret takes nothing
+    auto secret = hook->secret ? hook->secret->get()
+                               : Result<std::string>(Status::error("no secret_env or secret_file"));
+    if (!secret) {
+      spdlog::error("webhook {}/{}: cannot check signatures: {}; answered 500", topology, trigger,
+                    secret.error());
+      return respond(text(500, "webhook not configured on this host"));
+    }
+    const std::string header = w.signature == "woocommerce" ? "X-WC-Webhook-Signature" : w.header;
+    const std::string given = request.header(header);
     if (given.empty()) return respond(text(401, "missing signature header " + header));
-    const std::string expected =
-        (woo ? "" : w.prefix) + hmac_signature(woo ? "sha256" : w.algorithm,
-                                               woo ? "base64" : w.encoding, hook->secret,
-                                               request.body);
-    if (given.size() != expected.size() ||
-        CRYPTO_memcmp(given.data(), expected.data(), given.size()) != 0) {
+    if (!signature_matches(w, secret.value(), given, request.body)) {
       spdlog::warn("webhook {}/{}: bad signature from {}", topology, trigger, request.remote);
       return respond(text(401, "signature in " + header + " does not match the body"));
     }
@@ -300,7 +316,7 @@ void Face::webhook(Request&& request, Respond respond) {
   // The delivery's identity and topic go with the message as headers.
   Headers headers = {{"webhook", topology + "/" + trigger}};
   for (const auto& [name, value] : request.headers) {
-    if (name.rfind("x-", 0) == 0 && name != "x-wc-webhook-signature") headers[name] = value;
+    if (is_stored_header(name, *hook)) headers[name] = value;
   }
   std::string correlation = request.header("X-WC-Webhook-Delivery-ID");
   if (correlation.empty()) correlation = request.header("X-Request-ID");

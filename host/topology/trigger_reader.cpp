@@ -29,6 +29,15 @@ bool is_trigger_id(const std::string& s) {
 
 std::string scalar_or_empty(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : ""; }
 
+// An HTTP field name (RFC 9110 token): the header a signature arrives in.
+bool is_header_name(const std::string& s) {
+  static const std::string kPunctuation = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           kPunctuation.find(c) != std::string::npos;
+  });
+}
+
 WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& owner,
                          const LineError& error) {
   WebhookSpec w;
@@ -64,7 +73,13 @@ WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& own
     if (key == "signature" && one_of({"woocommerce", "hmac", "none"})) w.signature = v;
     if (key == "algorithm" && one_of({"sha1", "sha256", "sha512"})) w.algorithm = v;
     if (key == "encoding" && one_of({"base64", "hex"})) w.encoding = v;
-    if (key == "header") w.header = v;
+    if (key == "header") {
+      if (!is_header_name(v)) {
+        error(at, owner + ": webhook.header '" + v + "' is not an HTTP header name (letters, "
+                          "digits and !#$%&'*+-.^_`|~), e.g. X-Hub-Signature-256");
+      }
+      w.header = v;
+    }
     if (key == "prefix") w.prefix = v;
     if (key == "secret_env") w.secret_env = v;
     if (key == "secret_file") w.secret_file = v;
@@ -79,6 +94,12 @@ WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& own
   }
   if (w.signature == "hmac" && w.header.empty()) {
     error(line, owner + ": a webhook with signature: hmac needs 'header' (where the signature is)");
+  }
+  for (const char* hmac_only : {"header", "algorithm", "encoding", "prefix"}) {
+    if (w.signature != "hmac" && seen.count(hmac_only)) {
+      error(line, owner + ": webhook." + hmac_only + " is for signature: hmac (this one is " +
+                      w.signature + ")");
+    }
   }
   const bool secret = !w.secret_env.empty() || !w.secret_file.empty();
   if (w.signature != "none" && !secret) {

@@ -12,7 +12,9 @@
 //       webhook:
 //         signature: woocommerce               # | hmac (header, algorithm, encoding,
 //                                              #   prefix) | none
-//         secret_env: WC_WEBHOOK_SECRET        # or secret_file: /run/secrets/wc
+//         secret_env: WC_WEBHOOK_SECRET        # or secret_file: /run/secrets/wc (read
+//                                              #   at each request: a file created or
+//                                              #   rotated later is used at once)
 //         max_body: 1MB                        # default: weir.yaml http.max_body
 //
 // The schedule and the time zone are checked here, so a bad one is a
