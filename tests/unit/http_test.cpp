@@ -40,7 +40,9 @@ ServerOptions loopback(std::size_t max_body = 1024 * 1024) {
   o.port = 0;
   o.threads = 2;
   o.max_body = max_body;
-  o.read_timeout = 2000ms;
+  o.header_timeout = 2000ms;
+  o.body_timeout = 2000ms;
+  o.idle_timeout = 2000ms;
   return o;
 }
 
@@ -346,10 +348,11 @@ TEST_CASE("Connection close from the client is honoured") {
   CHECK(closed);
 }
 
-TEST_CASE("a request not finished within read_timeout is closed") {
+TEST_CASE("a request not finished within its timeouts is closed") {
   std::atomic<int> calls{0};
   ServerOptions o = loopback();
-  o.read_timeout = 200ms;
+  o.body_timeout = 200ms;
+  o.min_body_rate = 0;
   Running s(o, [&](Request&&, Respond respond) {
     ++calls;
     respond(text(200, "ok"));
