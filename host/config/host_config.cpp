@@ -1,5 +1,6 @@
 #include "config/host_config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -71,6 +72,29 @@ class Reader {
     }
     return *d;
   }
+  // A duration above zero (a timeout), with what the key is for in the error.
+  std::chrono::milliseconds timeout(const YAML::Node& n, const char* key,
+                                    std::chrono::milliseconds fallback) const {
+    const auto d = duration(n, key, fallback);
+    if (d.count() > 0) return d;
+    throw std::runtime_error(where(n[key]) + ": " + key +
+                             " must be longer than 0, such as 500ms, 10s or 1m");
+  }
+  // How long finished processes are kept: a duration of at least a minute,
+  // or `forever` (0).
+  std::chrono::milliseconds keep(const YAML::Node& n, const char* key,
+                                 std::chrono::milliseconds fallback) const {
+    if (!n || !n[key]) return fallback;
+    const std::string v = n[key].Scalar();
+    if (v == "forever") return std::chrono::milliseconds(0);
+    const auto d = parse_duration(v);
+    if (!d || *d < std::chrono::minutes(1)) {
+      throw std::runtime_error(where(n[key]) + ": " + key +
+                               " must be a duration of at least 1m such as 14d, 36h or 90m, "
+                               "or forever; got '" + v + "'");
+    }
+    return *d;
+  }
   int positive(const YAML::Node& n, const char* key, int fallback) const {
     if (!n || !n[key]) return fallback;
     try {
@@ -84,6 +108,27 @@ class Reader {
  private:
   std::string file_;
 };
+
+// The limits against slow and abusive clients (http_server.hpp).
+void read_http_limits(const Reader& r, const YAML::Node& http, HostConfig& c) {
+  c.http_max_connections = r.positive(http, "max_connections", 0);
+  // Unset, it grows with max_body, so that one request's body always fits.
+  const auto fallback = static_cast<std::int64_t>(std::max(c.http_max_buffered, c.http_max_body));
+  const auto buffered = r.size(http, "max_buffered", fallback);
+  if (static_cast<std::size_t>(buffered) < c.http_max_body) {
+    throw std::runtime_error(r.where(http["max_buffered"]) + ": http.max_buffered (" +
+                             std::to_string(buffered) +
+                             " bytes) must be at least http.max_body (" +
+                             std::to_string(c.http_max_body) +
+                             " bytes): one request's body must fit");
+  }
+  c.http_max_buffered = static_cast<std::size_t>(buffered);
+  c.http_header_timeout = r.timeout(http, "header_timeout", c.http_header_timeout);
+  c.http_body_timeout = r.timeout(http, "body_timeout", c.http_body_timeout);
+  c.http_idle_timeout = r.timeout(http, "idle_timeout", c.http_idle_timeout);
+  c.http_min_body_rate = static_cast<std::size_t>(
+      r.size(http, "min_body_rate", static_cast<std::int64_t>(c.http_min_body_rate)));
+}
 
 HostConfig parse(const std::string& path) {
   Reader r(path);
@@ -101,11 +146,14 @@ HostConfig parse(const std::string& path) {
   c.log_format = r.choice(root["log"], "format", {"text", "json"}, "text");
   if (root["engine"]) r.only_keys(root["engine"], {"workers"});
   c.workers = r.positive(root["engine"], "workers", 8);
-  if (root["store"]) r.only_keys(root["store"], {"synchronous", "max_size"});
+  if (root["store"]) r.only_keys(root["store"], {"synchronous", "max_size", "keep_processes"});
   c.store_max_bytes = r.size(root["store"], "max_size", 0);
+  c.store_keep_processes = r.keep(root["store"], "keep_processes", c.store_keep_processes);
   c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";
   if (const YAML::Node http = root["http"]) {
-    r.only_keys(http, {"listen", "threads", "max_body", "enabled", "max_queued"});
+    r.only_keys(http, {"listen", "threads", "max_body", "enabled", "max_queued", "max_connections",
+                       "max_buffered", "header_timeout", "body_timeout", "min_body_rate",
+                       "idle_timeout"});
     if (http["max_queued"]) c.http_max_queued = r.positive(http, "max_queued", 0);
     c.http_enabled = r.choice(http, "enabled", {"true", "false"}, "true") == "true";
     if (http["listen"]) {
@@ -126,6 +174,7 @@ HostConfig parse(const std::string& path) {
     }
     c.http_threads = r.positive(http, "threads", 2);
     c.http_max_body = static_cast<std::size_t>(r.size(http, "max_body", 1024 * 1024));
+    read_http_limits(r, http, c);
   }
   if (const YAML::Node reload = root["reload"]) {
     r.only_keys(reload, {"watch", "settle"});

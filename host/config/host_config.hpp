@@ -6,15 +6,24 @@
 //   topologies_dir: ./topologies  # required: *.yaml topology files
 //   log: {level: info, format: text}   # format: text | json
 //   engine: {workers: 8}
-//   store: {synchronous: full, max_size: 50GB}  # full | normal; max_size: the
-//                               # database file's cap (a commit past it fails as on a
-//                               # full disk: nothing of it is applied); default none
+//   store: {synchronous: full, max_size: 50GB, keep_processes: 14d}
+//                               # full | normal; max_size: the database file's cap (a
+//                               # commit past it fails as on a full disk: nothing of it is
+//                               # applied); default none. keep_processes: finished
+//                               # processes (and their trace) older than this are deleted
+//                               # in the background, except those with trash entries;
+//                               # default 14d; `forever` keeps them
 //   retry: {max_attempts: 5, delay: 1s, multiplier: 2, max_delay: 5m, jitter: 0.2}
 //                               # default retry policy of every node
 //   timezone: Europe/Prague     # of cron triggers that name none; default UTC
 //   http: {listen: 127.0.0.1:8780, threads: 2, max_body: 1MB, enabled: true,
-//          max_queued: 100000}
-//                               # webhooks and /metrics; loopback by default
+//          max_queued: 100000,
+//          max_connections: 1024, max_buffered: 64MB, header_timeout: 10s,
+//          body_timeout: 10s, min_body_rate: 32KB, idle_timeout: 60s}
+//                               # webhooks and /metrics; loopback by default. The limits
+//                               # against slow or abusive clients are explained in
+//                               # host/http/http_server.hpp; max_connections defaults to
+//                               # 1024 or what the file-descriptor limit allows
 //   reload: {watch: true, settle: 300ms}
 //                               # hot reload: watch plugins_dir and topologies_dir and
 //                               # apply changes once no file changed for `settle`
@@ -42,6 +51,8 @@ struct HostConfig {
   int workers = 8;
   bool synchronous_full = true;
   std::int64_t store_max_bytes = 0;  // 0: no cap
+  // Finished processes older than this are pruned (with their trace); 0: for ever.
+  std::chrono::milliseconds store_keep_processes{std::chrono::hours(14 * 24)};
   RetryPolicy retry;  // the default for every node; a node's `retry:` overrides fields
   std::string timezone = "UTC";  // of cron triggers that name none (checked when serving)
   bool http_enabled = true;      // webhooks, /metrics, /healthz, /readyz
@@ -52,6 +63,13 @@ struct HostConfig {
   // A webhook answers 503 (Retry-After) while its topology's first nodes
   // hold this many messages or more; 0: no cap.
   int http_max_queued = 0;
+  // Against slow and abusive clients (http::ServerOptions has the same fields).
+  int http_max_connections = 0;  // 0: 1024, or fewer if the file-descriptor limit is low
+  std::size_t http_max_buffered = 64 * 1024 * 1024;  // body bytes across all connections
+  std::chrono::milliseconds http_header_timeout{10000};
+  std::chrono::milliseconds http_body_timeout{10000};
+  std::size_t http_min_body_rate = 32 * 1024;  // bytes per second
+  std::chrono::milliseconds http_idle_timeout{60000};
   bool reload_watch = true;  // hot reload of plugins_dir and topologies_dir
   std::chrono::milliseconds reload_settle{300};
 
