@@ -1,6 +1,12 @@
 // /metrics in the Prometheus text format (version 0.0.4). Counters that the
 // store keeps (processed, failed, retried per node) survive restarts; call
 // durations and webhook answers count from this run's start.
+//
+// A scrape must stay cheap however large the store grows: processes per
+// state and the trash's size are counts the store keeps as rows change
+// (sqlite_counts.cpp), not scans of tables with millions of rows
+// (bench/metrics.cpp measures both). The queue depths are still counted per
+// queue (a range of the queue's rows).
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -116,7 +122,9 @@ std::string Face::metrics_text() {
     w.sample("weir_trash_entries", "", double(*trash));
   }
   if (auto counts = store_.process_counts()) {
-    w.family("weir_processes", "gauge", "Processes per topology and state");
+    w.family("weir_processes", "gauge",
+             "Processes in the store per topology and state (finished ones are pruned after "
+             "store.keep_processes)");
     for (const auto& c : *counts) {
       w.sample("weir_processes",
                "topology=\"" + label(c.topology) + "\",state=\"" + store::to_string(c.state) + "\"",
