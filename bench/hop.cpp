@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -49,10 +50,36 @@ struct Options {
   std::string plugins = WEIR_PLUGINS_DIR;
 };
 
+constexpr const char* kUsage = R"(usage: bench_hop [options]
+Moves N durable messages through a chain of K core.pass nodes and prints
+hop transfers/s beside the raw SQLite limit measured in the same run.
+  --messages N      messages, each its own process (default 200000)
+  --nodes K         nodes in the chain (default 3)
+  --max-batch B     messages per call (default 100)
+  --concurrency C   calls at once per node (default 2)
+  --workers W       worker threads (default 4)
+  --trace T         all | failures | off: the process trace (default all)
+  --dir PATH        where the store goes (default: a new temp dir, removed after)
+  --plugins DIR     where core.so is (default: the build's plugins)
+  --help            this text
+)";
+
+struct Help {};  // --help was asked for
+
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") throw Help{};
+  }
+  static const char* const kKnown[] = {"--messages", "--nodes",   "--max-batch", "--concurrency",
+                                       "--workers",  "--trace",   "--dir",       "--plugins"};
+  for (int i = 1; i < argc; i += 2) {
+    std::string k = argv[i];
+    if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
+      throw std::runtime_error("unknown option " + k + " (see --help)");
+    }
+    if (i + 1 >= argc) throw std::runtime_error("option " + k + " needs a value (see --help)");
+    std::string v = argv[i + 1];
     if (k == "--messages") o.messages = std::stol(v);
     else if (k == "--nodes") o.nodes = std::stoi(v);
     else if (k == "--max-batch") o.max_batch = std::stoi(v);
@@ -61,7 +88,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--trace") o.trace = v;
     else if (k == "--dir") o.dir = v;
     else if (k == "--plugins") o.plugins = v;
-    else throw std::runtime_error("unknown option " + k);
+    else throw std::runtime_error("unknown option " + k + " (see --help)");
   }
   return o;
 }
@@ -221,6 +248,9 @@ int main(int argc, char** argv) {
                 o.messages, o.nodes, o.max_batch, o.concurrency, o.workers, o.trace.c_str(), msgs,
                 hops, raw, hops / raw);
     if (temp) fs::remove_all(dir);
+    return 0;
+  } catch (const Help&) {
+    std::fputs(kUsage, stdout);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_hop: %s\n", e.what());

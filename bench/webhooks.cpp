@@ -66,10 +66,36 @@ struct Options {
   std::string client = "curl";
 };
 
+constexpr const char* kUsage = R"(usage: bench_webhooks [options]
+Starts the real `weir serve`, posts signed ~2 KB orders from keep-alive
+loopback clients, prints accepted/s and latency to the 202, and checks that
+the store holds every accepted one.
+  --requests N       webhooks to post (default 100000)
+  --clients C        client threads, one keep-alive connection each (default 32)
+  --threads T        the host's HTTP threads (default 2)
+  --client curl|raw  libcurl clients, or plain blocking sockets (default curl)
+  --weir PATH        the weir binary (default: the build's)
+  --plugins DIR      where core.so is (default: the build's plugins)
+  --dir PATH         the host's home (default: a temp dir)
+  --help             this text
+)";
+
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+  }
+  for (int i = 1; i < argc; i += 2) {
+    std::string k = argv[i];
+    if (i + 1 >= argc) {
+      std::cerr << "option " << k << " needs a value (see --help)\n";
+      std::exit(2);
+    }
+    std::string v = argv[i + 1];
     if (k == "--requests") o.requests = std::stol(v);
     else if (k == "--clients") o.clients = std::stoi(v);
     else if (k == "--threads") o.threads = std::stoi(v);
@@ -78,7 +104,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--dir") o.dir = v;
     else if (k == "--client" && (v == "curl" || v == "raw")) o.client = v;
     else {
-      std::cerr << "unknown option " << k << "\n";
+      std::cerr << "unknown option " << k << " (see --help)\n";
       std::exit(2);
     }
   }

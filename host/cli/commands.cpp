@@ -67,7 +67,7 @@ int serve(const std::string& config_path, const std::string& log_format,
 int status(const Common& c) {
   auto data = ask(c, Json{{"cmd", "status"}});
   if (!data) return fail(data.error());
-  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& t : (*data)["topologies"]) {
     for (const auto& n : t["nodes"]) {
@@ -91,7 +91,7 @@ int status(const Common& c) {
 int plugins_ls(const Common& c) {
   auto data = ask(c, Json{{"cmd", "plugins.ls"}});
   if (!data) return fail(data.error());
-  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& p : (*data)["plugins"]) {
     // The hash tells two builds of one version apart; the load time, when a reload took it.
@@ -112,7 +112,7 @@ int plugins_ls(const Common& c) {
 int topology_discard(const Common& c, const std::string& name, const std::string& reason) {
   auto data = ask(c, Json{{"cmd", "topology.discard"}, {"name", name}, {"reason", reason}});
   if (!data) return fail(data.error());
-  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::cout << str((*data)["discarded"]) << " message(s) of topology " << name
             << " moved to the trash (weir trash ls --topology " << name << ")\n";
   return 0;
@@ -121,7 +121,7 @@ int topology_discard(const Common& c, const std::string& name, const std::string
 int reload(const Common& c) {
   auto data = ask(c, Json{{"cmd", "reload"}});
   if (!data) return fail(data.error());
-  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::cout << "reloaded\n";
   return topology_ls(c);
 }
@@ -129,7 +129,7 @@ int reload(const Common& c) {
 int topology_ls(const Common& c) {
   auto data = ask(c, Json{{"cmd", "topology.ls"}});
   if (!data) return fail(data.error());
-  if (c.json) return std::cout << data->dump(2) << '\n', 0;
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& t : (*data)["topologies"]) {
     std::string entries;
@@ -287,7 +287,7 @@ int print_outcomes(const Json& processes, bool json) {
   int failed = 0;
   for (const auto& p : processes) failed += str(p["state"]) != "completed";
   if (json) {
-    std::cout << Json{{"processes", processes}}.dump(2) << '\n';
+    std::cout << Json{{"processes", processes}}.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
   } else if (processes.size() == 1) {
     const auto& p = processes[0];
     std::cout << "process " << str(p["id"]) << " " << str(p["state"]) << " in "
@@ -306,7 +306,7 @@ int run(const Common& c, const RunOptions& r) {
   auto ids = start_all(c, r);
   if (!ids) return fail(ids.error());
   if (!r.wait) {
-    if (c.json) return std::cout << Json{{"processes", *ids}}.dump(2) << '\n', 0;
+    if (c.json) return std::cout << Json{{"processes", *ids}}.dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
     if (ids->size() == 1) std::cout << "started process " << ids->front() << '\n';
     else if (!ids->empty()) std::cout << "started " << ids->size() << " processes (ids " << ids->front() << ".." << ids->back() << ")\n";
     return 0;

@@ -45,7 +45,7 @@ int process_ls(const Common& c, const std::string& topology, const std::string& 
   if (!state.empty()) req["state"] = state;
   auto r = ask(c, req);
   if (!r) return fail(r.error());
-  if (c.json) return std::cout << (*r)["processes"].dump(2) << '\n', 0;
+  if (c.json) return std::cout << (*r)["processes"].dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& p : (*r)["processes"]) {
     rows.push_back({str(p["id"]), str(p["topology"]), str(p["state"]), str(p["done"]),
@@ -60,7 +60,7 @@ int process_ls(const Common& c, const std::string& topology, const std::string& 
 int process_show(const Common& c, std::uint64_t id) {
   auto r = ask(c, Json{{"cmd", "process.show"}, {"id", id}});
   if (!r) return fail(r.error());
-  if (c.json) return std::cout << r->dump(2) << '\n', 0;
+  if (c.json) return std::cout << r->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   const Json& p = (*r)["process"];
   std::cout << "process " << str(p["id"]) << " of " << str(p["topology"]) << ": " << str(p["state"])
             << "\n  correlation " << str(p["correlation_id"]) << ", started "

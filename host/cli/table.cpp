@@ -29,7 +29,7 @@ void print_table(std::ostream& out, const Row& header, const std::vector<Row>& r
 }
 
 std::string str(const nlohmann::json& j) {
-  return j.is_string() ? j.get<std::string>() : j.dump();
+  return j.is_string() ? j.get<std::string>() : j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string utc_ms(std::int64_t ms) {

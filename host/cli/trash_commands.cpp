@@ -95,9 +95,9 @@ Result<Json> act_on(const Common& c, const std::string& cmd, const std::string& 
 // Exit code 1 when some entry was not acted on, in either output format.
 int report(const Json& out, const std::string& done_key, const std::string& verb, bool json) {
   const int code = out["not_in_trash"].empty() && out["refused"].empty() ? 0 : 1;
-  if (json) return std::cout << out.dump(2) << '\n', code;
+  if (json) return std::cout << out.dump(2, ' ', false, Json::error_handler_t::replace) << '\n', code;
   std::cout << verb << " " << out[done_key].size() << " entr" << (out[done_key].size() == 1 ? "y" : "ies");
-  if (!out["not_in_trash"].empty()) std::cout << "; not in the trash: " << out["not_in_trash"].dump();
+  if (!out["not_in_trash"].empty()) std::cout << "; not in the trash: " << out["not_in_trash"].dump(-1, ' ', false, Json::error_handler_t::replace);
   std::cout << '\n';
   for (const auto& x : out["refused"]) {
     std::cout << "not replayed: " << str(x["id"]) << ": " << str(x["reason"]) << '\n';
@@ -115,7 +115,7 @@ int trash_ls(const Common& c, const TrashOptions& t) {
   req["limit"] = t.limit;
   auto page = ask(c, req);
   if (!page) return fail(page.error());
-  if (c.json) return std::cout << (*page)["entries"].dump(2) << '\n', 0;
+  if (c.json) return std::cout << (*page)["entries"].dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& e : (*page)["entries"]) {
     rows.push_back({str(e["id"]), str(e["topology"]), str(e["node"]), str(e["process_id"]),
@@ -131,7 +131,7 @@ int trash_ls(const Common& c, const TrashOptions& t) {
 int trash_show(const Common& c, std::int64_t id) {
   auto e = ask(c, Json{{"cmd", "trash.show"}, {"id", id}});
   if (!e) return fail(e.error());
-  if (c.json) return std::cout << e->dump(2) << '\n', 0;
+  if (c.json) return std::cout << e->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   const Json& j = *e;
   std::cout << "trash entry " << str(j["id"]) << ": " << str(j["topology"]) << "/" << str(j["node"])
             << "\n  process " << str(j["process_id"]) << " (correlation " << str(j["correlation_id"])
@@ -139,7 +139,7 @@ int trash_show(const Common& c, std::int64_t id) {
             << "\n  first failed " << utc_ms(j["first_failed_ms"].get<std::int64_t>())
             << ", last failed " << utc_ms(j["failed_ms"].get<std::int64_t>()) << ", "
             << str(j["attempts"]) << " attempt(s)\n  error: " << str(j["error"]) << "\n\nheaders:\n"
-            << j["headers"].dump(2) << "\n\npayload:\n" << j["payload"].dump(2) << "\n\nattempts:\n";
+            << j["headers"].dump(2, ' ', false, Json::error_handler_t::replace) << "\n\npayload:\n" << j["payload"].dump(2, ' ', false, Json::error_handler_t::replace) << "\n\nattempts:\n";
   std::vector<Row> rows;
   for (const auto& h : j["history"]) {
     rows.push_back({str(h.value("attempt", Json(0))), utc_ms(h.value("at", std::int64_t{0})),
@@ -173,18 +173,18 @@ int trash_discard(const Common& c, const TrashOptions& t) {
 int trash_export(const Common& c, const TrashOptions& t) {
   auto f = filter_json(t);
   if (!f) return fail(f.error());
-  Status st = each_entry(c, *f, true, [](const Json& e) { std::cout << e.dump() << '\n'; });
+  Status st = each_entry(c, *f, true, [](const Json& e) { std::cout << e.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n'; });
   return st ? 0 : fail(st.message());
 }
 
 int audit_ls(const Common& c, std::size_t limit) {
   auto r = ask(c, Json{{"cmd", "audit.ls"}, {"limit", limit}});
   if (!r) return fail(r.error());
-  if (c.json) return std::cout << (*r)["entries"].dump(2) << '\n', 0;
+  if (c.json) return std::cout << (*r)["entries"].dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
   std::vector<Row> rows;
   for (const auto& e : (*r)["entries"]) {
     rows.push_back({str(e["id"]), utc_ms(e["at_ms"].get<std::int64_t>()), str(e["actor"]),
-                    str(e["action"]), shortened(e["detail"].dump(), 80)});
+                    str(e["action"]), shortened(e["detail"].dump(-1, ' ', false, Json::error_handler_t::replace), 80)});
   }
   print_table(std::cout, {"ID", "AT", "WHO", "ACTION", "DETAIL"}, rows);
   return 0;

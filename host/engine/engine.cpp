@@ -53,6 +53,7 @@ Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatal
     return retirements.status().prefixed("topology " + t.name);
   }
   installed.version = *version;
+  for (auto& n : installed.nodes) n->version = *version;
   for (auto& n : installed.nodes) {
     for (const auto& f : t.followers(n->node)) {
       auto it = std::find_if(installed.nodes.begin(), installed.nodes.end(),

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/utf8.hpp"
 #include "message/msgpack_check.hpp"
 
 namespace weir::engine {
@@ -11,6 +12,19 @@ namespace {
 // A null pointer reads as empty whatever size it claims.
 std::string_view view(weir_str s) { return s.data ? std::string_view(s.data, s.size) : std::string_view(); }
 std::span<const std::uint8_t> view(weir_bytes b) { return {b.data, b.data ? b.size : 0}; }
+
+// Text a plugin hands the host (an error, a log line, a name) is stored,
+// shown as JSON and grepped: it must be UTF-8 (a byte that is not becomes
+// U+FFFD), and it is cut at 64 KiB so one bad plugin cannot fill the trash.
+constexpr std::size_t kMaxPluginText = 64 * 1024;
+
+std::string plugin_text(std::string_view text) {
+  if (text.size() <= kMaxPluginText) return to_utf8(text);
+  std::size_t cut = kMaxPluginText;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole chars
+  return to_utf8(text.substr(0, cut)) + " ... (" + std::to_string(text.size() - cut) +
+         " more bytes cut)";
+}
 
 spdlog::level::level_enum to_spdlog(weir_log_level level) {
   switch (level) {
@@ -24,7 +38,7 @@ spdlog::level::level_enum to_spdlog(weir_log_level level) {
 
 void host_log(weir_host* host, weir_log_level level, weir_str text) {
   const auto* ctx = reinterpret_cast<const InstanceContext*>(host);
-  spdlog::log(to_spdlog(level), "[{}/{}] {}", ctx->topology, ctx->node, view(text));
+  spdlog::log(to_spdlog(level), "[{}/{}] {}", ctx->topology, ctx->node, plugin_text(view(text)));
 }
 
 // The outcome slot for `index`, or null if out of range or already finished.
@@ -103,7 +117,7 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
     return -1;
   }
   m->outcome = r->outcome;
-  m->error = std::string(view(r->error));
+  m->error = plugin_text(view(r->error));
   if (WEIR_HAS_FIELD(r, weir_result, delay_ms)) m->delay_ms = r->delay_ms;  // a 1.0 plugin has none
   // Only the fields of its outcome: a C plugin may leave the others unset.
   if (m->outcome == WEIR_OUTCOME_CURSOR && WEIR_HAS_FIELD(r, weir_result, cursor)) {
@@ -118,8 +132,8 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
     if (!WEIR_HAS_FIELD(r, weir_result, prerequisite_key)) {
       return refuse_result(m, "a prerequisite from a result struct too small to hold one");
     }
-    m->prerequisite_topology = std::string(view(r->prerequisite_topology));
-    m->prerequisite_key = std::string(view(r->prerequisite_key));
+    m->prerequisite_topology = plugin_text(view(r->prerequisite_topology));
+    m->prerequisite_key = plugin_text(view(r->prerequisite_key));
     auto payload = view(r->prerequisite_payload);
     std::string why;
     if (m->prerequisite_topology.empty()) return refuse_result(m, "a prerequisite with no topology");
@@ -134,7 +148,7 @@ int host_finish(weir_call* call, size_t index, const weir_result* r) {
     m->prerequisite_payload.assign(payload.begin(), payload.end());
   }
   for (size_t i = 0; r->targets && i < r->target_count; ++i) {
-    m->targets.emplace_back(view(r->targets[i]));
+    m->targets.push_back(plugin_text(view(r->targets[i])));
   }
   return 0;
 }

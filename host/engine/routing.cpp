@@ -181,6 +181,8 @@ store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
   const bool went_wrong = ack.failed || ack.retry || ack.prerequisite;
   ack.traced = node.trace == topology::Trace::all ||
                (node.trace == topology::Trace::failures && went_wrong);
+  // A reload may install a newer version before this ack is committed.
+  if (ack.failed) ack.failed->topology_version = node.version;
   return ack;
 }
 
@@ -201,7 +203,7 @@ store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, cons
   store::Bytes errors = input.errors;
   ack.input = std::move(input);
   ack.failed = store::TrashInfo{summary + " (" + node.topology + "/" + node.node + ")",
-                                std::move(errors), first};
+                                std::move(errors), first, node.version};
   return ack;
 }
 

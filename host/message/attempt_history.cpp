@@ -17,6 +17,16 @@ Json history_json(std::span<const std::uint8_t> history) {
                        {"error", "the stored attempt history could not be read"}}});
 }
 
+std::size_t attempt_count(std::span<const std::uint8_t> history) {
+  if (history.empty()) return 0;
+  const std::uint8_t t = history[0];
+  if (t >= 0x90 && t <= 0x9f) return t & 0x0f;
+  std::size_t n = 0, width = t == 0xdc ? 2 : t == 0xdd ? 4 : 0;
+  if (width == 0 || history.size() < 1 + width) return 0;
+  for (std::size_t i = 1; i <= width; ++i) n = (n << 8) | history[i];
+  return n;
+}
+
 Bytes append_attempt(std::span<const std::uint8_t> history, std::int64_t at_ms,
                      std::uint32_t attempt, std::string_view kind, std::string_view error) {
   Json h = history_json(history);

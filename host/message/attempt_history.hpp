@@ -29,6 +29,20 @@ Bytes append_attempt(std::span<const std::uint8_t> history, std::int64_t at_ms,
 // The history as JSON (an array); unreadable bytes give one "unreadable" entry.
 nlohmann::json history_json(std::span<const std::uint8_t> history);
 
+// How many entries the history has, read from the array's header alone (the
+// trace numbers a delivery by it: see delivery_number); 0 when unreadable.
+std::size_t attempt_count(std::span<const std::uint8_t> history);
+
+// The number of this delivery of a message among all its deliveries: its
+// attempt, or, after a replay (which starts the attempts again but keeps
+// the history), one more than the deliveries on record. So the trace of a
+// replayed message goes on from its earlier visits instead of writing over
+// them.
+inline std::uint32_t delivery_number(std::uint32_t attempt, std::span<const std::uint8_t> history) {
+  const auto recorded = static_cast<std::uint32_t>(attempt_count(history));
+  return attempt > recorded ? attempt : recorded + 1;
+}
+
 // "at" of the first entry, or `fallback` when the history is empty.
 std::int64_t first_attempt_at(std::span<const std::uint8_t> history, std::int64_t fallback);
 

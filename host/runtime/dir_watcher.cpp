@@ -19,7 +19,7 @@ namespace {
 
 // IN_DELETE_SELF only to be told the directory went; IN_IGNORED comes with it, and always.
 constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_ONLYDIR;
+                                IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_ONLYDIR;
 // A burst is delivered at most this many settle times after its first event, so that a steady
 // stream of writes (a slow copy, a log someone put in the wrong place) still reloads.
 constexpr int kMaxSettles = 5;
@@ -29,6 +29,7 @@ std::string errno_text(int e) { return std::generic_category().message(e); }
 const char* what_happened(std::uint32_t mask) {
   if (mask & IN_CREATE) return "created";
   if (mask & IN_CLOSE_WRITE) return "written";
+  if (mask & IN_MODIFY) return "being written";
   if (mask & IN_MOVED_TO) return "moved in";
   if (mask & IN_MOVED_FROM) return "moved out";
   if (mask & IN_DELETE) return "deleted";
@@ -104,9 +105,10 @@ void DirWatcher::run() {
   while (!stopping_) {
     int timeout_ms = -1;
     if (pending) {
-      const Clock::time_point due =
-          std::min(last + options_.settle, first + kMaxSettles * options_.settle);
       const Clock::time_point now = Clock::now();
+      const Clock::time_point due =
+          std::max(std::min(last + options_.settle, first + kMaxSettles * options_.settle),
+                   writes_done(now));
       if (now >= due) {
         pending = false;
         deliver(changed);
@@ -177,11 +179,38 @@ bool DirWatcher::note(const inotify_event& ev, std::vector<bool>& changed) {
       wds_[i] = -1;
     } else {
       spdlog::debug("watch: {}/{} {}", dirs_[i], ev.len > 0 ? ev.name : "", what_happened(ev.mask));
+      note_write(ev.wd, ev);
     }
     changed[i] = true;
     saw = true;
   }
   return saw;
+}
+
+void DirWatcher::note_write(int wd, const inotify_event& ev) {
+  if (ev.len == 0 || (ev.mask & IN_ISDIR)) return;
+  const auto key = std::make_pair(wd, std::string(ev.name));
+  if (ev.mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)) {
+    writing_.erase(key);
+  } else if (ev.mask & IN_MODIFY) {  // not IN_CREATE alone: a hard link is never closed
+    writing_[key] = Clock::now();
+  }
+}
+
+DirWatcher::Clock::time_point DirWatcher::writes_done(Clock::time_point now) {
+  Clock::time_point done{};
+  for (auto it = writing_.begin(); it != writing_.end();) {
+    const Clock::time_point stall = it->second + options_.write_stall;
+    if (now >= stall) {
+      spdlog::warn("watch: {} has had no write for {} ms and is still open; reading it as it is",
+                   it->first.second, options_.write_stall.count());
+      it = writing_.erase(it);
+      continue;
+    }
+    done = std::max(done, stall);
+    ++it;
+  }
+  return done;
 }
 
 void DirWatcher::deliver(std::vector<bool>& changed) {

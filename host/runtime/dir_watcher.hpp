@@ -6,9 +6,13 @@
 // makes several events, and a copy of many files makes many, so events are
 // coalesced: the callback runs once `settle` has passed without an event, or at
 // the latest 5 x settle after the first event of a burst, so that a steady
-// stream of writes still reloads. Names starting with '.' (editor swap and temp
-// files) are ignored; renaming one to a real name counts, as a move-in of that
-// name. Only the directories themselves are watched, not subdirectories.
+// stream of writes still reloads. A file that is still being written (modified,
+// not yet closed) holds the callback back, whatever the cap, so a
+// plugin copied slowly is never read half-written; one whose writer has gone
+// silent for `write_stall` no longer does (it is logged). Names starting with
+// '.' (editor swap and temp files) are ignored; renaming one to a real name
+// counts, as a move-in of that name. Only the directories themselves are
+// watched, not subdirectories.
 //
 // If a watched directory is removed, a warning is logged and it is reported
 // once as changed; it is not watched again until the host restarts. An inotify
@@ -24,7 +28,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -36,6 +42,8 @@ namespace weir::runtime {
 
 struct WatchOptions {
   std::chrono::milliseconds settle{300};  // quiet time after the last event before the callback
+  // A file open for writing with no write for this long stops holding the callback back.
+  std::chrono::milliseconds write_stall{30000};
 };
 
 class DirWatcher {
@@ -69,6 +77,11 @@ class DirWatcher {
   bool note(const inotify_event& ev, std::vector<bool>& changed);
   // Calls on_change_ with the marked directories and clears the marks.
   void deliver(std::vector<bool>& changed);
+  // Tracks files between their first write and their close (see the file comment).
+  void note_write(int wd, const inotify_event& ev);
+  // When the files being written stop holding the callback back (none: now); drops (and logs)
+  // the ones whose writer went silent for write_stall.
+  Clock::time_point writes_done(Clock::time_point now);
 
   const std::vector<std::string> dirs_;
   const OnChange on_change_;
@@ -77,6 +90,8 @@ class DirWatcher {
   int wake_errno_ = 0;    // why wake_fd_ is -1, for start() to report
   int inotify_fd_ = -1;   // set by start(), then used only by the thread
   std::vector<int> wds_;  // inotify watch per dir (-1: removed); the thread's after start()
+  // Files written and not yet closed: (watch, name) -> time of the last write. The thread's.
+  std::map<std::pair<int, std::string>, Clock::time_point> writing_;
   std::atomic<bool> triggered_{false};
   std::atomic<bool> stopping_{false};
   std::thread thread_;

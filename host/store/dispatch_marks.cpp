@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/private_files.hpp"
+
 namespace weir::store {
 namespace {
 
@@ -24,6 +26,12 @@ std::string os_error(const std::string& what) { return what + ": " + std::strerr
 
 Result<std::unique_ptr<DispatchMarks>> DispatchMarks::open(const std::string& path,
                                                            std::int64_t instance) {
+  // Private like the database beside it (an older file left readable is tightened).
+  auto privacy = make_private_file(path, "dispatch marks file");
+  if (!privacy) return privacy.status();
+  if (privacy->action == PrivacyChange::kTightened) {
+    spdlog::warn("store: {}", privacy->note("dispatch marks file", path));
+  }
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::error(os_error("cannot open " + path));
   std::unique_ptr<DispatchMarks> marks(new DispatchMarks(fd, path));

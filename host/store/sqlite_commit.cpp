@@ -215,7 +215,9 @@ Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
       .bind(10, now)
       .bind_blob(11, info.errors)
       .bind(12, info.first_failed_ms ? info.first_failed_ms : now)
-      .bind(13, static_cast<std::int64_t>(version >= 0 ? version : current_version(in.queue)))
+      .bind(13, static_cast<std::int64_t>(version >= 0               ? version
+                                          : info.topology_version > 0 ? info.topology_version
+                                                                      : current_version(in.queue)))
       .bind_blob(14, in.cursor)
       .run();
 }
@@ -229,7 +231,7 @@ Status SqliteStore::insert_visit(const Ack& ack, std::int64_t now, const std::st
                                                  : kNone;
   return w_.insert_visit.bind(1, i64(in.process_id))
       .bind(2, i64(in.id))
-      .bind(3, static_cast<std::int64_t>(in.attempt))
+      .bind(3, static_cast<std::int64_t>(message::delivery_number(in.attempt, in.errors)))
       .bind(4, i64(in.parent_id))
       .bind(5, in.queue)
       .bind(6, now)

@@ -41,7 +41,11 @@ TrashRecord trash_from_row(const Stmt& s) {
 // and the payload as JSON.
 bool matches(const TrashRecord& r, const std::string& grep) {
   if (grep.empty() || r.error.find(grep) != std::string::npos) return true;
-  if (message::history_json(r.errors).dump().find(grep) != std::string::npos) return true;
+  // (replace: an entry stored by an older weir may hold text that is not UTF-8)
+  if (message::history_json(r.errors).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+          .find(grep) != std::string::npos) {
+    return true;
+  }
   try {
     return payload::to_json_text(r.payload).find(grep) != std::string::npos;
   } catch (const PayloadError&) {

@@ -73,6 +73,7 @@ struct TrashInfo {
   std::string error;             // the last error, one line
   Bytes errors;                  // every attempt's, the last included
   std::int64_t first_failed_ms = 0;
+  int topology_version = 0;      // the version whose node ran the call (0: the current one)
 };
 
 // Deliver the message again at due_ms (it waits outside its queue, so the

@@ -27,19 +27,11 @@ std::vector<std::string> Topology::entry_nodes() const {
   return out;
 }
 
-// Built by appending: g++ 12 at -O3 reports a false -Wrestrict inside
-// std::string's operator+ on `"line " + std::to_string(line)` (GCC bug
-// 105329), which -Werror turns into a failed Release build.
 std::string TopologyError::to_string() const {
-  std::string out = file;
-  if (line > 0) {
-    out += out.empty() ? "line " : ":";
-    out += std::to_string(line);
-  }
-  if (out.empty()) return message;
-  out += ": ";
-  out += message;
-  return out;
+  std::string where = file;
+  if (line > 0)
+    where += where.empty() ? "line " + std::to_string(line) : ":" + std::to_string(line);
+  return where.empty() ? message : where + ": " + message;
 }
 
 }  // namespace weir::topology

@@ -11,6 +11,7 @@
 //   "crash": true      std::abort() (kills the worker process)
 //   "throw": "text"    throw std::runtime_error(text): the SDK fails the message
 //   "fail": "text"     Result::failed(text): to the trash
+//   "fail_hex": "ff41" Result::failed with these raw bytes (not always UTF-8)
 //   "retry": "text"    Result::retry(text, "retry_after_ms" if given): later, please
 //   "retry_until_attempt": N   retry ("not yet") while the delivery's attempt < N
 //   "retry_while_exists": PATH retry while that file exists (a fault a test can "fix")
@@ -80,7 +81,7 @@ using weir::Json;
 constexpr const char* kDirectives[] = {
     "sleep_ms", "crash", "throw",   "fail",         "garbage", "stop",
     "fanout",   "tag",   "forward", "note_attempt", "retry",   "retry_until_attempt",
-    "retry_while_exists", "needs", "nest"};
+    "retry_while_exists", "needs", "nest", "fail_hex"};
 
 bool is_directive(const std::string& key) {
   for (const char* d : kDirectives) {
@@ -173,6 +174,14 @@ class Act : public weir::Node {
     if (flag(d, "crash")) std::abort();
     if (d.contains("throw")) throw std::runtime_error(text_of(d["throw"]));
     if (d.contains("fail")) return weir::Result::failed(text_of(d["fail"]));
+    if (d.contains("fail_hex")) {
+      const std::string hex = text_of(d["fail_hex"]);
+      std::string bytes;
+      for (std::size_t k = 0; k + 1 < hex.size(); k += 2) {
+        bytes += static_cast<char>(std::stoi(hex.substr(k, 2), nullptr, 16));
+      }
+      return weir::Result::failed(bytes);
+    }
     if (!down_file_.empty() && ::access(down_file_.c_str(), F_OK) == 0) {
       return weir::Result::retry("the system behind " + node_id + " is down (" + down_file_ +
                                  " exists)");

@@ -164,3 +164,22 @@ TEST_CASE("weir run refuses a payload nested too deep before sending anything") 
   CHECK_THAT(r.out, Catch::Contains("deep.jsonl:2: not JSON: JSON nested deeper than 256 levels"));
   CHECK(process_count(home) == 0);
 }
+
+TEST_CASE("an error text that is not UTF-8 is stored as UTF-8, and trash ls --grep still works") {
+  WeirHome home({"core.so", "testkit.so"});
+  home.add_topology("intake.yaml", kTopology);
+  HostProcess host(home);
+  REQUIRE(host.start());
+  // "bad \xff byte" from the plugin, as raw bytes.
+  REQUIRE(home.cli("run intake", {"--payload", R"({"fail_hex": "62616420ff2062797465"})", "--wait"})
+              .code == 2);
+  auto listed = home.cli("trash ls", {"--grep", "byte", "--json"});
+  INFO(listed.out);
+  REQUIRE(listed.code == 0);
+  const Json entries = json_of(listed);
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0]["error"] == "bad \xEF\xBF\xBD byte");  // U+FFFD for the byte
+  CHECK(home.cli("trash ls", {"--grep", "bad"}).code == 0);
+  CHECK(home.cli("trash show 1").code == 0);
+  CHECK(alive(home));
+}

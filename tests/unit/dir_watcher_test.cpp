@@ -253,3 +253,35 @@ TEST_CASE("removing a watched directory does not stop the watcher") {
   REQUIRE(calls.wait_for(2));
   CHECK(calls.at(1) == std::vector<std::string>{plugins});
 }
+
+TEST_CASE("a file still being written holds the callback back until it is closed") {
+  // A plugin copied slowly (pauses longer than settle, and longer than the
+  // 5 x settle cap in all) must not be read half-written.
+  TempDir tmp;
+  const std::string dir = subdir(tmp, "plugins");
+  Calls calls;
+  DirWatcher w({dir}, calls.callback(), WatchOptions{kSettle, 10s});
+  start(w);
+  {
+    std::ofstream out(fs::path(dir) / "slow.so", std::ios::binary);
+    for (int chunk = 0; chunk < 8; ++chunk) {
+      out << std::string(4096, 'x') << std::flush;
+      std::this_thread::sleep_for(3 * kSettle);  // 8 x 150 ms: past settle and the cap
+    }
+    CHECK(calls.count() == 0);
+  }  // closed
+  REQUIRE(calls.wait_for(1));
+  quiet_period();
+  CHECK(calls.count() == 1);
+}
+
+TEST_CASE("a writer gone silent stops holding the callback back after write_stall") {
+  TempDir tmp;
+  const std::string dir = subdir(tmp, "plugins");
+  Calls calls;
+  DirWatcher w({dir}, calls.callback(), WatchOptions{kSettle, 300ms});
+  start(w);
+  std::ofstream out(fs::path(dir) / "stuck.so", std::ios::binary);
+  out << "partial" << std::flush;  // and then nothing, the file left open
+  REQUIRE(calls.wait_for(1));
+}

@@ -734,3 +734,29 @@ nodes:
   }
   CHECK(f.process(ids[0]).state == ProcessState::failed);
 }
+
+TEST_CASE("a trash entry carries the version of the topology that ran the call, even after a reload") {
+  EngineFixture f;
+  const std::string v1 = R"(name: flow
+nodes:
+  - id: b
+    type: testkit.act
+)";
+  f.install(v1);
+  f.start();
+  auto ids = f.run("flow", {Json{{"sleep_ms", 400}, {"fail", "ERP says no"}}});
+  bool running = false;
+  for (int i = 0; i < 400 && !running; ++i) {
+    for (const auto& n : f.engine().nodes()) running = running || n.in_flight > 0;
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(running);
+  // Version 2 is recorded now; its swap waits for the call, whose failure
+  // is committed after it.
+  f.install(v1 + "description: version two\n");
+  CHECK(f.engine().version("flow") == 2);
+  REQUIRE(f.wait_finished(ids));
+  auto trash = f.trash();
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0].topology_version == 1);
+}

@@ -620,6 +620,15 @@ TEST_CASE("a replay puts the message back at its node and its process runs again
   REQUIRE(done.finished.size() == 1);
   CHECK(done.finished[0].state == ProcessState::completed);
   CHECK(done.finished[0].failed == 0);
+  // The trace keeps the failed visit and adds the replayed one as the
+  // message's second delivery (the attempt counter started again, the
+  // trace does not write over the first visit).
+  auto visits = s->visits(entry->process_id).value();
+  REQUIRE(visits.size() == 2);
+  CHECK(visits[0].attempt == 1);
+  CHECK(visits[0].error == "customer unknown");
+  CHECK(visits[1].attempt == 2);
+  CHECK(visits[1].error.empty());
   auto audit = s->audit(10).value();
   REQUIRE(audit.size() == 1);
   CHECK(audit[0].action == "trash.replay");
