@@ -1,16 +1,13 @@
-// SqliteStore::commit: one CommitBatch, one transaction.
-//
-// Order inside the transaction: start processes, bring due retries back to
-// their queues, acknowledge inputs (delete; enqueue outputs, park for retry or
-// trash), write state, update process rows (detecting completion), update
-// queue counters, lease the next ready messages, release leases, save the id
-// counters, read when the next retry is due. The in-memory counters and lease cursors move with it and are
-// put back if anything fails, so a failed commit leaves no trace.
+// SqliteStore::commit: one CommitBatch, one transaction, in the order
+// CommitBatch (store.hpp) gives, step by step. The in-memory counters and
+// lease cursors move with it and are put back if anything fails, so a failed
+// commit leaves no trace.
 #include <algorithm>
 #include <utility>
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
+#include "store/rows.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace weir::store {
@@ -53,27 +50,27 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   Pending p;
   p.now = now_ms();
   p.out = &out;
-  // Releases first: a lease taken in this same commit (a node that came
-  // back in a hot reload while an older release was still pending) must
-  // stand, or its messages would be leasable twice.
-  Status released = release(batch);
-  if (!released) return released;
+  // The lease budget is known from the start: a message inserted into a
+  // caught-up queue may be leased as it goes in (insert_message).
   for (const LeaseRequest& req : batch.leases) {
     p.lease_budget[req.queue] += req.max;
     p.cursor_before[req.queue] = leased_to_[req.queue];
   }
   const MessageId first_id = next_message_id_;
   const ProcessId first_pid = next_process_id_;
-  Status st = insert_processes(batch, p, out);
-  if (st) st = retire_queues(batch, p);
-  if (st) st = apply_replays(batch, p);
-  if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);
-  if (st) st = apply_acks(batch, p);
-  if (st) st = put_state(batch, p.now);
-  if (st) st = apply_process_deltas(p, out);
+  Status st = release(batch);                                                      // 1
+  if (st) st = insert_processes(batch, p, out);                                    // 2
+  if (st) st = retire_queues(batch, p);                                            // 3
+  if (st) st = apply_replays(batch, p);                                            // 4
+  if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);  // 5
+  if (st) st = apply_acks(batch, p);                                               // 6
+  if (st) st = put_state(batch, p.now);                                            // 7
+  if (st) st = apply_process_deltas(p, out);                                       // 8
   if (st) st = apply_queue_deltas(p);
-  if (st) st = lease(p);
-  if (st && (next_message_id_ != first_id || next_process_id_ != first_pid)) st = save_counters();
+  if (st) st = lease(p);                                                           // 9
+  if (st && (next_message_id_ != first_id || next_process_id_ != first_pid)) {     // 10
+    st = save_counters();
+  }
   if (st) st = read_next_due(out);
   if (!st) return st;
   return out;
@@ -114,21 +111,11 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
 Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
   const std::uint64_t seq = next_message_id_++;
   const MessageId id = m.id ? m.id : seq;
-  Status st = w_.insert_message.bind(1, m.queue)
-                  .bind(2, i64(id))
-                  .bind(3, i64(m.process_id))
-                  .bind(4, i64(m.parent_id))
-                  .bind(5, m.correlation_id)
-                  .bind(6, m.credit)
-                  .bind_blob(7, m.headers)
-                  .bind_blob(8, m.payload)
-                  .bind(9, p.now)
-                  .bind(10, m.attempts)
-                  .bind(11, m.crashes)
-                  .bind_blob(12, m.errors)
-                  .bind(13, i64(seq))
-                  .bind_blob(14, m.cursor ? *m.cursor : kNoCursor)
-                  .run();
+  rows::messages::Insert row{m.queue,    seq,       id,        m.process_id, m.parent_id,
+                             &m.correlation_id, m.attempts, m.crashes, m.credit,
+                             &m.headers, &m.payload, &m.errors, m.cursor, p.now};
+  rows::messages::bind_insert(w_.insert_message, row);
+  Status st = w_.insert_message.run();
   if (!st) return st;
   std::uint64_t& tail = tail_[m.queue];
   std::uint64_t& cursor = leased_to_[m.queue];
@@ -139,7 +126,7 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
     --budget->second;
     cursor = seq;
     p.out->leased.push_back(QueuedMessage{id, m.queue, seq, m.process_id, m.parent_id, m.correlation_id,
-                                          static_cast<std::uint32_t>(m.attempts + 1),
+                                          static_cast<std::uint32_t>(m.attempts + 1),  // as leased
                                           static_cast<std::uint32_t>(m.crashes), m.credit,
                                           m.headers, m.payload, m.errors,
                                           m.cursor ? *m.cursor : kNoCursor});
@@ -203,43 +190,21 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
 
 Status SqliteStore::insert_trash(const QueuedMessage& in, const TrashInfo& info,
                                  std::int64_t now, int version) {
-  return w_.insert_trash.bind(1, in.queue)
-      .bind(2, i64(in.id))
-      .bind(3, i64(in.process_id))
-      .bind(4, i64(in.parent_id))
-      .bind(5, in.correlation_id)
-      .bind(6, static_cast<std::int64_t>(in.attempt))
-      .bind(7, info.error)
-      .bind_blob(8, in.headers)
-      .bind_blob(9, in.payload)
-      .bind(10, now)
-      .bind_blob(11, info.errors)
-      .bind(12, info.first_failed_ms ? info.first_failed_ms : now)
-      .bind(13, static_cast<std::int64_t>(version >= 0               ? version
-                                          : info.topology_version > 0 ? info.topology_version
-                                                                      : current_version(in.queue)))
-      .bind_blob(14, in.cursor)
-      .run();
+  const int v = version >= 0               ? version
+                : info.topology_version > 0 ? info.topology_version
+                                            : current_version(in.queue);
+  rows::trash::bind_insert(w_.insert_trash, in, info, now, v);
+  return w_.insert_trash.run();
 }
 
 Status SqliteStore::insert_visit(const Ack& ack, std::int64_t now, const std::string* text) {
   static const std::string kNone;
-  const QueuedMessage& in = ack.input;
   const std::string& error = text                ? *text
                              : ack.failed        ? ack.failed->error
                              : ack.retry         ? ack.retry->why
                                                  : kNone;
-  return w_.insert_visit.bind(1, i64(in.process_id))
-      .bind(2, i64(in.id))
-      .bind(3, static_cast<std::int64_t>(message::delivery_number(in.attempt, in.errors)))
-      .bind(4, i64(in.parent_id))
-      .bind(5, in.queue)
-      .bind(6, now)
-      .bind(7, ack.duration_us)
-      .bind(8, ack.outcome)
-      .bind(9, static_cast<std::int64_t>(ack.outputs.size()))
-      .bind(10, error)
-      .run();
+  rows::visits::bind_insert(w_.insert_visit, ack, now, error);
+  return w_.insert_visit.run();
 }
 
 Status SqliteStore::put_state(const CommitBatch& batch, std::int64_t now) {
@@ -263,7 +228,7 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
           .bind(5, i64(pid));
       Status st;
       if (w_.update_process.step(&st)) {
-        ProcessRecord r = process_from_row(w_.update_process);
+        ProcessRecord r = rows::processes::read(w_.update_process);
         if (r.outstanding <= 0) out.finished.push_back(std::move(r));
       }
       w_.update_process.reset();
@@ -298,21 +263,7 @@ Status SqliteStore::lease(Pending& p) {
       w_.select_ready.bind(1, queue).bind(2, i64(cursor)).bind(3, i64(budget));
       Status st;
       while (w_.select_ready.step(&st)) {
-        const Stmt& s = w_.select_ready;
-        QueuedMessage m;
-        m.id = static_cast<MessageId>(s.int64(0));
-        m.queue = queue;
-        m.process_id = static_cast<ProcessId>(s.int64(1));
-        m.parent_id = static_cast<MessageId>(s.int64(2));
-        m.correlation_id = s.text(3);
-        m.attempt = static_cast<std::uint32_t>(s.int64(4)) + 1;
-        m.credit = s.int64(5);
-        m.headers = s.blob(6);
-        m.payload = s.blob(7);
-        m.crashes = static_cast<std::uint32_t>(s.int64(8));
-        m.errors = s.blob(9);
-        m.seq = static_cast<std::uint64_t>(s.int64(10));
-        m.cursor = s.blob(11);
+        QueuedMessage m = rows::messages::read(w_.select_ready, queue, /*leased=*/true);
         cursor = m.seq;
         p.out->leased.push_back(std::move(m));
       }

@@ -12,6 +12,7 @@
 //  - A message that would wait for a process that waits (transitively) for
 //    the message's own process would wait forever: it goes to the trash.
 #include "message/attempt_history.hpp"
+#include "store/rows.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace weir::store {
@@ -123,21 +124,8 @@ Status SqliteStore::settle_waiters(const ProcessRecord& done, Pending& p) {
   std::vector<std::pair<std::int64_t, QueuedMessage>> waiters;  // (due_ms, message)
   w_.select_waiters.bind(1, i64(done.id));
   while (w_.select_waiters.step(&st)) {
-    const Stmt& s = w_.select_waiters;
-    QueuedMessage m;
-    m.id = static_cast<MessageId>(s.int64(1));
-    m.queue = s.int64(2);
-    m.process_id = static_cast<ProcessId>(s.int64(3));
-    m.parent_id = static_cast<MessageId>(s.int64(4));
-    m.correlation_id = s.text(5);
-    m.attempt = static_cast<std::uint32_t>(s.int64(6));
-    m.crashes = static_cast<std::uint32_t>(s.int64(7));
-    m.credit = s.int64(8);
-    m.headers = s.blob(9);
-    m.payload = s.blob(10);
-    m.errors = s.blob(11);
-    m.cursor = s.blob(12);
-    waiters.emplace_back(s.int64(0), std::move(m));
+    auto row = rows::delayed::read(w_.select_waiters);
+    waiters.emplace_back(row.due_ms, std::move(row.message));
   }
   w_.select_waiters.reset();
   if (!st) return st;

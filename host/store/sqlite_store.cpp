@@ -6,6 +6,7 @@
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
+#include "store/rows.hpp"
 #include "store/schema.hpp"
 
 namespace weir::store {
@@ -81,54 +82,28 @@ Status SqliteStore::prepare_writer() {
     const char* sql;
   };
   const Spec specs[] = {
-      {&w_.insert_message,
-       "INSERT INTO messages(queue_id, seq, id, process_id, parent_id, correlation_id, attempts, "
-       "credit, headers, payload, created_ms, crashes, errors, cursor) "
-       "VALUES(?1, ?13, ?2, ?3, ?4, ?5, ?10, ?6, ?7, ?8, ?9, ?11, ?12, ?14)"},
-      {&w_.delete_message, "DELETE FROM messages WHERE queue_id = ?1 AND seq = ?2"},
-      {&w_.insert_process,
-       "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, failed, "
-       "started_ms, needed_by) VALUES(?1, ?2, ?3, 0, ?4, 0, 0, ?5, ?6)"},
-      {&w_.update_process,
-       "UPDATE processes SET outstanding = outstanding + ?1, done = done + ?2, "
-       "failed = failed + ?3, "
-       "state = CASE WHEN outstanding + ?1 <= 0 THEN (CASE WHEN failed + ?3 > 0 THEN 2 ELSE 1 END)"
-       " ELSE 0 END, "  // live messages: running (again, after a replay)
-       "finished_ms = CASE WHEN outstanding + ?1 <= 0 THEN ?4 ELSE 0 END "
-       "WHERE id = ?5 RETURNING id, topology, correlation_id, state, outstanding, done, failed, "
-       "started_ms, finished_ms, needed_by"},
+      {&w_.insert_message, rows::messages::kInsert},
+      {&w_.delete_message, rows::messages::kDelete},
+      {&w_.insert_process, rows::processes::kInsert},
+      {&w_.update_process, rows::processes::kUpdate},
       {&w_.update_queue_counts,
        "UPDATE queues SET done = done + ?1, failed = failed + ?2, retried = retried + ?4 "
        "WHERE id = ?3"},
       {&w_.update_lease, "UPDATE queues SET leased_through = ?1 WHERE id = ?2"},
-      {&w_.select_ready,
-       "SELECT id, process_id, parent_id, correlation_id, attempts, credit, headers, payload, "
-       "crashes, errors, seq, cursor FROM messages WHERE queue_id = ?1 AND seq > ?2 "
-       "ORDER BY seq LIMIT ?3"},
+      {&w_.select_ready, rows::messages::kSelectReady},
       {&w_.put_state,
        "INSERT INTO state(topology, key, value, updated_ms) VALUES(?1, ?2, ?3, ?4) "
        "ON CONFLICT(topology, key) DO UPDATE SET value = excluded.value, "
        "updated_ms = excluded.updated_ms"},
-      {&w_.insert_trash,
-       "INSERT INTO trash(queue_id, message_id, process_id, parent_id, correlation_id, attempts, "
-       "error, headers, payload, failed_ms, errors, first_failed_ms, topology_version, cursor) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+      {&w_.insert_trash, rows::trash::kInsert},
       {&w_.save_meta, "UPDATE meta SET value = ?1 WHERE key = ?2"},
       {&w_.find_queue, "SELECT id FROM queues WHERE topology = ?1 AND node = ?2"},
       {&w_.insert_queue, "INSERT INTO queues(topology, node) VALUES(?1, ?2)"},
-      {&w_.insert_delayed,
-       "INSERT INTO delayed(due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, "
-       "crashes, credit, headers, payload, errors, cursor, waits_for) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
-      {&w_.select_due,
-       "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
-       "credit, headers, payload, errors, cursor FROM delayed WHERE due_ms <= ?1 "
-       "ORDER BY due_ms, id LIMIT ?2"},
-      {&w_.delete_delayed, "DELETE FROM delayed WHERE due_ms = ?1 AND id = ?2"},
+      {&w_.insert_delayed, rows::delayed::kInsert},
+      {&w_.select_due, rows::delayed::kSelectDue},
+      {&w_.delete_delayed, rows::delayed::kDelete},
       {&w_.next_due, "SELECT due_ms FROM delayed WHERE due_ms < ?1 ORDER BY due_ms LIMIT 1"},
-      {&w_.insert_visit,
-       "INSERT OR REPLACE INTO visits(process_id, message_id, attempt, parent_id, queue_id, at_ms, "
-       "duration_us, outcome, outputs, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      {&w_.insert_visit, rows::visits::kInsert},
       // prerequisites (sqlite_prerequisite.cpp)
       {&w_.find_prerequisite,
        "SELECT r.process_id FROM prerequisites r JOIN processes p ON p.id = r.process_id "
@@ -144,9 +119,7 @@ Status SqliteStore::prepare_writer() {
       {&w_.wake_waiters,
        // (`waits_for != 0` lets SQLite use the partial index delayed_waits_for)
        "UPDATE delayed SET due_ms = ?1, waits_for = 0 WHERE waits_for = ?2 AND waits_for != 0"},
-      {&w_.select_waiters,
-       "SELECT due_ms, id, queue_id, process_id, parent_id, correlation_id, attempts, crashes, "
-       "credit, headers, payload, errors, cursor FROM delayed WHERE waits_for = ?1 AND waits_for != 0"},
+      {&w_.select_waiters, rows::delayed::kSelectWaiters},
       {&w_.record_fire,
        "INSERT INTO triggers(topology, trigger, first_seen_ms, last_fire_ms, last_process, fired) "
        "VALUES(?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT(topology, trigger) DO UPDATE SET "
@@ -272,30 +245,6 @@ Result<QueueId> SqliteStore::queue(const std::string& topology, const std::strin
 
 // ---- reads ----------------------------------------------------------------
 
-ProcessRecord process_from_row(const Stmt& s) {
-  ProcessRecord r;
-  r.id = static_cast<ProcessId>(s.int64(0));
-  r.topology = s.text(1);
-  r.correlation_id = s.text(2);
-  r.state = static_cast<ProcessState>(s.int64(3));
-  r.outstanding = s.int64(4);
-  r.done = s.int64(5);
-  r.failed = s.int64(6);
-  r.started_ms = s.int64(7);
-  r.finished_ms = s.int64(8);
-  r.needed_by = static_cast<ProcessId>(s.int64(9));
-  return r;
-}
-
-namespace {
-
-
-constexpr const char* kProcessColumns =
-    "id, topology, correlation_id, state, outstanding, done, failed, started_ms, finished_ms, "
-    "needed_by";
-
-}  // namespace
-
 Result<std::vector<QueueInfo>> SqliteStore::queues() {
   std::lock_guard lock(read_mu_);
   auto s = reader_.prepare(
@@ -316,13 +265,12 @@ Result<std::vector<QueueInfo>> SqliteStore::queues() {
 
 Result<std::optional<ProcessRecord>> SqliteStore::process(ProcessId id) {
   std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(std::string("SELECT ") + kProcessColumns +
-                           " FROM processes WHERE id = ?1");
+  auto s = reader_.prepare(std::string(rows::processes::kSelect) + " WHERE id = ?1");
   if (!s) return s.status();
   s->bind(1, static_cast<std::int64_t>(id));
   Status st;
   std::optional<ProcessRecord> out;
-  if (s->step(&st)) out = process_from_row(*s);
+  if (s->step(&st)) out = rows::processes::read(*s);
   if (!st) return st;
   return out;
 }
@@ -331,35 +279,27 @@ Result<std::vector<ProcessRecord>> SqliteStore::processes(const std::string& top
                                                           std::size_t limit,
                                                           std::optional<ProcessState> state) {
   std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(std::string("SELECT ") + kProcessColumns +
-                           " FROM processes WHERE (?1 = '' OR topology = ?1) "
+  auto s = reader_.prepare(std::string(rows::processes::kSelect) +
+                           " WHERE (?1 = '' OR topology = ?1) "
                            "AND (?3 < 0 OR state = ?3) ORDER BY id DESC LIMIT ?2");
   if (!s) return s.status();
   s->bind(1, topology).bind(2, static_cast<std::int64_t>(limit));
   s->bind(3, state ? static_cast<std::int64_t>(*state) : -1);
   std::vector<ProcessRecord> out;
   Status st;
-  while (s->step(&st)) out.push_back(process_from_row(*s));
+  while (s->step(&st)) out.push_back(rows::processes::read(*s));
   if (!st) return st;
   return out;
 }
 
 Result<std::vector<Visit>> SqliteStore::visits(ProcessId id) {
   std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(
-      "SELECT v.message_id, v.parent_id, v.attempt, q.topology, q.node, v.at_ms, v.duration_us, "
-      "v.outcome, v.outputs, v.error FROM visits v JOIN queues q ON q.id = v.queue_id "
-      "WHERE v.process_id = ?1 ORDER BY v.at_ms, v.message_id, v.attempt");
+  auto s = reader_.prepare(rows::visits::kSelectOfProcess);
   if (!s) return s.status();
   s->bind(1, static_cast<std::int64_t>(id));
   std::vector<Visit> out;
   Status st;
-  while (s->step(&st)) {
-    out.push_back(Visit{static_cast<MessageId>(s->int64(0)), static_cast<MessageId>(s->int64(1)),
-                        static_cast<std::uint32_t>(s->int64(2)), s->text(3), s->text(4),
-                        s->int64(5), s->int64(6), static_cast<int>(s->int64(7)), s->int64(8),
-                        s->text(9)});
-  }
+  while (s->step(&st)) out.push_back(rows::visits::read(*s));
   if (!st) return st;
   return out;
 }

@@ -19,10 +19,6 @@
 
 namespace weir::store {
 
-// Reads a process from a row of the columns id, topology, correlation_id,
-// state, outstanding, done, failed, started_ms, finished_ms (in that order).
-ProcessRecord process_from_row(const Stmt& s);
-
 class SqliteStore final : public Store {
  public:
   // Use open_sqlite_store(); this only runs the steps.

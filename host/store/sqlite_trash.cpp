@@ -7,35 +7,12 @@
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
+#include "store/rows.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace weir::store {
 namespace {
 
-constexpr const char* kTrashColumns =
-    "t.id, q.topology, q.node, t.process_id, t.correlation_id, t.message_id, t.parent_id, "
-    "t.attempts, t.error, t.failed_ms, t.headers, t.payload, t.errors, t.first_failed_ms, "
-    "t.topology_version";
-
-TrashRecord trash_from_row(const Stmt& s) {
-  TrashRecord r;
-  r.id = s.int64(0);
-  r.topology = s.text(1);
-  r.node = s.text(2);
-  r.process_id = static_cast<ProcessId>(s.int64(3));
-  r.correlation_id = s.text(4);
-  r.message_id = static_cast<MessageId>(s.int64(5));
-  r.parent_id = static_cast<MessageId>(s.int64(6));
-  r.attempts = static_cast<std::uint32_t>(s.int64(7));
-  r.error = s.text(8);
-  r.failed_ms = s.int64(9);
-  r.headers = s.blob(10);
-  r.payload = s.blob(11);
-  r.errors = s.blob(12);
-  r.first_failed_ms = s.int64(13);
-  r.topology_version = static_cast<int>(s.int64(14));
-  return r;
-}
 
 // --grep looks where an operator would: the error, every attempt's error,
 // and the payload as JSON.
@@ -66,9 +43,8 @@ std::string with_outcome(const std::string& detail, const char* key,
 
 Result<std::vector<TrashRecord>> SqliteStore::trash(const TrashFilter& f) {
   std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(std::string("SELECT ") + kTrashColumns +
-                           " FROM trash t JOIN queues q ON q.id = t.queue_id "
-                           "WHERE t.id > ?1 AND (?2 = '' OR q.topology = ?2) "
+  auto s = reader_.prepare(std::string(rows::trash::kSelect) +
+                           " WHERE t.id > ?1 AND (?2 = '' OR q.topology = ?2) "
                            "AND (?3 = '' OR q.node = ?3) AND t.failed_ms >= ?4 "
                            "ORDER BY t.id LIMIT ?5");
   if (!s) return s.status();
@@ -80,7 +56,7 @@ Result<std::vector<TrashRecord>> SqliteStore::trash(const TrashFilter& f) {
     Status st;
     std::int64_t rows = 0;
     while (s->step(&st) && out.size() < f.limit) {
-      TrashRecord r = trash_from_row(*s);
+      TrashRecord r = rows::trash::read(*s);
       after = r.id;
       ++rows;
       if (matches(r, f.grep)) out.push_back(std::move(r));
@@ -94,13 +70,12 @@ Result<std::vector<TrashRecord>> SqliteStore::trash(const TrashFilter& f) {
 
 Result<std::optional<TrashRecord>> SqliteStore::trash_entry(std::int64_t id) {
   std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(std::string("SELECT ") + kTrashColumns +
-                           " FROM trash t JOIN queues q ON q.id = t.queue_id WHERE t.id = ?1");
+  auto s = reader_.prepare(std::string(rows::trash::kSelect) + " WHERE t.id = ?1");
   if (!s) return s.status();
   s->bind(1, id);
   Status st;
   std::optional<TrashRecord> out;
-  if (s->step(&st)) out = trash_from_row(*s);
+  if (s->step(&st)) out = rows::trash::read(*s);
   if (!st) return st;
   return out;
 }
@@ -184,28 +159,23 @@ Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
 // queue is not among `served` (no node would take it): it stays.
 Status SqliteStore::replay_one(std::int64_t trash_id, const std::vector<QueueId>* served,
                                Pending& p, ReplayOne* outcome) {
-  auto s = writer_.prepare(
-      "SELECT queue_id, process_id, parent_id, correlation_id, headers, payload, errors, "
-      "message_id, cursor FROM trash WHERE id = ?1");
+  auto s = writer_.prepare(rows::trash::kSelectForReplay);
   if (!s) return s.status();
   s->bind(1, trash_id);
   Status st;
   const bool found = s->step(&st);
   *outcome = ReplayOne::missing;
   if (!st || !found) return st;
-  const QueueId queue = s->int64(0);
+  auto [queue, m] = rows::trash::read_for_replay(*s);
+  const ProcessId pid = m.process_id;
   if (served && std::find(served->begin(), served->end(), queue) == served->end()) {
     *outcome = ReplayOne::refused;
     return Status::ok();
   }
   *outcome = ReplayOne::replayed;
-  const auto pid = static_cast<ProcessId>(s->int64(1));
-  const std::string correlation = s->text(3);
-  const Bytes headers = s->blob(4), payload = s->blob(5), errors = s->blob(6);
-  const Bytes cursor = s->blob(8);  // a paging node resumes where it failed
-  st = insert_message(p, NewMessage{queue, pid, static_cast<MessageId>(s->int64(2)), correlation,
-                                    0, headers, payload, 0, 0, errors,
-                                    static_cast<MessageId>(s->int64(7)), &cursor});
+  // Attempts from zero; the history stays (and the trace goes on from it).
+  st = insert_message(p, NewMessage{queue, pid, m.parent_id, m.correlation_id, 0, m.headers,
+                                    m.payload, 0, 0, m.errors, m.id, &m.cursor});
   if (!st) return st;
   ProcessDelta& d = p.processes[pid];
   d.outstanding += 1;

@@ -3,6 +3,7 @@
 // nothing is dropped silently).
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
+#include "store/rows.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace weir::store {
@@ -50,49 +51,21 @@ Result<int> SqliteStore::topology_version(const std::string& name, const std::st
   return versions_[name] = version + 1;
 }
 
-namespace {
-
-// After the place in the queue (a waiting message has none: 0).
-const std::string kQueuedColumns =
-    "id, process_id, parent_id, correlation_id, attempts, crashes, credit, headers, payload, errors, "
-    "cursor";
-
-QueuedMessage message_from_row(const Stmt& s, QueueId queue) {
-  QueuedMessage m;
-  m.seq = static_cast<std::uint64_t>(s.int64(0));
-  m.id = static_cast<MessageId>(s.int64(1));
-  m.queue = queue;
-  m.process_id = static_cast<ProcessId>(s.int64(2));
-  m.parent_id = static_cast<MessageId>(s.int64(3));
-  m.correlation_id = s.text(4);
-  m.attempt = static_cast<std::uint32_t>(s.int64(5));  // deliveries so far (none is running)
-  m.crashes = static_cast<std::uint32_t>(s.int64(6));
-  m.credit = s.int64(7);
-  m.headers = s.blob(8);
-  m.payload = s.blob(9);
-  m.errors = s.blob(10);
-  m.cursor = s.blob(11);
-  return m;
-}
-
-}  // namespace
-
 Status SqliteStore::retire_queues(const CommitBatch& batch, Pending& p) {
   for (const QueueRetirement& r : batch.retirements) {
+    // Every message of the queue, at rest in it or waiting in `delayed`.
     std::vector<QueuedMessage> gone;
-    struct Source {
-      const char* table;
-      const char* seq;  // a waiting message has no place in the queue
-    };
-    for (const Source& src : {Source{"messages", "seq"}, Source{"delayed", "0"}}) {
-      auto select = writer_.prepare(std::string("SELECT ") + src.seq + ", " + kQueuedColumns +
-                                    " FROM " + src.table + " WHERE queue_id = ?1");
-      if (!select) return select.status();
-      select->bind(1, r.queue);
-      Status st;
-      while (select->step(&st)) gone.push_back(message_from_row(*select, r.queue));
-      if (!st) return st;
-    }
+    auto queued = writer_.prepare(rows::messages::kSelectQueue);
+    if (!queued) return queued.status();
+    queued->bind(1, r.queue);
+    Status st;
+    while (queued->step(&st)) gone.push_back(rows::messages::read(*queued, r.queue, false));
+    if (!st) return st;
+    auto waiting = writer_.prepare(rows::delayed::kSelectQueue);
+    if (!waiting) return waiting.status();
+    waiting->bind(1, r.queue);
+    while (waiting->step(&st)) gone.push_back(rows::delayed::read(*waiting).message);
+    if (!st) return st;
     for (const char* sql : {"DELETE FROM messages WHERE queue_id = ?1",
                             "DELETE FROM delayed WHERE queue_id = ?1"}) {
       auto del = writer_.prepare(sql);

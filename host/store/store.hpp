@@ -181,16 +181,34 @@ struct QueueRetirement {
   int topology_version = 0;  // the last version that had the node (0: the last recorded)
 };
 
+// One commit's work. The store applies it in this order, in one transaction
+// (SqliteStore::commit_locked follows it step by step; nothing else states it):
+//   1. releases        leases given back; first, so that a lease taken in this
+//                      same commit (a node back after a reload) stands
+//   2. new_processes   each with one message per entry queue
+//   3. retirements     queues emptied into the trash; before the acks, so the
+//                      caller holds a retirement until the acks of the old
+//                      nodes are committed
+//   4. replays         trash entries back to their queues
+//   5. promote_until_ms  waiting messages due by then back to the end of their
+//                      queues (new seqs)
+//   6. acks            inputs deleted; outputs enqueued, or the input parked
+//                      (retry, prerequisite) or trashed
+//   7. state_puts
+//   8. process rows (completion detected), prerequisites settled; queue counters
+//   9. leases          the next ready messages, after all of the above
+//  10. id counters saved; when the next waiting message is due, read
+// (The members are declared in an older order, which callers' aggregate
+// initialisers rely on; the numbers say where each is applied.)
 struct CommitBatch {
-  std::vector<NewProcess> new_processes;
-  std::vector<Ack> acks;
-  std::vector<StatePut> state_puts;
-  std::vector<LeaseRequest> leases;     // after applying the above
-  std::vector<LeaseRelease> releases;   // last
-  std::int64_t promote_until_ms = 0;    // >0: waiting messages due by then go back to
-                                        // the end of their queues (new ids), first
-  std::vector<Replay> replays;          // with the new processes
-  std::vector<QueueRetirement> retirements;  // before the acks
+  std::vector<NewProcess> new_processes;     // 2
+  std::vector<Ack> acks;                     // 6
+  std::vector<StatePut> state_puts;          // 7
+  std::vector<LeaseRequest> leases;          // 9
+  std::vector<LeaseRelease> releases;        // 1
+  std::int64_t promote_until_ms = 0;         // 5 (0: none)
+  std::vector<Replay> replays;               // 4
+  std::vector<QueueRetirement> retirements;  // 3
   bool empty() const {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
            releases.empty() && promote_until_ms == 0 && replays.empty() && retirements.empty();
