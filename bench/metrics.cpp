@@ -13,9 +13,11 @@
 //   prune   a retention pass over the first P processes (made a month old):
 //           processes pruned per second and the longest batch, which is the
 //           longest a commit could wait behind it.
+//   queues  Store::queues() with Q messages in one queue: weir_queue_depth is
+//           still a count of the queue's rows (not part of this change).
 // Each query runs 5 times; the first (cold) and the median are printed.
 //
-//   bench_metrics [--processes N] [--trash T] [--prune P] [--dir PATH]
+//   bench_metrics [--processes N] [--trash T] [--prune P] [--queued Q] [--dir PATH]
 //
 // Prints a table, then one line `metrics: key=value ...` for scripts.
 #include <curl/curl.h>
@@ -48,6 +50,7 @@ struct Options {
   long processes = 10'000'000;
   long trash = 100'000;
   long prune = 1'000'000;
+  long queued = 500'000;
   std::string dir;
 };
 
@@ -57,10 +60,12 @@ Options parse(int argc, char** argv) {
     const std::string k = argv[i];
     if (k == "--help" || k == "-h") {
       std::puts(
-          "usage: bench_metrics [--processes N] [--trash T] [--prune P] [--dir PATH]\n"
-          "  Fills a store with N process rows (default 10,000,000) and T trash rows\n"
-          "  (100,000), then times /metrics' queries before (scans) and after (kept\n"
-          "  counts), a whole scrape, and a retention pass over the first P (1,000,000).");
+          "usage: bench_metrics [--processes N] [--trash T] [--prune P] [--queued Q] [--dir "
+          "PATH]\n"
+          "  Fills a store with N process rows (default 10,000,000), T trash rows (100,000)\n"
+          "  and Q queued messages (500,000), then times /metrics' queries before (scans)\n"
+          "  and after (kept counts), a whole scrape, and a retention pass over the first\n"
+          "  P processes (1,000,000).");
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::runtime_error("option " + k + " needs a value");
@@ -71,6 +76,8 @@ Options parse(int argc, char** argv) {
       o.trash = std::stol(v);
     else if (k == "--prune")
       o.prune = std::stol(v);
+    else if (k == "--queued")
+      o.queued = std::stol(v);
     else if (k == "--dir")
       o.dir = v;
     else
@@ -153,6 +160,17 @@ void fill(const std::string& path, const Options& o) {
                "attempts, error, headers, payload, failed_ms) SELECT 1, i, i * 100 - 99, 0, i, 1, "
                "'customer unknown', x'', x'c0', " +
                std::to_string(now) + " FROM n");
+  // One queue holding Q messages of 300 bytes (a catalog sync's backlog).
+  exec(db, "INSERT INTO queues(id, topology, node) VALUES (1, 'topology-0', 'intake')");
+  exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+               std::to_string(o.queued) +
+               ") INSERT INTO messages(queue_id, seq, id, process_id, parent_id, correlation_id, "
+               "attempts, credit, headers, payload, created_ms, crashes, errors) SELECT 1, i, i, "
+               "100, 0, '100', 0, 0, x'', randomblob(300), " +
+               std::to_string(now) + ", 0, x'90' FROM n WHERE " + std::to_string(o.queued) +
+               " > 0");
+  exec(db, "UPDATE meta SET value = " + std::to_string(o.queued + 1) +
+               " WHERE key = 'next_message_id'");
   exec(db, "COMMIT");
   sqlite3_close(db);
 }
@@ -217,6 +235,7 @@ int main(int argc, char** argv) try {
     for (const auto& c : store->process_counts().value()) counted += c.count;
   });
   const Timing after_trash = time_of([&] { (void)store->trash_count().value(); });
+  const Timing queues = time_of([&] { (void)store->queues().value(); });
   if (counted != o.processes) throw std::runtime_error("process_counts() does not add up");
 
   weir::engine::Engine engine(*store, weir::engine::EngineOptions{});
@@ -253,6 +272,9 @@ int main(int argc, char** argv) try {
   print("after:  process_counts()", after_processes);
   print("after:  trash_count()", after_trash);
   print("GET /metrics (whole scrape, after)", scraped);
+  std::printf("  %-44s %10.2f ms %10.2f ms\n",
+              ("queues(): " + std::to_string(o.queued) + " queued, counted").c_str(),
+              queues.first_ms, queues.median_ms);
   std::printf("  /metrics body                              %10zu bytes\n", bytes);
   std::printf(
       "  retention pass: %lld processes (of %ld a month old), %lld batches, %.1f s,\n"
@@ -263,11 +285,11 @@ int main(int argc, char** argv) try {
   std::printf(
       "metrics: processes=%ld before_ms=%.2f after_ms=%.3f scrape_ms=%.3f "
       "trash_before_ms=%.2f trash_after_ms=%.3f pruned=%lld prune_per_s=%.0f "
-      "longest_batch_ms=%.1f\n",
+      "longest_batch_ms=%.1f queued=%ld queues_ms=%.2f\n",
       o.processes, before_processes.median_ms, after_processes.median_ms, scraped.median_ms,
       before_trash.median_ms, after_trash.median_ms, static_cast<long long>(pass->processes),
       static_cast<double>(pass->processes) / std::max(prune_s, 1e-9),
-      static_cast<double>(pass->longest.count()) / 1000);
+      static_cast<double>(pass->longest.count()) / 1000, o.queued, queues.median_ms);
   store.reset();
   if (o.dir.empty()) fs::remove_all(dir);
   return 0;
