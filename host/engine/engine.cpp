@@ -295,8 +295,8 @@ void Engine::stop() {
   spdlog::info("engine: stopped");
 }
 
-Result<std::vector<store::ProcessId>> Engine::start_processes(const std::string& topology,
-                                                              std::vector<StartRequest> requests) {
+StartResult Engine::start_processes(const std::string& topology,
+                                    std::vector<StartRequest> requests) {
   std::promise<StartResult> answer;
   auto future = answer.get_future();
   start_processes_async(topology, std::move(requests),

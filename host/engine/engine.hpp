@@ -34,6 +34,7 @@
 
 #include "engine/command_queue.hpp"
 #include "engine/node_runtime.hpp"
+#include "engine/process_starter.hpp"
 #include "engine/pump.hpp"
 #include "plugins/node_catalog.hpp"
 #include "store/store.hpp"
@@ -65,10 +66,10 @@ struct NodeStatus {
   std::uint64_t call_sum_us = 0;
 };
 
-class Engine {
+class Engine : public ProcessStarter {
  public:
   Engine(store::Store& store, EngineOptions options);
-  ~Engine();
+  ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -97,16 +98,12 @@ class Engine {
   Status start();
   void stop();
 
-  // Starts one process per request at the topology's entry nodes; returns
-  // their ids once the commit that holds them is durable. On error nothing
-  // was started.
-  Result<std::vector<store::ProcessId>> start_processes(const std::string& topology,
-                                                        std::vector<StartRequest> requests);
-  // The same without waiting: `done` gets the ids once the commit is durable,
-  // or the error (nothing started), on the pump's thread (it must not block),
+  // ProcessStarter (process_starter.hpp): `done` runs on the pump's thread,
   // or at once on this thread when the request cannot even be queued.
+  StartResult start_processes(const std::string& topology,
+                              std::vector<StartRequest> requests) override;
   void start_processes_async(const std::string& topology, std::vector<StartRequest> requests,
-                             StartDone done);
+                             StartDone done) override;
 
   // Puts trash entries back at the nodes where they failed, recording
   // `replay.audit`, once the commit that does it is durable.

@@ -59,9 +59,15 @@ class Face {
   // 500 (naming nothing; the log says what is missing) until it is there.
   // `max_queued` > 0: a webhook answers 503 while its topology's entry
   // nodes hold that many messages (counted at most every 250 ms).
+  // `engine`: what /metrics reads of the nodes; webhooks start their
+  // processes through `starter` (the engine, unless a test gives its own).
+  Face(engine::Engine& engine, engine::ProcessStarter& starter, store::Store& store,
+       const std::vector<topology::Topology>& topologies, std::size_t max_body,
+       std::int64_t max_queued);
   Face(engine::Engine& engine, store::Store& store,
        const std::vector<topology::Topology>& topologies, std::size_t max_body,
-       std::int64_t max_queued = 0);
+       std::int64_t max_queued = 0)
+      : Face(engine, engine, store, topologies, max_body, max_queued) {}
 
   // After a reload: the hooks of these topologies replace all others. A
   // request already past its lookup finishes with the hooks it found.
@@ -88,7 +94,8 @@ class Face {
   // Messages queued at the topology's entry nodes (a cached count), or -1.
   std::int64_t entry_depth(const Routes& routes, const std::string& topology);
 
-  engine::Engine& engine_;
+  engine::Engine& engine_;  // metrics.cpp
+  engine::ProcessStarter& starter_;
   store::Store& store_;
   std::size_t max_body_ = 0;
   mutable std::mutex routes_mu_;

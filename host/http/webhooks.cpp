@@ -149,10 +149,11 @@ bool signature_matches(const topology::WebhookSpec& w, const std::string& secret
          CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
-Face::Face(engine::Engine& engine, store::Store& store,
+Face::Face(engine::Engine& engine, engine::ProcessStarter& starter, store::Store& store,
            const std::vector<topology::Topology>& topologies, std::size_t max_body,
            std::int64_t max_queued)
-    : engine_(engine), store_(store), max_body_(max_body), max_queued_(max_queued) {
+    : engine_(engine), starter_(starter), store_(store), max_body_(max_body),
+      max_queued_(max_queued) {
   set_topologies(topologies);
 }
 
@@ -322,7 +323,7 @@ void Face::webhook(Request&& request, Respond respond) {
   if (correlation.empty()) correlation = request.header("X-Request-ID");
   engine::StartRequest start{std::move(body).value(), payload::encode_headers(headers),
                              correlation};
-  engine_.start_processes_async(
+  starter_.start_processes_async(
       topology, {std::move(start)},
       [respond = std::move(respond), topology](engine::StartResult r) {
         if (r && !r->empty()) return respond(json(202, Json{{"process", r->front()}}));

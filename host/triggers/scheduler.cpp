@@ -24,8 +24,8 @@ std::string utc_text(std::int64_t ms) {
 
 }  // namespace
 
-Scheduler::Scheduler(store::Store& store, engine::Engine& engine, TimeZone default_zone)
-    : store_(store), engine_(engine), default_zone_(std::move(default_zone)) {}
+Scheduler::Scheduler(store::Store& store, engine::ProcessStarter& starter, TimeZone default_zone)
+    : store_(store), starter_(starter), default_zone_(std::move(default_zone)) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -172,7 +172,7 @@ void Scheduler::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
   }
   engine::StartRequest req{payload::from_json(e.spec.payload), {},
                            e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms};
-  auto started = engine_.start_processes(e.topology, {std::move(req)});
+  auto started = starter_.start_processes(e.topology, {std::move(req)});
   std::lock_guard lock(mu_);
   fired(current(e), started, slot_ms, now);  // e, or what a reload replaced it with
 }

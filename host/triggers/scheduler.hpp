@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/engine.hpp"
+#include "engine/process_starter.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
 #include "triggers/cron.hpp"
@@ -58,7 +58,7 @@ struct TriggerView {
 class Scheduler {
  public:
   // `default_zone`: for triggers that name none (weir.yaml `timezone`).
-  Scheduler(store::Store& store, engine::Engine& engine, TimeZone default_zone);
+  Scheduler(store::Store& store, engine::ProcessStarter& starter, TimeZone default_zone);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -102,7 +102,7 @@ class Scheduler {
   std::int64_t next_slot(const Entry& e, std::int64_t after_ms) const;
 
   store::Store& store_;
-  engine::Engine& engine_;
+  engine::ProcessStarter& starter_;
   TimeZone default_zone_;
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -1,0 +1,35 @@
+// ProcessStarter: the one thing triggers need of the engine, starting
+// processes. The scheduler (cron fires), the HTTP face (webhooks) and the
+// control server (`weir run`) start processes through it and nothing else,
+// so a test can give them a starter of its own (one that records what was
+// asked and commits it to a real store) and decide what it answers.
+// Engine is the real one (engine.hpp).
+//
+// Threads: both calls from any thread, at any time; an implementation says
+// on which thread `done` runs (the engine's: the pump's, or the caller's at
+// once when the request cannot be queued).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/command_queue.hpp"
+
+namespace weir::engine {
+
+class ProcessStarter {
+ public:
+  virtual ~ProcessStarter() = default;
+
+  // Starts one process per request at the topology's entry nodes; returns
+  // their ids once the commit that holds them is durable. On error nothing
+  // was started.
+  virtual StartResult start_processes(const std::string& topology,
+                                      std::vector<StartRequest> requests) = 0;
+  // The same without waiting: `done` gets the ids once the commit is
+  // durable, or the error (nothing started). `done` must not block.
+  virtual void start_processes_async(const std::string& topology,
+                                     std::vector<StartRequest> requests, StartDone done) = 0;
+};
+
+}  // namespace weir::engine
