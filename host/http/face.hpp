@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/secret_source.hpp"
 #include "engine/engine.hpp"
 #include "http/http_server.hpp"
@@ -60,10 +61,11 @@ class Face {
   // `max_queued` > 0: a webhook answers 503 while its topology's entry
   // nodes hold that many messages (counted at most every 250 ms).
   // `engine`: what /metrics reads of the nodes; webhooks start their
-  // processes through `starter` (the engine, unless a test gives its own).
+  // processes through `starter` (the engine, unless a test gives its own);
+  // `clock` says when the queued count is due for a refresh.
   Face(engine::Engine& engine, engine::ProcessStarter& starter, store::Store& store,
        const std::vector<topology::Topology>& topologies, std::size_t max_body,
-       std::int64_t max_queued);
+       std::int64_t max_queued, const Clock& clock = system_clock());
   Face(engine::Engine& engine, store::Store& store,
        const std::vector<topology::Topology>& topologies, std::size_t max_body,
        std::int64_t max_queued = 0)
@@ -102,9 +104,10 @@ class Face {
   std::shared_ptr<const Routes> routes_;  // guarded by routes_mu_
   std::atomic<bool> ready_{false};
   std::int64_t max_queued_ = 0;
+  const Clock& clock_;
   std::mutex depth_mu_;
-  std::chrono::steady_clock::time_point depth_at_;              // guarded by depth_mu_
-  std::map<std::string, std::int64_t> depth_;                   // guarded by depth_mu_
+  std::int64_t depth_at_ms_ = 0;                 // guarded by depth_mu_ (0: never counted)
+  std::map<std::string, std::int64_t> depth_;   // guarded by depth_mu_
   StatusCounts webhook_counts_;
 };
 

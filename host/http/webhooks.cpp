@@ -63,6 +63,9 @@ std::string lower(std::string s) {
 
 constexpr const char* kWooSignature = "x-wc-webhook-signature";
 
+// How old the queued count of the entry nodes may be (see entry_depth).
+constexpr std::int64_t kDepthRefreshMs = 250;
+
 // WooCommerce sends "webhook_id=<n>" (form-encoded, unsigned) when a
 // webhook is created, to check the URL answers.
 bool is_woocommerce_ping(const Request& r) {
@@ -151,9 +154,9 @@ bool signature_matches(const topology::WebhookSpec& w, const std::string& secret
 
 Face::Face(engine::Engine& engine, engine::ProcessStarter& starter, store::Store& store,
            const std::vector<topology::Topology>& topologies, std::size_t max_body,
-           std::int64_t max_queued)
+           std::int64_t max_queued, const Clock& clock)
     : engine_(engine), starter_(starter), store_(store), max_body_(max_body),
-      max_queued_(max_queued) {
+      max_queued_(max_queued), clock_(clock) {
   set_topologies(topologies);
 }
 
@@ -187,11 +190,12 @@ std::shared_ptr<const Face::Routes> Face::routes() const {
 
 // The store counts queued messages per queue; a count per request would
 // cost more than the request, so it is refreshed at most every 250 ms (a
-// burst may overshoot the cap by what arrives in that time).
+// burst may overshoot the cap by what arrives in that time). A clock that
+// went back counts again at once rather than trust an old count.
 std::int64_t Face::entry_depth(const Routes& routes, const std::string& topology) {
   std::lock_guard lock(depth_mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (now - depth_at_ > std::chrono::milliseconds(250)) {
+  const std::int64_t now = clock_.now_ms();
+  if (depth_at_ms_ == 0 || now - depth_at_ms_ > kDepthRefreshMs || now < depth_at_ms_) {
     auto queues = store_.queues();
     if (!queues) return -1;
     depth_.clear();
@@ -203,7 +207,7 @@ std::int64_t Face::entry_depth(const Routes& routes, const std::string& topology
         depth_[q.topology] += q.queued;
       }
     }
-    depth_at_ = now;
+    depth_at_ms_ = now;
   }
   return depth_[topology];
 }

@@ -24,12 +24,11 @@ std::string utc_text(std::int64_t ms) {
 
 }  // namespace
 
-Scheduler::Scheduler(store::Store& store, engine::ProcessStarter& starter, TimeZone default_zone)
-    : store_(store), starter_(starter), default_zone_(std::move(default_zone)) {}
+CronTriggers::CronTriggers(store::Store& store, engine::ProcessStarter& starter,
+                           TimeZone default_zone, const Clock& clock)
+    : store_(store), starter_(starter), default_zone_(std::move(default_zone)), clock_(clock) {}
 
-Scheduler::~Scheduler() { stop(); }
-
-Status Scheduler::add(const topology::Topology& t) {
+Status CronTriggers::add(const topology::Topology& t) {
   std::vector<std::shared_ptr<Entry>> fresh;
   for (const auto& spec : t.triggers) {
     if (spec.cron.empty()) continue;  // a webhook (http/webhooks.hpp)
@@ -43,62 +42,60 @@ Status Scheduler::add(const topology::Topology& t) {
     }
     fresh.push_back(std::make_shared<Entry>(Entry{t.name, spec, *schedule, zone}));
   }
-  bool started = false;
+  bool placed = false;
   {
     std::lock_guard lock(mu_);
-    started = started_;
+    placed = placed_;
   }
   std::vector<store::TriggerRecord> records;
-  if (started && !fresh.empty()) {
+  if (placed && !fresh.empty()) {
     auto r = store_.triggers();
     if (!r) return r.status().prefixed("scheduler");
     records = std::move(r).value();
   }
-  const std::int64_t now = now_ms();
-  {
-    std::lock_guard lock(mu_);
-    for (auto& e : fresh) {
-      if (!started) continue;  // start() places them
-      // A trigger that keeps its id keeps what this scheduler knows of it
-      // (the store's record may lag a fire whose commit is under way).
-      const Entry* old = find(e->topology, e->spec.id);
-      if (!old) {
-        Status st = place(*e, records, now);
-        if (!st) return st;
-        continue;
-      }
-      e->last_fire_ms = old->last_fire_ms;
-      e->last_process = old->last_process;
-      e->fired = old->fired;
-      e->skipped = old->skipped;
-      const bool same = e->spec.cron == old->spec.cron && e->zone.name() == old->zone.name();
-      e->next_ms = same ? old->next_ms : next_slot(*e, std::max(old->last_fire_ms, now));
+  const std::int64_t now = clock_.now_ms();
+  std::lock_guard lock(mu_);
+  for (auto& e : fresh) {
+    if (!placed) continue;  // place() places them
+    // A trigger that keeps its id keeps what this scheduler knows of it
+    // (the store's record may lag a fire whose commit is under way).
+    const Entry* old = find(e->topology, e->spec.id);
+    if (!old) {
+      Status st = place(*e, records, now);
+      if (!st) return st;
+      continue;
     }
-    std::erase_if(entries_, [&](const auto& e) { return e->topology == t.name; });
-    entries_.insert(entries_.end(), fresh.begin(), fresh.end());
+    e->last_fire_ms = old->last_fire_ms;
+    e->last_process = old->last_process;
+    e->fired = old->fired;
+    e->skipped = old->skipped;
+    const bool same = e->spec.cron == old->spec.cron && e->zone.name() == old->zone.name();
+    e->next_ms = same ? old->next_ms : next_slot(*e, std::max(old->last_fire_ms, now));
+    if (same) e->retry_slot_ms = old->retry_slot_ms;
   }
-  wake_.notify_all();
+  std::erase_if(entries_, [&](const auto& e) { return e->topology == t.name; });
+  entries_.insert(entries_.end(), fresh.begin(), fresh.end());
   return Status::ok();
 }
 
-Scheduler::Entry* Scheduler::find(const std::string& topology, const std::string& id) const {
+CronTriggers::Entry* CronTriggers::find(const std::string& topology, const std::string& id) const {
   for (const auto& e : entries_) {
     if (e->topology == topology && e->spec.id == id) return e.get();
   }
   return nullptr;
 }
 
-void Scheduler::remove(const std::string& topology) {
+void CronTriggers::remove(const std::string& topology) {
   std::lock_guard lock(mu_);
   std::erase_if(entries_, [&](const auto& e) { return e->topology == topology; });
 }
 
-std::int64_t Scheduler::next_slot(const Entry& e, std::int64_t after_ms) const {
+std::int64_t CronTriggers::next_slot(const Entry& e, std::int64_t after_ms) const {
   return e.schedule.next_after(after_ms, e.zone).value_or(0);
 }
 
-Status Scheduler::place(Entry& e, const std::vector<store::TriggerRecord>& records,
-                        std::int64_t now) {
+Status CronTriggers::place(Entry& e, const std::vector<store::TriggerRecord>& records,
+                           std::int64_t now) {
   auto r = std::find_if(records.begin(), records.end(), [&](const store::TriggerRecord& r) {
     return r.topology == e.topology && r.trigger == e.spec.id;
   });
@@ -123,18 +120,127 @@ Status Scheduler::place(Entry& e, const std::vector<store::TriggerRecord>& recor
   return Status::ok();
 }
 
-Status Scheduler::start() {
+Status CronTriggers::place() {
   auto records = store_.triggers();
   if (!records) return records.status().prefixed("scheduler");
-  const std::int64_t now = now_ms();
+  const std::int64_t now = clock_.now_ms();
+  std::lock_guard lock(mu_);
+  for (auto& e : entries_) {
+    Status st = place(*e, *records, now);
+    if (!st) return st;
+  }
+  placed_ = true;
+  return Status::ok();
+}
+
+bool CronTriggers::still_running(const Entry& e) {
+  if (e.spec.overlap || e.last_process == 0) return false;
+  auto p = store_.process(e.last_process);
+  return p && p->has_value() && (*p)->state == store::ProcessState::running;
+}
+
+std::shared_ptr<CronTriggers::Entry> CronTriggers::next_due(std::int64_t now) const {
+  std::shared_ptr<Entry> due;
+  for (const auto& e : entries_) {
+    if (e->next_ms != 0 && e->next_ms <= now && (!due || e->next_ms < due->next_ms)) due = e;
+  }
+  return due;
+}
+
+std::int64_t CronTriggers::fire_due() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    const std::int64_t now = clock_.now_ms();
+    const std::shared_ptr<Entry> due = next_due(now);  // held: a reload may drop it meanwhile
+    if (!due) break;
+    const std::int64_t slot = due->retry_slot_ms ? due->retry_slot_ms : due->next_ms;
+    lock.unlock();
+    fire(*due, slot, now);
+    lock.lock();
+  }
+  std::int64_t earliest = 0;
+  for (const auto& e : entries_) {
+    if (e->next_ms != 0 && (earliest == 0 || e->next_ms < earliest)) earliest = e->next_ms;
+  }
+  return earliest;
+}
+
+// Called without mu_ held for the store and starter calls; the caller holds
+// a reference to `e`, so a reload that drops it meanwhile does no harm.
+void CronTriggers::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
+  if (still_running(e)) {
+    spdlog::warn("scheduler: {}/{} skipped its slot at {}: its last run (process {}) is still "
+                 "going (set overlap: true to allow)",
+                 e.topology, e.spec.id, utc_text(slot_ms), e.last_process);
+    Status st = store_.note_trigger(e.topology, e.spec.id, slot_ms);
+    if (!st) spdlog::error("scheduler: {}", st.message());
+    std::lock_guard lock(mu_);
+    skipped(current(e), slot_ms, now);  // e, or what a reload replaced it with
+    return;
+  }
+  engine::StartRequest req{payload::from_json(e.spec.payload), {},
+                           e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms};
+  auto started = starter_.start_processes(e.topology, {std::move(req)});
+  std::lock_guard lock(mu_);
+  fired(current(e), started, slot_ms, now);
+}
+
+void CronTriggers::skipped(Entry& e, std::int64_t slot_ms, std::int64_t now) {
+  ++e.skipped;
+  e.retry_slot_ms = 0;
+  e.last_fire_ms = slot_ms;
+  e.next_ms = next_slot(e, std::max(slot_ms, now));
+}
+
+void CronTriggers::fired(Entry& e, const engine::StartResult& started, std::int64_t slot_ms,
+                         std::int64_t now) {
+  if (!started || started->empty()) {
+    spdlog::error("scheduler: {}/{} could not start its run for {}: {}; trying again in {} s",
+                  e.topology, e.spec.id, utc_text(slot_ms),
+                  started ? "no process" : started.error(), kRetryStartMs / 1000);
+    e.retry_slot_ms = slot_ms;  // the same slot, again: its correlation id names it
+    e.next_ms = now + kRetryStartMs;
+    return;
+  }
+  e.retry_slot_ms = 0;
+  e.last_process = started->front();
+  e.last_fire_ms = slot_ms;
+  ++e.fired;
+  e.next_ms = next_slot(e, std::max(slot_ms, now));
+  spdlog::info("scheduler: {}/{} fired for {}: process {}", e.topology, e.spec.id,
+               utc_text(slot_ms), e.last_process);
+}
+
+std::vector<TriggerView> CronTriggers::next_fires() const {
+  std::lock_guard lock(mu_);
+  std::vector<TriggerView> out;
+  for (const auto& p : entries_) {
+    const Entry& e = *p;
+    out.push_back(TriggerView{e.topology, e.spec.id, e.spec.cron, e.zone.name(), e.spec.overlap,
+                              e.next_ms, e.last_fire_ms, e.last_process, e.fired, e.skipped});
+  }
+  return out;
+}
+
+Scheduler::Scheduler(store::Store& store, engine::ProcessStarter& starter, TimeZone default_zone,
+                     const Clock& clock)
+    : triggers_(store, starter, std::move(default_zone), clock), clock_(clock) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+Status Scheduler::add(const topology::Topology& t) {
+  Status st = triggers_.add(t);
   {
     std::lock_guard lock(mu_);
-    for (auto& e : entries_) {
-      Status st = place(*e, *records, now);
-      if (!st) return st;
-    }
-    started_ = true;
+    changed_ = true;  // its slot may come before the one the thread sleeps for
   }
+  wake_.notify_all();
+  return st;
+}
+
+Status Scheduler::start() {
+  Status st = triggers_.place();
+  if (!st) return st;
   thread_ = std::thread([this] { run(); });
   return Status::ok();
 }
@@ -148,85 +254,20 @@ void Scheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool Scheduler::still_running(const Entry& e) {
-  if (e.spec.overlap || e.last_process == 0) return false;
-  auto p = store_.process(e.last_process);
-  return p && p->has_value() && (*p)->state == store::ProcessState::running;
-}
-
-// Called without mu_ held for the store and engine calls; the caller holds
-// a reference to `e`, so a reload that drops it meanwhile does no harm.
-void Scheduler::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
-  if (still_running(e)) {
-    spdlog::warn("scheduler: {}/{} skipped its slot at {}: its last run (process {}) is still "
-                 "going (set overlap: true to allow)",
-                 e.topology, e.spec.id, utc_text(slot_ms), e.last_process);
-    Status st = store_.note_trigger(e.topology, e.spec.id, slot_ms);
-    if (!st) spdlog::error("scheduler: {}", st.message());
-    std::lock_guard lock(mu_);
-    Entry& cur = current(e);  // a reload may have replaced it meanwhile
-    ++cur.skipped;
-    cur.last_fire_ms = slot_ms;
-    cur.next_ms = next_slot(cur, std::max(slot_ms, now));
-    return;
-  }
-  engine::StartRequest req{payload::from_json(e.spec.payload), {},
-                           e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms};
-  auto started = starter_.start_processes(e.topology, {std::move(req)});
-  std::lock_guard lock(mu_);
-  fired(current(e), started, slot_ms, now);  // e, or what a reload replaced it with
-}
-
-void Scheduler::fired(Entry& e, const engine::StartResult& started, std::int64_t slot_ms,
-                      std::int64_t now) {
-  if (!started || started->empty()) {
-    spdlog::error("scheduler: {}/{} could not start its run for {}: {}; trying again in {} s",
-                  e.topology, e.spec.id, utc_text(slot_ms),
-                  started ? "no process" : started.error(), kRetryStartMs / 1000);
-    e.next_ms = now + kRetryStartMs;
-    return;
-  }
-  e.last_process = started->front();
-  e.last_fire_ms = slot_ms;
-  ++e.fired;
-  e.next_ms = next_slot(e, std::max(slot_ms, now));
-  spdlog::info("scheduler: {}/{} fired for {}: process {}", e.topology, e.spec.id,
-               utc_text(slot_ms), e.last_process);
-}
-
 void Scheduler::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    const std::int64_t now = now_ms();
-    std::shared_ptr<Entry> due;
-    std::int64_t earliest = 0;
-    for (const auto& e : entries_) {
-      if (e->next_ms == 0) continue;
-      if (e->next_ms <= now && (!due || e->next_ms < due->next_ms)) due = e;
-      if (earliest == 0 || e->next_ms < earliest) earliest = e->next_ms;
-    }
-    if (due) {
-      const std::int64_t slot = due->next_ms;
-      lock.unlock();
-      fire(*due, slot, now);
-      lock.lock();
-      continue;
-    }
-    // Sleep until the earliest slot (at most a minute: the wall clock may jump).
-    const std::int64_t wait = earliest == 0 ? 60000 : std::min<std::int64_t>(earliest - now, 60000);
-    wake_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(wait, 1)));
+    changed_ = false;
+    lock.unlock();
+    const std::int64_t next = triggers_.fire_due();
+    lock.lock();
+    if (stopping_ || changed_) continue;
+    // Until the earliest slot, at most a minute (the wall clock may jump).
+    const std::int64_t now = clock_.now_ms();
+    const std::int64_t wait = next == 0 ? 60000 : std::min<std::int64_t>(next - now, 60000);
+    wake_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(wait, 1)),
+                   [&] { return stopping_ || changed_; });
   }
-}
-
-std::vector<TriggerView> Scheduler::next_fires() const {
-  std::lock_guard lock(mu_);
-  std::vector<TriggerView> out;
-  for (const auto& p : entries_) {
-    const Entry& e = *p;
-    out.push_back(TriggerView{e.topology, e.spec.id, e.spec.cron, e.zone.name(), e.spec.overlap,
-                              e.next_ms, e.last_fire_ms, e.last_process, e.fired, e.skipped});
-  }
-  return out;
 }
 
 }  // namespace weir::triggers

@@ -12,27 +12,30 @@
 // (logged and counted; `weir topology ls` shows it), and the next slot is
 // computed as usual.
 //
-// If the engine cannot take the start (disk full, stopping), the slot is
+// If the starter cannot take the start (disk full, stopping), the slot is
 // tried again 5 s later; it was not recorded, so a restart would fire it too.
 //
 // Reload: add() again replaces the topology's triggers (a trigger that
 // keeps its id keeps its last fire and counts), remove() drops them; both
 // work before and after start(). A fire already under way finishes.
 //
-// Threads: add/remove/start/stop from the host's management thread;
-// next_fires() from any thread; the scheduler runs on its own thread until
-// stop().
+// Two parts, so that the decisions are tested without a thread or a sleep:
+// CronTriggers decides and fires (which triggers are due at its clock's
+// "now", what their next slot is, fire or skip); Scheduler is only the
+// thread that sleeps until the next due time and asks CronTriggers to fire
+// what is due. A test drives CronTriggers with a ManualClock
+// (common/clock.hpp) and a ProcessStarter of its own.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "engine/process_starter.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
@@ -55,20 +58,31 @@ struct TriggerView {
   std::int64_t skipped = 0;
 };
 
-class Scheduler {
+// The cron triggers and their decisions, at the times `clock` gives; no
+// thread of its own.
+//
+// Threads: add/remove/place from the host's management thread; fire_due
+// from one thread at a time (the scheduler's); next_fires from any thread.
+// The store and starter are called without the lock held.
+class CronTriggers {
  public:
   // `default_zone`: for triggers that name none (weir.yaml `timezone`).
-  Scheduler(store::Store& store, engine::ProcessStarter& starter, TimeZone default_zone);
-  ~Scheduler();
-  Scheduler(const Scheduler&) = delete;
-  Scheduler& operator=(const Scheduler&) = delete;
+  CronTriggers(store::Store& store, engine::ProcessStarter& starter, TimeZone default_zone,
+               const Clock& clock);
+  CronTriggers(const CronTriggers&) = delete;
+  CronTriggers& operator=(const CronTriggers&) = delete;
 
   // The topology's triggers (it was validated: schedules and zones parse),
-  // in place of any it had.
+  // in place of any it had. Once placed, a new trigger is placed at once.
   Status add(const topology::Topology& t);
   void remove(const std::string& topology);
-  Status start();
-  void stop();
+  // Gives every trigger its next slot from the store's record of it (a
+  // slot missed meanwhile: now); a trigger the store has not seen is noted
+  // and waits for its first slot. Once, before the first fire_due().
+  Status place();
+  // Fires (or skips) every trigger due at the clock's now, the earliest
+  // slot first; returns the earliest next slot after that (0: none).
+  std::int64_t fire_due();
 
   std::vector<TriggerView> next_fires() const;
 
@@ -79,17 +93,20 @@ class Scheduler {
     CronSchedule schedule;
     TimeZone zone;
     std::int64_t next_ms = 0;  // 0: never
+    std::int64_t retry_slot_ms = 0;  // a slot whose start was refused: fired again at next_ms
     std::int64_t last_fire_ms = 0;
     store::ProcessId last_process = 0;
     std::int64_t fired = 0;
     std::int64_t skipped = 0;
   };
 
-  void run();
+  // Under mu_: the due entry with the earliest slot at `now`, or null.
+  std::shared_ptr<Entry> next_due(std::int64_t now) const;
   // Where a new entry starts: from the store's record of its trigger.
   Status place(Entry& e, const std::vector<store::TriggerRecord>& records, std::int64_t now);
   void fire(Entry& e, std::int64_t slot_ms, std::int64_t now);
-  // Under mu_: records the outcome of a fire in `e`.
+  // Under mu_: records a skipped slot / the outcome of a fire in `e`.
+  void skipped(Entry& e, std::int64_t slot_ms, std::int64_t now);
   void fired(Entry& e, const engine::StartResult& started, std::int64_t slot_ms, std::int64_t now);
   // Under mu_: the entry now in entries_ for (topology, id), or null.
   Entry* find(const std::string& topology, const std::string& id) const;
@@ -103,13 +120,45 @@ class Scheduler {
 
   store::Store& store_;
   engine::ProcessStarter& starter_;
-  TimeZone default_zone_;
+  const TimeZone default_zone_;
+  const Clock& clock_;
   mutable std::mutex mu_;
-  std::condition_variable wake_;
   // Shared: a fire in progress keeps its entry even if a reload drops it.
   std::vector<std::shared_ptr<Entry>> entries_;  // guarded by mu_
-  bool stopping_ = false;                        // guarded by mu_
-  bool started_ = false;                         // guarded by mu_
+  bool placed_ = false;                          // guarded by mu_
+};
+
+// Runs CronTriggers on its own thread: sleeps until the next due slot (at
+// most a minute: the wall clock may jump), or until add() brings an earlier
+// one, and fires what is due.
+//
+// Threads: add/remove/start/stop from the host's management thread;
+// next_fires() from any thread; the scheduler runs on its own thread until
+// stop().
+class Scheduler {
+ public:
+  Scheduler(store::Store& store, engine::ProcessStarter& starter, TimeZone default_zone,
+            const Clock& clock = system_clock());
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  Status add(const topology::Topology& t);
+  void remove(const std::string& topology) { triggers_.remove(topology); }
+  Status start();
+  void stop();
+
+  std::vector<TriggerView> next_fires() const { return triggers_.next_fires(); }
+
+ private:
+  void run();
+
+  CronTriggers triggers_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool changed_ = false;   // guarded by mu_: add() came while the thread was firing
+  bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

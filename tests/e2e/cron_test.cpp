@@ -1,15 +1,17 @@
 // End to end: cron triggers with the real host and real time (short
-// "@every" schedules; the calendar forms are covered by cron_test). A
-// trigger fires on its schedule and shows its next fire; a fire missed while
-// the host was down runs once at start, not once per missed slot; a run
-// that is still going makes the next slot skip unless overlap is allowed.
+// "@every" schedules), one real-time wait a test: a trigger fires on its
+// schedule through the real engine, and a run that is still going (the real
+// pump's process state) makes the next slot skip unless overlap is allowed.
+// The scheduler's decisions (missed fires at start, skips and their counts,
+// DST gaps, reloads, refused starts) are unit-tested at times a ManualClock
+// sets (tests/unit/scheduler_test.cpp), and what `topology ls` shows of them
+// too (tests/unit/control_views_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
-#include "common/clock.hpp"
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 
@@ -45,7 +47,7 @@ bool wait_for(const std::function<bool()>& ok, std::chrono::milliseconds timeout
 
 }  // namespace
 
-TEST_CASE("a cron trigger fires on schedule and a fire missed while the host was down runs once") {
+TEST_CASE("a cron trigger fires on schedule in the real host and topology ls shows it") {
   WeirHome home({"core.so", "testkit.so"});
   home.add_topology("ticks.yaml", R"(name: ticks
 trigger: {cron: "@every 2s", payload: {tick: true}}
@@ -53,49 +55,26 @@ nodes:
   - {id: take, type: core.pass}
 )");
   HostProcess host(home);
-  const std::int64_t started = weir::now_ms();
   REQUIRE(host.start());
   Json trigger = trigger_of(home, "ticks");
   REQUIRE(!trigger.is_null());
   CHECK(trigger["id"] == "cron");
   CHECK(trigger["cron"] == "@every 2s");
   CHECK(trigger["timezone"] == "UTC");
-  CHECK(trigger["fired"] == 0);  // first seen: it waits for its first slot
-  CHECK(trigger["next_ms"].get<std::int64_t>() >= started + 2000 - 100);
-  CHECK(trigger["next_ms"].get<std::int64_t>() <= weir::now_ms() + 2000);
   CHECK_THAT(home.cli("topology ls").out, Catch::Contains("ticks/cron") && Catch::Contains("@every 2s"));
 
   REQUIRE(wait_for([&] { return runs_of(home, "ticks").size() >= 2; }, std::chrono::seconds(10)));
   auto runs = runs_of(home, "ticks");
-  CHECK(runs[0]["state"] == "completed");
   CHECK_THAT(runs[0]["correlation_id"].get<std::string>(), Catch::StartsWith("cron@20"));
   // Two seconds apart, as scheduled.
   const auto gap = runs[1]["started_ms"].get<std::int64_t>() - runs[0]["started_ms"].get<std::int64_t>();
   CHECK(gap >= 1900);
   CHECK(gap <= 2600);
+  REQUIRE(wait_for([&] { return runs_of(home, "ticks")[0]["state"] == "completed"; },
+                   std::chrono::seconds(10)));
+  CHECK(trigger_of(home, "ticks")["fired"].get<int>() >= 2);
   // A manual run works on a cron topology too.
   CHECK(home.cli("run ticks", {"--wait"}).code == 0);
-  REQUIRE(host.kill(SIGTERM) == 0);
-
-  const std::int64_t stopped = weir::now_ms();
-  std::this_thread::sleep_for(std::chrono::milliseconds(5500));  // two or three slots missed
-  REQUIRE(host.start());
-  const std::int64_t restarted = weir::now_ms();
-  REQUIRE(wait_for([&] { return trigger_of(home, "ticks")["last_fire_ms"] >= stopped; },
-                   std::chrono::seconds(5)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // one regular slot after it
-  auto after = runs_of(home, "ticks");
-  int during_downtime = 0, right_after_start = 0, later = 0;
-  for (const auto& r : after) {
-    const auto at = r["started_ms"].get<std::int64_t>();
-    if (at > stopped && at < restarted - 1500) ++during_downtime;
-    else if (at >= restarted - 1500 && at < restarted + 1500) ++right_after_start;
-    else if (at >= restarted + 1500) ++later;
-  }
-  CHECK(during_downtime == 0);
-  CHECK(right_after_start == 1);  // the missed slots: once, at start
-  CHECK(later >= 1);              // then on schedule again
-  CHECK_THAT(host.log(), Catch::Contains("missed its slot") && Catch::Contains("firing once now"));
   REQUIRE(host.kill(SIGTERM) == 0);
 }
 
@@ -114,9 +93,15 @@ nodes:
 )");
   HostProcess host(home);
   REQUIRE(host.start());
-  std::this_thread::sleep_for(std::chrono::milliseconds(6500));
-  const Json slow = trigger_of(home, "slow");
-  const Json eager = trigger_of(home, "eager");
+  Json slow, eager;
+  REQUIRE(wait_for(
+      [&] {
+        slow = trigger_of(home, "slow");
+        eager = trigger_of(home, "eager");
+        return slow["skipped"].get<int>() >= 2 && slow["fired"].get<int>() >= 2 &&
+               eager["fired"].get<int>() >= 4;
+      },
+      std::chrono::seconds(20)));
   REQUIRE(host.kill(SIGTERM) == 0);  // a clean stop lets the runs in flight finish
   const std::string first_log = host.log();
   REQUIRE(host.start());
