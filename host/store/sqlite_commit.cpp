@@ -67,6 +67,7 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
   if (st) st = put_state(batch, p.now);                                            // 7
   if (st) st = apply_process_deltas(p, out);                                       // 8
   if (st) st = apply_queue_deltas(p);
+  if (st) st = write_state_counts(p);
   if (st) st = lease(p);                                                           // 9
   if (st && (next_message_id_ != first_id || next_process_id_ != first_pid)) {     // 10
     st = save_counters();
@@ -99,6 +100,7 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
                .bind(4, i64(pid)).run();
     }
     if (!st) return st.prefixed("starting a process of topology " + np.topology);
+    ++p.state_counts[{np.topology, static_cast<int>(ProcessState::running)}];
     out.started.push_back(pid);
   }
   return Status::ok();
@@ -229,6 +231,11 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
       Status st;
       if (w_.update_process.step(&st)) {
         ProcessRecord r = rows::processes::read(w_.update_process);
+        const ProcessState was = rows::processes::state_before(r, d.outstanding, d.failed);
+        if (was != r.state) {
+          --p.state_counts[{r.topology, static_cast<int>(was)}];
+          ++p.state_counts[{r.topology, static_cast<int>(r.state)}];
+        }
         if (r.outstanding <= 0) out.finished.push_back(std::move(r));
       }
       w_.update_process.reset();
@@ -239,6 +246,16 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
       Status st = settle_waiters(out.finished[i], p);
       if (!st) return st;
     }
+  }
+  return Status::ok();
+}
+
+// One row per (topology, state) the commit moved, for /metrics (schema 11).
+Status SqliteStore::write_state_counts(const Pending& p) {
+  for (const auto& [key, delta] : p.state_counts) {
+    if (delta == 0) continue;
+    Status st = w_.add_state_count.bind(1, key.first).bind(2, key.second).bind(3, delta).run();
+    if (!st) return st;
   }
   return Status::ok();
 }

@@ -1,9 +1,12 @@
 // The counts /metrics reads (processes per topology and state, trash
-// entries), in the SQLite store. They are kept as rows change, by SQL
-// triggers on `processes` and `trash` (schema 10), so a scrape reads a few
-// rows instead of scanning tables that grow to millions of rows, and each
-// count moves in the same transaction as the row it counts: exact by
-// construction, whichever code inserts, updates or deletes the row.
+// entries), in the SQLite store. They are kept as rows change, in the same
+// transaction as the row they count, so a scrape reads a few rows instead
+// of scanning tables that grow to millions of rows:
+//  - processes started or moved to another state by a commit: the commit
+//    adds them up and writes one row per (topology, state) it changed
+//    (sqlite_commit.cpp, write_state_counts; schema 11);
+//  - processes deleted (retention), and trash entries: SQL triggers
+//    (schema 10), off the hot path.
 #include "store/sqlite_store.hpp"
 
 namespace weir::store {

@@ -95,6 +95,7 @@ Result<ProcessId> SqliteStore::start_prerequisite(const QueuedMessage& in,
   }
   if (st) st = w_.put_prerequisite.bind(1, pre.topology).bind(2, pre.key).bind(3, i64(pid)).run();
   if (!st) return st.prefixed("starting prerequisite topology " + pre.topology);
+  ++p.state_counts[{pre.topology, static_cast<int>(ProcessState::running)}];
   p.out->prerequisites_started.push_back(pid);
   return pid;
 }

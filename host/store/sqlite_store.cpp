@@ -35,6 +35,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   if (st) st = s->load_versions();
   if (st) st = s->open_marks();
   if (st) st = s->recover();
+  if (st) st = s->start_retention();  // keep_finished_ms > 0: prunes in the background
   if (!st) return st;
   return s;
 }
@@ -120,6 +121,7 @@ Status SqliteStore::prepare_writer() {
        // (`waits_for != 0` lets SQLite use the partial index delayed_waits_for)
        "UPDATE delayed SET due_ms = ?1, waits_for = 0 WHERE waits_for = ?2 AND waits_for != 0"},
       {&w_.select_waiters, rows::delayed::kSelectWaiters},
+      {&w_.add_state_count, rows::processes::kAddCount},
       {&w_.record_fire,
        "INSERT INTO triggers(topology, trigger, first_seen_ms, last_fire_ms, last_process, fired) "
        "VALUES(?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT(topology, trigger) DO UPDATE SET "

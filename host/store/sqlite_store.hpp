@@ -66,7 +66,7 @@ class SqliteStore final : public Store {
         update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
         insert_delayed, select_due, delete_delayed, next_due, insert_visit, find_prerequisite,
         put_prerequisite, waits_on, wake_waiters, select_waiters, last_failure,
-        record_fire;
+        record_fire, add_state_count;
   };
   // What one commit changes on a process row / queue row.
   struct ProcessDelta {
@@ -80,6 +80,8 @@ class SqliteStore final : public Store {
     std::map<QueueId, QueueDelta> queues;
     std::unordered_map<QueueId, std::size_t> lease_budget;    // what may still be leased
     std::unordered_map<QueueId, std::uint64_t> cursor_before;  // lease cursors at the start
+    // Processes per (topology, state) this commit added or moved (schema 11).
+    std::map<std::pair<std::string, int>, std::int64_t> state_counts;
     CommitResult* out = nullptr;
     std::int64_t now = 0;
   };
@@ -144,6 +146,7 @@ class SqliteStore final : public Store {
   Status put_state(const CommitBatch& batch, std::int64_t now);
   Status apply_process_deltas(Pending& p, CommitResult& out);
   Status apply_queue_deltas(const Pending& p);
+  Status write_state_counts(const Pending& p);
   Status lease(Pending& p);
   Status release(const CommitBatch& batch);
   Status save_counters();
