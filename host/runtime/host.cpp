@@ -71,7 +71,7 @@ Status Host::start() {
   if (!st) return st;
   auto store = store::open_sqlite_store(
       store::SqliteOptions{config_.store_path(), config_.synchronous_full,
-                           config_.store_max_bytes});
+                           config_.store_max_bytes, config_.store_keep_processes.count()});
   if (!store) return store.status();
   store_ = std::move(store).value();
   const auto rec = store_->recovery();
@@ -136,6 +136,16 @@ Status Host::start_http() {
   options.port = static_cast<std::uint16_t>(config_.http_port);
   options.threads = config_.http_threads;
   options.max_body = config_.http_max_body;
+  options.max_connections = static_cast<std::size_t>(config_.http_max_connections);
+  options.max_buffered = config_.http_max_buffered;
+  options.header_timeout = config_.http_header_timeout;
+  options.body_timeout = config_.http_body_timeout;
+  options.min_body_rate = config_.http_min_body_rate;
+  options.idle_timeout = config_.http_idle_timeout;
+  options.on_note = [](http::NoteLevel level, const std::string& note) {
+    if (level == http::NoteLevel::warning) spdlog::warn("http: {}", note);
+    else spdlog::info("http: {}", note);
+  };
   options.on_refused = [f = face_.get()](const std::string& path, int status) {
     f->count_refused(path, status);
   };
