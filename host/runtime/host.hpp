@@ -3,9 +3,10 @@
 // engine, scheduler, HTTP, control socket, directory watcher; stops them in
 // reverse, draining in-flight work.
 //
-// Hot reload (reload.cpp): the watcher (dir_watcher.hpp) calls reload() when
-// files in plugins_dir or topologies_dir change; it rescans both and applies
-// the difference to the engine, the scheduler and the HTTP face:
+// Hot reload (reload.cpp, deciding with reload_plan.hpp): the watcher
+// (dir_watcher.hpp) calls reload() when files in plugins_dir or
+// topologies_dir change; it rescans both and applies the difference to the
+// engine, the scheduler and the HTTP face:
 //   - a new or changed plugin file is loaded (a refused one changes nothing:
 //     the build already loaded keeps serving); topologies that use a changed
 //     plugin are installed again, so new calls go to the new build once the
@@ -36,6 +37,7 @@
 #include "http/face.hpp"
 #include "http/http_server.hpp"
 #include "runtime/dir_watcher.hpp"
+#include "runtime/reload_plan.hpp"
 #include "triggers/scheduler.hpp"
 
 namespace weir::runtime {
@@ -61,9 +63,9 @@ class Host {
   Status lock_data_dir();
   Status load_plugins_and_topologies();
   Status start_http();
-  // reload.cpp
-  std::set<std::string> reload_plugins(std::vector<plugins::LoadRefusal>& refusals);
-  void apply_topologies(const std::set<std::string>& changed_plugins, control::Loaded& next);
+  // reload.cpp (the decisions: reload_plan.hpp)
+  ReloadBefore what_runs(const control::Loaded& loaded) const;
+  void apply_topologies(const ReloadPlan& plan, control::Loaded& next);
 
   config::HostConfig config_;
   int lock_fd_ = -1;
