@@ -28,7 +28,8 @@ Result<CommitResult> SqliteStore::commit(const CommitBatch& batch) {
   const auto saved_tails = tail_;
   Status st = writer_.exec("BEGIN IMMEDIATE");
   if (!st) return st;
-  auto result = commit_locked(batch);
+  Pending p;
+  auto result = commit_locked(batch, p);
   if (result) st = writer_.exec("COMMIT");
   if (!result || !st) {
     (void)writer_.exec("ROLLBACK");
@@ -38,6 +39,14 @@ Result<CommitResult> SqliteStore::commit(const CommitBatch& batch) {
     tail_ = saved_tails;
     return result ? st : result.status();
   }
+  {
+    std::lock_guard depth_lock(depth_mu_);
+    for (const auto& [queue, d] : p.depths) {
+      QueueDepth& depth = depths_[queue];
+      depth.queued += d.queued;
+      depth.waiting += d.waiting;
+    }
+  }
   if (wal_pages_ >= Checkpointer::kHardLimitPages) {
     // Passive checkpoints are starved (a long reader?): bound the WAL here.
     (void)writer_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -45,9 +54,8 @@ Result<CommitResult> SqliteStore::commit(const CommitBatch& batch) {
   return result;
 }
 
-Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch) {
+Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch, Pending& p) {
   CommitResult out;
-  Pending p;
   p.now = now_ms();
   p.out = &out;
   // The lease budget is known from the start: a message inserted into a
@@ -119,6 +127,7 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
   rows::messages::bind_insert(w_.insert_message, row);
   Status st = w_.insert_message.run();
   if (!st) return st;
+  ++p.depths[m.queue].queued;
   std::uint64_t& tail = tail_[m.queue];
   std::uint64_t& cursor = leased_to_[m.queue];
   auto budget = p.lease_budget.find(m.queue);
@@ -153,13 +162,14 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
   // Already acknowledged (a redelivery raced a commit): applying it again
   // would count the visit twice, so the duplicate is dropped whole.
   if (writer_.changes() == 0) return Status::ok();
+  --p.depths[in.queue].queued;
   if (ack.prerequisite) return park_for_prerequisite(ack, p);  // traces the visit itself
   if (ack.traced) st = insert_visit(ack, p.now);
   if (!st) return st;
   QueueDelta& qd = p.queues[in.queue];
   if (ack.retry) {  // still alive: the process does not change
     ++qd.retried;
-    return park_for_retry(in, *ack.retry);
+    return park_for_retry(in, *ack.retry, p);
   }
   if (ack.failed) {
     ++qd.failed;

@@ -70,7 +70,7 @@ Status SqliteStore::park_for_prerequisite(const Ack& ack, Pending& p) {
   const std::string trace = pre.why + ": waits for " + of;
   if (ack.traced) st = insert_visit(ack, p.now, &trace);
   if (!st) return st;
-  return insert_delayed(in, kWaitsForProcess, pre.errors, target);
+  return insert_delayed(in, kWaitsForProcess, pre.errors, target, p);
 }
 
 // A process of the prerequisite topology, as `weir run` would start it, with
@@ -132,6 +132,7 @@ Status SqliteStore::settle_waiters(const ProcessRecord& done, Pending& p) {
   if (!st) return st;
   for (const auto& [due, m] : waiters) {
     st = w_.delete_delayed.bind(1, due).bind(2, i64(m.id)).run();
+    if (st) --p.depths[m.queue].waiting;
     Bytes errors = message::append_attempt(m.errors, p.now, m.attempt, "prerequisite", error);
     const std::int64_t first = message::first_attempt_at(errors, p.now);
     if (st) st = insert_trash(m, TrashInfo{error, std::move(errors), first}, p.now);

@@ -17,14 +17,16 @@ constexpr std::int64_t kPromoteBatch = 5000;
 
 // `in` was deleted from its queue by the caller; the attempt it had just
 // now becomes one of its "attempts".
-Status SqliteStore::park_for_retry(const QueuedMessage& in, const RetryInfo& retry) {
-  return insert_delayed(in, retry.due_ms, retry.errors, 0);  // waits for its time
+Status SqliteStore::park_for_retry(const QueuedMessage& in, const RetryInfo& retry, Pending& p) {
+  return insert_delayed(in, retry.due_ms, retry.errors, 0, p);  // waits for its time
 }
 
 Status SqliteStore::insert_delayed(const QueuedMessage& in, std::int64_t due_ms,
-                                   const Bytes& errors, ProcessId waits_for) {
+                                   const Bytes& errors, ProcessId waits_for, Pending& p) {
   rows::delayed::bind_insert(w_.insert_delayed, in, due_ms, errors, waits_for);
-  return w_.insert_delayed.run();
+  Status st = w_.insert_delayed.run();
+  if (st) ++p.depths[in.queue].waiting;
+  return st;
 }
 
 Status SqliteStore::promote_due(std::int64_t until_ms, Pending& p) {
@@ -36,6 +38,7 @@ Status SqliteStore::promote_due(std::int64_t until_ms, Pending& p) {
   if (!st) return st;
   for (const auto& [due_ms, m] : due) {
     st = w_.delete_delayed.bind(1, due_ms).bind(2, i64(m.id)).run();
+    if (st) --p.depths[m.queue].waiting;
     if (st) {  // its attempt, which did not end well, is one of its attempts now
       st = insert_message(p, NewMessage{m.queue, m.process_id, m.parent_id, m.correlation_id,
                                         m.credit, m.headers, m.payload, m.attempt, m.crashes,

@@ -156,7 +156,8 @@ Status SqliteStore::load_counters() {
                              std::to_string(fresh) + ")");
   if (!made) return made;
   auto stmt = writer_.prepare("SELECT key, value FROM meta");
-  auto tails = writer_.prepare("SELECT queue_id, max(seq) FROM messages GROUP BY queue_id");
+  auto tails = writer_.prepare("SELECT queue_id, max(seq), count(*) FROM messages GROUP BY queue_id");
+  auto waiting = writer_.prepare("SELECT queue_id, count(*) FROM delayed GROUP BY queue_id");
   if (!stmt) return stmt.status();
   if (!tails) return tails.status();
   Status st;
@@ -166,7 +167,13 @@ Status SqliteStore::load_counters() {
     if (key == "next_process_id") next_process_id_ = static_cast<ProcessId>(stmt->int64(1));
     if (key == "instance") instance_ = stmt->int64(1);
   }
-  while (st && tails->step(&st)) tail_[tails->int64(0)] = static_cast<MessageId>(tails->int64(1));
+  if (!waiting) return waiting.status();
+  std::lock_guard depth_lock(depth_mu_);
+  while (st && tails->step(&st)) {
+    tail_[tails->int64(0)] = static_cast<MessageId>(tails->int64(1));
+    depths_[tails->int64(0)].queued = tails->int64(2);
+  }
+  while (st && waiting->step(&st)) depths_[waiting->int64(0)].waiting = waiting->int64(1);
   return st;
 }
 
@@ -247,21 +254,29 @@ Result<QueueId> SqliteStore::queue(const std::string& topology, const std::strin
 
 // ---- reads ----------------------------------------------------------------
 
+// The queue rows (a few per topology) with the depths kept in memory: no
+// count of messages, however many there are.
 Result<std::vector<QueueInfo>> SqliteStore::queues() {
-  std::lock_guard lock(read_mu_);
-  auto s = reader_.prepare(
-      "SELECT q.id, q.topology, q.node, q.done, q.failed, "
-      "(SELECT count(*) FROM messages m WHERE m.queue_id = q.id), "
-      "(SELECT count(*) FROM delayed d WHERE d.queue_id = q.id), q.retried "
-      "FROM queues q ORDER BY q.topology, q.node");
-  if (!s) return s.status();
   std::vector<QueueInfo> out;
-  Status st;
-  while (s->step(&st)) {
-    out.push_back(QueueInfo{s->int64(0), s->text(1), s->text(2), s->int64(5), s->int64(6),
-                            s->int64(7), s->int64(3), s->int64(4)});
+  {
+    std::lock_guard lock(read_mu_);
+    auto s = reader_.prepare(
+        "SELECT id, topology, node, done, failed, retried FROM queues ORDER BY topology, node");
+    if (!s) return s.status();
+    Status st;
+    while (s->step(&st)) {
+      out.push_back(QueueInfo{s->int64(0), s->text(1), s->text(2), 0, 0, s->int64(5),
+                              s->int64(3), s->int64(4)});
+    }
+    if (!st) return st;
   }
-  if (!st) return st;
+  std::lock_guard depth_lock(depth_mu_);
+  for (QueueInfo& q : out) {
+    auto it = depths_.find(q.id);
+    if (it == depths_.end()) continue;
+    q.queued = it->second.queued;
+    q.waiting = it->second.waiting;
+  }
   return out;
 }
 

@@ -75,6 +75,10 @@ class SqliteStore final : public Store {
   struct QueueDelta {
     std::int64_t done = 0, failed = 0, retried = 0;
   };
+  struct QueueDepth {
+    std::int64_t queued = 0;
+    std::int64_t waiting = 0;
+  };
   struct Pending {  // per-commit scratch
     std::map<ProcessId, ProcessDelta> processes;
     std::map<QueueId, QueueDelta> queues;
@@ -82,6 +86,9 @@ class SqliteStore final : public Store {
     std::unordered_map<QueueId, std::uint64_t> cursor_before;  // lease cursors at the start
     // Processes per (topology, state) this commit added or moved (schema 11).
     std::map<std::pair<std::string, int>, std::int64_t> state_counts;
+    // Per queue, messages this commit put in (+) or took out (-): in the
+    // queue, and waiting in `delayed`. Applied to depths_ once committed.
+    std::unordered_map<QueueId, QueueDepth> depths;
     CommitResult* out = nullptr;
     std::int64_t now = 0;
   };
@@ -122,10 +129,10 @@ class SqliteStore final : public Store {
   // `error`: the trace's text when not the ack's own (null: the ack's).
   Status insert_visit(const Ack& ack, std::int64_t now, const std::string* error = nullptr);
   // sqlite_retry.cpp
-  Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry);
+  Status park_for_retry(const QueuedMessage& in, const RetryInfo& retry, Pending& p);
   // A row of `delayed`: due at `due_ms`, or (waits_for != 0) when that process completes.
   Status insert_delayed(const QueuedMessage& in, std::int64_t due_ms, const Bytes& errors,
-                        ProcessId waits_for);
+                        ProcessId waits_for, Pending& p);
   // sqlite_prerequisite.cpp
   Status park_for_prerequisite(const Ack& ack, Pending& p);
   Result<ProcessId> start_prerequisite(const QueuedMessage& in, const PrerequisiteInfo& pre,
@@ -150,7 +157,7 @@ class SqliteStore final : public Store {
   Status lease(Pending& p);
   Status release(const CommitBatch& batch);
   Status save_counters();
-  Result<CommitResult> commit_locked(const CommitBatch& batch);
+  Result<CommitResult> commit_locked(const CommitBatch& batch, Pending& p);
 
   SqliteOptions options_;
   RecoveryReport recovery_;
@@ -169,6 +176,12 @@ class SqliteStore final : public Store {
 
   std::mutex read_mu_;
   Db reader_;  // guarded by read_mu_
+
+  // How many messages each queue holds, and how many wait in `delayed`:
+  // counted once at open, then moved by each commit, so status and /metrics
+  // read them instead of counting rows (a queue can hold 500,000).
+  mutable std::mutex depth_mu_;
+  std::unordered_map<QueueId, QueueDepth> depths_;  // guarded by depth_mu_
 
   Checkpointer checkpointer_;
   std::int64_t instance_ = 0;              // the database's random id (meta 'instance')

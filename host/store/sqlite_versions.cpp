@@ -66,12 +66,17 @@ Status SqliteStore::retire_queues(const CommitBatch& batch, Pending& p) {
     waiting->bind(1, r.queue);
     while (waiting->step(&st)) gone.push_back(rows::delayed::read(*waiting).message);
     if (!st) return st;
-    for (const char* sql : {"DELETE FROM messages WHERE queue_id = ?1",
-                            "DELETE FROM delayed WHERE queue_id = ?1"}) {
-      auto del = writer_.prepare(sql);
+    struct Empty {
+      const char* sql;
+      std::int64_t QueueDepth::*count;
+    };
+    for (const Empty& e : {Empty{"DELETE FROM messages WHERE queue_id = ?1", &QueueDepth::queued},
+                           Empty{"DELETE FROM delayed WHERE queue_id = ?1", &QueueDepth::waiting}}) {
+      auto del = writer_.prepare(e.sql);
       if (!del) return del.status();
       Status st = del->bind(1, r.queue).run();
       if (!st) return st;
+      p.depths[r.queue].*e.count -= writer_.changes();
     }
     for (const QueuedMessage& m : gone) {
       ProcessDelta& d = p.processes[m.process_id];

@@ -775,3 +775,55 @@ TEST_CASE("every column of a message survives its trip through queue, delayed, t
   CHECK(again.leased[0].payload == m.payload);
   CHECK(weir::message::history_json(again.leased[0].errors).size() == 2);
 }
+
+TEST_CASE("queue depths are kept as commits go, equal to a count of the rows, without counting") {
+  TempDir dir;
+  auto check = [&](Store& s) {
+    for (const auto& q : s.queues().value()) {
+      INFO("queue " << q.node);
+      const std::string id = std::to_string(q.id);
+      CHECK(q.queued ==
+            sqlite_int(dir.file("weir.db"), "SELECT count(*) FROM messages WHERE queue_id = " + id));
+      CHECK(q.waiting ==
+            sqlite_int(dir.file("weir.db"), "SELECT count(*) FROM delayed WHERE queue_id = " + id));
+    }
+  };
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value(), b = s->queue("t", "b").value();
+    CommitBatch start;
+    for (int i = 0; i < 6; ++i) start.new_processes.push_back(new_process({a}));
+    start.leases = {{a, 6}};
+    auto r = commit(*s, start);
+    check(*s);
+    // Two hop on, one retries, one fails, one waits; one stays.
+    Ack retry = ack_to(r.leased[2], {});
+    retry.retry = RetryInfo{weir::now_ms() + 3600000, weir::message::empty_history(), "later"};
+    Ack fail = ack_to(r.leased[3], {});
+    fail.failed = TrashInfo{"no", weir::message::empty_history(), 0};
+    commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {b}), ack_to(r.leased[1], {b, b}), retry, fail},
+                           {}, {}});
+    check(*s);
+    // A duplicate ack changes nothing.
+    commit(*s, CommitBatch{{}, {ack_to(r.leased[0], {b})}, {}, {}});
+    check(*s);
+    // b is retired: its three messages go to the trash.
+    CommitBatch retire;
+    retire.retirements = {QueueRetirement{b, "gone", 1}};
+    commit(*s, retire);
+    check(*s);
+    // The retry comes back.
+    CommitBatch promote;
+    promote.promote_until_ms = weir::now_ms() + 7200000;
+    commit(*s, promote);
+    check(*s);
+    // A replay puts one back.
+    auto trash = s->trash(1).value();
+    CommitBatch replay;
+    replay.replays = {Replay{{trash.at(0).id}, AuditEntry{}, std::nullopt}};
+    commit(*s, replay);
+    check(*s);
+  }
+  auto s = open_store(dir);  // counted again at open
+  check(*s);
+}
