@@ -298,6 +298,9 @@ edges:
   CHECK(said);
   Json waiting = json_of(home.cli("run tagged", {"--payload", "{\"n\": 2}", "--json"}));
   REQUIRE(wait_done(home, "a", 2));
+  REQUIRE(wait_until([&] { return node_status(home, "b", "tagged")["queued"] == 1; }));
+  // A fixed wait, only to show that something does NOT happen: the paused
+  // node takes no call (a running one would take it within milliseconds).
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(node_status(home, "b", "tagged")["queued"] == 1);
   CHECK(tags().size() == 1);
@@ -390,6 +393,8 @@ nodes:
   REQUIRE(wait_until([&] { return http.post(base + "/hooks/orders/created", "{}").status == 404; }));
   CHECK(json_of(home.cli("topology ls", {"--json"}))["topologies"].empty());
   const std::size_t processes = json_of(home.cli("process ls", {"--json", "--limit", "1000"})).size();
+  // A fixed wait, only to show that something does NOT happen: no fire in
+  // two and a half slots of the removed schedule.
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   CHECK(json_of(home.cli("process ls", {"--json", "--limit", "1000"})).size() == processes);
   REQUIRE(host.kill(SIGTERM) == 0);

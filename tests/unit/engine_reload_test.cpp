@@ -181,6 +181,7 @@ TEST_CASE("an uninstalled topology keeps its messages and a reinstall runs them"
   const std::size_t done_at_removal = lines(out);
   auto refused = f.engine().start_processes("flow", {{payload::from_json(Json{{"n", -1}}), {}, ""}});
   CHECK_FALSE(refused.is_ok());
+  // A fixed wait, only to show that something does NOT happen.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(lines(out) == done_at_removal);  // nothing runs while it is out
   CHECK(f.total_queued() > 0);           // and nothing was dropped
@@ -231,6 +232,7 @@ edges:
     }
     return false;
   }));
+  // A fixed wait, only to show that something does NOT happen: b, paused, takes none of them.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   for (auto id : ids) CHECK(f.process(id).state == ProcessState::running);
   fs::copy_file(std::string(WEIR_TEST_PLUGINS_DIR) + "/v2/testkit.so", path);
