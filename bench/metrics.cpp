@@ -9,7 +9,7 @@
 //           SELECT count(*) FROM trash
 //   after   Store::process_counts() and Store::trash_count() (the counts
 //           kept by triggers, schema 10)
-//   scrape  GET /metrics over loopback from the real http::Server and Face
+//   scrape  GET /metrics over loopback from the real http::Server and metrics::prometheus_text
 //   prune   a retention pass over the first P processes (made a month old):
 //           processes pruned per second and the longest batch, which is the
 //           longest a commit could wait behind it.
@@ -36,7 +36,8 @@
 
 #include "common/clock.hpp"
 #include "engine/engine.hpp"
-#include "http/face.hpp"
+#include "http/http_server.hpp"
+#include "metrics/prometheus.hpp"
 #include "http/http_server.hpp"
 #include "store/retention.hpp"
 #include "store/sqlite_store.hpp"
@@ -239,11 +240,14 @@ int main(int argc, char** argv) try {
   if (counted != o.processes) throw std::runtime_error("process_counts() does not add up");
 
   weir::engine::Engine engine(*store, weir::engine::EngineOptions{});
-  weir::http::Face face(engine, *store, {}, 1024 * 1024);
   weir::http::ServerOptions server_options;
   server_options.port = 0;
   weir::http::Server server(server_options, [&](weir::http::Request&& r, weir::http::Respond re) {
-    face.handle(std::move(r), std::move(re));
+    (void)r;
+    weir::http::Response page;
+    page.content_type = weir::metrics::kContentType;
+    page.body = weir::metrics::prometheus_text(engine, *store, {});
+    re(std::move(page));
   });
   if (auto st = server.start(); !st) throw std::runtime_error(st.message());
   const std::string url = "http://" + server.address() + "/metrics";

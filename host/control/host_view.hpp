@@ -11,7 +11,7 @@
 #include "plugins/plugin_registry.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
-#include "triggers/scheduler.hpp"
+#include "schedule/scheduler.hpp"
 
 namespace weir::control {
 
@@ -50,7 +50,7 @@ struct HostView {
   store::Store* store = nullptr;
   plugins::PluginRegistry* registry = nullptr;
   const LoadedBox* loaded = nullptr;
-  const triggers::Scheduler* scheduler = nullptr;  // null: no triggers shown
+  const schedule::Scheduler* scheduler = nullptr;  // null: no triggers shown
   const std::string* http_address = nullptr;        // "127.0.0.1:8780"; null or "": no HTTP
   // Rescans the plugins and topologies directories now and applies what
   // changed (what the watcher does on its own); empty: not offered.

@@ -103,7 +103,7 @@ Json plugins_view(const HostView& host) {
 Json topologies_view(const HostView& host) {
   Json list = Json::array();
   const auto fires = host.scheduler ? host.scheduler->next_fires()
-                                     : std::vector<triggers::TriggerView>{};
+                                     : std::vector<schedule::TriggerView>{};
   const auto loaded = host.loaded->get();
   for (const auto& t : loaded->topologies) {
     Json edges = Json::array();

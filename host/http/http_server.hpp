@@ -1,5 +1,5 @@
-// The host's HTTP face (Boost.Beast over Asio): webhooks, /metrics,
-// /healthz, /readyz. HTTP/1.1 with keep-alive, on a few I/O threads.
+// The host's HTTP server (Boost.Beast over Asio). HTTP/1.1 with keep-alive,
+// on a few I/O threads; router.hpp says which handler answers which path.
 //
 // The server knows nothing of weir: it reads a request (refusing, by itself,
 // a body over `max_body` with 413, a malformed request with 400), hands it

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/private_files.hpp"
+#include "metrics/prometheus.hpp"
 #include "topology/topology_loader.hpp"
 
 namespace weir::runtime {
@@ -82,7 +83,7 @@ Status Host::start() {
   if (!st) return st;
   auto zone = triggers::TimeZone::load(config_.timezone);
   if (!zone) return zone.status().prefixed(config_.file + ": timezone");
-  scheduler_ = std::make_unique<triggers::Scheduler>(*store_, *engine_, *zone);
+  scheduler_ = std::make_unique<schedule::Scheduler>(*store_, *engine_, *zone);
   for (const auto& t : loaded_.get()->topologies) {
     if (!t.enabled) continue;
     st = scheduler_->add(t);
@@ -105,7 +106,7 @@ Status Host::start() {
   if (!st) return st;
   st = control_->start();
   if (!st) return st;
-  if (face_) face_->set_ready(true);
+  ready_ = true;
   if (config_.reload_watch) {
     watcher_ = std::make_unique<DirWatcher>(
         std::vector<std::string>{config_.plugins_dir, config_.topologies_dir},
@@ -129,8 +130,24 @@ Status Host::start_http() {
   for (const auto& t : loaded_.get()->topologies) {
     if (t.enabled) running.push_back(t);
   }
-  face_ = std::make_unique<http::Face>(*engine_, *store_, running, config_.http_max_body,
-                                       config_.http_max_queued);
+  webhooks_ = std::make_unique<webhooks::Receiver>(*engine_, *store_, running,
+                                                   config_.http_max_body, config_.http_max_queued);
+  routes_.prefix(std::string(webhooks::kPathPrefix), "/hooks/<topology>/<trigger>",
+                 [w = webhooks_.get()](http::Request&& r, http::Respond respond) {
+                   w->handle(std::move(r), std::move(respond));
+                 },
+                 [w = webhooks_.get()](int status) { w->count_refused(status); });
+  routes_.page("/metrics", [this] {
+    http::Response r;
+    r.content_type = metrics::kContentType;
+    r.body = metrics::prometheus_text(*engine_, *store_, webhooks_->answers());
+    return r;
+  });
+  routes_.page("/healthz", [] { return http::text_response(200, "ok"); });
+  routes_.page("/readyz", [this] {
+    return ready_ ? http::text_response(200, "ready")
+                  : http::text_response(503, "starting: store, plugins, topologies");
+  });
   http::ServerOptions options;
   options.address = config_.http_address;
   options.port = static_cast<std::uint16_t>(config_.http_port);
@@ -146,12 +163,12 @@ Status Host::start_http() {
     if (level == http::NoteLevel::warning) spdlog::warn("http: {}", note);
     else spdlog::info("http: {}", note);
   };
-  options.on_refused = [f = face_.get()](const std::string& path, int status) {
-    f->count_refused(path, status);
+  options.on_refused = [this](const std::string& path, int status) {
+    routes_.refused(path, status);
   };
   http_ = std::make_unique<http::Server>(
-      options, [f = face_.get()](http::Request&& r, http::Respond respond) {
-        f->handle(std::move(r), std::move(respond));
+      options, [this](http::Request&& r, http::Respond respond) {
+        routes_.handle(std::move(r), std::move(respond));
       });
   Status st = http_->start();
   if (!st) return st.prefixed("http (weir.yaml http.listen)");
@@ -205,7 +222,7 @@ void Host::stop() {
   if (engine_) engine_->stop();
   control_.reset();
   http_.reset();
-  face_.reset();
+  webhooks_.reset();
   scheduler_.reset();
   engine_.reset();
   store_.reset();

@@ -6,7 +6,7 @@
 // Hot reload (reload.cpp, deciding with reload_plan.hpp): the watcher
 // (dir_watcher.hpp) calls reload() when files in plugins_dir or
 // topologies_dir change; it rescans both and applies the difference to the
-// engine, the scheduler and the HTTP face:
+// engine, the scheduler and the webhook receiver:
 //   - a new or changed plugin file is loaded (a refused one changes nothing:
 //     the build already loaded keeps serving); topologies that use a changed
 //     plugin are installed again, so new calls go to the new build once the
@@ -22,6 +22,7 @@
 // run their own threads.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,13 +33,14 @@
 #include "control/control_server.hpp"
 #include "engine/engine.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "webhooks/receiver.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
-#include "http/face.hpp"
 #include "http/http_server.hpp"
+#include "http/router.hpp"
 #include "runtime/dir_watcher.hpp"
 #include "runtime/reload_plan.hpp"
-#include "triggers/scheduler.hpp"
+#include "schedule/scheduler.hpp"
 
 namespace weir::runtime {
 
@@ -79,8 +81,10 @@ class Host {
   std::map<std::string, std::string> refusals_logged_;
   bool stopping_ = false;      // guarded by reload_mu_: no reload once stop() began
   std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<triggers::Scheduler> scheduler_;
-  std::unique_ptr<http::Face> face_;
+  std::unique_ptr<schedule::Scheduler> scheduler_;
+  std::unique_ptr<webhooks::Receiver> webhooks_;
+  http::Router routes_;          // set up before http_ starts, then read-only
+  std::atomic<bool> ready_{false};  // /readyz
   std::unique_ptr<http::Server> http_;
   std::string http_address_;  // what the server bound ("" when off)
   std::unique_ptr<control::ControlServer> control_;

@@ -2,7 +2,7 @@
 // running host (see host.hpp for the rules). The decisions are made by the
 // pure planner (reload_plan.hpp); this file gathers its input (what runs,
 // what the directories hold), carries the decisions out on the registry,
-// the engine, the scheduler and the HTTP face, and logs every one, so an
+// the engine, the scheduler and the webhook receiver, and logs every one, so an
 // operator can follow a reload in the log; `weir status` and `weir
 // topology ls` show what is in effect afterwards.
 #include <algorithm>
@@ -169,12 +169,12 @@ void Host::apply_topologies(const ReloadPlan& plan, control::Loaded& next) {
   for (const auto& e : plan.new_file_errors) spdlog::error("topology: {}", e.to_string());
   std::sort(in_effect.begin(), in_effect.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
-  if (routes_changed && face_) {
+  if (routes_changed && webhooks_) {
     std::vector<topology::Topology> running;
     for (const auto& t : in_effect) {
       if (t.enabled && engine_->version(t.name) > 0) running.push_back(t);
     }
-    face_->set_topologies(running);
+    webhooks_->set_topologies(running);
   }
   next.topologies = std::move(in_effect);
 }

@@ -1,4 +1,4 @@
-// End to end: webhooks and the HTTP face of the real host, with a real HTTP
+// End to end: webhooks, /metrics and health of the real host, with a real HTTP
 // client (libcurl) on loopback. Signatures are computed here with OpenSSL
 // directly, not with the host's code.
 #include <openssl/evp.h>

@@ -12,7 +12,7 @@
 #include "plugins/plugin_registry.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
-#include "triggers/scheduler.hpp"
+#include "schedule/scheduler.hpp"
 #include "unit/recording_starter.hpp"
 
 using namespace weir;
@@ -56,7 +56,7 @@ TEST_CASE("topology ls shows each cron trigger's next fire, last fire and counts
   RecordingStarter starter(*store);
   ManualClock clock(kNow);
   {  // A first run of the host: "cron" fires once, 2 s after it was first seen.
-    triggers::CronTriggers first(*store, starter, triggers::TimeZone::utc(), clock);
+    schedule::CronTriggers first(*store, starter, triggers::TimeZone::utc(), clock);
     REQUIRE(first.add(ticks(false)).is_ok());
     REQUIRE(first.place().is_ok());
     clock.advance(2 * kSecond);
@@ -66,7 +66,7 @@ TEST_CASE("topology ls shows each cron trigger's next fire, last fire and counts
   clock.set(kNow + 3 * kSecond);  // restarted a second later: no slot missed
   engine::Engine engine(*store, {});
   plugins::PluginRegistry registry(dir.file("plugin-cache"));
-  triggers::Scheduler scheduler(*store, starter, triggers::TimeZone::utc(), clock);
+  schedule::Scheduler scheduler(*store, starter, triggers::TimeZone::utc(), clock);
   REQUIRE(scheduler.add(ticks(true)).is_ok());
   // Started: its thread finds nothing due at this "now", which stays put.
   REQUIRE(scheduler.start().is_ok());

@@ -1,4 +1,4 @@
-// weir.yaml's limits for the HTTP face and the retention of finished
+// weir.yaml's limits for the HTTP server and the retention of finished
 // processes: defaults, accepted values, and errors naming file:line.
 #include <catch2/catch.hpp>
 

@@ -9,14 +9,14 @@
 #include "common/clock.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
-#include "triggers/scheduler.hpp"
+#include "schedule/scheduler.hpp"
 #include "unit/log_capture.hpp"
 #include "unit/recording_starter.hpp"
 
 using namespace weir;
-using triggers::CronTriggers;
+using schedule::CronTriggers;
 using triggers::TimeZone;
-using triggers::TriggerView;
+using schedule::TriggerView;
 using weir::test::LogCapture;
 using weir::test::RecordingStarter;
 using weir::test::TempDir;

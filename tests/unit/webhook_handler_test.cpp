@@ -1,4 +1,4 @@
-// The webhook handler (http::Face) on its own: requests handed to it as the
+// The webhook receiver (webhooks::Receiver) on its own: requests handed to it as the
 // server would, a real SQLite store, a starter that commits each start to it
 // (recording_starter.hpp), and a ManualClock for what it decides from time:
 // when the queued count behind http.max_queued is counted again.
@@ -8,8 +8,7 @@
 #include <optional>
 
 #include "common/clock.hpp"
-#include "engine/engine.hpp"
-#include "http/face.hpp"
+#include "webhooks/receiver.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/recording_starter.hpp"
@@ -39,11 +38,9 @@ struct Handler {
     INFO(s.error());
     REQUIRE(s.is_ok());
     store = std::move(s).value();
-    engine = std::make_unique<engine::Engine>(*store, engine::EngineOptions{});
     starter = std::make_unique<RecordingStarter>(*store);
-    face = std::make_unique<http::Face>(*engine, *starter, *store,
-                                        std::vector<topology::Topology>{orders()}, 1 << 20,
-                                        max_queued, clock);
+    receiver = std::make_unique<webhooks::Receiver>(
+        *starter, *store, std::vector<topology::Topology>{orders()}, 1 << 20, max_queued, clock);
   }
 
   // POSTs `body` to the hook; the answer (the starter answers at once).
@@ -53,7 +50,7 @@ struct Handler {
     r.target = r.path = "/hooks/orders/created";
     r.body = body;
     std::optional<http::Response> answer;
-    face->handle(std::move(r), [&](http::Response out) { answer = std::move(out); });
+    receiver->handle(std::move(r), [&](http::Response out) { answer = std::move(out); });
     REQUIRE(answer.has_value());
     return *answer;
   }
@@ -61,9 +58,8 @@ struct Handler {
   TempDir dir;
   ManualClock clock{1'900'000'000'000};
   std::unique_ptr<store::Store> store;
-  std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<RecordingStarter> starter;
-  std::unique_ptr<http::Face> face;
+  std::unique_ptr<webhooks::Receiver> receiver;
 };
 
 }  // namespace

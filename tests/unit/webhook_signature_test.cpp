@@ -1,4 +1,4 @@
-// Webhook signature checks (http/webhooks.cpp) and the signature settings
+// Webhook signature checks (webhooks/signature.cpp) and the signature settings
 // of a webhook trigger (topology/trigger_reader.cpp). MACs to compare with
 // are computed here with OpenSSL directly, not with the host's code.
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "http/face.hpp"
+#include "webhooks/signature.hpp"
 #include "topology/trigger_reader.hpp"
 
 using weir::topology::WebhookSpec;
@@ -52,27 +52,27 @@ std::vector<std::string> trigger_errors(const std::string& yaml) {
 TEST_CASE("a signature matches only the body it was made for, with the right secret") {
   const std::string body = R"({"action": "opened"})";
   const std::string good = "sha256=" + hex_hmac_sha256("gh-secret", body);
-  CHECK(weir::http::signature_matches(github(), "gh-secret", good, body));
-  CHECK_FALSE(weir::http::signature_matches(github(), "gh-secret", good, body + " "));
-  CHECK_FALSE(weir::http::signature_matches(github(), "other", good, body));
-  CHECK_FALSE(weir::http::signature_matches(github(), "gh-secret", good.substr(1), body));
+  CHECK(weir::webhooks::signature_matches(github(), "gh-secret", good, body));
+  CHECK_FALSE(weir::webhooks::signature_matches(github(), "gh-secret", good, body + " "));
+  CHECK_FALSE(weir::webhooks::signature_matches(github(), "other", good, body));
+  CHECK_FALSE(weir::webhooks::signature_matches(github(), "gh-secret", good.substr(1), body));
 }
 
 TEST_CASE("an empty secret, header or computed MAC never matches") {
   const std::string body = R"({"id": 1})";
   // A MAC made with an empty key is a valid HMAC; it must still not pass.
   CHECK_FALSE(
-      weir::http::signature_matches(github(), "", "sha256=" + hex_hmac_sha256("", body), body));
-  CHECK_FALSE(weir::http::signature_matches(github(), "gh-secret", "", body));
+      weir::webhooks::signature_matches(github(), "", "sha256=" + hex_hmac_sha256("", body), body));
+  CHECK_FALSE(weir::webhooks::signature_matches(github(), "gh-secret", "", body));
   // No MAC can be computed (an algorithm the host does not know): a header
   // holding only the prefix is not prefix + "".
   WebhookSpec unknown = github();
   unknown.algorithm = "md5";
-  CHECK(weir::http::hmac_signature("md5", "hex", "gh-secret", body).empty());
-  CHECK_FALSE(weir::http::signature_matches(unknown, "gh-secret", "sha256=", body));
+  CHECK(weir::webhooks::hmac_signature("md5", "hex", "gh-secret", body).empty());
+  CHECK_FALSE(weir::webhooks::signature_matches(unknown, "gh-secret", "sha256=", body));
   WebhookSpec bare = unknown;
   bare.prefix.clear();
-  CHECK_FALSE(weir::http::signature_matches(bare, "gh-secret", "", body));
+  CHECK_FALSE(weir::webhooks::signature_matches(bare, "gh-secret", "", body));
 }
 
 TEST_CASE("a webhook's signature header must be an HTTP header name") {

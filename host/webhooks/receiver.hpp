@@ -1,33 +1,35 @@
-// What the host answers over HTTP (http_server.hpp carries the bytes):
+// Webhook triggers: a request to /hooks/<topology>/<trigger> checked (route,
+// method, size, signature, back-pressure, JSON) and started as a process of
+// its topology, answered 202 once that process is durable. receiver.cpp
+// lists the answers in the order they are checked.
 //
-//   POST /hooks/<topology>/<trigger>   a webhook trigger (webhooks.cpp)
-//   GET  /metrics                      Prometheus text (metrics.cpp)
-//   GET  /healthz                      200 while the process is up
-//   GET  /readyz                       200 once the store is open and the
-//                                      plugins and topologies are loaded
-//
-// Threads: handle() runs on the server's I/O threads; it never waits for
-// the store's commit (a webhook is answered from the engine's callback).
+// Threads: handle() runs on the HTTP server's I/O threads (http/router.hpp
+// sends it every path under kPathPrefix); it never waits for the store's
+// commit (the answer comes from the starter's callback, on the engine's
+// thread). set_topologies() from the reloading thread, at any time.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/secret_source.hpp"
-#include "engine/engine.hpp"
+#include "engine/process_starter.hpp"
 #include "http/http_server.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
 
-namespace weir::http {
+namespace weir::webhooks {
+
+inline constexpr std::string_view kPathPrefix = "/hooks/";
 
 // Webhook answers by status code, for /metrics.
 class StatusCounts {
@@ -52,36 +54,31 @@ struct Hook {
   std::size_t max_body = 0;
 };
 
-class Face {
+class Receiver {
  public:
   // `topologies`: the installed (enabled) ones. Secrets are read at each
   // request (common/secret_source.hpp), so a secret file created or rotated
   // later is used at once; one missing here is logged, and its hook answers
   // 500 (naming nothing; the log says what is missing) until it is there.
+  // `max_body`: the host's limit, for hooks without their own.
   // `max_queued` > 0: a webhook answers 503 while its topology's entry
   // nodes hold that many messages (counted at most every 250 ms).
-  // `engine`: what /metrics reads of the nodes; webhooks start their
-  // processes through `starter` (the engine, unless a test gives its own);
-  // `clock` says when the queued count is due for a refresh.
-  Face(engine::Engine& engine, engine::ProcessStarter& starter, store::Store& store,
-       const std::vector<topology::Topology>& topologies, std::size_t max_body,
-       std::int64_t max_queued, const Clock& clock = system_clock());
-  Face(engine::Engine& engine, store::Store& store,
-       const std::vector<topology::Topology>& topologies, std::size_t max_body,
-       std::int64_t max_queued = 0)
-      : Face(engine, engine, store, topologies, max_body, max_queued) {}
+  // Processes start through `starter` (the engine, unless a test gives its
+  // own); `clock` says when the queued count is due for a refresh.
+  Receiver(engine::ProcessStarter& starter, store::Store& store,
+           const std::vector<topology::Topology>& topologies, std::size_t max_body,
+           std::int64_t max_queued = 0, const Clock& clock = system_clock());
 
   // After a reload: the hooks of these topologies replace all others. A
   // request already past its lookup finishes with the hooks it found.
   void set_topologies(const std::vector<topology::Topology>& topologies);
 
-  void handle(Request&& request, Respond respond);
-  // The server's own refusals (ServerOptions::on_refused): those of a
-  // webhook path count with the webhook answers.
-  void count_refused(const std::string& path, int status);
-  void set_ready(bool ready) { ready_ = ready; }
-
-  std::string metrics_text();  // metrics.cpp
+  void handle(http::Request&& request, http::Respond respond);
+  // The server's own refusals of a webhook path (413, 503 ...): they count
+  // with the webhook answers.
+  void count_refused(int status);
+  // Answers given since start, by status (for /metrics).
+  std::vector<std::pair<int, std::uint64_t>> answers() const { return answers_.snapshot(); }
 
  private:
   // What the running topologies offer; replaced whole by a reload.
@@ -90,37 +87,22 @@ class Face {
     std::vector<std::string> topology_names;
     std::map<std::string, std::vector<std::string>> entry_nodes;  // by topology
   };
-  void webhook(Request&& request, Respond respond);  // webhooks.cpp
-  Respond counted(Respond respond);
+  http::Respond counted(http::Respond respond);
   std::shared_ptr<const Routes> routes() const;
   // Messages queued at the topology's entry nodes (a cached count), or -1.
   std::int64_t entry_depth(const Routes& routes, const std::string& topology);
 
-  engine::Engine& engine_;  // metrics.cpp
   engine::ProcessStarter& starter_;
   store::Store& store_;
   std::size_t max_body_ = 0;
   mutable std::mutex routes_mu_;
   std::shared_ptr<const Routes> routes_;  // guarded by routes_mu_
-  std::atomic<bool> ready_{false};
   std::int64_t max_queued_ = 0;
   const Clock& clock_;
   std::mutex depth_mu_;
   std::int64_t depth_at_ms_ = 0;                 // guarded by depth_mu_ (0: never counted)
   std::map<std::string, std::int64_t> depth_;   // guarded by depth_mu_
-  StatusCounts webhook_counts_;
+  StatusCounts answers_;
 };
 
-// HMAC-<algorithm> ("sha1", "sha256", "sha512") of `body` with `secret`,
-// encoded as "base64" or "hex". Empty if the algorithm is unknown.
-std::string hmac_signature(const std::string& algorithm, const std::string& encoding,
-                           const std::string& secret, const std::string& body);
-
-// Does `given` (the request's signature header) sign `body` with `secret`
-// under `w`'s scheme? Compared in constant time. Never when the secret, the
-// header or the computed MAC is empty: a header holding only `w.prefix`
-// must not match a MAC that could not be computed.
-bool signature_matches(const topology::WebhookSpec& w, const std::string& secret,
-                       const std::string& given, const std::string& body);
-
-}  // namespace weir::http
+}  // namespace weir::webhooks

@@ -1,19 +1,15 @@
-// /metrics in the Prometheus text format (version 0.0.4). Counters that the
-// store keeps (processed, failed, retried per node) survive restarts; call
-// durations and webhook answers count from this run's start.
-//
-// A scrape must stay cheap however large the store grows: processes per
-// state and the trash's size are counts the store keeps as rows change
-// (sqlite_counts.cpp), not scans of tables with millions of rows
-// (bench/metrics.cpp measures both). The queue depths are still counted per
-// queue (a range of the queue's rows).
+// /metrics (prometheus.hpp). A scrape must stay cheap however large the
+// store grows: processes per state, the trash's size and the queue depths
+// are counts the store keeps as rows change (sqlite_counts.cpp and the
+// store's depths), not scans of tables with millions of rows
+// (bench/metrics.cpp measures both).
+#include "metrics/prometheus.hpp"
+
 #include <cstdio>
 #include <map>
 #include <sstream>
 
-#include "http/face.hpp"
-
-namespace weir::http {
+namespace weir::metrics {
 namespace {
 
 // A label value with \, " and newline escaped.
@@ -58,13 +54,14 @@ std::string node_labels(const std::string& topology, const std::string& node) {
 
 }  // namespace
 
-std::string Face::metrics_text() {
+std::string prometheus_text(const engine::Engine& engine, store::Store& store,
+                            const std::vector<std::pair<int, std::uint64_t>>& webhook_answers) {
   Writer w;
   w.family("weir_up", "gauge", "1 while the host serves");
   w.sample("weir_up", "", 1);
 
-  auto queues = store_.queues();
-  const auto nodes = engine_.nodes();
+  auto queues = store.queues();
+  const auto nodes = engine.nodes();
   if (queues) {
     std::map<store::QueueId, const engine::NodeStatus*> by_queue;
     for (const auto& n : nodes) by_queue[n.queue] = &n;
@@ -117,11 +114,11 @@ std::string Face::metrics_text() {
     w.sample("weir_node_call_seconds_count", labels, double(n.calls));
   }
 
-  if (auto trash = store_.trash_count()) {
+  if (auto trash = store.trash_count()) {
     w.family("weir_trash_entries", "gauge", "Messages in the trash");
     w.sample("weir_trash_entries", "", double(*trash));
   }
-  if (auto counts = store_.process_counts()) {
+  if (auto counts = store.process_counts()) {
     w.family("weir_processes", "gauge",
              "Processes in the store per topology and state (finished ones are pruned after "
              "store.keep_processes)");
@@ -132,11 +129,11 @@ std::string Face::metrics_text() {
     }
   }
   w.family("weir_webhook_requests_total", "counter", "Webhook requests by answer");
-  for (const auto& [code, n] : webhook_counts_.snapshot()) {
+  for (const auto& [code, n] : webhook_answers) {
     w.sample("weir_webhook_requests_total",
              "code=\"" + (code ? std::to_string(code) : std::string("other")) + "\"", double(n));
   }
   return w.text();
 }
 
-}  // namespace weir::http
+}  // namespace weir::metrics

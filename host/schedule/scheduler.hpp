@@ -42,7 +42,10 @@
 #include "triggers/cron.hpp"
 #include "triggers/time_zone.hpp"
 
-namespace weir::triggers {
+namespace weir::schedule {
+
+using triggers::CronSchedule;
+using triggers::TimeZone;
 
 // A trigger as `weir topology ls` shows it.
 struct TriggerView {
@@ -162,4 +165,4 @@ class Scheduler {
   std::thread thread_;
 };
 
-}  // namespace weir::triggers
+}  // namespace weir::schedule

@@ -1,4 +1,4 @@
-#include "triggers/scheduler.hpp"
+#include "schedule/scheduler.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -8,14 +8,14 @@
 
 #include "common/clock.hpp"
 
-namespace weir::triggers {
+namespace weir::schedule {
 namespace {
 
 constexpr std::int64_t kRetryStartMs = 5000;
 
 // "2026-11-26T02:00:00Z": part of a fire's correlation id.
 std::string utc_text(std::int64_t ms) {
-  const LocalTime t = to_local(ms / 1000, 0);
+  const triggers::LocalTime t = triggers::to_local(ms / 1000, 0);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.month, t.day, t.hour,
                 t.minute, t.second);
@@ -270,4 +270,4 @@ void Scheduler::run() {
   }
 }
 
-}  // namespace weir::triggers
+}  // namespace weir::schedule

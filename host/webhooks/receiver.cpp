@@ -1,4 +1,4 @@
-// Face: routing, and webhook triggers. A webhook request is checked in this
+// Webhook triggers: POST /hooks/<topology>/<trigger>. A request is checked in this
 // order, and answered as an e-shop's delivery code expects:
 //   404  no such topology or webhook trigger
 //   405  not a POST
@@ -15,9 +15,7 @@
 // configuration (no topology list, no variable or file name): the caller
 // may be anyone. The log line says what is missing or what exists.
 // The signature headers never reach the stored message.
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "webhooks/receiver.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -27,20 +25,21 @@
 #include <spdlog/spdlog.h>
 #include <weir/payload.hpp>
 
-#include "http/face.hpp"
+#include "http/router.hpp"
 #include "message/json_msgpack.hpp"
+#include "webhooks/signature.hpp"
 
-namespace weir::http {
+namespace weir::webhooks {
+
+using http::Request;
+using http::Respond;
+using http::Response;
+
 namespace {
 
 using Json = nlohmann::json;
 
-Response text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body) + "\n";
-  return r;
-}
+Response text(int status, std::string body) { return http::text_response(status, std::move(body)); }
 
 Response json(int status, const Json& body) {
   Response r;
@@ -111,56 +110,15 @@ std::vector<std::pair<int, std::uint64_t>> StatusCounts::snapshot() const {
   return out;
 }
 
-std::string hmac_signature(const std::string& algorithm, const std::string& encoding,
-                           const std::string& secret, const std::string& body) {
-  const EVP_MD* md = algorithm == "sha1"     ? EVP_sha1()
-                     : algorithm == "sha256" ? EVP_sha256()
-                     : algorithm == "sha512" ? EVP_sha512()
-                                             : nullptr;
-  if (!md) return "";
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(md, secret.data(), static_cast<int>(secret.size()),
-            reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len)) {
-    return "";
-  }
-  if (encoding == "hex") {
-    static const char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-      out += kHex[mac[i] >> 4];
-      out += kHex[mac[i] & 15];
-    }
-    return out;
-  }
-  std::string out(4 * ((len + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac,
-                                static_cast<int>(len));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-bool signature_matches(const topology::WebhookSpec& w, const std::string& secret,
-                       const std::string& given, const std::string& body) {
-  if (secret.empty() || given.empty()) return false;
-  const bool woo = w.signature == "woocommerce";
-  const std::string mac = hmac_signature(woo ? "sha256" : w.algorithm,
-                                         woo ? "base64" : w.encoding, secret, body);
-  if (mac.empty()) return false;
-  const std::string expected = (woo ? "" : w.prefix) + mac;
-  return given.size() == expected.size() &&
-         CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
-}
-
-Face::Face(engine::Engine& engine, engine::ProcessStarter& starter, store::Store& store,
-           const std::vector<topology::Topology>& topologies, std::size_t max_body,
-           std::int64_t max_queued, const Clock& clock)
-    : engine_(engine), starter_(starter), store_(store), max_body_(max_body),
+Receiver::Receiver(engine::ProcessStarter& starter, store::Store& store,
+                   const std::vector<topology::Topology>& topologies, std::size_t max_body,
+                   std::int64_t max_queued, const Clock& clock)
+    : starter_(starter), store_(store), max_body_(max_body),
       max_queued_(max_queued), clock_(clock) {
   set_topologies(topologies);
 }
 
-void Face::set_topologies(const std::vector<topology::Topology>& topologies) {
+void Receiver::set_topologies(const std::vector<topology::Topology>& topologies) {
   auto routes = std::make_shared<Routes>();
   for (const auto& t : topologies) {
     if (!t.enabled) continue;
@@ -183,7 +141,7 @@ void Face::set_topologies(const std::vector<topology::Topology>& topologies) {
   routes_ = std::move(routes);
 }
 
-std::shared_ptr<const Face::Routes> Face::routes() const {
+std::shared_ptr<const Receiver::Routes> Receiver::routes() const {
   std::lock_guard lock(routes_mu_);
   return routes_;
 }
@@ -192,7 +150,7 @@ std::shared_ptr<const Face::Routes> Face::routes() const {
 // cost more than the request, so it is refreshed at most every 250 ms (a
 // burst may overshoot the cap by what arrives in that time). A clock that
 // went back counts again at once rather than trust an old count.
-std::int64_t Face::entry_depth(const Routes& routes, const std::string& topology) {
+std::int64_t Receiver::entry_depth(const Routes& routes, const std::string& topology) {
   std::lock_guard lock(depth_mu_);
   const std::int64_t now = clock_.now_ms();
   if (depth_at_ms_ == 0 || now - depth_at_ms_ > kDepthRefreshMs || now < depth_at_ms_) {
@@ -212,42 +170,19 @@ std::int64_t Face::entry_depth(const Routes& routes, const std::string& topology
   return depth_[topology];
 }
 
-void Face::count_refused(const std::string& path, int status) {
-  if (path.rfind("/hooks/", 0) == 0) webhook_counts_.count(status);
-}
+void Receiver::count_refused(int status) { answers_.count(status); }
 
-Respond Face::counted(Respond respond) {
+Respond Receiver::counted(Respond respond) {
   return [this, respond = std::move(respond)](Response r) {
-    webhook_counts_.count(r.status);
+    answers_.count(r.status);
     respond(std::move(r));
   };
 }
 
-void Face::handle(Request&& request, Respond respond) {
-  const std::string& path = request.path;
-  if (path.rfind("/hooks/", 0) == 0) return webhook(std::move(request), counted(std::move(respond)));
-  if (request.method != "GET" && request.method != "HEAD") {
-    Response r = text(405, "use GET for " + path);
-    r.headers.emplace_back("Allow", "GET");
-    return respond(std::move(r));
-  }
-  if (path == "/healthz") return respond(text(200, "ok"));
-  if (path == "/readyz") {
-    return respond(ready_ ? text(200, "ready") : text(503, "starting: store, plugins, topologies"));
-  }
-  if (path == "/metrics") {
-    Response r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics_text();
-    return respond(std::move(r));
-  }
-  respond(text(404, "no such path: " + path +
-                        " (weir serves /hooks/<topology>/<trigger>, /metrics, /healthz, /readyz)"));
-}
-
-void Face::webhook(Request&& request, Respond respond) {
-  // /hooks/<topology>/<trigger>
-  const std::string rest = request.path.substr(7);
+void Receiver::handle(Request&& request, Respond answer) {
+  Respond respond = counted(std::move(answer));
+  // /hooks/<topology>/<trigger> (the router sends only paths under kPathPrefix)
+  const std::string rest = request.path.substr(std::min(request.path.size(), kPathPrefix.size()));
   const auto slash = rest.find('/');
   const std::string topology = rest.substr(0, slash);
   const std::string trigger = slash == std::string::npos ? "" : rest.substr(slash + 1);
@@ -341,4 +276,4 @@ void Face::webhook(Request&& request, Respond respond) {
       });
 }
 
-}  // namespace weir::http
+}  // namespace weir::webhooks
