@@ -38,7 +38,6 @@
 #include "engine/engine.hpp"
 #include "http/http_server.hpp"
 #include "metrics/prometheus.hpp"
-#include "http/http_server.hpp"
 #include "store/retention.hpp"
 #include "store/sqlite_store.hpp"
 

@@ -1,10 +1,10 @@
 // The command-line grammar. Kept apart from the commands because CLI11 is
 // slow to compile.
-#include "cli/cli.hpp"
+#include "cli.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include "cli/commands.hpp"
+#include "commands.hpp"
 
 namespace weir::cli {
 namespace {

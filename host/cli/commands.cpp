@@ -1,4 +1,4 @@
-#include "cli/commands.hpp"
+#include "commands.hpp"
 
 #include <pwd.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 
 #include <weir/payload.hpp>
 
-#include "cli/table.hpp"
+#include "table.hpp"
 #include "config/host_config.hpp"
 #include "control/control_client.hpp"
 #include "log/logging.hpp"

@@ -1,4 +1,4 @@
 // weir: one binary for the host (`weir serve`) and its operator commands.
-#include "cli/cli.hpp"
+#include "cli.hpp"
 
 int main(int argc, char** argv) { return weir::cli::main(argc, argv); }

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <map>
 
-#include "cli/commands.hpp"
-#include "cli/table.hpp"
+#include "commands.hpp"
+#include "table.hpp"
 
 namespace weir::cli {
 namespace {

@@ -5,8 +5,8 @@
 #include <ctime>
 #include <iostream>
 
-#include "cli/commands.hpp"
-#include "cli/table.hpp"
+#include "commands.hpp"
+#include "table.hpp"
 #include "common/clock.hpp"
 #include "common/duration.hpp"
 

@@ -12,8 +12,8 @@
 
 #include "common/private_files.hpp"
 #include "control/control_client.hpp"
-#include "control/trash_commands.hpp"
-#include "control/views.hpp"
+#include "trash_commands.hpp"
+#include "views.hpp"
 #include "message/msgpack_check.hpp"
 
 namespace weir::control {

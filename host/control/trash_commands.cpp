@@ -1,4 +1,4 @@
-#include "control/trash_commands.hpp"
+#include "trash_commands.hpp"
 
 #include <set>
 

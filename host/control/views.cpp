@@ -1,4 +1,4 @@
-#include "control/views.hpp"
+#include "views.hpp"
 
 #include <algorithm>
 #include <map>

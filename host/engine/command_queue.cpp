@@ -1,4 +1,4 @@
-#include "engine/command_queue.hpp"
+#include "command_queue.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

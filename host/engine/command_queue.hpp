@@ -17,21 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/node_runtime.hpp"
+#include "engine/engine.hpp"
+#include "node_runtime.hpp"
+#include "engine/process_starter.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {
-
-struct StartRequest {
-  store::Bytes payload;          // msgpack document
-  store::Bytes headers;          // msgpack map, or empty
-  std::string correlation_id;    // empty: the process id
-  std::string trigger;           // a trigger's fire: recorded with the start (store::NewProcess)
-  std::int64_t fire_ms = 0;
-};
-
-using StartResult = Result<std::vector<store::ProcessId>>;
-using StartDone = std::function<void(StartResult)>;
 
 // Answered once committed (or failed): through `done` when it is set (called
 // on the pump thread: it must not block), else through the promise.
@@ -50,12 +41,6 @@ struct StartCommand {
   std::vector<store::QueueId> entry_queues;  // set by the pump when it commits the start
   std::vector<StartRequest> requests;
   StartReply reply;
-};
-
-struct ReplayOutcome {
-  std::vector<std::int64_t> replayed;      // back in their queues
-  std::vector<std::int64_t> not_in_trash;  // asked for, but not (or no longer) there
-  std::vector<std::int64_t> not_served;    // there, but no node serves their queue now
 };
 
 struct ReplayCommand {

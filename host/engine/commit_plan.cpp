@@ -1,4 +1,4 @@
-#include "engine/commit_plan.hpp"
+#include "commit_plan.hpp"
 
 #include <algorithm>
 #include <iterator>

@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/command_queue.hpp"
-#include "engine/routing.hpp"
+#include "command_queue.hpp"
+#include "routing.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {

@@ -1,4 +1,4 @@
-#include "engine/committer.hpp"
+#include "committer.hpp"
 
 #include <pthread.h>
 #include <sys/eventfd.h>

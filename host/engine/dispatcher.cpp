@@ -1,11 +1,11 @@
-#include "engine/dispatcher.hpp"
+#include "dispatcher.hpp"
 
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 #include "common/clock.hpp"
-#include "engine/routing.hpp"
+#include "routing.hpp"
 
 namespace weir::engine {
 namespace {

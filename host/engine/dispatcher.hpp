@@ -33,7 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/node_table.hpp"
+#include "node_table.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {

@@ -7,8 +7,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/host_api.hpp"
-#include "engine/worker.hpp"
+#include "command_queue.hpp"
+#include "host_api.hpp"
+#include "node_runtime.hpp"
+#include "pump.hpp"
+#include "worker.hpp"
 
 namespace weir::engine {
 namespace {
@@ -22,7 +25,7 @@ void collect_error(void* user, weir_str text) {
 }  // namespace
 
 Engine::Engine(store::Store& store, EngineOptions options)
-    : store_(store), options_(options), ctx_(1) {
+    : store_(store), options_(options), ctx_(1), commands_(std::make_unique<CommandQueue>()) {
   std::ostringstream ep;
   ep << "inproc://weir-engine-" << static_cast<const void*>(this);
   endpoint_ = ep.str();
@@ -153,7 +156,7 @@ Result<Engine::Nodes> Engine::swap_running(const std::string& topology, Nodes no
   cmd->entry_queues = std::move(entry_queues);
   cmd->retirements = std::move(retirements);
   auto reply = cmd->reply.get_future();
-  if (!commands_.push_swap(cmd)) return Status::error("weir is not running");
+  if (!commands_->push_swap(cmd)) return Status::error("weir is not running");
   return reply.get();
 }
 
@@ -242,7 +245,7 @@ Status Engine::start() {
   const int workers = std::max(1, options_.workers);
   PumpOptions po{static_cast<std::size_t>(workers), options_.max_acks_per_commit,
                  options_.drain_timeout};
-  pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, commands_, po, listeners_);
+  pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, *commands_, po, listeners_);
   std::size_t node_count = 0;
   {
     std::lock_guard lock(mu_);
@@ -257,7 +260,7 @@ Status Engine::start() {
     return Status::error("engine: cannot bind " + endpoint_ + ": " + e.what());
   }
   started_ = true;
-  commands_.open();
+  commands_->open();
   for (int i = 0; i < workers; ++i) {
     workers_.emplace_back([this, i] {
       pthread_setname_np(pthread_self(), ("weir-worker-" + std::to_string(i)).substr(0, 15).c_str());
@@ -275,14 +278,14 @@ Status Engine::start() {
 
 void Engine::stop() {
   if (!started_) return;
-  commands_.request_stop();
+  commands_->request_stop();
   if (pump_thread_.joinable()) pump_thread_.join();
   for (auto& w : workers_) w.join();
   workers_.clear();
   pump_.reset();
   started_ = false;
   // Requests that arrived after the pump's last look are answered, not left hanging.
-  auto left = commands_.take();
+  auto left = commands_->take();
   for (auto& cmd : left.starts) {
     cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));
   }
@@ -320,14 +323,14 @@ void Engine::start_processes_async(const std::string& topology, std::vector<Star
   cmd->topology = topology;
   cmd->requests = std::move(requests);
   cmd->reply.done = done;
-  if (!commands_.push_start(cmd)) done(Status::error("weir is not running; nothing was started"));
+  if (!commands_->push_start(cmd)) done(Status::error("weir is not running; nothing was started"));
 }
 
 Result<ReplayOutcome> Engine::replay(store::Replay replay) {
   auto cmd = std::make_unique<ReplayCommand>();
   cmd->replay = std::move(replay);
   auto reply = cmd->reply.get_future();
-  if (!commands_.push_replay(cmd)) return Status::error("weir is not running; nothing was replayed");
+  if (!commands_->push_replay(cmd)) return Status::error("weir is not running; nothing was replayed");
   return reply.get();
 }
 

@@ -1,4 +1,4 @@
-#include "engine/host_api.hpp"
+#include "host_api.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>

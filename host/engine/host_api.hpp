@@ -11,8 +11,8 @@
 
 #include <weir/abi.h>
 
-#include "engine/node_runtime.hpp"
-#include "engine/work_protocol.hpp"
+#include "node_runtime.hpp"
+#include "work_protocol.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {

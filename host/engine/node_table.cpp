@@ -1,4 +1,4 @@
-#include "engine/node_table.hpp"
+#include "node_table.hpp"
 
 #include <algorithm>
 

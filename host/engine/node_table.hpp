@@ -22,8 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/node_runtime.hpp"
-#include "engine/routing.hpp"
+#include "node_runtime.hpp"
+#include "routing.hpp"
 
 namespace weir::engine {
 

@@ -1,12 +1,12 @@
-#include "engine/pump.hpp"
+#include "pump.hpp"
 
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 #include "common/clock.hpp"
-#include "engine/routing.hpp"
-#include "engine/work_protocol.hpp"
+#include "routing.hpp"
+#include "work_protocol.hpp"
 
 namespace weir::engine {
 

@@ -57,18 +57,16 @@
 
 #include <zmq.hpp>
 
-#include "engine/command_queue.hpp"
-#include "engine/commit_plan.hpp"
-#include "engine/committer.hpp"
-#include "engine/dispatcher.hpp"
-#include "engine/node_runtime.hpp"
-#include "engine/node_table.hpp"
-#include "engine/quarantine.hpp"
+#include "command_queue.hpp"
+#include "commit_plan.hpp"
+#include "committer.hpp"
+#include "dispatcher.hpp"
+#include "node_runtime.hpp"
+#include "node_table.hpp"
+#include "quarantine.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {
-
-using FinishedListener = std::function<void(const store::ProcessRecord&)>;
 
 struct PumpOptions {
   std::size_t workers = 1;  // how many workers will announce themselves

@@ -1,4 +1,4 @@
-#include "engine/routing.hpp"
+#include "routing.hpp"
 
 #include <algorithm>
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/node_runtime.hpp"
-#include "engine/work_protocol.hpp"
+#include "node_runtime.hpp"
+#include "work_protocol.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {

@@ -1,4 +1,4 @@
-#include "engine/work_protocol.hpp"
+#include "work_protocol.hpp"
 
 #include <cstdlib>
 #include <cstring>

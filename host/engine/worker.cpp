@@ -1,11 +1,11 @@
-#include "engine/worker.hpp"
+#include "worker.hpp"
 
 #include <chrono>
 
 #include <spdlog/spdlog.h>
 
-#include "engine/host_api.hpp"
-#include "engine/work_protocol.hpp"
+#include "host_api.hpp"
+#include "work_protocol.hpp"
 
 namespace weir::engine {
 namespace {

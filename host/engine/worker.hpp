@@ -10,7 +10,7 @@
 
 #include <zmq.hpp>
 
-#include "engine/node_runtime.hpp"
+#include "node_runtime.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {

@@ -1,4 +1,4 @@
-#include "plugins/plugin_cache.hpp"
+#include "plugin_cache.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -38,7 +38,7 @@
 #include "common/clock.hpp"
 #include "common/content_hash.hpp"
 #include "common/private_files.hpp"
-#include "plugins/plugin_cache.hpp"
+#include "plugin_cache.hpp"
 
 namespace weir::plugins {
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/dir_watcher.hpp"
+#include "dir_watcher.hpp"
 
 #include <poll.h>
 #include <pthread.h>

@@ -11,7 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/private_files.hpp"
+#include "dir_watcher.hpp"
 #include "metrics/prometheus.hpp"
+#include "reload_plan.hpp"
 #include "topology/topology_loader.hpp"
 
 namespace weir::runtime {

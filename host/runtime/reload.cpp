@@ -14,7 +14,7 @@
 #include "common/clock.hpp"
 #include "common/content_hash.hpp"
 #include "runtime/host.hpp"
-#include "runtime/reload_plan.hpp"
+#include "reload_plan.hpp"
 #include "topology/topology_loader.hpp"
 
 namespace weir::runtime {

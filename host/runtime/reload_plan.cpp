@@ -1,4 +1,4 @@
-#include "runtime/reload_plan.hpp"
+#include "reload_plan.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "store/checkpointer.hpp"
+#include "checkpointer.hpp"
 
 #include <pthread.h>
 

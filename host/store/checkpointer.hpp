@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "store/sqlite_db.hpp"
+#include "sqlite_db.hpp"
 
 namespace weir::store {
 

@@ -1,4 +1,4 @@
-#include "store/dispatch_marks.hpp"
+#include "dispatch_marks.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>

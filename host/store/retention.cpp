@@ -1,4 +1,4 @@
-#include "store/retention.hpp"
+#include "retention.hpp"
 
 #include <algorithm>
 #include <utility>

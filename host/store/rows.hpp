@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/sqlite_db.hpp"
+#include "sqlite_db.hpp"
 #include "store/store.hpp"
 
 namespace weir::store::rows {

@@ -1,6 +1,6 @@
 // delayed: a message waiting outside its queue, keyed by when it is due (a
 // retry), or due "never" with waits_for set (a prerequisite).
-#include "store/rows.hpp"
+#include "rows.hpp"
 
 namespace weir::store::rows::delayed {
 namespace {

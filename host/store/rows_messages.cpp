@@ -1,5 +1,5 @@
 // messages: a message at rest in its queue, clustered by (queue_id, seq).
-#include "store/rows.hpp"
+#include "rows.hpp"
 
 namespace weir::store::rows::messages {
 namespace {

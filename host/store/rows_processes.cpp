@@ -1,6 +1,6 @@
 // processes (one row per process, counting its live messages and finished
 // visits) and visits (the process trace: one row per node visit).
-#include "store/rows.hpp"
+#include "rows.hpp"
 
 #include "message/attempt_history.hpp"
 

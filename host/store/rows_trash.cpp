@@ -1,6 +1,6 @@
 // trash: a message that failed for good, as it was, with every attempt's
 // error and the topology version it failed under.
-#include "store/rows.hpp"
+#include "rows.hpp"
 
 namespace weir::store::rows::trash {
 namespace {

@@ -11,7 +11,7 @@
 //    the next ready messages is one range scan; no secondary index to keep.
 //  - queues carries the lease cursor and the per-node counters, so one row
 //    update per touched queue per commit covers both.
-#include "store/schema.hpp"
+#include "schema.hpp"
 
 #include <string>
 

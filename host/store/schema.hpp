@@ -2,7 +2,7 @@
 #pragma once
 
 #include "common/status.hpp"
-#include "store/sqlite_db.hpp"
+#include "sqlite_db.hpp"
 
 namespace weir::store {
 

@@ -7,8 +7,8 @@
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
-#include "store/rows.hpp"
-#include "store/sqlite_store.hpp"
+#include "rows.hpp"
+#include "sqlite_store.hpp"
 
 namespace weir::store {
 namespace {

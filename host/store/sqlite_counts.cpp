@@ -7,7 +7,7 @@
 //    (sqlite_commit.cpp, write_state_counts; schema 11);
 //  - processes deleted (retention), and trash entries: SQL triggers
 //    (schema 10), off the hot path.
-#include "store/sqlite_store.hpp"
+#include "sqlite_store.hpp"
 
 namespace weir::store {
 

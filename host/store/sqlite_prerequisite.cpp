@@ -12,8 +12,8 @@
 //  - A message that would wait for a process that waits (transitively) for
 //    the message's own process would wait forever: it goes to the trash.
 #include "message/attempt_history.hpp"
-#include "store/rows.hpp"
-#include "store/sqlite_store.hpp"
+#include "rows.hpp"
+#include "sqlite_store.hpp"
 
 namespace weir::store {
 namespace {

@@ -17,7 +17,7 @@
 // A `prerequisites` row or a trigger's last_process may still name a pruned
 // process: both look it up with the process table and treat "not there" as
 // "not running".
-#include "store/sqlite_store.hpp"
+#include "sqlite_store.hpp"
 
 #include <vector>
 

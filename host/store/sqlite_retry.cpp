@@ -2,8 +2,8 @@
 // the `delayed` table, keyed by when it is due, so it never holds up the
 // messages behind it. When due, it goes back to the END of its queue with a
 // new seq (the lease cursor counts seqs, which only grow) and its own id.
-#include "store/rows.hpp"
-#include "store/sqlite_store.hpp"
+#include "rows.hpp"
+#include "sqlite_store.hpp"
 
 namespace weir::store {
 namespace {

@@ -1,13 +1,13 @@
 // SqliteStore: opening, recovery and the operator reads. The commit path is
 // in sqlite_commit.cpp.
-#include "store/sqlite_store.hpp"
+#include "sqlite_store.hpp"
 
 #include <random>
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
-#include "store/rows.hpp"
-#include "store/schema.hpp"
+#include "rows.hpp"
+#include "schema.hpp"
 
 namespace weir::store {
 

@@ -11,10 +11,10 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "store/checkpointer.hpp"
-#include "store/dispatch_marks.hpp"
-#include "store/retention.hpp"
-#include "store/sqlite_db.hpp"
+#include "checkpointer.hpp"
+#include "dispatch_marks.hpp"
+#include "retention.hpp"
+#include "sqlite_db.hpp"
 #include "store/store.hpp"
 
 namespace weir::store {

@@ -3,7 +3,7 @@
 // (sqlite_commit.cpp, record_fire); this file reads the records and writes
 // the two facts that start no process: "first seen" and "skipped".
 #include "common/clock.hpp"
-#include "store/sqlite_store.hpp"
+#include "sqlite_store.hpp"
 
 namespace weir::store {
 

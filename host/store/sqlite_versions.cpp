@@ -3,8 +3,8 @@
 // nothing is dropped silently).
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
-#include "store/rows.hpp"
-#include "store/sqlite_store.hpp"
+#include "rows.hpp"
+#include "sqlite_store.hpp"
 
 namespace weir::store {
 

@@ -1,4 +1,4 @@
-#include "topology/config_schema.hpp"
+#include "config_schema.hpp"
 
 #include <cmath>
 #include <optional>
@@ -7,7 +7,7 @@
 
 #include <weir/payload.hpp>
 
-#include "topology/suggestions.hpp"
+#include "suggestions.hpp"
 
 namespace weir::topology {
 namespace {

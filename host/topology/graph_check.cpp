@@ -1,4 +1,4 @@
-#include "topology/graph_check.hpp"
+#include "graph_check.hpp"
 
 #include <algorithm>
 #include <map>
@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "topology/suggestions.hpp"
+#include "suggestions.hpp"
 
 namespace weir::topology {
 namespace {

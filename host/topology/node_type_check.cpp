@@ -1,10 +1,10 @@
-#include "topology/node_type_check.hpp"
+#include "node_type_check.hpp"
 
 #include <algorithm>
 #include <mutex>
 
-#include "topology/config_schema.hpp"
-#include "topology/suggestions.hpp"
+#include "config_schema.hpp"
+#include "suggestions.hpp"
 
 namespace weir::topology {
 namespace {

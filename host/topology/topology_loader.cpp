@@ -21,8 +21,8 @@
 
 #include "common/content_hash.hpp"
 #include "common/utf8.hpp"
-#include "topology/topology_reader.hpp"
-#include "topology/yaml_json.hpp"
+#include "topology_reader.hpp"
+#include "yaml_json.hpp"
 
 namespace weir::topology {
 namespace {

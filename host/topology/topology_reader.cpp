@@ -3,18 +3,18 @@
 // once for every kind of mapping; the value readers (text, id, flag,
 // whole_number) report a wrong kind of value and return nothing, so reading
 // goes on and every problem in the file is found in one pass.
-#include "topology/topology_reader.hpp"
+#include "topology_reader.hpp"
 
 #include <algorithm>
 #include <climits>
 #include <map>
 #include <optional>
 
-#include "topology/graph_check.hpp"
-#include "topology/node_type_check.hpp"
-#include "topology/suggestions.hpp"
-#include "topology/trigger_reader.hpp"
-#include "topology/yaml_json.hpp"
+#include "graph_check.hpp"
+#include "node_type_check.hpp"
+#include "suggestions.hpp"
+#include "trigger_reader.hpp"
+#include "yaml_json.hpp"
 
 namespace weir::topology {
 namespace {

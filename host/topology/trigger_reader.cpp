@@ -1,4 +1,4 @@
-#include "topology/trigger_reader.hpp"
+#include "trigger_reader.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -6,8 +6,8 @@
 #include <string>
 
 #include "common/duration.hpp"
-#include "topology/suggestions.hpp"
-#include "topology/yaml_json.hpp"
+#include "suggestions.hpp"
+#include "yaml_json.hpp"
 #include "triggers/cron.hpp"
 #include "triggers/time_zone.hpp"
 

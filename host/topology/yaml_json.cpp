@@ -1,4 +1,4 @@
-#include "topology/yaml_json.hpp"
+#include "yaml_json.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -27,7 +27,7 @@
 
 #include "http/router.hpp"
 #include "message/json_msgpack.hpp"
-#include "webhooks/signature.hpp"
+#include "signature.hpp"
 
 namespace weir::webhooks {
 

@@ -1,4 +1,4 @@
-#include "webhooks/signature.hpp"
+#include "signature.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <weir/abi.h>
+
 #include "engine/process_starter.hpp"
 #include "store/store.hpp"
 

@@ -32,17 +32,20 @@
 #include "config/host_config.hpp"
 #include "control/control_server.hpp"
 #include "engine/engine.hpp"
-#include "plugins/plugin_registry.hpp"
-#include "webhooks/receiver.hpp"
-#include "store/store.hpp"
-#include "topology/topology.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
-#include "runtime/dir_watcher.hpp"
-#include "runtime/reload_plan.hpp"
+#include "plugins/plugin_registry.hpp"
 #include "schedule/scheduler.hpp"
+#include "store/store.hpp"
+#include "topology/topology.hpp"
+#include "webhooks/receiver.hpp"
 
 namespace weir::runtime {
+
+// The runtime's inside (dir_watcher.hpp, reload_plan.hpp).
+class DirWatcher;
+struct ReloadBefore;
+struct ReloadPlan;
 
 class Host {
  public:

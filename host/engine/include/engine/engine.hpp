@@ -23,6 +23,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,15 +33,28 @@
 
 #include <zmq.hpp>
 
-#include "engine/command_queue.hpp"
-#include "engine/node_runtime.hpp"
+#include "common/retry_policy.hpp"
+#include "engine/call_histogram.hpp"
 #include "engine/process_starter.hpp"
-#include "engine/pump.hpp"
 #include "plugins/node_catalog.hpp"
 #include "store/store.hpp"
 #include "topology/topology.hpp"
 
 namespace weir::engine {
+
+// The engine's inside (private headers of host/engine/).
+class CommandQueue;
+class Pump;
+struct NodeRuntime;
+
+// Called on the pump thread after the commit that completes a process.
+using FinishedListener = std::function<void(const store::ProcessRecord&)>;
+
+struct ReplayOutcome {
+  std::vector<std::int64_t> replayed;      // back in their queues
+  std::vector<std::int64_t> not_in_trash;  // asked for, but not (or no longer) there
+  std::vector<std::int64_t> not_served;    // there, but no node serves their queue now
+};
 
 struct EngineOptions {
   int workers = 8;  // worker threads shared by all nodes
@@ -141,7 +155,7 @@ class Engine : public ProcessStarter {
   mutable std::mutex mu_;                        // guards topologies_ (readers on any thread)
   std::map<std::string, Installed> topologies_;  // what runs (the pump has its own copy)
   std::vector<FinishedListener> listeners_;
-  CommandQueue commands_;
+  std::unique_ptr<CommandQueue> commands_;
   std::unique_ptr<Pump> pump_;
   std::thread pump_thread_;
   std::vector<std::thread> workers_;

@@ -10,12 +10,26 @@
 // once when the request cannot be queued).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "engine/command_queue.hpp"
+#include "common/status.hpp"
+#include "store/store.hpp"
 
 namespace weir::engine {
+
+struct StartRequest {
+  store::Bytes payload;          // msgpack document
+  store::Bytes headers;          // msgpack map, or empty
+  std::string correlation_id;    // empty: the process id
+  std::string trigger;           // a trigger's fire: recorded with the start (store::NewProcess)
+  std::int64_t fire_ms = 0;
+};
+
+using StartResult = Result<std::vector<store::ProcessId>>;
+using StartDone = std::function<void(StartResult)>;
 
 class ProcessStarter {
  public:
