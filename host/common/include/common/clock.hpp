@@ -5,8 +5,12 @@
 // webhook handler's queued count refresh) take a Clock instead, so that a
 // test decides what "now" is: SystemClock in the host, ManualClock in tests.
 //
-// Threads: now_ms() of both clocks from any thread; ManualClock::set and
-// advance from any thread too (an atomic).
+// Ticker is the monotonic counterpart, in nanoseconds, for what measures
+// intervals rather than dates (the limiter's token bucket): SteadyTicker in
+// the host, ManualTicker in tests.
+//
+// Threads: now_ms()/now_ns() of every clock from any thread; the manual
+// ones' set and advance from any thread too (an atomic).
 #pragma once
 
 #include <atomic>
@@ -46,6 +50,37 @@ class ManualClock final : public Clock {
   std::int64_t now_ms() const override { return now_.load(); }
   void set(std::int64_t ms) { now_.store(ms); }
   void advance(std::int64_t ms) { now_.fetch_add(ms); }
+
+ private:
+  std::atomic<std::int64_t> now_;
+};
+
+// Monotonic nanoseconds: never goes back, unrelated to the date.
+class Ticker {
+ public:
+  virtual ~Ticker() = default;
+  virtual std::int64_t now_ns() const = 0;
+};
+
+class SteadyTicker final : public Ticker {
+ public:
+  std::int64_t now_ns() const override {
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+  }
+};
+
+inline const Ticker& steady_ticker() {
+  static const SteadyTicker ticker;
+  return ticker;
+}
+
+class ManualTicker final : public Ticker {
+ public:
+  explicit ManualTicker(std::int64_t start_ns = 0) : now_(start_ns) {}
+  std::int64_t now_ns() const override { return now_.load(); }
+  void set(std::int64_t ns) { now_.store(ns); }
+  void advance(std::int64_t ns) { now_.fetch_add(ns); }
 
  private:
   std::atomic<std::int64_t> now_;

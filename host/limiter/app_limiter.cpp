@@ -1,0 +1,191 @@
+#include "limiter/app_limiter.hpp"
+
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "adaptive.hpp"
+#include "gcra.hpp"
+
+namespace weir::limiter {
+namespace {
+
+constexpr std::int64_t kSecondNs = 1'000'000'000;
+
+bool is_overload(int status) { return status == 429 || status == 503 || status == 508; }
+
+// A waiting thread is woken up to the kernel's timer slack late (50 us by
+// default); at 500/s with a burst of 1 that lateness is a few percent of the
+// budget, lost for good (a late start cannot be made up without breaking
+// the window promise). 1 us of slack on threads that wait here; they are
+// the host's own (workers, the HTTP client's), so nothing else is touched.
+void tighten_timer_slack() {
+  thread_local bool done = false;
+  if (!done) {
+    ::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+    done = true;
+  }
+}
+
+}  // namespace
+
+Permit& Permit::operator=(Permit&& o) noexcept {
+  if (this != &o) {
+    release();
+    owner_ = o.owner_;
+    granted_ns_ = o.granted_ns_;
+    o.owner_ = nullptr;
+  }
+  return *this;
+}
+
+void Permit::release() {
+  if (owner_) owner_->release();
+  owner_ = nullptr;
+}
+
+AppLimiter::AppLimiter(std::string app, Rate rate, int concurrency, const Ticker& ticker)
+    : app_(std::move(app)),
+      ticker_(ticker),
+      rate_(rate),
+      concurrency_(concurrency),
+      bucket_(std::make_unique<Gcra>(rate.interval_ns(), rate.burst)),
+      adaptive_(std::make_unique<AdaptiveRate>()) {}
+
+AppLimiter::~AppLimiter() = default;
+
+Attempt AppLimiter::try_start() {
+  std::lock_guard lock(mu_);
+  return try_start_locked(ticker_.now_ns());
+}
+
+Attempt AppLimiter::try_start_locked(std::int64_t now) {
+  if (paused_until_ > now) return {false, paused_until_ - now};
+  // The cap first: a request held by it must not use up a rate token.
+  if (concurrency_ > 0 && in_flight_ >= concurrency_) return {false, -1};
+  bucket_->set(adaptive_->interval_ns(rate_.interval_ns(), now), rate_.burst);
+  if (const std::int64_t wait = bucket_->take(now); wait > 0) return {false, wait};
+  ++in_flight_;
+  count_second(now, false);
+  return {true, 0};
+}
+
+void AppLimiter::release() {
+  std::lock_guard lock(mu_);
+  if (in_flight_ > 0) --in_flight_;
+  wake_head();
+}
+
+void AppLimiter::advance_serving() {
+  ++serving_;
+  while (abandoned_.erase(serving_) > 0) ++serving_;
+}
+
+void AppLimiter::wake_head() {
+  if (auto w = waiters_.find(serving_); w != waiters_.end()) w->second->notify_one();
+}
+
+std::optional<Permit> AppLimiter::acquire(std::int64_t give_up_ns) {
+  tighten_timer_slack();
+  std::unique_lock lock(mu_);
+  const std::uint64_t ticket = next_ticket_++;
+  std::condition_variable turn;
+  waiters_[ticket] = &turn;
+  const std::int64_t began = ticker_.now_ns();
+  auto leave = [&](std::int64_t now) {
+    waiters_.erase(ticket);
+    waited_ns_ += now - began;
+    if (ticket == serving_) {
+      advance_serving();
+      wake_head();  // the next in line may be free to go
+    } else {
+      abandoned_.insert(ticket);
+    }
+  };
+  for (;;) {
+    const std::int64_t now = ticker_.now_ns();
+    if (stopped_) {
+      leave(now);
+      return std::nullopt;
+    }
+    std::int64_t wait = -1;  // not our turn, or the cap: until something changes
+    if (ticket == serving_) {
+      const Attempt a = try_start_locked(now);
+      if (a.started) {
+        leave(now);
+        return Permit(this, now);
+      }
+      wait = a.wait_ns;
+    }
+    if (now >= give_up_ns) {
+      leave(now);
+      return std::nullopt;
+    }
+    const std::int64_t until = wait < 0 ? give_up_ns - now : std::min(wait, give_up_ns - now);
+    // Woken early when it becomes our turn, or, as the head, by a release,
+    // an answer, a reconfiguration or stop; the loop decides again.
+    turn.wait_for(lock, std::chrono::nanoseconds(until));
+  }
+}
+
+void AppLimiter::answered(int status, std::int64_t retry_after_ns) {
+  {
+    std::lock_guard lock(mu_);
+    const std::int64_t now = ticker_.now_ns();
+    if (is_overload(status)) {
+      adaptive_->overloaded(now);
+      count_second(now, true);
+    }
+    if (retry_after_ns > 0) paused_until_ = std::max(paused_until_, now + retry_after_ns);
+  }
+  // Nothing to wake: a pause or a lower rate only makes the head wait
+  // longer, which it finds out when its timed wait ends.
+}
+
+void AppLimiter::configure(Rate rate, int concurrency) {
+  std::lock_guard lock(mu_);
+  rate_ = rate;
+  concurrency_ = concurrency;
+  wake_head();  // a higher rate or cap may let it go sooner
+}
+
+void AppLimiter::stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  for (auto& [ticket, turn] : waiters_) turn->notify_one();
+}
+
+void AppLimiter::count_second(std::int64_t now, bool overload) {
+  const std::int64_t second = now / kSecondNs;
+  Second& s = seconds_[static_cast<std::size_t>(second % 60)];
+  if (s.second != second) s = Second{second, 0, 0};
+  if (overload) ++s.overloads;
+  else ++s.started;
+}
+
+LimiterView AppLimiter::view() const {
+  std::lock_guard lock(mu_);
+  const std::int64_t now = ticker_.now_ns();
+  LimiterView v;
+  v.app = app_;
+  v.configured = rate_;
+  v.current_per_second = rate_.per_second() * double(adaptive_->level(now)) /
+                         double(AdaptiveRate::kFull);
+  v.tokens = bucket_->tokens(now);
+  v.in_flight = in_flight_;
+  v.concurrency = concurrency_;
+  v.waiting = static_cast<std::int64_t>(next_ticket_ - serving_ - abandoned_.size());
+  const std::int64_t second = now / kSecondNs;
+  for (const Second& s : seconds_) {
+    if (s.second > second - 60 && s.second <= second) {
+      v.started_last_minute += s.started;
+      v.overloads_last_minute += s.overloads;
+    }
+  }
+  v.paused_for_ms = paused_until_ > now ? (paused_until_ - now + 999'999) / 1'000'000 : 0;
+  v.waited_ns_total = waited_ns_;
+  return v;
+}
+
+}  // namespace weir::limiter
