@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -16,12 +17,47 @@ std::int64_t ns_of(const struct timespec& t) {
   return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
+bool is_env_name(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
 }
 
 }  // namespace
+
+Result<SecretRef> parse_secret_ref(std::string_view text, const std::string& base_dir) {
+  SecretRef ref;
+  if (text.rfind("env:", 0) == 0) {
+    ref.name = std::string(text.substr(4));
+    if (!is_env_name(ref.name)) {
+      return Status::error("env: must be followed by a variable name (letters, digits and _), "
+                           "e.g. env:WC_SECRET");
+    }
+    return ref;
+  }
+  if (text.rfind("file:", 0) == 0) {
+    ref.kind = SecretRef::Kind::file;
+    ref.name = std::string(text.substr(5));
+    if (ref.name.empty()) return Status::error("file: must be followed by a path, e.g. file:/run/secrets/wc");
+    if (ref.name[0] != '/' && !base_dir.empty()) ref.name = base_dir + "/" + ref.name;
+    return ref;
+  }
+  return Status::error("a secret is given by reference: env:NAME or file:PATH, never the secret "
+                       "itself (the value is not shown here, in case it is one)");
+}
+
+std::shared_ptr<SecretSource> SecretSource::from(const SecretRef& ref) {
+  return ref.kind == SecretRef::Kind::env ? from_env(ref.name) : from_file(ref.name);
+}
 
 std::shared_ptr<SecretSource> SecretSource::from_env(std::string name) {
   return std::shared_ptr<SecretSource>(new SecretSource(Kind::kEnv, std::move(name)));
@@ -50,6 +86,12 @@ Result<std::string> SecretSource::get_file() const {
   struct stat st {};
   if (::stat(name_.c_str(), &st) != 0) {
     return Status::error(where() + " cannot be read: " + std::strerror(errno));
+  }
+  if (st.st_mode & 077) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::error(where() + " is open to group or others (mode " + mode +
+                         "); weir reads only private secret files: chmod 600 " + name_);
   }
   const Stamp stamp{st.st_dev, st.st_ino, st.st_size, ns_of(st.st_mtim), ns_of(st.st_ctim)};
   {

@@ -134,7 +134,8 @@ Loaded load_text(std::string_view yaml, const std::string& label,
     out.result.errors.push_back({label, error.first, error.second});
     return out;
   }
-  TopologyRead read = read_topology(*document, catalog);
+  TopologyRead read =
+      read_topology(*document, catalog, std::filesystem::path(label).parent_path().string());
   for (TopologyError& e : read.errors) out.result.errors.push_back({label, e.line, e.message});
   std::stable_sort(out.result.errors.begin(), out.result.errors.end(),
                    [](const auto& a, const auto& b) { return a.line < b.line; });

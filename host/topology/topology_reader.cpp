@@ -79,7 +79,8 @@ struct Entry {
 // Walks one YAML document into a Topology, collecting every problem.
 class Reader {
  public:
-  explicit Reader(const plugins::NodeTypeCatalog& catalog) : catalog_(catalog) {}
+  Reader(const plugins::NodeTypeCatalog& catalog, std::string base_dir)
+      : catalog_(catalog), base_dir_(std::move(base_dir)) {}
 
   Topology read(const YAML::Node& root);
   std::vector<TopologyError>& errors() { return errors_; }
@@ -116,6 +117,7 @@ class Reader {
   void add_edge(const std::string& from, const std::string& to, int line);
 
   const plugins::NodeTypeCatalog& catalog_;
+  const std::string base_dir_;
   Topology topology_;
   std::vector<TopologyError> errors_;
   std::map<std::string, int> id_lines_;  // node id -> line of its first declaration
@@ -243,7 +245,8 @@ void Reader::read_top_entry(const Entry& e) {
       return;
     }
     topology_.triggers = read_triggers(e.value, e.key == "triggers", e.line,
-                                       [&](int line, const std::string& m) { error(line, m); });
+                                       [&](int line, const std::string& m) { error(line, m); },
+                                       base_dir_);
   } else if (e.key == "nodes") {
     read_nodes(e);
   } else if (e.key == "edges") {
@@ -427,8 +430,9 @@ void Reader::add_edge(const std::string& from, const std::string& to, int line) 
 
 }  // namespace
 
-TopologyRead read_topology(const YAML::Node& root, const plugins::NodeTypeCatalog& catalog) {
-  Reader reader(catalog);
+TopologyRead read_topology(const YAML::Node& root, const plugins::NodeTypeCatalog& catalog,
+                           const std::string& base_dir) {
+  Reader reader(catalog, base_dir);
   TopologyRead out;
   out.topology = reader.read(root);
   out.errors = std::move(reader.errors());

@@ -22,6 +22,9 @@ struct TopologyRead {
   int name_line = 0;  // where `name` is written (1-based), for cross-file checks
 };
 
-TopologyRead read_topology(const YAML::Node& document, const plugins::NodeTypeCatalog& catalog);
+// `base_dir`: the topology file's directory, where a relative `file:`
+// secret reference starts ("" keeps such paths as written).
+TopologyRead read_topology(const YAML::Node& document, const plugins::NodeTypeCatalog& catalog,
+                           const std::string& base_dir = "");
 
 }  // namespace weir::topology

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/duration.hpp"
+#include "common/secret_source.hpp"
 #include "suggestions.hpp"
 #include "yaml_json.hpp"
 #include "triggers/cron.hpp"
@@ -17,8 +18,8 @@ namespace {
 const std::vector<std::string> kTriggerKeys = {"id",      "cron",    "timezone",    "overlap",
                                                "payload", "webhook", "description"};
 const std::vector<std::string> kWebhookKeys = {"signature", "header",      "algorithm",
-                                               "encoding",  "prefix",      "secret_env",
-                                               "secret_file", "max_body"};
+                                               "encoding",  "prefix",      "secret",
+                                               "secret_env", "secret_file", "max_body"};
 
 bool is_trigger_id(const std::string& s) {
   return !s.empty() && s[0] != '-' && s[0] != '_' &&
@@ -39,11 +40,11 @@ bool is_header_name(const std::string& s) {
 }
 
 WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& owner,
-                         const LineError& error) {
+                         const LineError& error, const std::string& base_dir) {
   WebhookSpec w;
   if (!map.IsMap()) {
     error(line, owner + ": webhook must be a mapping such as {signature: woocommerce, "
-                        "secret_env: WC_SECRET}");
+                        "secret: env:WC_SECRET}");
     return w;
   }
   std::set<std::string> seen;
@@ -81,6 +82,16 @@ WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& own
       w.header = v;
     }
     if (key == "prefix") w.prefix = v;
+    if (key == "secret") {
+      auto ref = parse_secret_ref(v, base_dir);
+      if (!ref) {
+        error(at, owner + ": webhook.secret: " + ref.error());
+      } else if (ref->kind == SecretRef::Kind::env) {
+        w.secret_env = ref->name;
+      } else {
+        w.secret_file = ref->name;
+      }
+    }
     if (key == "secret_env") w.secret_env = v;
     if (key == "secret_file") w.secret_file = v;
     if (key == "max_body") {
@@ -101,20 +112,21 @@ WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& own
                       w.signature + ")");
     }
   }
-  const bool secret = !w.secret_env.empty() || !w.secret_file.empty();
+  // A `secret` that is not a reference has its own error already.
+  const bool secret = !w.secret_env.empty() || !w.secret_file.empty() || seen.count("secret");
   if (w.signature != "none" && !secret) {
-    error(line, owner + ": a signed webhook needs its secret by reference: 'secret_env' (an "
-                        "environment variable) or 'secret_file' (never the secret itself); or "
+    error(line, owner + ": a signed webhook needs its secret by reference: 'secret: "
+                        "env:NAME' or 'secret: file:PATH' (never the secret itself); or "
                         "signature: none");
   }
-  if (!w.secret_env.empty() && !w.secret_file.empty()) {
-    error(line, owner + ": give either secret_env or secret_file, not both");
+  if (seen.count("secret") + seen.count("secret_env") + seen.count("secret_file") > 1) {
+    error(line, owner + ": give one of secret, secret_env or secret_file");
   }
   return w;
 }
 
 TriggerSpec read_one(const YAML::Node& map, bool needs_id, const std::string& owner,
-                     const LineError& error) {
+                     const LineError& error, const std::string& base_dir) {
   TriggerSpec t;
   t.line = yaml_line(map);
   if (!map.IsMap()) {
@@ -136,7 +148,7 @@ TriggerSpec read_one(const YAML::Node& map, bool needs_id, const std::string& ow
     }
     const YAML::Node& v = kv.second;
     if (key == "webhook") {
-      t.webhook = read_webhook(v, line, owner, error);
+      t.webhook = read_webhook(v, line, owner, error, base_dir);
       continue;
     }
     if (key == "payload") {
@@ -188,10 +200,10 @@ TriggerSpec read_one(const YAML::Node& map, bool needs_id, const std::string& ow
 }  // namespace
 
 std::vector<TriggerSpec> read_triggers(const YAML::Node& value, bool list, int line,
-                                       const LineError& error) {
+                                       const LineError& error, const std::string& base_dir) {
   std::vector<TriggerSpec> out;
   if (!list) {
-    TriggerSpec t = read_one(value, false, "trigger", error);
+    TriggerSpec t = read_one(value, false, "trigger", error, base_dir);
     if (t.id.empty()) t.id = t.webhook ? "webhook" : "cron";
     out.push_back(std::move(t));
     return out;
@@ -203,7 +215,7 @@ std::vector<TriggerSpec> read_triggers(const YAML::Node& value, bool list, int l
   }
   std::set<std::string> ids;
   for (const YAML::Node& item : value) {
-    TriggerSpec t = read_one(item, true, "a trigger", error);
+    TriggerSpec t = read_one(item, true, "a trigger", error, base_dir);
     if (!t.id.empty() && !ids.insert(t.id).second) {
       error(t.line, "trigger id '" + t.id + "' appears twice");
     }

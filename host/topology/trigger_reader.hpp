@@ -12,9 +12,11 @@
 //       webhook:
 //         signature: woocommerce               # | hmac (header, algorithm, encoding,
 //                                              #   prefix) | none
-//         secret_env: WC_WEBHOOK_SECRET        # or secret_file: /run/secrets/wc (read
-//                                              #   at each request: a file created or
-//                                              #   rotated later is used at once)
+//         secret: env:WC_WEBHOOK_SECRET        # or file:/run/secrets/wc (relative: from
+//                                              #   the topology's directory; read at each
+//                                              #   request: a file created or rotated
+//                                              #   later is used at once); the older
+//                                              #   secret_env: NAME / secret_file: PATH work too
 //         max_body: 1MB                        # default: weir.yaml http.max_body
 //
 // The schedule and the time zone are checked here, so a bad one is a
@@ -35,7 +37,8 @@ using LineError = std::function<void(int line, const std::string& message)>;
 
 // `value` is the YAML under `trigger:` (a mapping) or `triggers:` (a list of
 // mappings); `line` is the key's line. Problems go to `error`.
+// `base_dir`: where a relative `file:` secret reference starts.
 std::vector<TriggerSpec> read_triggers(const YAML::Node& value, bool list, int line,
-                                       const LineError& error);
+                                       const LineError& error, const std::string& base_dir = "");
 
 }  // namespace weir::topology

@@ -13,8 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/jsonl.hpp"
 #include "support/cli_json.hpp"
+#include "support/file_modes.hpp"
+#include "support/jsonl.hpp"
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
 
@@ -79,14 +80,14 @@ std::vector<std::pair<std::string, std::string>> woo_headers(const std::string& 
 }
 
 void add_orders(const WeirHome& home, const std::string& record_path, int sleep_ms = 0) {
-  std::ofstream(home.path("gh-secret")) << "gh-secret\n";
+  weir::test::write_private(home.path("gh-secret"), "gh-secret\n");
   home.add_topology("orders.yaml", R"(name: orders
 triggers:
   - id: created
-    webhook: {signature: woocommerce, secret_env: WEIR_TEST_WC_SECRET, max_body: 64KB}
+    webhook: {signature: woocommerce, secret: "env:WEIR_TEST_WC_SECRET", max_body: 64KB}
   - id: github
     webhook: {signature: hmac, header: X-Hub-Signature-256, encoding: hex, prefix: "sha256=",
-              secret_file: ")" + home.path("gh-secret") + R"("}
+              secret: "file:../gh-secret"}
   - id: open
     webhook: {signature: none}
 nodes:
@@ -393,7 +394,16 @@ nodes:
              Catch::Contains("secret file " + secret_file + " cannot be read") &&
                  Catch::Contains("environment variable WEIR_TEST_NEVER_SET is not set"));
 
+  // Written as an editor would (0644 under the usual umask): refused until
+  // it is private, and the log says why.
   std::ofstream(secret_file) << "one\n";
+  std::filesystem::permissions(secret_file, std::filesystem::perms(0644));
+  r = post("one");
+  CHECK(r.status == 500);
+  CHECK(r.body == "webhook not configured on this host\n");
+  CHECK_THAT(host.log(), Catch::Contains("secret file " + secret_file +
+                                         " is open to group or others (mode 0644)"));
+  std::filesystem::permissions(secret_file, std::filesystem::perms(0600));
   CHECK(post("one").status == 202);  // no reload needed
   REQUIRE(home.cli("reload").code == 0);
   CHECK(post("one").status == 202);  // and a reload keeps it
@@ -402,7 +412,7 @@ nodes:
   std::ofstream(secret_file, std::ios::trunc) << "two\n";
   CHECK(post("one").status == 401);
   CHECK(post("two").status == 202);
-  std::ofstream(secret_file + ".new") << "three\n";
+  weir::test::write_private(secret_file + ".new", "three\n");
   std::filesystem::rename(secret_file + ".new", secret_file);
   CHECK(post("two").status == 401);
   CHECK(post("three").status == 202);

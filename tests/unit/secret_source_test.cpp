@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/file_modes.hpp"
 #include "support/temp_dir.hpp"
 
 using weir::SecretSource;
@@ -15,8 +16,9 @@ using weir::test::TempDir;
 
 namespace {
 
+// As an operator should: readable by its owner only.
 void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  weir::test::write_private(path, text);
 }
 
 }  // namespace
@@ -72,4 +74,42 @@ TEST_CASE("a secret file over 64 KB is refused as the wrong file") {
   CHECK_THAT(got.error(), Catch::Contains("is over 64 KB"));
   write(path, std::string(SecretSource::kMaxFileBytes, 'k'));
   CHECK(SecretSource::from_file(path)->get());
+}
+
+TEST_CASE("a secret file open to group or others is refused, saying so and how to fix it") {
+  TempDir tmp;
+  const std::string path = tmp.file("wc-secret");
+  write(path, "s3cret\n");
+  const auto secret = SecretSource::from_file(path);
+  REQUIRE(secret->get());
+  for (mode_t loose : {0644, 0640, 0604, 0660}) {
+    ::chmod(path.c_str(), loose);
+    auto got = secret->get();
+    REQUIRE_FALSE(got);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(loose));
+    CHECK(got.error() == "secret file " + path + " is open to group or others (mode " + mode +
+                             "); weir reads only private secret files: chmod 600 " + path);
+    CHECK_THAT(got.error(), !Catch::Contains("s3cret"));
+  }
+  ::chmod(path.c_str(), 0400);
+  CHECK(secret->get().value() == "s3cret");
+}
+
+TEST_CASE("secret references: env:NAME and file:PATH, a relative path from the naming file's directory") {
+  auto env = weir::parse_secret_ref("env:WC_SECRET", "/etc/weir/apps");
+  REQUIRE(env);
+  CHECK(env->kind == weir::SecretRef::Kind::env);
+  CHECK(env->name == "WC_SECRET");
+  auto rel = weir::parse_secret_ref("file:secrets/wc", "/etc/weir/apps");
+  REQUIRE(rel);
+  CHECK(rel->kind == weir::SecretRef::Kind::file);
+  CHECK(rel->name == "/etc/weir/apps/secrets/wc");
+  CHECK(weir::parse_secret_ref("file:/run/secrets/wc", "/etc/weir/apps")->name == "/run/secrets/wc");
+  CHECK(SecretSource::from(*rel)->where() == "secret file /etc/weir/apps/secrets/wc");
+  for (const char* bad : {"cs_1234567890abcdef", "env:", "env:1X", "env:A-B", "file:", "ENV:X", ""}) {
+    auto r = weir::parse_secret_ref(bad, "");
+    REQUIRE_FALSE(r);
+    if (std::string(bad).size() > 5) CHECK_THAT(r.error(), !Catch::Contains(bad));
+  }
 }

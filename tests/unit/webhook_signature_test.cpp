@@ -94,3 +94,36 @@ TEST_CASE("hmac settings on a webhook of another scheme are an error, not ignore
   REQUIRE(errors.size() == 1);
   CHECK_THAT(errors[0], Catch::Contains("webhook.prefix is for signature: hmac"));
 }
+
+TEST_CASE("a webhook's secret is one reference: env:NAME or file:PATH, from the topology's directory") {
+  auto read = [](const std::string& yaml, std::vector<std::string>* errors) {
+    return weir::topology::read_triggers(
+        YAML::Load(yaml), false, 1,
+        [&](int, const std::string& m) { errors->push_back(m); }, "/etc/weir/topologies");
+  };
+  std::vector<std::string> errors;
+  auto t = read("webhook: {signature: woocommerce, secret: env:WC_SECRET}", &errors);
+  CHECK(errors.empty());
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].webhook->secret_env == "WC_SECRET");
+  t = read("webhook: {signature: woocommerce, secret: 'file:secrets/wc'}", &errors);
+  CHECK(errors.empty());
+  CHECK(t[0].webhook->secret_file == "/etc/weir/topologies/secrets/wc");
+  t = read("webhook: {signature: woocommerce, secret: 'file:/run/secrets/wc'}", &errors);
+  CHECK(t[0].webhook->secret_file == "/run/secrets/wc");
+  CHECK(errors.empty());
+
+  // The secret itself written in its place: refused, and never repeated.
+  read("webhook: {signature: woocommerce, secret: 'ck_9f8e7d6c5b4a'}", &errors);
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Contains("by reference: env:NAME or file:PATH") &&
+                            !Catch::Contains("ck_9f8e7d6c5b4a"));
+  errors.clear();
+  read("webhook: {signature: woocommerce, secret: 'env:9lives'}", &errors);
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Contains("a variable name"));
+  errors.clear();
+  read("webhook: {signature: woocommerce, secret: env:A, secret_env: B}", &errors);
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Contains("give one of secret, secret_env or secret_file"));
+}

@@ -1,7 +1,11 @@
 // SecretSource: a secret given by reference, never inline: an environment
-// variable or a file. Today these are a webhook trigger's `secret_env` and
-// `secret_file`; the `env:NAME` / `file:PATH` references of applications
-// are meant to become one of these too (one place that reads secrets).
+// variable or a file. Files write a reference as `env:NAME` or `file:PATH`
+// (parse_secret_ref; applications and webhook triggers alike), or, for
+// webhook triggers as before, `secret_env: NAME` / `secret_file: PATH`.
+//
+// A secret file must be private to its owner, as ssh asks of a private
+// key: one open to group or others (any of mode 077) is refused, saying so
+// and how to fix it, each time it is read.
 //
 // A secret is read when it is asked for, so a secret file created or
 // rotated after the host started is used from the next request on; a
@@ -23,10 +27,23 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "common/status.hpp"
 
 namespace weir {
+
+struct SecretRef {
+  enum class Kind { env, file };
+  Kind kind = Kind::env;
+  std::string name;  // the variable, or the file's path (made absolute from base_dir)
+};
+
+// "env:NAME" (NAME: letters, digits and _, not starting with a digit) or
+// "file:PATH"; a relative PATH is taken from `base_dir` (the directory of the
+// file that names it; "" keeps it as written). An error never repeats
+// `text`: a value that is not a reference may be the secret itself.
+Result<SecretRef> parse_secret_ref(std::string_view text, const std::string& base_dir);
 
 class SecretSource {
  public:
@@ -36,11 +53,12 @@ class SecretSource {
 
   static std::shared_ptr<SecretSource> from_env(std::string name);
   static std::shared_ptr<SecretSource> from_file(std::string path);
+  static std::shared_ptr<SecretSource> from(const SecretRef& ref);
 
   // The secret (a file's trailing newlines and spaces dropped), or why there
   // is none: "environment variable X is not set", "secret file Y is empty",
-  // "secret file Y cannot be read: No such file or directory". Never empty
-  // when ok.
+  // "secret file Y cannot be read: No such file or directory", "secret file
+  // Y is open to group or others (mode 0644) ...". Never empty when ok.
   Result<std::string> get() const;
   // "environment variable X" or "secret file Y".
   std::string where() const;
