@@ -172,8 +172,8 @@ int main(int argc, char** argv) {
     std::printf("bench_limiter: %d threads, %.0f s per rate, burst %lld, hold %lld us\n\n",
                 o.workers, o.seconds, static_cast<long long>(o.burst),
                 static_cast<long long>(o.hold_us));
-    std::string line = "limiter: workers=" + std::to_string(o.workers) +
-                       " burst=" + std::to_string(o.burst);
+    std::string line =
+        "limiter: workers=" + std::to_string(o.workers) + " burst=" + std::to_string(o.burst);
     for (const auto& text : o.rates) {
       const Figures f = run(text, o);
       const double util = f.allowed > 0 ? 100.0 * double(f.starts) / f.allowed : 0;
@@ -182,7 +182,8 @@ int main(int argc, char** argv) {
       std::printf("           worst window over the limit %lld (as the callers resumed: %lld)\n",
                   static_cast<long long>(f.worst_granted), static_cast<long long>(f.worst_resumed));
       std::printf("           busiest period as resumed %lld (allowed %lld)\n",
-                  static_cast<long long>(f.busiest_resumed), static_cast<long long>(f.period_limit));
+                  static_cast<long long>(f.busiest_resumed),
+                  static_cast<long long>(f.period_limit));
       std::printf("           wake lateness p50 %.0f us, p99 %.0f us; CPU %.1f us per request\n\n",
                   f.p50_late_us, f.p99_late_us, f.cpu_us_per_request);
       char buf[256];

@@ -39,20 +39,23 @@ Result<SecretRef> parse_secret_ref(std::string_view text, const std::string& bas
   if (text.rfind("env:", 0) == 0) {
     ref.name = std::string(text.substr(4));
     if (!is_env_name(ref.name)) {
-      return Status::error("env: must be followed by a variable name (letters, digits and _), "
-                           "e.g. env:WC_SECRET");
+      return Status::error(
+          "env: must be followed by a variable name (letters, digits and _), "
+          "e.g. env:WC_SECRET");
     }
     return ref;
   }
   if (text.rfind("file:", 0) == 0) {
     ref.kind = SecretRef::Kind::file;
     ref.name = std::string(text.substr(5));
-    if (ref.name.empty()) return Status::error("file: must be followed by a path, e.g. file:/run/secrets/wc");
+    if (ref.name.empty())
+      return Status::error("file: must be followed by a path, e.g. file:/run/secrets/wc");
     if (ref.name[0] != '/' && !base_dir.empty()) ref.name = base_dir + "/" + ref.name;
     return ref;
   }
-  return Status::error("a secret is given by reference: env:NAME or file:PATH, never the secret "
-                       "itself (the value is not shown here, in case it is one)");
+  return Status::error(
+      "a secret is given by reference: env:NAME or file:PATH, never the secret "
+      "itself (the value is not shown here, in case it is one)");
 }
 
 std::shared_ptr<SecretSource> SecretSource::from(const SecretRef& ref) {

@@ -172,7 +172,7 @@ Dispatcher::Taken Dispatcher::take_leased(std::vector<store::QueuedMessage>&& le
       continue;
     }
     if (attempts_used_up(*node, m)) {
-      store::Ack ack = set_aside(*node, std::move(m), Clock{now_ms(), 0.5});
+      store::Ack ack = set_aside(*node, std::move(m), Moment{now_ms(), 0.5});
       spdlog::error("[{}/{}] message {} of process {}: {}", node->topology, node->node,
                     ack.input.id, ack.input.process_id, ack.failed->error);
       out.set_aside.push_back(std::move(ack));

@@ -153,7 +153,7 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
     if (result && i < result->outcomes.size()) outcome = std::move(result->outcomes[i]);
     else outcome.error = "host error: the worker returned no outcome for this message";
     store::Ack ack = route(node, std::move(call->inputs[i]), std::move(outcome),
-                           Clock{now_ms(), jitter_(rng_)}, table_.entry_points());
+                           Moment{now_ms(), jitter_(rng_)}, table_.entry_points());
     ack.duration_us = result ? result->duration_us : 0;
     if (ack.failed) {
       spdlog::warn("[{}/{}] message {} of process {} failed: {}", node.topology, node.node,

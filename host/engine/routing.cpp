@@ -10,7 +10,7 @@ namespace {
 
 // To the trash, with this attempt (`error`, of `kind`) added to the
 // message's history; `summary` (default: the error) heads the trash entry.
-store::Ack failed(store::QueuedMessage&& input, std::string error, const Clock& clock,
+store::Ack failed(store::QueuedMessage&& input, std::string error, const Moment& clock,
                   std::string_view kind = "failed", std::string summary = "") {
   store::Ack ack;
   store::Bytes errors =
@@ -24,7 +24,7 @@ store::Ack failed(store::QueuedMessage&& input, std::string error, const Clock& 
 
 // Again later, or, after the policy's last attempt, to the trash.
 store::Ack retry(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                 const Clock& clock) {
+                 const Moment& clock) {
   const RetryPolicy& policy = node.retry;
   std::string why = outcome.error.empty() ? "retry later (no reason given)" : outcome.error;
   if (static_cast<int>(input.attempt) >= policy.max_attempts) {
@@ -46,7 +46,7 @@ store::Ack retry(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
 // Not before a process of another topology has run; or, when that cannot
 // be, to the trash saying why.
 store::Ack prerequisite(const NodeRuntime& node, store::QueuedMessage&& input,
-                        MessageOutcome&& outcome, const Clock& clock,
+                        MessageOutcome&& outcome, const Moment& clock,
                         const EntryPoints& topologies) {
   const std::string& wanted = outcome.prerequisite_topology;
   std::string why = outcome.error.empty() ? "needs topology " + wanted + " to run first"
@@ -117,7 +117,7 @@ std::vector<const Follower*> forward_targets(const NodeRuntime& node,
 }
 
 store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                  const Clock& clock, const EntryPoints& topologies) {
+                  const Moment& clock, const EntryPoints& topologies) {
   if (outcome.outcome == WEIR_OUTCOME_FAILED || outcome.outcome == 0) {
     return failed(std::move(input),
                   outcome.error.empty() ? "node " + node.topology + "/" + node.node + " (" +
@@ -172,7 +172,7 @@ store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, Message
 }  // namespace
 
 store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                 const Clock& clock, const EntryPoints& topologies) {
+                 const Moment& clock, const EntryPoints& topologies) {
   const int code = outcome.outcome == 0 ? WEIR_OUTCOME_FAILED : outcome.outcome;
   store::Ack ack = decide(node, std::move(input), std::move(outcome), clock, topologies);
   // A retry or a prerequisite that gave up keeps its outcome in the trace.
@@ -190,7 +190,7 @@ bool attempts_used_up(const NodeRuntime& node, const store::QueuedMessage& m) {
   return static_cast<int>(m.attempt) > node.retry.max_attempts;
 }
 
-store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, const Clock& clock) {
+store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, const Moment& clock) {
   const std::uint32_t crashes = input.crashes;
   const std::uint32_t tries = input.attempt - 1;
   std::string summary =

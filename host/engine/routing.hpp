@@ -22,9 +22,9 @@
 
 namespace weir::engine {
 
-// The time and the randomness a decision uses (the caller's, so tests and
+// The time and the randomness one decision uses (the caller's, so tests and
 // the pump stay in charge of both).
-struct Clock {
+struct Moment {
   std::int64_t now_ms = 0;
   double unit_random = 0.5;  // uniform in [0, 1): retry jitter
 };
@@ -34,13 +34,13 @@ struct Clock {
 using EntryPoints = std::map<std::string, std::vector<store::QueueId>, std::less<>>;
 
 store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
-                 const Clock& clock, const EntryPoints& topologies);
+                 const Moment& clock, const EntryPoints& topologies);
 
 // True when a leased message has had all the node's attempts already (only
 // crashes of the host can get it there: a retry checks at its result).
 bool attempts_used_up(const NodeRuntime& node, const store::QueuedMessage& m);
 
 // To the trash without running it again: "crashed the host N time(s) ...".
-store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, const Clock& clock);
+store::Ack set_aside(const NodeRuntime& node, store::QueuedMessage&& input, const Moment& clock);
 
 }  // namespace weir::engine

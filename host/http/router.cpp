@@ -11,7 +11,8 @@ Response text_response(int status, std::string body) {
 
 void Router::prefix(std::string prefix, std::string shown, Handler handler,
                     std::function<void(int status)> refused) {
-  prefixes_.push_back({std::move(prefix), std::move(shown), std::move(handler), std::move(refused)});
+  prefixes_.push_back(
+      {std::move(prefix), std::move(shown), std::move(handler), std::move(refused)});
 }
 
 void Router::page(std::string path, std::function<Response()> page) {
@@ -26,7 +27,8 @@ const Router::Prefix* Router::prefix_of(const std::string& path) const {
 }
 
 void Router::handle(Request&& request, Respond respond) const {
-  if (const Prefix* p = prefix_of(request.path)) return p->handler(std::move(request), std::move(respond));
+  if (const Prefix* p = prefix_of(request.path))
+    return p->handler(std::move(request), std::move(respond));
   for (const auto& p : pages_) {
     if (p.path != request.path) continue;
     if (request.method != "GET" && request.method != "HEAD") {

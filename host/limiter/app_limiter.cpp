@@ -160,8 +160,10 @@ void AppLimiter::count_second(std::int64_t now, bool overload) {
   const std::int64_t second = now / kSecondNs;
   Second& s = seconds_[static_cast<std::size_t>(second % 60)];
   if (s.second != second) s = Second{second, 0, 0};
-  if (overload) ++s.overloads;
-  else ++s.started;
+  if (overload)
+    ++s.overloads;
+  else
+    ++s.started;
 }
 
 LimiterView AppLimiter::view() const {
@@ -170,8 +172,8 @@ LimiterView AppLimiter::view() const {
   LimiterView v;
   v.app = app_;
   v.configured = rate_;
-  v.current_per_second = rate_.per_second() * double(adaptive_->level(now)) /
-                         double(AdaptiveRate::kFull);
+  v.current_per_second =
+      rate_.per_second() * double(adaptive_->level(now)) / double(AdaptiveRate::kFull);
   v.tokens = bucket_->tokens(now);
   v.in_flight = in_flight_;
   v.concurrency = concurrency_;

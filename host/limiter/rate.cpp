@@ -36,11 +36,13 @@ std::optional<Rate> parse_rate(std::string_view text, std::string* error) {
   auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), r.count);
   if (ec != std::errc() || end != count.data() + count.size() || r.count < 1 ||
       r.count > 1'000'000) {
-    return fail("'" + std::string(text) + "': the count before '/' must be a whole number from 1 to 1000000");
+    return fail("'" + std::string(text) +
+                "': the count before '/' must be a whole number from 1 to 1000000");
   }
   auto per = unit_ns(text.substr(slash + 1));
   if (!per) {
-    return fail("'" + std::string(text) + "': after '/' comes s, min, h or a duration up to a day (like 2s or 500ms)");
+    return fail("'" + std::string(text) +
+                "': after '/' comes s, min, h or a duration up to a day (like 2s or 500ms)");
   }
   r.per_ns = *per;
   return r;

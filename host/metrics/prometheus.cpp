@@ -107,8 +107,7 @@ std::string prometheus_text(const engine::Engine& engine, store::Store& store,
       const std::string le = i < engine::CallHistogram::kBounds.size()
                                  ? number(engine::CallHistogram::kBounds[i])
                                  : "+Inf";
-      w.sample("weir_node_call_seconds_bucket", labels + ",le=\"" + le + "\"",
-               double(cumulative));
+      w.sample("weir_node_call_seconds_bucket", labels + ",le=\"" + le + "\"", double(cumulative));
     }
     w.sample("weir_node_call_seconds_sum", labels, double(n.call_sum_us) / 1e6);
     w.sample("weir_node_call_seconds_count", labels, double(n.calls));

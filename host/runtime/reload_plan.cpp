@@ -15,7 +15,8 @@ const PluginBuild* build_of(const std::vector<PluginBuild>& builds, const std::s
 }
 
 bool found_file(const std::vector<PluginFile>& found, const std::string& file) {
-  return std::any_of(found.begin(), found.end(), [&](const PluginFile& f) { return f.file == file; });
+  return std::any_of(found.begin(), found.end(),
+                     [&](const PluginFile& f) { return f.file == file; });
 }
 
 bool has_errors(const std::vector<topology::TopologyError>& errors, const std::string& file) {
@@ -61,7 +62,8 @@ void plan_plugins(const ReloadBefore& before, const ReloadScan& scan, ReloadPlan
     if (old) plan.changed_plugins.insert(old->name);
     std::erase_if(after, [&](const PluginBuild& b) { return b.file == now.file; });
     after.push_back(now);
-    plan.plugin_events.push_back({old ? PluginEvent::Kind::replaced : PluginEvent::Kind::loaded, now});
+    plan.plugin_events.push_back(
+        {old ? PluginEvent::Kind::replaced : PluginEvent::Kind::loaded, now});
   }
   for (const auto& name : plan.changed_plugins) {
     const bool provided = std::any_of(after.begin(), after.end(),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include <spdlog/spdlog.h>
 #include <weir/payload.hpp>
@@ -31,7 +32,7 @@ CronTriggers::CronTriggers(store::Store& store, engine::ProcessStarter& starter,
 Status CronTriggers::add(const topology::Topology& t) {
   std::vector<std::shared_ptr<Entry>> fresh;
   for (const auto& spec : t.triggers) {
-    if (spec.cron.empty()) continue;  // a webhook (http/webhooks.hpp)
+    if (spec.cron.empty()) continue;  // a webhook (webhooks/receiver.hpp)
     auto schedule = CronSchedule::parse(spec.cron);
     if (!schedule) return schedule.status().prefixed("topology " + t.name + " trigger " + spec.id);
     TimeZone zone = default_zone_;

@@ -17,12 +17,12 @@
 // The signature headers never reach the stored message.
 #include "webhooks/receiver.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <memory>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <weir/payload.hpp>
 
 #include "http/router.hpp"
@@ -113,8 +113,11 @@ std::vector<std::pair<int, std::uint64_t>> StatusCounts::snapshot() const {
 Receiver::Receiver(engine::ProcessStarter& starter, store::Store& store,
                    const std::vector<topology::Topology>& topologies, std::size_t max_body,
                    std::int64_t max_queued, const Clock& clock)
-    : starter_(starter), store_(store), max_body_(max_body),
-      max_queued_(max_queued), clock_(clock) {
+    : starter_(starter),
+      store_(store),
+      max_body_(max_body),
+      max_queued_(max_queued),
+      clock_(clock) {
   set_topologies(topologies);
 }
 
@@ -130,8 +133,10 @@ void Receiver::set_topologies(const std::vector<topology::Topology>& topologies)
       Hook h = make_hook(t.name, spec, max_body_);
       if (h.secret) {
         if (auto secret = h.secret->get(); !secret) {
-          spdlog::error("webhook {}/{}: {}; it answers 500 until the secret is there (read at "
-                        "each request)", t.name, spec.id, secret.error());
+          spdlog::error(
+              "webhook {}/{}: {}; it answers 500 until the secret is there (read at "
+              "each request)",
+              t.name, spec.id, secret.error());
         }
       }
       hooks.push_back(std::move(h));
@@ -241,7 +246,8 @@ void Receiver::handle(Request&& request, Respond answer) {
     if (depth >= max_queued_) {
       Response r = text(503, "topology " + topology + " has " + std::to_string(depth) +
                                  " messages waiting at its first node(s), over the cap of " +
-                                 std::to_string(max_queued_) + " (weir.yaml http.max_queued); "
+                                 std::to_string(max_queued_) +
+                                 " (weir.yaml http.max_queued); "
                                  "try again later");
       r.headers.emplace_back("Retry-After", "5");
       return respond(std::move(r));
@@ -262,18 +268,18 @@ void Receiver::handle(Request&& request, Respond answer) {
   if (correlation.empty()) correlation = request.header("X-Request-ID");
   engine::StartRequest start{std::move(body).value(), payload::encode_headers(headers),
                              correlation};
-  starter_.start_processes_async(
-      topology, {std::move(start)},
-      [respond = std::move(respond), topology](engine::StartResult r) {
-        if (r && !r->empty()) return respond(json(202, Json{{"process", r->front()}}));
-        const std::string why = r ? "nothing was started" : r.error();
-        spdlog::error("webhook {}: {}", topology, why);
-        // The store cannot take it now (disk full) or the host is stopping:
-        // nothing was stored, and later is worth a try.
-        Response out = text(503, "cannot accept now: " + why);
-        out.headers.emplace_back("Retry-After", "5");
-        respond(std::move(out));
-      });
+  starter_.start_processes_async(topology, {std::move(start)},
+                                 [respond = std::move(respond), topology](engine::StartResult r) {
+                                   if (r && !r->empty())
+                                     return respond(json(202, Json{{"process", r->front()}}));
+                                   const std::string why = r ? "nothing was started" : r.error();
+                                   spdlog::error("webhook {}: {}", topology, why);
+                                   // The store cannot take it now (disk full) or the host is
+                                   // stopping: nothing was stored, and later is worth a try.
+                                   Response out = text(503, "cannot accept now: " + why);
+                                   out.headers.emplace_back("Retry-After", "5");
+                                   respond(std::move(out));
+                                 });
 }
 
 }  // namespace weir::webhooks

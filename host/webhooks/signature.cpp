@@ -29,8 +29,8 @@ std::string hmac_signature(const std::string& algorithm, const std::string& enco
     return out;
   }
   std::string out(4 * ((len + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac,
-                                static_cast<int>(len));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(len));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -39,8 +39,8 @@ bool signature_matches(const topology::WebhookSpec& w, const std::string& secret
                        const std::string& given, const std::string& body) {
   if (secret.empty() || given.empty()) return false;
   const bool woo = w.signature == "woocommerce";
-  const std::string mac = hmac_signature(woo ? "sha256" : w.algorithm,
-                                         woo ? "base64" : w.encoding, secret, body);
+  const std::string mac =
+      hmac_signature(woo ? "sha256" : w.algorithm, woo ? "base64" : w.encoding, secret, body);
   if (mac.empty()) return false;
   const std::string expected = (woo ? "" : w.prefix) + mac;
   return given.size() == expected.size() &&

@@ -1,10 +1,9 @@
 // The limiter (host/limiter/): the rate syntax, the exact token bucket, the
 // adaptive rate and one application's budget, at times a ManualTicker sets,
 // so every figure is exact; acquire()'s waiting on the real clock.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <random>
 #include <thread>
 #include <vector>
@@ -87,7 +86,8 @@ TEST_CASE("no window of any length holds more than rate x T + burst, however req
 
 TEST_CASE("callers that come back when told start nearly every request the rate allows") {
   std::mt19937_64 random(7);
-  std::uniform_int_distribution<std::int64_t> late(0, 20'000);  // up to 20 us late, as a woken thread
+  std::uniform_int_distribution<std::int64_t> late(0,
+                                                   20'000);  // up to 20 us late, as a woken thread
   for (const char* text : {"5/s", "50/s", "500/s"}) {
     const Rate r = rate_of(text);
     Gcra b(r.interval_ns(), r.burst);
@@ -132,7 +132,8 @@ TEST_CASE("overload answers halve the rate at most once a second, down to a sixt
   CHECK(a.interval_ns(200 * kMs, 10 * kSec) == 16 * 200 * kMs);
 }
 
-TEST_CASE("the rate climbs back a tenth a second after ten quiet seconds, never above the configured") {
+TEST_CASE(
+    "the rate climbs back a tenth a second after ten quiet seconds, never above the configured") {
   constexpr std::int64_t kFull = AdaptiveRate::kFull;
   constexpr std::int64_t kTenth = kFull / 10;
   AdaptiveRate a;

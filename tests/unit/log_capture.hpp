@@ -1,6 +1,7 @@
 // What the host logs (spdlog's default logger) while a LogCapture lives, so
-// a unit test can check the line an operator reads. Not thread-safe against
-// another test changing the default logger; Catch runs tests one at a time.
+// a unit test can check the line an operator reads. No other thread may log
+// while a LogCapture is made or destroyed (it swaps spdlog's default logger,
+// which a logging thread reads without a lock); Catch runs tests one at a time.
 #pragma once
 
 #include <memory>

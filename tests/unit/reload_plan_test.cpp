@@ -15,6 +15,14 @@ using Event = PluginEvent::Kind;
 
 namespace {
 
+// What is in effect after `d` (its install done or failed); a decision that
+// keeps nothing fails the test here rather than dereference an empty optional.
+topology::Topology kept(const TopologyDecision& d, bool install_ok) {
+  auto t = in_effect_after(d, install_ok);
+  REQUIRE(t.has_value());
+  return *t;
+}
+
 const std::string kTopologies = "/srv/weir/topologies/";
 const std::string kPlugins = "/srv/weir/plugins/";
 
@@ -133,7 +141,7 @@ TEST_CASE("reload plan: nothing changed, nothing is done") {
   CHECK(d.kind == Kind::unchanged);
   CHECK_FALSE(d.install);
   CHECK_FALSE(d.take_out);
-  CHECK(in_effect_after(d, true)->content_hash == "h1");
+  CHECK(kept(d, true).content_hash == "h1");
 }
 
 TEST_CASE("reload plan: a new valid topology file is installed") {
@@ -146,7 +154,7 @@ TEST_CASE("reload plan: a new valid topology file is installed") {
   CHECK(d.install);
   CHECK(d.why == "added");
   CHECK_FALSE(d.previous);
-  CHECK(in_effect_after(d, true)->name == "stock");
+  CHECK(kept(d, true).name == "stock");
   CHECK_FALSE(in_effect_after(d, false));  // an install that failed leaves nothing in effect
   CHECK(decision(plan, "orders").kind == Kind::unchanged);
 }
@@ -158,7 +166,7 @@ TEST_CASE("reload plan: a new file with enabled: false is listed and not install
   CHECK(d.kind == Kind::disabled);
   CHECK_FALSE(d.install);
   CHECK_FALSE(d.take_out);
-  CHECK_FALSE(in_effect_after(d, true)->enabled);
+  CHECK_FALSE(kept(d, true).enabled);
 }
 
 TEST_CASE("reload plan: a changed valid file's new version replaces the running one") {
@@ -169,8 +177,8 @@ TEST_CASE("reload plan: a changed valid file's new version replaces the running 
   CHECK(d.install);
   CHECK(d.why == "changed: new version");
   CHECK(d.topology.content_hash == "h2");
-  CHECK(in_effect_after(d, true)->content_hash == "h2");
-  CHECK(in_effect_after(d, false)->content_hash == "h1");  // the install failed: the old one runs on
+  CHECK(kept(d, true).content_hash == "h2");
+  CHECK(kept(d, false).content_hash == "h1");  // the install failed: the old one runs on
 }
 
 TEST_CASE("reload plan: an invalid file changes nothing and its errors go with the running version") {
@@ -186,7 +194,7 @@ TEST_CASE("reload plan: an invalid file changes nothing and its errors go with t
   CHECK_FALSE(d.take_out);
   REQUIRE(d.errors.size() == 1);
   CHECK(d.errors[0].line == 3);
-  CHECK(in_effect_after(d, true)->content_hash == "h1");
+  CHECK(kept(d, true).content_hash == "h1");
   CHECK(decision(plan, "stock").kind == Kind::unchanged);
   // The error of a file no topology in effect came from is reported on its own.
   REQUIRE(plan.new_file_errors.size() == 1);
@@ -224,7 +232,7 @@ TEST_CASE("reload plan: enabled: false takes a running topology out and keeps it
   CHECK(d.take_out);
   CHECK(d.why == "disabled in " + kTopologies + "orders.yaml");
   CHECK_FALSE(d.install);
-  CHECK_FALSE(in_effect_after(d, true)->enabled);
+  CHECK_FALSE(kept(d, true).enabled);
 }
 
 TEST_CASE("reload plan: a disabled topology enabled again is installed, and one removed while disabled is just forgotten") {
@@ -237,7 +245,7 @@ TEST_CASE("reload plan: a disabled topology enabled again is installed, and one 
   CHECK(on.kind == Kind::enabled);
   CHECK(on.install);
   CHECK(on.why == "enabled");
-  CHECK_FALSE(in_effect_after(on, false)->enabled);  // failed: still the disabled one
+  CHECK_FALSE(kept(on, false).enabled);  // failed: still the disabled one
   const TopologyDecision gone = decision(plan, "idle");
   CHECK(gone.kind == Kind::removed);
   CHECK_FALSE(gone.take_out);  // it did not run
@@ -272,7 +280,7 @@ TEST_CASE("reload plan: a changed .so is loaded and every topology with a node o
   CHECK(d.kind == Kind::reinstalled);
   CHECK(d.install);
   CHECK(d.why == "plugin changed: reinstalled");
-  CHECK(in_effect_after(d, false)->content_hash == "h1");
+  CHECK(kept(d, false).content_hash == "h1");
   CHECK(decision(plan, "stock").kind == Kind::unchanged);
 }
 
@@ -337,7 +345,7 @@ TEST_CASE("reload plan: a removed .so is forgotten and the topologies using it a
   CHECK(d.install);                // ... and is installed again: the engine pauses its nodes
   CHECK(d.why == "plugin changed: reinstalled");
   CHECK(d.topology.content_hash == "g1");
-  CHECK(in_effect_after(d, true)->content_hash == "g1");
+  CHECK(kept(d, true).content_hash == "g1");
   CHECK(decision(plan, "stock").kind == Kind::unchanged);
 }
 

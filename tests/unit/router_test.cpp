@@ -1,13 +1,12 @@
 // The host's routes (http/router.hpp), driven as the server drives them:
 // which handler gets a path, what a page answers to each method, what an
 // unknown path is told, and where the server's own refusals are counted.
-#include <catch2/catch.hpp>
+#include "http/router.hpp"
 
+#include <catch2/catch.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "http/router.hpp"
 
 using weir::http::Request;
 using weir::http::Response;
@@ -22,12 +21,13 @@ struct Routed {
   int pages = 0;
 
   Routed() {
-    router.prefix("/hooks/", "/hooks/<topology>/<trigger>",
-                  [this](Request&& r, weir::http::Respond respond) {
-                    hooked.push_back(r.method + " " + r.path);
-                    respond(weir::http::text_response(202, "taken"));
-                  },
-                  [this](int status) { refused.push_back(status); });
+    router.prefix(
+        "/hooks/", "/hooks/<topology>/<trigger>",
+        [this](Request&& r, weir::http::Respond respond) {
+          hooked.push_back(r.method + " " + r.path);
+          respond(weir::http::text_response(202, "taken"));
+        },
+        [this](int status) { refused.push_back(status); });
     router.page("/metrics", [this] {
       ++pages;
       return weir::http::text_response(200, "weir_up 1");
@@ -52,8 +52,8 @@ TEST_CASE("a prefix route takes every method on its paths, a page only GET and H
   Routed r;
   CHECK(r.ask("POST", "/hooks/orders/created").status == 202);
   CHECK(r.ask("GET", "/hooks/orders/created").status == 202);  // the handler answers 405 itself
-  CHECK(r.hooked == std::vector<std::string>{"POST /hooks/orders/created",
-                                             "GET /hooks/orders/created"});
+  CHECK(r.hooked ==
+        std::vector<std::string>{"POST /hooks/orders/created", "GET /hooks/orders/created"});
   CHECK(r.ask("GET", "/metrics").body == "weir_up 1\n");
   CHECK(r.ask("HEAD", "/metrics").status == 200);
   const Response post = r.ask("POST", "/metrics");

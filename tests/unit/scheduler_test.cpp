@@ -4,7 +4,9 @@
 // what the test sets, and fire_due() fires what is due at it.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "common/clock.hpp"
 #include "store/store.hpp"
@@ -15,6 +17,7 @@
 
 using namespace weir;
 using schedule::CronTriggers;
+using schedule::Scheduler;
 using triggers::TimeZone;
 using schedule::TriggerView;
 using weir::test::LogCapture;
@@ -280,4 +283,23 @@ TEST_CASE("the earliest of several due triggers fires first") {
   CHECK(asked[0].topology == "b");
   CHECK(asked[0].request.fire_ms == utc(2030, 1, 1, 10, 2));
   CHECK(asked[1].topology == "a");
+}
+
+// The thread itself (Scheduler): with nothing to fire it sleeps up to a
+// minute; a trigger added meanwhile must wake it, or its first slot would
+// wait for the end of that sleep.
+TEST_CASE("the scheduler's thread wakes for a trigger added while it sleeps") {
+  World w;
+  Scheduler scheduler(*w.store, *w.starter, TimeZone::utc(), w.clock);
+  REQUIRE(scheduler.start().is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it go to sleep (not a check)
+  REQUIRE(scheduler.add(topology_with("ticks", {cron("cron", "@every 1s")})).is_ok());
+  w.clock.advance(1000);  // its first slot has come
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (w.starter->asked().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  scheduler.stop();
+  REQUIRE(w.starter->asked().size() == 1);
+  CHECK(w.starter->asked()[0].topology == "ticks");
 }

@@ -1,8 +1,8 @@
 // ProcessStarter: the one thing triggers need of the engine, starting
-// processes. The scheduler (cron fires), the webhook receiver and the
-// control server (`weir run`) start processes through it and nothing else,
-// so a test can give them a starter of its own (one that records what was
-// asked and commits it to a real store) and decide what it answers.
+// processes. The scheduler (cron fires) and the webhook receiver start
+// processes through it and nothing else, so a test can give them a starter
+// of its own (one that records what was asked and commits it to a real
+// store) and decide what it answers.
 // Engine is the real one (engine.hpp).
 //
 // Threads: both calls from any thread, at any time; an implementation says

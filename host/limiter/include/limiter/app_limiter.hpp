@@ -63,7 +63,7 @@ struct LimiterView {
   std::int64_t tokens = 0;        // requests that could start now
   std::int64_t in_flight = 0;
   int concurrency = 0;
-  std::int64_t waiting = 0;       // callers in acquire()
+  std::int64_t waiting = 0;  // callers in acquire()
   std::int64_t started_last_minute = 0;
   std::int64_t overloads_last_minute = 0;  // 429 / 503 / 508 answers
   std::int64_t paused_for_ms = 0;          // Retry-After still to run (0: not paused)
@@ -71,16 +71,15 @@ struct LimiterView {
 };
 
 struct Attempt {
-  bool started = false;       // counted: a rate token and a concurrency slot are taken
-  std::int64_t wait_ns = 0;   // else: how long until the rate allows one;
-                              // -1: only the concurrency cap holds it (wait for a release)
+  bool started = false;      // counted: a rate token and a concurrency slot are taken
+  std::int64_t wait_ns = 0;  // else: how long until the rate allows one;
+                             // -1: only the concurrency cap holds it (wait for a release)
 };
 
 class AppLimiter {
  public:
   // concurrency 0: no cap.
-  AppLimiter(std::string app, Rate rate, int concurrency,
-             const Ticker& ticker = steady_ticker());
+  AppLimiter(std::string app, Rate rate, int concurrency, const Ticker& ticker = steady_ticker());
   ~AppLimiter();
   AppLimiter(const AppLimiter&) = delete;
   AppLimiter& operator=(const AppLimiter&) = delete;
@@ -119,18 +118,18 @@ class AppLimiter {
   const std::string app_;
   const Ticker& ticker_;
   mutable std::mutex mu_;
-  Rate rate_;                            // guarded by mu_
-  int concurrency_ = 0;                  // guarded by mu_
-  std::unique_ptr<Gcra> bucket_;         // guarded by mu_
+  Rate rate_;                               // guarded by mu_
+  int concurrency_ = 0;                     // guarded by mu_
+  std::unique_ptr<Gcra> bucket_;            // guarded by mu_
   std::unique_ptr<AdaptiveRate> adaptive_;  // guarded by mu_
-  std::int64_t in_flight_ = 0;           // guarded by mu_
-  std::int64_t paused_until_ = 0;        // guarded by mu_ (ticker ns; 0: never paused)
-  std::uint64_t next_ticket_ = 0;        // guarded by mu_
-  std::uint64_t serving_ = 0;            // guarded by mu_
-  std::set<std::uint64_t> abandoned_;    // guarded by mu_: tickets given up before their turn
+  std::int64_t in_flight_ = 0;              // guarded by mu_
+  std::int64_t paused_until_ = 0;           // guarded by mu_ (ticker ns; 0: never paused)
+  std::uint64_t next_ticket_ = 0;           // guarded by mu_
+  std::uint64_t serving_ = 0;               // guarded by mu_
+  std::set<std::uint64_t> abandoned_;       // guarded by mu_: tickets given up before their turn
   std::map<std::uint64_t, std::condition_variable*> waiters_;  // guarded by mu_: by ticket
-  bool stopped_ = false;                 // guarded by mu_
-  std::int64_t waited_ns_ = 0;           // guarded by mu_
+  bool stopped_ = false;                                       // guarded by mu_
+  std::int64_t waited_ns_ = 0;                                 // guarded by mu_
   // Starts and overload answers per second of the last minute (ring by second).
   struct Second {
     std::int64_t second = -1;

@@ -15,9 +15,9 @@
 namespace weir::limiter {
 
 struct Rate {
-  std::int64_t count = 1;      // requests ...
+  std::int64_t count = 1;               // requests ...
   std::int64_t per_ns = 1'000'000'000;  // ... per this many nanoseconds
-  std::int64_t burst = 1;      // requests that may start together (the bucket's size)
+  std::int64_t burst = 1;               // requests that may start together (the bucket's size)
 
   // Nanoseconds between two requests at this rate, rounded up, so that the
   // rounding can only make the limiter stricter, never looser.

@@ -66,7 +66,9 @@ struct TriggerView {
 //
 // Threads: add/remove/place from the host's management thread; fire_due
 // from one thread at a time (the scheduler's); next_fires from any thread.
-// The store and starter are called without the lock held.
+// The starter, and the store while firing, are called without the lock
+// held; add() and place() note new triggers in the store under it (a
+// reload's moment, not the hot path).
 class CronTriggers {
  public:
   // `default_zone`: for triggers that name none (weir.yaml `timezone`).

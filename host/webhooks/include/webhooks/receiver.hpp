@@ -100,8 +100,8 @@ class Receiver {
   std::int64_t max_queued_ = 0;
   const Clock& clock_;
   std::mutex depth_mu_;
-  std::int64_t depth_at_ms_ = 0;                 // guarded by depth_mu_ (0: never counted)
-  std::map<std::string, std::int64_t> depth_;   // guarded by depth_mu_
+  std::int64_t depth_at_ms_ = 0;               // guarded by depth_mu_ (0: never counted)
+  std::map<std::string, std::int64_t> depth_;  // guarded by depth_mu_
   StatusCounts answers_;
 };
 
