@@ -7,7 +7,7 @@
 
 #include <weir/payload.hpp>
 
-#include "suggestions.hpp"
+#include "topology/suggestions.hpp"
 
 namespace weir::topology {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "suggestions.hpp"
+#include "topology/suggestions.hpp"
 
 namespace weir::topology {
 namespace {

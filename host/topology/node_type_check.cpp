@@ -4,7 +4,7 @@
 #include <mutex>
 
 #include "config_schema.hpp"
-#include "suggestions.hpp"
+#include "topology/suggestions.hpp"
 
 namespace weir::topology {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "plugins/node_catalog.hpp"
 #include "topology/topology.hpp"
-#include "yaml_json.hpp"
+#include "topology/yaml_json.hpp"
 
 namespace weir::topology {
 

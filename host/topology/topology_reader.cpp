@@ -12,9 +12,9 @@
 
 #include "graph_check.hpp"
 #include "node_type_check.hpp"
-#include "suggestions.hpp"
+#include "topology/suggestions.hpp"
 #include "trigger_reader.hpp"
-#include "yaml_json.hpp"
+#include "topology/yaml_json.hpp"
 
 namespace weir::topology {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "common/duration.hpp"
 #include "common/secret_source.hpp"
-#include "suggestions.hpp"
-#include "yaml_json.hpp"
+#include "topology/suggestions.hpp"
+#include "topology/yaml_json.hpp"
 #include "triggers/cron.hpp"
 #include "triggers/time_zone.hpp"
 

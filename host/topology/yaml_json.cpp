@@ -1,4 +1,4 @@
-#include "yaml_json.hpp"
+#include "topology/yaml_json.hpp"
 
 #include <algorithm>
 #include <charconv>

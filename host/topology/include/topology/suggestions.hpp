@@ -1,6 +1,6 @@
 // What an error message offers instead of a wrong name: the closest known
 // name ("did you mean core.pass?") and the list of known names. Header-only;
-// used by the topology loader and the config schema check.
+// used by every reader of the host's YAML files (topologies, applications).
 #pragma once
 
 #include <algorithm>
