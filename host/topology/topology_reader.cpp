@@ -14,6 +14,7 @@
 #include "node_type_check.hpp"
 #include "topology/suggestions.hpp"
 #include "trigger_reader.hpp"
+#include "topology/yaml_file.hpp"
 #include "topology/yaml_json.hpp"
 
 namespace weir::topology {
@@ -47,21 +48,6 @@ bool is_type_name(std::string_view s) {
 }
 
 std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
-
-// How a YAML value looks, for the "got ..." part of a message.
-std::string shown(const YAML::Node& v) {
-  switch (v.Type()) {
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Scalar:
-      // A quoted scalar is always a string: say so, or `"4"` would read as 4.
-      return v.Tag() == "!" ? "the string \"" + v.Scalar() + "\"" : in_quotes(v.Scalar());
-    default:
-      return "nothing";
-  }
-}
 
 std::string trimmed(const std::string& s) {
   auto first = s.find_first_not_of(" \t");
@@ -132,7 +118,7 @@ void Reader::add_errors(std::vector<TopologyError> more) {
 Topology Reader::read(const YAML::Node& root) {
   if (!root.IsMap()) {
     error(yaml_line(root),
-          "the top level must be a mapping with 'name', 'nodes' and 'edges', got " + shown(root));
+          "the top level must be a mapping with 'name', 'nodes' and 'edges', got " + yaml_shown(root));
     return topology_;
   }
   std::vector<Entry> found = entries(root, kTopologyKeys, "");
@@ -152,7 +138,7 @@ std::vector<Entry> Reader::entries(const YAML::Node& map, const std::vector<std:
     Entry e{kv.first.IsScalar() ? kv.first.Scalar() : "", yaml_line(kv.first), kv.second};
     auto [first, fresh] = seen.emplace(e.key, e.line);
     if (!kv.first.IsScalar()) {
-      error(e.line, "a key must be a plain name, got " + shown(kv.first));
+      error(e.line, "a key must be a plain name, got " + yaml_shown(kv.first));
     } else if (!fresh) {
       error(e.line, "key " + in_quotes(e.key) + " appears twice" +
                         (owner.empty() ? "" : " in " + owner) + " (first at line " +
@@ -191,7 +177,7 @@ std::string owned(const std::string& owner, const std::string& key) {
 
 std::optional<std::string> Reader::text(const Entry& e, const std::string& owner) {
   if (e.value.IsScalar()) return e.value.Scalar();
-  error(e.line, owned(owner, e.key) + " must be a string, got " + shown(e.value));
+  error(e.line, owned(owner, e.key) + " must be a string, got " + yaml_shown(e.value));
   return std::nullopt;
 }
 
@@ -206,7 +192,7 @@ std::optional<std::string> Reader::id(const Entry& e, const std::string& owner, 
 std::optional<bool> Reader::flag(const Entry& e, const std::string& owner) {
   nlohmann::json v = yaml_to_json(e.value, 0, &yaml_values_left_).value;
   if (v.is_boolean()) return v.get<bool>();
-  error(e.line, owned(owner, e.key) + " must be true or false, got " + shown(e.value));
+  error(e.line, owned(owner, e.key) + " must be true or false, got " + yaml_shown(e.value));
   return std::nullopt;
 }
 
@@ -217,7 +203,7 @@ std::optional<int> Reader::whole_number(const Entry& e, int max, const std::stri
   }
   std::string range = max == INT_MAX ? "a whole number of at least 1"
                                      : "a whole number from 1 to " + std::to_string(max);
-  error(e.line, owned(owner, e.key) + " must be " + range + ", got " + shown(e.value));
+  error(e.line, owned(owner, e.key) + " must be " + range + ", got " + yaml_shown(e.value));
   return std::nullopt;
 }
 
@@ -259,7 +245,7 @@ void Reader::read_top_entry(const Entry& e) {
 void Reader::read_nodes(const Entry& e) {
   if (!e.value.IsSequence() || e.value.size() == 0) {
     error(e.line, "nodes must be a non-empty list of nodes (each with 'id' and 'type'), got " +
-                      (e.value.IsSequence() ? std::string("an empty list") : shown(e.value)));
+                      (e.value.IsSequence() ? std::string("an empty list") : yaml_shown(e.value)));
     return;
   }
   for (const YAML::Node& item : e.value) read_node(item);
@@ -268,7 +254,7 @@ void Reader::read_nodes(const Entry& e) {
 void Reader::read_node(const YAML::Node& item) {
   int line = yaml_line(item);
   if (!item.IsMap()) {
-    error(line, "a node must be a mapping with 'id' and 'type', got " + shown(item));
+    error(line, "a node must be a mapping with 'id' and 'type', got " + yaml_shown(item));
     return;
   }
   const YAML::Node declared_id = item["id"];
@@ -352,7 +338,7 @@ void Reader::read_config(const Entry& e, std::optional<YamlJson>& config,
                          const std::string& owner) {
   if (e.value.IsNull()) return;  // `config:` with nothing: an empty config
   if (!e.value.IsMap()) {
-    error(e.line, owner + ": config must be a mapping, got " + shown(e.value));
+    error(e.line, owner + ": config must be a mapping, got " + yaml_shown(e.value));
     return;
   }
   config = yaml_to_json(e.value, e.line, &yaml_values_left_);
@@ -367,7 +353,7 @@ void Reader::read_config(const Entry& e, std::optional<YamlJson>& config,
 void Reader::read_edges(const Entry& e) {
   if (e.value.IsNull()) return;
   if (!e.value.IsSequence()) {
-    error(e.line, "edges must be a list (e.g. '- a -> b'), got " + shown(e.value));
+    error(e.line, "edges must be a list (e.g. '- a -> b'), got " + yaml_shown(e.value));
     return;
   }
   for (const YAML::Node& item : e.value) read_edge(item);
@@ -377,7 +363,7 @@ void Reader::read_edge(const YAML::Node& item) {
   if (item.IsScalar()) return read_edge_text(item);
   if (item.IsMap()) return read_edge_map(item);
   error(yaml_line(item),
-        "an edge must be 'a -> b', 'a -> b -> c' or {from: a, to: b}, got " + shown(item));
+        "an edge must be 'a -> b', 'a -> b -> c' or {from: a, to: b}, got " + yaml_shown(item));
 }
 
 void Reader::read_edge_text(const YAML::Node& item) {

@@ -103,6 +103,20 @@ std::optional<YAML::Node> parse_yaml_document(std::string_view yaml, const std::
 }
 
 
+std::string yaml_shown(const YAML::Node& v) {
+  switch (v.Type()) {
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Scalar:
+      // A quoted scalar is always a string: say so, or `"4"` would read as 4.
+      return v.Tag() == "!" ? "the string \"" + v.Scalar() + "\"" : "'" + v.Scalar() + "'";
+    default:
+      return "nothing";
+  }
+}
+
 std::string file_too_big(std::uintmax_t size, std::size_t max_bytes, const std::string& kind) {
   return "the file has " + std::to_string(size) + " bytes; a " + kind + " file may have at most " +
          std::to_string(max_bytes) + " (" + std::to_string(max_bytes >> 20) + " MiB)";

@@ -15,6 +15,10 @@
 
 namespace weir::topology {
 
+// How a value looks, for the "got ..." part of a message: "a list", "a
+// mapping", "'abc'", "the string \"4\"" (a quoted scalar), "nothing".
+std::string yaml_shown(const YAML::Node& v);
+
 // "the file has N bytes; a <kind> file may have at most M (4 MiB)".
 std::string file_too_big(std::uintmax_t size, std::size_t max_bytes, const std::string& kind);
 

@@ -1,0 +1,80 @@
+// Applications: one configured outside system (a shop, an ERP) per YAML
+// file in weir.yaml's `apps_dir`, which nodes name with `app: NAME` and the
+// host's HTTP client talks to. The host holds the secrets (by reference
+// only) and applies the authentication, the limiter and the timeouts, so a
+// connector never sees a secret.
+//
+//   name: eshop                     # required: [a-z0-9_-], unique across apps_dir
+//   type: http                      # required: http (built in) or a type a plugin declares
+//   base_url: https://shop.example.com/wp-json/wc/v3   # required: http:// or https://
+//   description: the WooCommerce shop
+//   auth:                           # default: none
+//     kind: query                   # none | basic | bearer | header | query | oauth1
+//     params: {consumer_key: "env:WC_KEY", consumer_secret: "file:secrets/wc"}
+//     # basic:  username, password           bearer: token
+//     # header: name (the header), value     query:  params (name -> secret)
+//     # oauth1: consumer_key, consumer_secret, token, token_secret (both or neither),
+//     #         signature_method: HMAC-SHA256 (default) | HMAC-SHA1
+//   rate: 5/s                       # default: none (limiter/rate.hpp: 5/s, 300/min, 1/2s)
+//   burst: 1                        # default 1: requests that may start together
+//   concurrency: 4                  # default 4: requests in flight at most
+//   timeout: 30s                    # default 30s: one request, connect to last byte
+//   retry: {max_attempts: 5}        # the policy shape of nodes (common/retry_policy.hpp)
+//   tls: {ca_file: certs/shop.pem}  # default: the system's CAs; `insecure: true` turns
+//                                   #   verification off, and is logged at every start
+//   settings: {...}                 # the type's own, checked against its schema
+//
+// Every secret is a reference (`env:NAME` or `file:PATH`, a relative path
+// from the app file's directory): a value that is not one is an error that
+// does not repeat it.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/retry_policy.hpp"
+#include "common/secret_source.hpp"
+#include "limiter/rate.hpp"
+
+namespace weir::apps {
+
+struct AuthSpec {
+  enum class Kind { none, basic, bearer, header, query, oauth1 };
+  Kind kind = Kind::none;
+  // By role: basic: username, password; bearer: token; header: value;
+  // oauth1: consumer_key, consumer_secret, token, token_secret; query: each
+  // parameter by its name.
+  std::map<std::string, SecretRef> secrets;
+  std::string header;                            // header: the header's name
+  std::string signature_method = "HMAC-SHA256";  // oauth1
+};
+
+const char* to_string(AuthSpec::Kind kind);
+
+struct TlsSpec {
+  std::string ca_file;    // "" : the system's CAs
+  bool insecure = false;  // no verification at all (spelled out, logged at every start)
+};
+
+struct App {
+  std::string name;
+  std::string type;
+  std::string base_url;  // without a trailing '/'
+  std::string description;
+  AuthSpec auth;
+  std::optional<limiter::Rate> rate;  // unset: no rate limit (burst is in Rate)
+  int concurrency = 4;
+  std::chrono::milliseconds timeout{30000};
+  RetryOverrides retry;
+  TlsSpec tls;
+  nlohmann::json settings = nlohmann::json::object();
+  std::string file;          // where it was read
+  int line = 0;              // of `name`
+  std::string content_hash;  // of the file's bytes (a changed file is a new version)
+};
+
+}  // namespace weir::apps
