@@ -413,4 +413,42 @@ AppDirectoryLoad load_app_directory(const std::string& dir, const AppTypes& type
   return out;
 }
 
+AppsRescan rescan_apps(const std::vector<App>& running, const AppDirectoryLoad& scan) {
+  AppsRescan out;
+  std::map<std::string, const App*> now;
+  for (const App& a : scan.apps) now[a.name] = &a;
+  for (const App& old : running) {
+    if (auto n = now.find(old.name); n != now.end()) {
+      if (n->second->content_hash != old.content_hash || n->second->file != old.file) {
+        out.changed.push_back(old.name);
+      }
+      continue;
+    }
+    const bool file_invalid =
+        std::any_of(scan.errors.begin(), scan.errors.end(),
+                    [&](const AppError& e) { return e.file == old.file; });
+    const bool name_invalid = std::any_of(
+        scan.names_by_file.begin(), scan.names_by_file.end(), [&](const auto& f) {
+          return f.second == old.name &&
+                 std::any_of(scan.errors.begin(), scan.errors.end(),
+                             [&](const AppError& e) { return e.file == f.first; });
+        });
+    if (file_invalid || name_invalid) {
+      out.kept.push_back(old.name);
+      out.in_effect.push_back(old);
+    } else {
+      out.removed.push_back(old.name);
+    }
+  }
+  for (const App& a : scan.apps) {
+    const bool was = std::any_of(running.begin(), running.end(),
+                                 [&](const App& old) { return old.name == a.name; });
+    if (!was) out.added.push_back(a.name);
+    out.in_effect.push_back(a);
+  }
+  std::sort(out.in_effect.begin(), out.in_effect.end(),
+            [](const App& a, const App& b) { return a.name < b.name; });
+  return out;
+}
+
 }  // namespace weir::apps

@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
   add_common(plugins_ls_cmd, common, true);
   plugins_ls_cmd->callback([&] { code = plugins_ls(common); });
 
+  auto* apps_cmd = app.add_subcommand("apps", "applications: the outside systems nodes talk to");
+  apps_cmd->require_subcommand(1);
+  auto* apps_ls_cmd =
+      apps_cmd->add_subcommand("ls", "list applications (secrets by reference only) and problems");
+  add_common(apps_ls_cmd, common, true);
+  apps_ls_cmd->callback([&] { code = apps_ls(common); });
+
   auto* topo_cmd = app.add_subcommand("topology", "topologies");
   topo_cmd->require_subcommand(1);
   auto* topo_ls = topo_cmd->add_subcommand("ls", "list topologies and their problems");

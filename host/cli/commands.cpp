@@ -166,6 +166,43 @@ int topology_ls(const Common& c) {
   return 0;
 }
 
+int apps_ls(const Common& c) {
+  auto data = ask(c, Json{{"cmd", "apps.ls"}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
+  std::vector<Row> rows;
+  for (const auto& a : (*data)["apps"]) {
+    std::string secrets;
+    for (const auto& [role, ref] : a["auth"]["secrets"].items()) {
+      secrets += (secrets.empty() ? "" : " ") + role + "=" + str(ref);
+    }
+    const std::string rate =
+        a.contains("rate") ? str(a["rate"]) + (a["burst"].get<int>() > 1 ? " burst " + str(a["burst"]) : "")
+                           : "-";
+    rows.push_back({str(a["name"]), str(a["type"]), str(a["base_url"]), rate, str(a["concurrency"]),
+                    str(a["auth"]["kind"]) + (secrets.empty() ? "" : " " + secrets)});
+  }
+  print_table(std::cout, {"APP", "TYPE", "BASE URL", "RATE", "CONCURRENCY", "AUTH (SECRETS BY REFERENCE)"},
+              rows);
+  for (const auto& a : (*data)["apps"]) {
+    if (a["tls"]["insecure"].get<bool>()) {
+      std::cout << "insecure: " << str(a["name"]) << " does not verify TLS certificates ("
+                << str(a["file"]) << ")\n";
+    }
+  }
+  for (const auto& e : (*data)["errors"]) {
+    std::cout << "invalid: " << str(e["file"]) << ":" << str(e["line"]) << ": " << str(e["message"])
+              << '\n';
+  }
+  for (const auto& a : (*data)["apps"]) {
+    if (a.value("invalid_edit", false)) {
+      std::cout << "kept: " << str(a["name"]) << " runs as it was until " << str(a["file"])
+                << " is valid again\n";
+    }
+  }
+  return 0;
+}
+
 int topology_validate(const std::string& file, const Common& c, const std::string& plugins_dir) {
   std::string dir = plugins_dir;
   if (dir.empty()) {

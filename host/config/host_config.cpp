@@ -134,13 +134,16 @@ HostConfig parse(const std::string& path) {
   Reader r(path);
   YAML::Node root = YAML::LoadFile(path);
   if (!root.IsMap()) throw std::runtime_error(path + ": expected a mapping of settings");
-  r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "log", "engine", "store", "retry",
-                     "timezone", "http", "reload"});
+  r.only_keys(root, {"data_dir", "plugins_dir", "topologies_dir", "apps_dir", "log", "engine",
+                     "store", "retry", "timezone", "http", "reload"});
   HostConfig c;
   c.file = fs::absolute(path).lexically_normal().string();
   c.data_dir = r.path(root, "data_dir");
   c.plugins_dir = r.path(root, "plugins_dir");
   c.topologies_dir = r.path(root, "topologies_dir");
+  c.apps_dir = root["apps_dir"]
+                   ? r.path(root, "apps_dir")
+                   : (fs::path(c.file).parent_path() / "apps").lexically_normal().string();
   if (root["log"]) r.only_keys(root["log"], {"level", "format"});
   c.log_level = r.choice(root["log"], "level", {"trace", "debug", "info", "warn", "error"}, "info");
   c.log_format = r.choice(root["log"], "format", {"text", "json"}, "text");

@@ -137,6 +137,7 @@ Json ControlServer::handle(Request& req) {
   }
   if (cmd == "plugins.ls") return ok_reply(plugins_view(host_));
   if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
+  if (cmd == "apps.ls") return ok_reply(apps_view(host_));
   if (cmd == "topology.discard") {
     if (!host_.discard_topology) return error_reply("this host cannot discard");
     const std::string name = req.body.value("name", "");
@@ -161,7 +162,7 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "trash.discard") return trash_discard(host_, req.body, who(req.body));
   if (cmd == "audit.ls") return audit_ls(host_, req.body);
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
-                     "topology.ls, run, process.wait, process.ls, process.show, trash.ls, trash.show, trash.replay, "
+                     "topology.ls, apps.ls, run, process.wait, process.ls, process.show, trash.ls, trash.show, trash.replay, "
                      "trash.discard, audit.ls)");
 }
 

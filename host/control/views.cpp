@@ -100,6 +100,43 @@ Json plugins_view(const HostView& host) {
   return Json{{"plugins", plugins}, {"refused", refused}};
 }
 
+Json apps_view(const HostView& host) {
+  const auto loaded = host.loaded->get();
+  Json list = Json::array();
+  for (const apps::App& a : loaded->apps) {
+    Json secrets = Json::object();
+    for (const auto& [role, ref] : a.auth.secrets) {
+      secrets[role] = (ref.kind == SecretRef::Kind::env ? "env:" : "file:") + ref.name;
+    }
+    Json auth = {{"kind", apps::to_string(a.auth.kind)}, {"secrets", secrets}};
+    if (a.auth.kind == apps::AuthSpec::Kind::header) auth["header"] = a.auth.header;
+    if (a.auth.kind == apps::AuthSpec::Kind::oauth1) auth["signature_method"] = a.auth.signature_method;
+    const bool invalid_edit = std::any_of(loaded->app_errors.begin(), loaded->app_errors.end(),
+                                          [&](const auto& e) { return e.file == a.file; });
+    Json app = {{"name", a.name},
+                {"type", a.type},
+                {"base_url", a.base_url},
+                {"description", a.description},
+                {"file", a.file},
+                {"hash", a.content_hash},
+                {"invalid_edit", invalid_edit},
+                {"auth", auth},
+                {"concurrency", a.concurrency},
+                {"timeout_ms", a.timeout.count()},
+                {"tls", {{"ca_file", a.tls.ca_file}, {"insecure", a.tls.insecure}}}};
+    if (a.rate) {
+      app["rate"] = limiter::format_rate(*a.rate);
+      app["burst"] = a.rate->burst;
+    }
+    list.push_back(std::move(app));
+  }
+  Json errors = Json::array();
+  for (const auto& e : loaded->app_errors) {
+    errors.push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
+  }
+  return Json{{"apps", list}, {"errors", errors}};
+}
+
 Json topologies_view(const HostView& host) {
   Json list = Json::array();
   const auto fires = host.scheduler ? host.scheduler->next_fires()

@@ -24,6 +24,13 @@ Json plugins_view(const HostView& host);
 //  "errors": [{"file", "line", "message"}]}
 Json topologies_view(const HostView& host);
 
+// {"apps": [{"name", "type", "base_url", "description", "file", "hash", "invalid_edit",
+//   "auth": {"kind", "secrets": {role: "env:NAME" | "file:PATH"}, "header"?,
+//   "signature_method"?}, "rate"?, "burst"?, "concurrency", "timeout_ms", "tls":
+//   {"ca_file", "insecure"}}], "errors": [{"file", "line", "message"}]}
+// Secrets are shown by their reference only: a value is never read here.
+Json apps_view(const HostView& host);
+
 // {"id", "topology", "correlation_id", "state", "done", "failed", "outstanding", "total",
 //  "started_ms", "finished_ms", "duration_ms"}
 Json process_json(const store::ProcessRecord& p);

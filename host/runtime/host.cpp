@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -110,8 +111,13 @@ Status Host::start() {
   if (!st) return st;
   ready_ = true;
   if (config_.reload_watch) {
+    std::vector<std::string> watched{config_.plugins_dir, config_.topologies_dir};
+    // A missing apps_dir is no apps; made later, `weir reload` reads it.
+    if (std::error_code ec; std::filesystem::is_directory(config_.apps_dir, ec)) {
+      watched.push_back(config_.apps_dir);
+    }
     watcher_ = std::make_unique<DirWatcher>(
-        std::vector<std::string>{config_.plugins_dir, config_.topologies_dir},
+        watched,
         [this](const std::vector<std::string>&) { reload(); },
         WatchOptions{config_.reload_settle});
     Status watching = watcher_->start();
@@ -120,7 +126,9 @@ Status Host::start() {
                    watching.message());
       watcher_.reset();
     } else {
-      spdlog::info("reload: watching {} and {}", config_.plugins_dir, config_.topologies_dir);
+      std::string dirs;
+      for (const auto& d : watched) dirs += (dirs.empty() ? "" : ", ") + d;
+      spdlog::info("reload: watching {}", dirs);
     }
   }
   return Status::ok();
@@ -195,6 +203,7 @@ Status Host::load_plugins_and_topologies() {
   now.topology_errors = loaded.errors;
   for (const auto& e : now.topology_errors) spdlog::error("topology: {}", e.to_string());
   now.topologies = std::move(loaded.topologies);
+  load_apps(now);
   loaded_.set(now);
   engine::EngineOptions options;
   options.workers = config_.workers;
@@ -210,6 +219,25 @@ Status Host::load_plugins_and_topologies() {
     spdlog::info("topology: {} ready ({} node(s), from {})", t.name, t.nodes.size(), t.file);
   }
   return Status::ok();
+}
+
+void Host::load_apps(control::Loaded& now) {
+  auto scan = apps::load_app_directory(config_.apps_dir, apps::AppTypes{});
+  for (const auto& e : scan.errors) spdlog::error("app: {}", e.to_string());
+  for (const auto& a : scan.apps) {
+    spdlog::info("app: {} ready ({} at {}, from {})", a.name, a.type, a.base_url, a.file);
+    log_insecure(a);
+  }
+  now.apps = std::move(scan.apps);
+  now.app_errors = std::move(scan.errors);
+}
+
+// Said at every start and reload: an operator must not forget it is on.
+void Host::log_insecure(const apps::App& a) {
+  if (a.tls.insecure) {
+    spdlog::warn("app {}: tls.insecure is true: TLS certificates are NOT verified ({})", a.name,
+                 a.file);
+  }
 }
 
 void Host::stop() {

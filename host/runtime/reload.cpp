@@ -99,6 +99,7 @@ void Host::reload() {
   next.plugin_refusals = plan.refusals;
   next.topology_errors = scan.topologies.errors;
   apply_topologies(plan, next);
+  reload_apps(*previous, next);
   next.reloads = previous->reloads + 1;
   next.reloaded_ms = now_ms();
   loaded_.set(std::move(next));
@@ -112,6 +113,24 @@ Result<std::int64_t> Host::discard(const std::string& topology, const std::strin
   std::lock_guard lock(reload_mu_);
   if (stopping_ || !engine_) return Status::error("weir is shutting down");
   return engine_->discard_queued(topology, reason);
+}
+
+// The apps directory, decided by apps::rescan_apps; nothing runs on an app
+// yet that would need to be told (the HTTP client will read what is in
+// effect at each request).
+void Host::reload_apps(const control::Loaded& previous, control::Loaded& next) {
+  auto scan = apps::load_app_directory(config_.apps_dir, apps::AppTypes{});
+  for (const auto& e : scan.errors) spdlog::error("app: {}", e.to_string());
+  auto r = apps::rescan_apps(previous.apps, scan);
+  for (const auto& n : r.added) spdlog::info("app {}: added", n);
+  for (const auto& n : r.changed) spdlog::info("app {}: changed; the new version is in effect", n);
+  for (const auto& n : r.kept) {
+    spdlog::warn("app {}: its file is invalid; the running version stays", n);
+  }
+  for (const auto& n : r.removed) spdlog::info("app {}: removed", n);
+  for (const auto& a : r.in_effect) log_insecure(a);
+  next.apps = std::move(r.in_effect);
+  next.app_errors = std::move(scan.errors);
 }
 
 ReloadBefore Host::what_runs(const control::Loaded& loaded) const {

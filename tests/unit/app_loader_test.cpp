@@ -4,6 +4,7 @@
 #include "apps/app_loader.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -154,4 +155,31 @@ TEST_CASE("an apps directory: names unique across files, a missing directory is 
   // The invalid file's name is known, so a reload can keep the running "erp".
   CHECK(std::count(load.names_by_file.begin(), load.names_by_file.end(),
                    std::make_pair(dir.file("c.yaml"), std::string("erp"))) == 1);
+}
+
+TEST_CASE("a rescan of the apps directory: new, changed, kept while invalid, removed") {
+  TempDir dir;
+  const std::string shop = write(dir, "shop.yaml", "name: shop\ntype: http\nbase_url: https://a.example\n");
+  const std::string erp = write(dir, "erp.yaml", "name: erp\ntype: http\nbase_url: https://erp.example\n");
+  const std::string pim = write(dir, "pim.yaml", "name: pim\ntype: http\nbase_url: https://pim.example\n");
+  const auto first = apps::load_app_directory(dir.path().string(), {});
+  REQUIRE(first.apps.size() == 3);
+  auto r = apps::rescan_apps({}, first);
+  CHECK(r.added == std::vector<std::string>{"erp", "pim", "shop"});
+
+  // shop changed, erp broken (its running version stays), pim removed, crm new.
+  write(dir, "shop.yaml", "name: shop\ntype: http\nbase_url: https://b.example\n");
+  write(dir, "erp.yaml", "name: erp\ntype: http\nbase_url: https://erp.example\nrate: fast\n");
+  std::filesystem::remove(pim);
+  write(dir, "crm.yaml", "name: crm\ntype: http\nbase_url: https://crm.example\n");
+  r = apps::rescan_apps(first.apps, apps::load_app_directory(dir.path().string(), {}));
+  CHECK(r.changed == std::vector<std::string>{"shop"});
+  CHECK(r.kept == std::vector<std::string>{"erp"});
+  CHECK(r.removed == std::vector<std::string>{"pim"});
+  CHECK(r.added == std::vector<std::string>{"crm"});
+  REQUIRE(r.in_effect.size() == 3);
+  CHECK(r.in_effect[0].name == "crm");
+  CHECK(r.in_effect[1].name == "erp");
+  CHECK(r.in_effect[1].rate == std::nullopt);  // the running version, not the broken edit
+  CHECK(r.in_effect[2].base_url == "https://b.example");
 }

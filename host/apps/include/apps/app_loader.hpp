@@ -47,4 +47,16 @@ struct AppDirectoryLoad {
 // (apps_dir is optional), not an error.
 AppDirectoryLoad load_app_directory(const std::string& dir, const AppTypes& types);
 
+// Hot reload of the apps directory, decided without touching anything:
+// what runs + what a rescan found -> what is in effect. A valid file's app
+// is in effect (new, changed or the same); an app whose file is there but
+// invalid now (its errors name the file, or another file with errors gives
+// its name) keeps its running version; one whose file is gone and whose
+// name no file gives any more is taken out.
+struct AppsRescan {
+  std::vector<App> in_effect;  // sorted by name
+  std::vector<std::string> added, changed, removed, kept;  // names, for the log
+};
+AppsRescan rescan_apps(const std::vector<App>& running, const AppDirectoryLoad& scan);
+
 }  // namespace weir::apps

@@ -4,6 +4,8 @@
 //   data_dir: ./data            # required: store, control socket, plugin cache
 //   plugins_dir: ./plugins      # required: *.so files loaded at start
 //   topologies_dir: ./topologies  # required: *.yaml topology files
+//   apps_dir: ./apps            # *.yaml application files (apps/app.hpp); default
+//                               # `apps` beside this file; a missing directory is no apps
 //   log: {level: info, format: text}   # format: text | json
 //   engine: {workers: 8}
 //   store: {synchronous: full, max_size: 50GB, keep_processes: 14d}
@@ -25,7 +27,7 @@
 //                               # host/http/http_server.hpp; max_connections defaults to
 //                               # 1024 or what the file-descriptor limit allows
 //   reload: {watch: true, settle: 300ms}
-//                               # hot reload: watch plugins_dir and topologies_dir and
+//                               # hot reload: watch plugins_dir, topologies_dir and apps_dir and
 //                               # apply changes once no file changed for `settle`
 //
 // Unknown keys and wrong types are errors naming file:line.
@@ -46,6 +48,7 @@ struct HostConfig {
   std::string data_dir;
   std::string plugins_dir;
   std::string topologies_dir;
+  std::string apps_dir;
   std::string log_level = "info";
   std::string log_format = "text";
   int workers = 8;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "apps/app_loader.hpp"
 #include "engine/engine.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "store/store.hpp"
@@ -22,6 +23,10 @@ struct Loaded {
   // of its file does not replace), and the valid disabled ones.
   std::vector<topology::Topology> topologies;
   std::vector<topology::TopologyError> topology_errors;  // of the files as they are now
+  // In effect: each application's running version (an invalid edit of its
+  // file does not replace it), and the errors of the files as they are now.
+  std::vector<apps::App> apps;
+  std::vector<apps::AppError> app_errors;
   int reloads = 0;               // rescans since the start
   std::int64_t reloaded_ms = 0;  // when the last one ended (0: none yet)
 };

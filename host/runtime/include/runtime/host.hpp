@@ -4,9 +4,10 @@
 // reverse, draining in-flight work.
 //
 // Hot reload (reload.cpp, deciding with reload_plan.hpp): the watcher
-// (dir_watcher.hpp) calls reload() when files in plugins_dir or
-// topologies_dir change; it rescans both and applies the difference to the
-// engine, the scheduler and the webhook receiver:
+// (dir_watcher.hpp) calls reload() when files in plugins_dir, topologies_dir
+// or apps_dir change; it rescans them and applies the difference to the
+// engine, the scheduler, the webhook receiver and the apps in effect
+// (apps::rescan_apps: an invalid edit keeps the running version):
 //   - a new or changed plugin file is loaded (a refused one changes nothing:
 //     the build already loaded keeps serving); topologies that use a changed
 //     plugin are installed again, so new calls go to the new build once the
@@ -68,6 +69,9 @@ class Host {
   Status lock_data_dir();
   Status load_plugins_and_topologies();
   Status start_http();
+  void load_apps(control::Loaded& now);
+  void reload_apps(const control::Loaded& previous, control::Loaded& next);
+  static void log_insecure(const apps::App& a);
   // reload.cpp (the decisions: reload_plan.hpp)
   ReloadBefore what_runs(const control::Loaded& loaded) const;
   void apply_topologies(const ReloadPlan& plan, control::Loaded& next);

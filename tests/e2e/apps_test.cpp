@@ -1,0 +1,125 @@
+// End to end: application files in the real host's apps_dir (beside
+// weir.yaml by default): `weir apps ls` shows them with their secrets by
+// reference only, hot reload keeps the running version of an invalid edit
+// and takes the fixed one, `tls.insecure` is logged, and no secret value is
+// anywhere the host wrote.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/cli_json.hpp"
+#include "support/file_modes.hpp"
+#include "support/host_process.hpp"
+
+using Json = nlohmann::json;
+using weir::test::HostProcess;
+using weir::test::json_of;
+using weir::test::WeirHome;
+
+namespace {
+
+constexpr const char* kKey = "ck_live_3f9a0d7c2b6e41f5";
+constexpr const char* kSecret = "cs_live_8e2d4c6a0b1f93e7";
+
+bool wait_until(const std::function<bool()>& ok) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+const std::string kShop = R"(name: shop
+type: http
+base_url: https://shop.example.com/wp-json/wc/v3/
+auth:
+  kind: query
+  params: {consumer_key: "env:WEIR_TEST_APP_KEY", consumer_secret: "file:secrets/wc"}
+rate: 5/s
+concurrency: 2
+)";
+
+}  // namespace
+
+TEST_CASE("apps: listed with secrets by reference, reloaded, an invalid edit keeps the running version") {
+  ::setenv("WEIR_TEST_APP_KEY", kKey, 1);
+  WeirHome home({"core.so"});
+  std::filesystem::create_directories(home.path("apps/secrets"));
+  weir::test::write_private(home.path("apps/secrets/wc"), std::string(kSecret) + "\n");
+  home.write("apps/shop.yaml", kShop);
+  HostProcess host(home);
+  REQUIRE(host.start());
+
+  Json ls = json_of(home.cli("apps ls", {"--json"}));
+  REQUIRE(ls["apps"].size() == 1);
+  const Json& shop = ls["apps"][0];
+  CHECK(shop["name"] == "shop");
+  CHECK(shop["type"] == "http");
+  CHECK(shop["base_url"] == "https://shop.example.com/wp-json/wc/v3");
+  CHECK(shop["rate"] == "5/s");
+  CHECK(shop["concurrency"] == 2);
+  CHECK(shop["auth"]["kind"] == "query");
+  CHECK(shop["auth"]["secrets"]["consumer_key"] == "env:WEIR_TEST_APP_KEY");
+  CHECK(shop["auth"]["secrets"]["consumer_secret"] == "file:" + home.path("apps/secrets/wc"));
+  CHECK(ls["errors"].empty());
+  const auto text = home.cli("apps ls");
+  CHECK(text.code == 0);
+  CHECK_THAT(text.out, Catch::Contains("shop") && Catch::Contains("5/s") &&
+                           Catch::Contains("consumer_key=env:WEIR_TEST_APP_KEY"));
+
+  // An invalid edit: shown at its file:line, and the running version stays.
+  home.write("apps/shop.yaml", kShop + "rate_limit: 10/s\n");
+  REQUIRE(wait_until([&] { return !json_of(home.cli("apps ls", {"--json"}))["errors"].empty(); }));
+  ls = json_of(home.cli("apps ls", {"--json"}));
+  CHECK(ls["errors"][0]["file"] == home.path("apps/shop.yaml"));
+  CHECK(ls["errors"][0]["line"] == 9);
+  CHECK_THAT(ls["errors"][0]["message"].get<std::string>(),
+             Catch::Contains("unknown top-level key 'rate_limit'"));
+  REQUIRE(ls["apps"].size() == 1);
+  CHECK(ls["apps"][0]["invalid_edit"] == true);
+  CHECK(ls["apps"][0]["rate"] == "5/s");
+  CHECK_THAT(home.cli("apps ls").out, Catch::Contains("kept: shop runs as it was until"));
+
+  // Fixed, with a new URL and an insecure twin: both in effect at once.
+  std::string fixed = kShop;
+  fixed.replace(fixed.find("shop.example.com"), 16, "shop2.example.com");
+  home.write("apps/shop.yaml", fixed);
+  home.write("apps/lab.yaml",
+             "name: lab\ntype: http\nbase_url: https://lab.local\ntls: {insecure: true}\n");
+  REQUIRE(wait_until([&] { return json_of(home.cli("apps ls", {"--json"}))["apps"].size() == 2; }));
+  ls = json_of(home.cli("apps ls", {"--json"}));
+  CHECK(ls["errors"].empty());
+  CHECK(ls["apps"][1]["base_url"] == "https://shop2.example.com/wp-json/wc/v3");
+  CHECK(ls["apps"][1]["invalid_edit"] == false);
+  CHECK(ls["apps"][0]["tls"]["insecure"] == true);
+  CHECK_THAT(host.log(), Catch::Contains("app lab: tls.insecure is true: TLS certificates are NOT "
+                                         "verified"));
+  CHECK_THAT(home.cli("apps ls").out, Catch::Contains("insecure: lab does not verify"));
+
+  // Removed: taken out.
+  std::filesystem::remove(home.path("apps/lab.yaml"));
+  REQUIRE(wait_until([&] { return json_of(home.cli("apps ls", {"--json"}))["apps"].size() == 1; }));
+
+  // No secret value anywhere the host wrote: its log, what the CLI showed,
+  // the database and its WAL.
+  std::string written = host.log() + home.cli("apps ls").out + home.cli("apps ls", {"--json"}).out;
+  for (const char* f : {"data/weir.db", "data/weir.db-wal"}) written += bytes_of(home.path(f));
+  CHECK(written.find(kKey) == std::string::npos);
+  CHECK(written.find(kSecret) == std::string::npos);
+  REQUIRE(host.kill(SIGTERM) == 0);
+  ::unsetenv("WEIR_TEST_APP_KEY");
+}
