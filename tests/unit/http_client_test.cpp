@@ -1,0 +1,225 @@
+// The host's HTTP client (httpclient/client.hpp) against a real loopback
+// server (the host's own http::Server standing in for a shop): each auth
+// kind as the remote sees it, a URL outside the app refused, no redirect
+// followed, Retry-After pausing the app's limiter, a missing secret named,
+// a timeout, and the log line with its secrets redacted.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include "apps/app_loader.hpp"
+#include "http/http_server.hpp"
+#include "httpclient/client.hpp"
+#include "httpclient/oauth1.hpp"
+#include "limiter/app_limiter.hpp"
+#include "unit/log_capture.hpp"
+
+using namespace weir;
+using weir::httpclient::AppClient;
+using weir::test::LogCapture;
+
+namespace {
+
+// A loopback server that records what it was sent and answers by path.
+struct Remote {
+  Remote() {
+    http::ServerOptions o;
+    o.port = 0;
+    server = std::make_unique<http::Server>(o, [this](http::Request&& r, http::Respond respond) {
+      {
+        std::lock_guard lock(mu);
+        seen.push_back(r);
+      }
+      http::Response out;
+      if (r.path == "/api/slow") {  // answers after the client's timeout
+        std::lock_guard lock(mu);
+        later.emplace_back([respond] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+          respond(http::Response{});
+        });
+        return;
+      }
+      if (r.path == "/api/busy") {
+        out.status = 429;
+        out.headers.emplace_back("Retry-After", "2");
+      } else if (r.path == "/api/moved") {
+        out.status = 302;
+        out.headers.emplace_back("Location", "http://127.0.0.1:1/elsewhere");
+      } else {
+        out.content_type = "application/json";
+        out.body = "{\"ok\": true}";
+      }
+      respond(std::move(out));
+    });
+    REQUIRE(server->start().is_ok());
+    base = "http://" + server->address() + "/api";
+  }
+  ~Remote() {
+    for (auto& t : later) t.join();  // before the server they answer through goes
+    server->stop();
+  }
+  http::Request last() {
+    std::lock_guard lock(mu);
+    REQUIRE_FALSE(seen.empty());
+    return seen.back();
+  }
+  std::size_t count() {
+    std::lock_guard lock(mu);
+    return seen.size();
+  }
+
+  std::unique_ptr<http::Server> server;
+  std::string base;
+  std::mutex mu;
+  std::vector<http::Request> seen;
+  std::vector<std::thread> later;  // guarded by mu until the destructor
+};
+
+apps::App app_of(const std::string& base, const std::string& auth, const std::string& extra = "") {
+  auto l = apps::load_app_text(
+      "name: shop\ntype: http\nbase_url: " + base + "\nauth: " + auth + "\n" + extra,
+      "/tmp/apps/shop.yaml", {});
+  for (const auto& e : l.errors) FAIL(e.to_string());
+  REQUIRE(l.app);
+  return *l.app;
+}
+
+httpclient::Response get(AppClient& c, const std::string& target, httpclient::Params query = {}) {
+  httpclient::Request r;
+  r.target = target;
+  r.query = std::move(query);
+  auto out = c.send(r);
+  INFO(out.error());
+  REQUIRE(out.is_ok());
+  return std::move(out).value();
+}
+
+}  // namespace
+
+TEST_CASE("http client: each auth kind as the remote sees it, secrets read at the request") {
+  Remote remote;
+  ::setenv("WEIR_TEST_HC_USER", "ck_user", 1);
+  ::setenv("WEIR_TEST_HC_PASS", "cs_pass", 1);
+  {
+    AppClient c(app_of(remote.base,
+                       "{kind: basic, username: \"env:WEIR_TEST_HC_USER\", password: "
+                       "\"env:WEIR_TEST_HC_PASS\"}"),
+                nullptr);
+    CHECK(get(c, "products", {{"page", "2"}}).status == 200);
+    const auto r = remote.last();
+    CHECK(r.path == "/api/products");
+    CHECK(r.target == "/api/products?page=2");
+    CHECK(r.header("Authorization") == "Basic Y2tfdXNlcjpjc19wYXNz");  // base64("ck_user:cs_pass")
+  }
+  {
+    AppClient c(app_of(remote.base, "{kind: bearer, token: \"env:WEIR_TEST_HC_PASS\"}"), nullptr);
+    get(c, "/orders");
+    CHECK(remote.last().header("Authorization") == "Bearer cs_pass");
+    ::setenv("WEIR_TEST_HC_PASS", "cs_rotated", 1);  // read again at the next request
+    get(c, "/orders");
+    CHECK(remote.last().header("Authorization") == "Bearer cs_rotated");
+  }
+  {
+    AppClient c(
+        app_of(remote.base, "{kind: header, name: X-Api-Key, value: \"env:WEIR_TEST_HC_USER\"}"),
+        nullptr);
+    get(c, "items");
+    CHECK(remote.last().header("X-Api-Key") == "ck_user");
+  }
+  {
+    AppClient c(app_of(remote.base,
+                       "{kind: query, params: {consumer_key: \"env:WEIR_TEST_HC_USER\", "
+                       "consumer_secret: \"env:WEIR_TEST_HC_PASS\"}}"),
+                nullptr);
+    LogCapture log;
+    get(c, "products", {{"sku", "A B"}});
+    CHECK(remote.last().target ==
+          "/api/products?sku=A%20B&consumer_key=ck_user&consumer_secret=cs_rotated");
+    CHECK_THAT(log.text(), Catch::Contains("consumer_key=REDACTED&consumer_secret=REDACTED") &&
+                               !Catch::Contains("cs_rotated") && !Catch::Contains("ck_user"));
+  }
+  {
+    AppClient c(app_of(remote.base,
+                       "{kind: oauth1, consumer_key: \"env:WEIR_TEST_HC_USER\", "
+                       "consumer_secret: \"env:WEIR_TEST_HC_PASS\"}"),
+                nullptr);
+    // Following a Link that repeats an earlier signing's oauth_* parameters.
+    get(c, remote.base + "/products?page=2&oauth_nonce=old&oauth_signature=old");
+    const auto r = remote.last();
+    CHECK(r.target == "/api/products?page=2");
+    const std::string auth = r.header("Authorization");
+    REQUIRE_THAT(auth, Catch::StartsWith("OAuth oauth_consumer_key=\"ck_user\""));
+    // The remote checks it as a shop would: sign again with what the header says.
+    auto field = [&](const std::string& name) {
+      const auto at = auth.find(name + "=\"");
+      REQUIRE(at != std::string::npos);
+      const auto from = at + name.size() + 2;
+      return httpclient::percent_decode(auth.substr(from, auth.find('"', from) - from), false);
+    };
+    httpclient::OAuth1Credentials creds{"ck_user", "cs_rotated", "", "", "HMAC-SHA256"};
+    const auto again = httpclient::oauth1_sign(
+        "GET", *httpclient::parse_url("http://" + remote.server->address() + r.target), {}, creds,
+        field("oauth_nonce"), std::stoll(field("oauth_timestamp")));
+    CHECK(field("oauth_signature") == again.oauth_params.back().second);
+  }
+  ::unsetenv("WEIR_TEST_HC_USER");
+  ::unsetenv("WEIR_TEST_HC_PASS");
+}
+
+TEST_CASE("http client: refused before sending, no redirect followed, a missing secret named") {
+  Remote remote;
+  AppClient c(app_of(remote.base, "{kind: bearer, token: \"env:WEIR_TEST_HC_UNSET\"}"), nullptr);
+  ::unsetenv("WEIR_TEST_HC_UNSET");
+  httpclient::Request r;
+  r.target = "products";
+  auto missing = c.send(r);
+  REQUIRE_FALSE(missing.is_ok());
+  CHECK(missing.error() ==
+        "app shop: auth.token: environment variable WEIR_TEST_HC_UNSET is not set");
+  CHECK(remote.count() == 0);
+
+  AppClient open(app_of(remote.base, "{kind: none}"), nullptr);
+  r.target = "http://evil.example/api/products";
+  auto outside = open.send(r);
+  REQUIRE_FALSE(outside.is_ok());
+  CHECK_THAT(outside.error(), Catch::Contains("is outside its base_url"));
+  r.target = remote.base + "x/products";  // a sibling path is not inside
+  CHECK_FALSE(open.send(r).is_ok());
+  CHECK(remote.count() == 0);
+
+  const auto moved = get(open, "moved");
+  CHECK(moved.status == 302);  // the answer itself: nothing went to the Location
+  CHECK(moved.header("location") == "http://127.0.0.1:1/elsewhere");
+  CHECK(remote.count() == 1);
+}
+
+TEST_CASE("http client: Retry-After pauses the app's limiter, and a timeout is a transport error") {
+  Remote remote;
+  auto app = app_of(remote.base, "{kind: none}", "rate: 100/s\ntimeout: 500ms\n");
+  auto limiter = std::make_shared<limiter::AppLimiter>("shop", *app.rate, app.concurrency);
+  AppClient c(app, limiter);
+  const auto busy = get(c, "busy");
+  CHECK(busy.status == 429);
+  CHECK(busy.retry_after_ms == 2000);
+  const auto v = limiter->view();
+  CHECK(v.paused_for_ms > 1500);
+  CHECK(v.overloads_last_minute == 1);
+  CHECK(v.current_per_second == Approx(50.0));
+  limiter->stop();  // nothing more waits for the pause
+
+  AppClient quick(app, nullptr);
+  const auto slow = get(quick, "slow");
+  CHECK(slow.status == 0);
+  CHECK(slow.timed_out);
+  CHECK(slow.transport_error == "timed out after 500 ms");
+}
+
+TEST_CASE("Retry-After: seconds or an HTTP date") {
+  CHECK(httpclient::parse_retry_after("120", 0) == 120000);
+  CHECK(httpclient::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470000) == 10000);
+  CHECK(httpclient::parse_retry_after("soon", 0) == -1);
+  CHECK(httpclient::parse_retry_after("", 0) == -1);
+}
