@@ -89,6 +89,18 @@ int main(int argc, char** argv) {
       apps_cmd->add_subcommand("ls", "list applications (secrets by reference only) and problems");
   add_common(apps_ls_cmd, common, true);
   apps_ls_cmd->callback([&] { code = apps_ls(common); });
+  std::string check_app;
+  auto* apps_check_cmd = apps_cmd->add_subcommand(
+      "check", "make the application's check request and show status, latency, the remote's error");
+  add_common(apps_check_cmd, common, true);
+  apps_check_cmd->add_option("APP", check_app, "application name")->required();
+  apps_check_cmd->callback([&] { code = apps_check(common, check_app); });
+
+  auto* limiter_cmd = app.add_subcommand(
+      "limiter", "each application's budget: configured and current rate, tokens, waiting, "
+                 "throttled, paused");
+  add_common(limiter_cmd, common, true);
+  limiter_cmd->callback([&] { code = limiter_ls(common); });
 
   auto* topo_cmd = app.add_subcommand("topology", "topologies");
   topo_cmd->require_subcommand(1);

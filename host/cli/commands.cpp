@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include <cstdio>
 #include <pwd.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -200,6 +201,44 @@ int apps_ls(const Common& c) {
                 << " is valid again\n";
     }
   }
+  return 0;
+}
+
+int apps_check(const Common& c, const std::string& app) {
+  auto data = ask(c, Json{{"cmd", "apps.check"}, {"app", app}});
+  if (!data) return fail(data.error());
+  if (c.json) {
+    std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+    return (*data)["ok"].get<bool>() ? 0 : 1;
+  }
+  const Json& d = *data;
+  if (d["ok"].get<bool>()) {
+    std::cout << "ok: " << app << " answered " << str(d["status"]) << " in " << str(d["ms"])
+              << " ms (" << str(d["url"]) << ")\n";
+    return 0;
+  }
+  std::cout << "failed: " << app;
+  if (d["status"].get<int>() > 0) std::cout << " answered " << str(d["status"]) << " in " << str(d["ms"]) << " ms";
+  std::cout << ": " << str(d["error"]) << '\n';
+  return 1;
+}
+
+int limiter_ls(const Common& c) {
+  auto data = ask(c, Json{{"cmd", "limiter.ls"}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
+  std::vector<Row> rows;
+  char current[32];
+  for (const auto& l : (*data)["limiters"]) {
+    std::snprintf(current, sizeof current, "%.3g/s", l["current_per_s"].get<double>());
+    const auto paused = l["paused_for_ms"].get<std::int64_t>();
+    rows.push_back({str(l["app"]), str(l["rate"]) + (l["burst"].get<int>() > 1 ? " burst " + str(l["burst"]) : ""),
+                    current, str(l["tokens"]), str(l["in_flight"]) + "/" + str(l["concurrency"]),
+                    str(l["waiting"]), str(l["started_last_minute"]), str(l["throttled_last_minute"]),
+                    paused > 0 ? std::to_string(paused) + " ms" : "-"});
+  }
+  print_table(std::cout, {"APP", "RATE", "NOW", "TOKENS", "IN FLIGHT", "WAITING", "LAST MIN", "THROTTLED", "PAUSED"},
+              rows);
   return 0;
 }
 

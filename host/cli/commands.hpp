@@ -27,6 +27,8 @@ int topology_discard(const Common& c, const std::string& name, const std::string
 int plugins_ls(const Common& c);
 int topology_ls(const Common& c);
 int apps_ls(const Common& c);
+int apps_check(const Common& c, const std::string& app);
+int limiter_ls(const Common& c);
 // Offline: loads the plugins (from --plugins-dir, or the config's plugins_dir)
 // and checks one topology file.
 int topology_validate(const std::string& file, const Common& c, const std::string& plugins_dir);

@@ -64,6 +64,8 @@ void ControlServer::stop() {
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
   thread_.join();
+  for (auto& job : jobs_) job.join();  // each ends within its own timeout
+  jobs_.clear();
   answer_open_waits();
   router_.close();
   std::error_code ec;
@@ -80,6 +82,28 @@ void ControlServer::on_process_finished(const store::ProcessRecord& p) {
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
+void ControlServer::reply_later(Request& req, std::function<Json()> work) {
+  auto route = std::make_shared<std::vector<zmq::message_t>>(std::move(req.route));
+  jobs_.emplace_back([this, route, work = std::move(work)] {
+    Json answer = work();
+    {
+      std::lock_guard lock(mu_);
+      done_.emplace_back(std::move(*route), std::move(answer));
+    }
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  });
+}
+
+void ControlServer::deliver_done() {
+  std::vector<std::pair<std::vector<zmq::message_t>, Json>> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(done_);
+  }
+  for (auto& [route, body] : done) reply(route, body);
+}
+
 void ControlServer::run() {
   while (!stop_) {
     zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0},
@@ -89,6 +113,7 @@ void ControlServer::run() {
       std::uint64_t count;
       [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
       deliver_finished();
+      deliver_done();
     }
     if (items[0].revents & ZMQ_POLLIN) receive();
   }
@@ -138,6 +163,18 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "plugins.ls") return ok_reply(plugins_view(host_));
   if (cmd == "topology.ls") return ok_reply(topologies_view(host_));
   if (cmd == "apps.ls") return ok_reply(apps_view(host_));
+  if (cmd == "limiter.ls") {
+    return ok_reply(host_.limiters ? host_.limiters() : Json{{"limiters", Json::array()}});
+  }
+  if (cmd == "apps.check") {
+    if (!host_.check_app) return error_reply("this host does not check applications");
+    if (!req.body.contains("app") || !req.body["app"].is_string()) {
+      return error_reply("apps.check needs {\"app\": name}");
+    }
+    const std::string app = req.body["app"].get<std::string>();
+    reply_later(req, [check = host_.check_app, app] { return ok_reply(check(app)); });
+    return Json();
+  }
   if (cmd == "topology.discard") {
     if (!host_.discard_topology) return error_reply("this host cannot discard");
     const std::string name = req.body.value("name", "");
@@ -162,7 +199,7 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "trash.discard") return trash_discard(host_, req.body, who(req.body));
   if (cmd == "audit.ls") return audit_ls(host_, req.body);
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
-                     "topology.ls, apps.ls, run, process.wait, process.ls, process.show, trash.ls, trash.show, trash.replay, "
+                     "topology.ls, apps.ls, apps.check, limiter.ls, run, process.wait, process.ls, process.show, trash.ls, trash.show, trash.replay, "
                      "trash.discard, audit.ls)");
 }
 

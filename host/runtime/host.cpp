@@ -98,6 +98,29 @@ Status Host::start() {
                          [this](const std::string& name, const std::string& reason) {
                            return discard(name, reason);
                          }};
+  view.check_app = [this](const std::string& app) {
+    const auto c = clients_.check(app);
+    return nlohmann::json{{"app", app}, {"ok", c.ok},   {"status", c.status},
+                          {"ms", c.ms},   {"url", c.url}, {"error", c.error}};
+  };
+  view.limiters = [this] {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& v : clients_.limiters()) {
+      list.push_back({{"app", v.app},
+                      {"rate", limiter::format_rate(v.configured)},
+                      {"burst", v.configured.burst},
+                      {"configured_per_s", v.configured.per_second()},
+                      {"current_per_s", v.current_per_second},
+                      {"tokens", v.tokens},
+                      {"in_flight", v.in_flight},
+                      {"concurrency", v.concurrency},
+                      {"waiting", v.waiting},
+                      {"started_last_minute", v.started_last_minute},
+                      {"throttled_last_minute", v.overloads_last_minute},
+                      {"paused_for_ms", v.paused_for_ms}});
+    }
+    return nlohmann::json{{"limiters", list}};
+  };
   control_ = std::make_unique<control::ControlServer>(view, config_.socket_path());
   engine_->add_finished_listener(
       [c = control_.get()](const store::ProcessRecord& p) { c->on_process_finished(p); });
@@ -230,6 +253,7 @@ void Host::load_apps(control::Loaded& now) {
   }
   now.apps = std::move(scan.apps);
   now.app_errors = std::move(scan.errors);
+  clients_.update(now.apps);
 }
 
 // Said at every start and reload: an operator must not forget it is on.
@@ -248,6 +272,7 @@ void Host::stop() {
   }
   if (http_) http_->stop();            // no new webhooks
   if (scheduler_) scheduler_->stop();  // no new fires while the engine drains
+  clients_.stop();                      // requests waiting for a budget give up
   if (control_) control_->stop();
   if (engine_) engine_->stop();
   control_.reset();

@@ -131,6 +131,7 @@ void Host::reload_apps(const control::Loaded& previous, control::Loaded& next) {
   for (const auto& a : r.in_effect) log_insecure(a);
   next.apps = std::move(r.in_effect);
   next.app_errors = std::move(scan.errors);
+  clients_.update(next.apps);
 }
 
 ReloadBefore Host::what_runs(const control::Loaded& loaded) const {

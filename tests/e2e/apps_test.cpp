@@ -4,17 +4,18 @@
 // and takes the fixed one, `tls.insecure` is logged, and no secret value is
 // anywhere the host wrote.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <thread>
-
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
+#include "http/http_server.hpp"
 #include "support/cli_json.hpp"
 #include "support/file_modes.hpp"
 #include "support/host_process.hpp"
@@ -55,7 +56,8 @@ concurrency: 2
 
 }  // namespace
 
-TEST_CASE("apps: listed with secrets by reference, reloaded, an invalid edit keeps the running version") {
+TEST_CASE(
+    "apps: listed with secrets by reference, reloaded, an invalid edit keeps the running version") {
   ::setenv("WEIR_TEST_APP_KEY", kKey, 1);
   WeirHome home({"core.so"});
   std::filesystem::create_directories(home.path("apps/secrets"));
@@ -122,4 +124,87 @@ TEST_CASE("apps: listed with secrets by reference, reloaded, an invalid edit kee
   CHECK(written.find(kSecret) == std::string::npos);
   REQUIRE(host.kill(SIGTERM) == 0);
   ::unsetenv("WEIR_TEST_APP_KEY");
+}
+
+TEST_CASE(
+    "apps: weir apps check makes the authenticated check request and shows the remote's words; "
+    "weir limiter") {
+  // The outside systems: a loopback server standing in for a shop, a shop
+  // that refuses the key, and a shared host over its limits.
+  std::mutex mu;
+  std::vector<weir::http::Request> seen;
+  weir::http::ServerOptions options;
+  options.port = 0;
+  weir::http::Server remote(options, [&](weir::http::Request&& r, weir::http::Respond respond) {
+    weir::http::Response out;
+    if (r.path.rfind("/down", 0) == 0) {
+      out.status = 401;
+      out.content_type = "application/json";
+      out.body = R"({"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list )"
+                 R"(resources.", "data": {"status": 401}})";
+    } else if (r.path.rfind("/fragile", 0) == 0) {
+      out.status = 508;
+      out.content_type = "text/html";
+      out.body =
+          "<html><head><title>508 Resource Limit Is Reached</title></head><body>...</body></html>";
+    } else {
+      out.content_type = "application/json";
+      out.body = "[]";
+    }
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(std::move(r));
+    }
+    respond(std::move(out));
+  });
+  REQUIRE(remote.start().is_ok());
+  const std::string base = "http://" + remote.address();
+
+  ::setenv("WEIR_TEST_APP_TOKEN", kKey, 1);
+  WeirHome home({"core.so"});
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/shop.yaml",
+             "name: shop\ntype: http\nbase_url: " + base +
+                 "/api\nauth: {kind: bearer, token: \"env:WEIR_TEST_APP_TOKEN\"}\n"
+                 "rate: 5/s\nsettings: {check_path: system_status}\n");
+  home.write("apps/down.yaml", "name: down\ntype: http\nbase_url: " + base + "/down\n");
+  home.write("apps/fragile.yaml", "name: fragile\ntype: http\nbase_url: " + base + "/fragile\n");
+  HostProcess host(home);
+  REQUIRE(host.start());
+
+  auto ok = home.cli("apps check", {"shop"});
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::StartsWith("ok: shop answered 200 in ") &&
+                         Catch::Contains("(" + base + "/api/system_status)"));
+  {
+    std::lock_guard lock(mu);
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].path == "/api/system_status");
+    CHECK(seen[0].header("Authorization") == std::string("Bearer ") + kKey);
+  }
+  auto refused = home.cli("apps check", {"down"});
+  CHECK(refused.code == 1);
+  CHECK_THAT(refused.out, Catch::StartsWith("failed: down answered 401 in ") &&
+                              Catch::Contains(": woocommerce_rest_cannot_view: Sorry, you cannot "
+                                              "list resources."));
+  auto fragile = home.cli("apps check", {"fragile"});
+  CHECK(fragile.code == 1);
+  CHECK_THAT(fragile.out,
+             Catch::Contains("answered 508") && Catch::Contains(": 508 Resource Limit Is Reached"));
+  auto unknown = home.cli("apps check", {"nope"});
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.out, Catch::Contains("no application 'nope' is in effect"));
+
+  const Json limiters = json_of(home.cli("limiter", {"--json"}))["limiters"];
+  REQUIRE(limiters.size() == 1);  // only shop has a rate
+  CHECK(limiters[0]["app"] == "shop");
+  CHECK(limiters[0]["rate"] == "5/s");
+  CHECK(limiters[0]["started_last_minute"] == 1);
+  CHECK_THAT(home.cli("limiter").out, Catch::Contains("shop") && Catch::Contains("5/s"));
+
+  CHECK_THAT(host.log(), Catch::Contains("http shop: GET " + base + "/api/system_status -> 200"));
+  CHECK(host.log().find(kKey) == std::string::npos);
+  REQUIRE(host.kill(SIGTERM) == 0);
+  remote.stop();
+  ::unsetenv("WEIR_TEST_APP_TOKEN");
 }

@@ -62,6 +62,11 @@ class ControlServer {
   void answer_open_waits();
   void deliver_finished();
   void complete(std::size_t wait_index);
+  // Runs `work` on a thread of its own and replies with what it returns
+  // (through done_, on the server thread). For commands that wait on the
+  // outside world (apps.check).
+  void reply_later(Request& req, std::function<Json()> work);
+  void deliver_done();
 
   HostView host_;
   std::string socket_path_;
@@ -73,6 +78,8 @@ class ControlServer {
 
   std::mutex mu_;
   std::vector<store::ProcessRecord> finished_;  // guarded by mu_
+  std::vector<std::pair<std::vector<zmq::message_t>, Json>> done_;  // guarded by mu_
+  std::vector<std::thread> jobs_;                                    // server thread; joined in stop()
   std::atomic<int> waits_open_{0};             // >0: finished processes are worth queueing
 
   std::vector<std::optional<Wait>> waits_;                            // server thread

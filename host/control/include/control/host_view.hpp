@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -63,6 +65,11 @@ struct HostView {
   // Moves the messages waiting for a topology that no longer runs to the
   // trash (name, reason); returns how many. Empty: not offered.
   std::function<Result<std::int64_t>(const std::string&, const std::string&)> discard_topology;
+  // apps.check: the app's check request; runs on a thread of its own (it
+  // waits for the remote), never on the control thread. Empty: not offered.
+  std::function<nlohmann::json(const std::string& app)> check_app;
+  // limiter.ls: each application's limiter figures. Empty: none.
+  std::function<nlohmann::json()> limiters;
 };
 
 }  // namespace weir::control

@@ -35,6 +35,7 @@
 #include "engine/engine.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
+#include "httpclient/app_clients.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "schedule/scheduler.hpp"
 #include "store/store.hpp"
@@ -90,6 +91,7 @@ class Host {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<schedule::Scheduler> scheduler_;
   std::unique_ptr<webhooks::Receiver> webhooks_;
+  httpclient::AppClients clients_;  // each app's client and limiter, as in effect
   http::Router routes_;          // set up before http_ starts, then read-only
   std::atomic<bool> ready_{false};  // /readyz
   std::unique_ptr<http::Server> http_;

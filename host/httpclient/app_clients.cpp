@@ -1,0 +1,89 @@
+#include "httpclient/app_clients.hpp"
+
+namespace weir::httpclient {
+
+AppClients::~AppClients() { stop(); }
+
+void AppClients::update(const std::vector<apps::App>& in_effect) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, Entry> next;
+  for (const apps::App& a : in_effect) {
+    Entry e;
+    if (auto old = apps_.find(a.name); old != apps_.end()) {
+      e = old->second;
+      if (e.client->app().content_hash == a.content_hash && e.client->app().file == a.file) {
+        next[a.name] = std::move(e);
+        continue;
+      }
+    }
+    if (a.rate) {
+      if (e.limiter) {
+        e.limiter->configure(*a.rate, a.concurrency);
+      } else {
+        e.limiter = std::make_shared<limiter::AppLimiter>(a.name, *a.rate, a.concurrency);
+      }
+    } else {
+      if (e.limiter) e.limiter->stop();
+      e.limiter.reset();
+    }
+    e.client = std::make_shared<AppClient>(a, e.limiter);
+    next[a.name] = std::move(e);
+  }
+  for (auto& [name, e] : apps_) {
+    if (!next.count(name) && e.limiter) e.limiter->stop();
+  }
+  apps_ = std::move(next);
+}
+
+std::shared_ptr<AppClient> AppClients::client(const std::string& app) const {
+  std::lock_guard lock(mu_);
+  auto it = apps_.find(app);
+  return it == apps_.end() ? nullptr : it->second.client;
+}
+
+std::vector<limiter::LimiterView> AppClients::limiters() const {
+  std::lock_guard lock(mu_);
+  std::vector<limiter::LimiterView> out;
+  for (const auto& [name, e] : apps_) {
+    if (e.limiter) out.push_back(e.limiter->view());
+  }
+  return out;
+}
+
+AppClients::Check AppClients::check(const std::string& app) const {
+  Check out;
+  auto c = client(app);
+  if (!c) {
+    out.error = "no application '" + app + "' is in effect (weir apps ls)";
+    return out;
+  }
+  Request r;
+  const auto& settings = c->app().settings;
+  if (settings.contains("check_path") && settings["check_path"].is_string()) {
+    r.target = settings["check_path"].get<std::string>();
+  }
+  r.headers.emplace_back("Accept", "application/json");
+  out.url = c->app().base_url + (r.target.empty() ? "" : "/" + r.target);
+  auto answer = c->send(r, /*max_wait_ms=*/30'000);
+  if (!answer) {
+    out.error = answer.error();
+    return out;
+  }
+  out.status = answer->status;
+  out.ms = answer->duration_ms;
+  out.ok = answer->status >= 200 && answer->status < 300;
+  if (!answer->status)
+    out.error = answer->transport_error;
+  else if (!out.ok)
+    out.error = remote_error_text(answer->body);
+  return out;
+}
+
+void AppClients::stop() {
+  std::lock_guard lock(mu_);
+  for (auto& [name, e] : apps_) {
+    if (e.limiter) e.limiter->stop();
+  }
+}
+
+}  // namespace weir::httpclient

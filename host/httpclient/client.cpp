@@ -1,0 +1,310 @@
+#include "httpclient/client.hpp"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <optional>
+
+#include "httpclient/oauth1.hpp"
+
+namespace weir::httpclient {
+namespace {
+
+std::once_flag curl_once;
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string base64(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string nonce() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    for (auto& b : bytes) b = static_cast<unsigned char>(std::rand());
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* headers = static_cast<Headers*>(user);
+  std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) headers->clear();  // a new response (after 100 Continue)
+  const auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.pop_back();
+    }
+    headers->emplace_back(lower(line.substr(0, colon)), value);
+  }
+  return size * n;
+}
+
+}  // namespace
+
+struct AppClient::Handle {
+  CURL* curl = curl_easy_init();
+  ~Handle() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+};
+
+std::string Response::header(const std::string& lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return v;
+  }
+  return "";
+}
+
+std::string remote_error_text(const std::string& body, std::size_t max) {
+  std::string text;
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_object() && json.contains("message") && json["message"].is_string()) {
+    text = json["message"].get<std::string>();
+    if (json.contains("code") && json["code"].is_string()) {
+      text = json["code"].get<std::string>() + ": " + text;
+    }
+  } else {
+    const std::string low = lower(body.substr(0, 4096));
+    const auto open = low.find("<title>");
+    const auto close = low.find("</title>");
+    const bool titled = open != std::string::npos && close != std::string::npos && close > open;
+    const std::string raw = titled ? body.substr(open + 7, close - open - 7) : body;
+    bool space = false;
+    for (char c : raw) {
+      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        space = !text.empty();
+        continue;
+      }
+      if (space) text += ' ';
+      space = false;
+      text += c;
+      if (text.size() >= max) break;
+    }
+  }
+  if (text.size() > max) text = text.substr(0, max) + "...";
+  return text;
+}
+
+std::int64_t parse_retry_after(const std::string& value, std::int64_t now_ms) {
+  if (value.empty()) return -1;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return -1;
+    return std::stoll(value) * 1000;
+  }
+  const time_t at = curl_getdate(value.c_str(), nullptr);
+  if (at < 0) return -1;
+  return std::max<std::int64_t>(0, static_cast<std::int64_t>(at) * 1000 - now_ms);
+}
+
+AppClient::AppClient(apps::App app, std::shared_ptr<limiter::AppLimiter> limiter)
+    : app_(std::move(app)),
+      base_(parse_url(app_.base_url).value_or(Url{})),
+      limiter_(std::move(limiter)) {
+  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  for (const auto& [role, ref] : app_.auth.secrets)
+    secrets_.emplace_back(role, SecretSource::from(ref));
+}
+
+AppClient::~AppClient() = default;
+
+std::unique_ptr<AppClient::Handle> AppClient::take_handle() {
+  std::lock_guard lock(mu_);
+  if (idle_.empty()) return std::make_unique<Handle>();
+  auto h = std::move(idle_.back());
+  idle_.pop_back();
+  return h;
+}
+
+void AppClient::give_back(std::unique_ptr<Handle> h) {
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(h));
+}
+
+Result<Url> AppClient::resolve(const Request& r) const {
+  if (base_.host.empty()) return Status::error("app " + app_.name + " has no usable base_url");
+  Url url;
+  if (r.target.rfind("http://", 0) == 0 || r.target.rfind("https://", 0) == 0) {
+    auto u = parse_url(r.target);
+    if (!u || !is_within(*u, base_)) {
+      return Status::error("app " + app_.name + ": " + redacted(u.value_or(Url{}), {}) +
+                           " is outside its base_url " + app_.base_url + "; refused");
+    }
+    url = *u;
+  } else {
+    url = base_;
+    std::string path = r.target;
+    while (!path.empty() && path.front() == '/') path.erase(0, 1);
+    if (!path.empty()) url.path = (url.path == "/" ? "" : url.path) + "/" + path;
+    if (const auto q = url.path.find('?'); q != std::string::npos) {
+      url.query = url.path.substr(q + 1);
+      url.path.erase(q);
+    }
+  }
+  if (!r.query.empty()) url.query += (url.query.empty() ? "" : "&") + build_query(r.query);
+  return url;
+}
+
+Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_ms) {
+  auto resolved = resolve(request);
+  if (!resolved) return resolved.status();
+  Url url = std::move(resolved).value();
+
+  // The secrets, read now: a rotated file is used at once.
+  std::map<std::string, std::string> secret;
+  std::vector<std::string> secret_params;
+  for (const auto& [role, source] : secrets_) {
+    auto v = source->get();
+    if (!v) return Status::error("app " + app_.name + ": auth." + role + ": " + v.error());
+    secret[role] = std::move(v).value();
+  }
+  Headers headers = request.headers;
+  using Kind = apps::AuthSpec::Kind;
+  switch (app_.auth.kind) {
+    case Kind::basic:
+      headers.emplace_back("Authorization",
+                           "Basic " + base64(secret["username"] + ":" + secret["password"]));
+      break;
+    case Kind::bearer:
+      headers.emplace_back("Authorization", "Bearer " + secret["token"]);
+      break;
+    case Kind::header:
+      headers.emplace_back(app_.auth.header, secret["value"]);
+      break;
+    case Kind::query: {
+      Params extra;
+      for (const auto& [name, value] : secret) {
+        extra.emplace_back(name, value);
+        secret_params.push_back(name);
+      }
+      url.query += (url.query.empty() ? "" : "&") + build_query(extra);
+      break;
+    }
+    case Kind::oauth1: {
+      OAuth1Credentials c{secret["consumer_key"], secret["consumer_secret"], secret["token"],
+                          secret["token_secret"], app_.auth.signature_method};
+      Params form;
+      for (const auto& [k, v] : request.headers) {
+        if (lower(k) == "content-type" && v.rfind("application/x-www-form-urlencoded", 0) == 0) {
+          form = parse_query(request.body);
+        }
+      }
+      auto signed_request =
+          oauth1_sign(request.method, url, form, c, nonce(), weir::now_ms() / 1000);
+      url = signed_request.url;
+      headers.emplace_back("Authorization", signed_request.authorization);
+      break;
+    }
+    case Kind::none:
+      break;
+  }
+
+  std::optional<limiter::Permit> permit;
+  if (limiter_) {
+    permit = limiter_->acquire(steady_ticker().now_ns() + max_wait_ms * 1'000'000);
+    if (!permit) {
+      return Status::error("app " + app_.name + ": no request budget within " +
+                           std::to_string(max_wait_ms) + " ms (or the host is stopping)");
+    }
+  }
+
+  auto handle = take_handle();
+  CURL* curl = handle->curl;
+  curl_easy_reset(curl);
+  Response out;
+  const std::string text = url.text();
+  curl_slist* list = nullptr;
+  for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+  curl_easy_setopt(curl, CURLOPT_URL, text.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(app_.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(app_.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "weir");
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!app_.tls.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, app_.tls.ca_file.c_str());
+  if (app_.tls.insecure) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  const auto t0 = std::chrono::steady_clock::now();
+  const CURLcode rc = curl_easy_perform(curl);
+  out.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  curl_slist_free_all(list);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  if (rc == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    out.status = static_cast<int>(status);
+    out.retry_after_ms = parse_retry_after(out.header("retry-after"), weir::now_ms());
+  } else {
+    out.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+    out.transport_error = out.timed_out
+                              ? "timed out after " + std::to_string(app_.timeout.count()) + " ms"
+                              : std::string(*error ? error : curl_easy_strerror(rc));
+  }
+  give_back(std::move(handle));
+  if (limiter_) {
+    limiter_->answered(out.status, out.retry_after_ms > 0 ? out.retry_after_ms * 1'000'000 : 0);
+  }
+  permit.reset();
+  const std::string shown = redacted(url, secret_params);
+  if (out.status) {
+    spdlog::info("http {}: {} {} -> {} in {} ms, {} B out, {} B in", app_.name, request.method,
+                 shown, out.status, out.duration_ms, request.body.size(), out.body.size());
+  } else {
+    spdlog::warn("http {}: {} {} -> no answer: {} ({} ms)", app_.name, request.method, shown,
+                 out.transport_error, out.duration_ms);
+  }
+  return out;
+}
+
+}  // namespace weir::httpclient

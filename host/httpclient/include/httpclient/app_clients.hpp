@@ -1,0 +1,53 @@
+// AppClients: the host's client and limiter for each application in effect.
+// A reload hands it the apps now in effect: a new app gets a client and a
+// limiter; a changed one a new client (new URL, auth, timeout) and its
+// same limiter reconfigured, so what was used of its budget stays used; a
+// removed one's limiter is stopped (its waiters give up). Requests already
+// under way finish with the client they had (shared_ptr).
+//
+// Threads: every member from any thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "apps/app.hpp"
+#include "httpclient/client.hpp"
+#include "limiter/app_limiter.hpp"
+
+namespace weir::httpclient {
+
+class AppClients {
+ public:
+  ~AppClients();
+  void update(const std::vector<apps::App>& in_effect);
+  // Null when no such app is in effect.
+  std::shared_ptr<AppClient> client(const std::string& app) const;
+  // Each app's limiter figures (apps without a rate have no limiter).
+  std::vector<limiter::LimiterView> limiters() const;
+  void stop();  // every limiter: waiters give up
+
+  // `weir apps check`: the app type's cheap authenticated request (for
+  // `http`: GET settings.check_path, default the base_url itself).
+  struct Check {
+    bool ok = false;
+    int status = 0;
+    std::int64_t ms = 0;
+    std::string url;    // redacted
+    std::string error;  // the remote's own words, or why nothing was sent
+  };
+  Check check(const std::string& app) const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<AppClient> client;
+    std::shared_ptr<limiter::AppLimiter> limiter;  // null: no rate
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> apps_;  // guarded by mu_
+};
+
+}  // namespace weir::httpclient

@@ -1,0 +1,99 @@
+// AppClient: requests to one application through libcurl, as the host makes
+// them for plugins (the host API, ABI 1.4, to come). The plugin names a
+// method, a path relative to the app's base_url (or an absolute URL inside
+// it, to follow a Link header), query, headers and body; the host:
+//  - refuses a URL outside the app's base, and follows no redirect (a 3xx is
+//    the answer: credentials never go to another host);
+//  - applies the app's authentication, reading each secret when the request
+//    is made (basic, bearer, header, query, oauth1), so a plugin never sees
+//    one; an error names the variable or file, never a value;
+//  - waits for the app's limiter (limiter/app_limiter.hpp), and tells it each
+//    answer: 429/503/508 slow it down, Retry-After pauses the whole app;
+//  - verifies TLS against the system's CAs or tls.ca_file (tls.insecure
+//    turns that off), keeps connections alive and reuses them (one curl
+//    handle per request in flight, kept for the next), and gives up after
+//    the app's timeout;
+//  - logs each request: method, URL with secrets and oauth_*/consumer_*
+//    redacted, status, duration, bytes out and in.
+//
+// Threads: send() from any thread, concurrently (up to the app's
+// concurrency are in flight; the rest wait in the limiter).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "apps/app.hpp"
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "httpclient/url.hpp"
+#include "limiter/app_limiter.hpp"
+
+namespace weir::httpclient {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method = "GET";
+  std::string target;  // "products" (from base_url) or an absolute URL inside it
+  Params query;
+  Headers headers;  // e.g. Content-Type; Authorization is the host's
+  std::string body;
+};
+
+struct Response {
+  int status = 0;   // 0: no answer (transport_error says why)
+  Headers headers;  // names in lower case
+  std::string body;
+  std::string transport_error;  // "timed out after 30000 ms", "connection refused", ...
+  bool timed_out = false;
+  std::int64_t duration_ms = 0;
+  std::int64_t retry_after_ms = -1;  // from Retry-After (seconds or an HTTP date); -1: none
+
+  std::string header(const std::string& lower_name) const;
+};
+
+class AppClient {
+ public:
+  // `limiter` is the app's, shared with every other client of it; null: no limit.
+  AppClient(apps::App app, std::shared_ptr<limiter::AppLimiter> limiter);
+  ~AppClient();
+  AppClient(const AppClient&) = delete;
+  AppClient& operator=(const AppClient&) = delete;
+
+  // An error when nothing was sent (a URL outside the app, a missing
+  // secret, the limiter stopped or its wait over `max_wait_ms`); otherwise
+  // the answer, which may be a transport failure (status 0).
+  Result<Response> send(const Request& request, std::int64_t max_wait_ms = 600'000);
+
+  const apps::App& app() const { return app_; }
+
+ private:
+  struct Handle;
+  std::unique_ptr<Handle> take_handle();
+  void give_back(std::unique_ptr<Handle> h);
+  Result<Url> resolve(const Request& r) const;
+
+  const apps::App app_;
+  const Url base_;
+  std::shared_ptr<limiter::AppLimiter> limiter_;
+  std::vector<std::pair<std::string, std::shared_ptr<SecretSource>>> secrets_;  // by role
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Handle>> idle_;  // guarded by mu_
+};
+
+// What the remote said went wrong, for a person, at most `max` bytes: a
+// JSON body's "message" (WooCommerce's and Magento's errors; with its
+// "code" when there is one), an HTML page's <title> (a shared host's 508),
+// else the body's text with its white space folded. Never assumes JSON.
+std::string remote_error_text(const std::string& body, std::size_t max = 300);
+
+// Retry-After: delta seconds, or an HTTP date (relative to `now_ms`); -1 if
+// neither.
+std::int64_t parse_retry_after(const std::string& value, std::int64_t now_ms);
+
+}  // namespace weir::httpclient
