@@ -127,8 +127,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "apps: weir apps check makes the authenticated check request and shows the remote's words; "
-    "weir limiter") {
+    "apps: weir apps check makes the authenticated check request and shows the remote's words, "
+    "and weir limiter") {
   // The outside systems: a loopback server standing in for a shop, a shop
   // that refuses the key, and a shared host over its limits.
   std::mutex mu;
