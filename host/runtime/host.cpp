@@ -222,11 +222,13 @@ Status Host::load_plugins_and_topologies() {
   for (const auto& p : registry_->plugins()) {
     spdlog::info("plugins: loaded {} {} from {}", p->name, p->version, p->source_path);
   }
-  auto loaded = topology::load_topology_directory(config_.topologies_dir, *registry_);
+  load_apps(now);  // first: nodes name the apps they talk to
+  topology::AppNames app_names;
+  for (const auto& a : now.apps) app_names.insert(a.name);
+  auto loaded = topology::load_topology_directory(config_.topologies_dir, *registry_, &app_names);
   now.topology_errors = loaded.errors;
   for (const auto& e : now.topology_errors) spdlog::error("topology: {}", e.to_string());
   now.topologies = std::move(loaded.topologies);
-  load_apps(now);
   loaded_.set(now);
   engine::EngineOptions options;
   options.workers = config_.workers;

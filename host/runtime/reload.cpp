@@ -81,6 +81,11 @@ void Host::reload() {
   const ReloadBefore before = what_runs(*previous);
   ReloadScan scan;
   scan.plugin_files = plugin_files(config_.plugins_dir);
+  // The apps first: a topology's nodes are checked against the apps in effect.
+  control::Loaded next;
+  reload_apps(*previous, next);
+  topology::AppNames app_names;
+  for (const auto& a : next.apps) app_names.insert(a.name);
   const PluginFileSteps steps = plan_plugin_files(before.plugins, scan.plugin_files);
   for (const auto& gone : steps.forget) registry_->unload_file(gone.file);
   for (const auto& file : steps.load) {
@@ -88,18 +93,17 @@ void Host::reload() {
     scan.loads.push_back(loaded ? PluginLoad{file, build_of(**loaded), ""}
                                 : PluginLoad{file, std::nullopt, loaded.error()});
   }
-  scan.topologies = topology::load_topology_directory(config_.topologies_dir, *registry_);
+  scan.topologies =
+      topology::load_topology_directory(config_.topologies_dir, *registry_, &app_names);
   for (const auto& t : before.topologies) {
     if (fs::exists(t.topology.file)) scan.existing_files.insert(t.topology.file);
   }
   const ReloadPlan plan = plan_reload(before, scan);
   for (const auto& e : plan.plugin_events) log_plugin_event(e);
   refusals_logged_ = plan.refusals_logged;
-  control::Loaded next;
   next.plugin_refusals = plan.refusals;
   next.topology_errors = scan.topologies.errors;
   apply_topologies(plan, next);
-  reload_apps(*previous, next);
   next.reloads = previous->reloads + 1;
   next.reloaded_ms = now_ms();
   loaded_.set(std::move(next));

@@ -35,7 +35,7 @@ struct Loaded {
 };
 
 Loaded load_text(std::string_view yaml, const std::string& label,
-                 const plugins::NodeTypeCatalog& catalog) {
+                 const plugins::NodeTypeCatalog& catalog, const AppNames* apps = nullptr) {
   Loaded out;
   if (yaml.size() > kMaxTopologyBytes) {
     out.result.errors.push_back({label, 0, too_big(yaml.size())});
@@ -49,7 +49,7 @@ Loaded load_text(std::string_view yaml, const std::string& label,
     return out;
   }
   TopologyRead read =
-      read_topology(*document, catalog, std::filesystem::path(label).parent_path().string());
+      read_topology(*document, catalog, std::filesystem::path(label).parent_path().string(), apps);
   for (TopologyError& e : read.errors) out.result.errors.push_back({label, e.line, e.message});
   std::stable_sort(out.result.errors.begin(), out.result.errors.end(),
                    [](const auto& a, const auto& b) { return a.line < b.line; });
@@ -62,10 +62,11 @@ Loaded load_text(std::string_view yaml, const std::string& label,
   return out;
 }
 
-Loaded load_file(const std::string& path, const plugins::NodeTypeCatalog& catalog) {
+Loaded load_file(const std::string& path, const plugins::NodeTypeCatalog& catalog,
+                 const AppNames* apps = nullptr) {
   std::string error;
   std::optional<std::string> bytes = read_yaml_file(path, kMaxTopologyBytes, "topology", &error);
-  if (bytes) return load_text(*bytes, path, catalog);
+  if (bytes) return load_text(*bytes, path, catalog, apps);
   Loaded out;
   out.result.errors.push_back({path, 0, error});
   return out;
@@ -74,8 +75,8 @@ Loaded load_file(const std::string& path, const plugins::NodeTypeCatalog& catalo
 }  // namespace
 
 LoadResult load_topology_text(std::string_view yaml, const std::string& file_label,
-                              const plugins::NodeTypeCatalog& catalog) {
-  return load_text(yaml, file_label, catalog).result;
+                              const plugins::NodeTypeCatalog& catalog, const AppNames* apps) {
+  return load_text(yaml, file_label, catalog, apps).result;
 }
 
 LoadResult load_topology_file(const std::string& path, const plugins::NodeTypeCatalog& catalog) {
@@ -83,7 +84,8 @@ LoadResult load_topology_file(const std::string& path, const plugins::NodeTypeCa
 }
 
 DirectoryLoad load_topology_directory(const std::string& dir,
-                                      const plugins::NodeTypeCatalog& catalog) {
+                                      const plugins::NodeTypeCatalog& catalog,
+                                      const AppNames* apps) {
   DirectoryLoad out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -93,7 +95,7 @@ DirectoryLoad load_topology_directory(const std::string& dir,
   }
   std::map<std::string, std::string> where_named;  // topology name -> "file:line"
   for (const std::string& path : yaml_files(dir)) {
-    Loaded loaded = load_file(path, catalog);
+    Loaded loaded = load_file(path, catalog, apps);
     for (TopologyError& e : loaded.result.errors) out.errors.push_back(std::move(e));
     if (!loaded.result.topology) continue;
     const std::string& name = loaded.result.topology->name;

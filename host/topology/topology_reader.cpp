@@ -23,7 +23,7 @@ namespace {
 const std::vector<std::string> kTopologyKeys = {"name",  "enabled", "description", "nodes",
                                                 "edges", "trace",   "trigger",     "triggers"};
 const std::vector<std::string> kNodeKeys = {"id",        "type",        "config", "concurrency",
-                                            "max_batch", "description", "retry"};
+                                            "max_batch", "description", "retry",  "app"};
 const std::vector<std::string> kEdgeKeys = {"from", "to"};
 constexpr int kMaxConcurrency = 1024;
 const char kIdForm[] = "lower-case letters, digits, '_' and '-', starting with a letter or digit";
@@ -65,8 +65,8 @@ struct Entry {
 // Walks one YAML document into a Topology, collecting every problem.
 class Reader {
  public:
-  Reader(const plugins::NodeTypeCatalog& catalog, std::string base_dir)
-      : catalog_(catalog), base_dir_(std::move(base_dir)) {}
+  Reader(const plugins::NodeTypeCatalog& catalog, std::string base_dir, const AppNames* apps)
+      : catalog_(catalog), base_dir_(std::move(base_dir)), apps_(apps) {}
 
   Topology read(const YAML::Node& root);
   std::vector<TopologyError>& errors() { return errors_; }
@@ -104,6 +104,7 @@ class Reader {
 
   const plugins::NodeTypeCatalog& catalog_;
   const std::string base_dir_;
+  const AppNames* apps_;  // null: `app:` is not checked
   Topology topology_;
   std::vector<TopologyError> errors_;
   std::map<std::string, int> id_lines_;  // node id -> line of its first declaration
@@ -295,6 +296,17 @@ void Reader::read_node_entry(const Entry& e, NodeSpec& node, NodeLines& lines,
     node.retry = read_retry(e.value, [&](int line, const std::string& message) {
       error(line, owner + ": " + message);
     });
+  } else if (e.key == "app") {
+    auto name = text(e, owner);
+    if (!name) return;
+    if (apps_ && !apps_->count(*name)) {
+      const std::vector<std::string> known(apps_->begin(), apps_->end());
+      error(e.line, owner + ": unknown application '" + *name + "' (" + did_you_mean(*name, known) +
+                        "known: " + (known.empty() ? std::string("none, apps_dir has no valid app")
+                                                   : name_list(known)) +
+                        ")");
+    }
+    node.app = *name;
   }
 }
 
@@ -417,8 +429,8 @@ void Reader::add_edge(const std::string& from, const std::string& to, int line) 
 }  // namespace
 
 TopologyRead read_topology(const YAML::Node& root, const plugins::NodeTypeCatalog& catalog,
-                           const std::string& base_dir) {
-  Reader reader(catalog, base_dir);
+                           const std::string& base_dir, const AppNames* apps) {
+  Reader reader(catalog, base_dir, apps);
   TopologyRead out;
   out.topology = reader.read(root);
   out.errors = std::move(reader.errors());

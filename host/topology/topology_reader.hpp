@@ -24,7 +24,8 @@ struct TopologyRead {
 
 // `base_dir`: the topology file's directory, where a relative `file:`
 // secret reference starts ("" keeps such paths as written).
+// `apps`: the application names nodes may use (null: `app:` unchecked).
 TopologyRead read_topology(const YAML::Node& document, const plugins::NodeTypeCatalog& catalog,
-                           const std::string& base_dir = "");
+                           const std::string& base_dir = "", const AppNames* apps = nullptr);
 
 }  // namespace weir::topology

@@ -63,8 +63,19 @@ TEST_CASE(
   std::filesystem::create_directories(home.path("apps/secrets"));
   weir::test::write_private(home.path("apps/secrets/wc"), std::string(kSecret) + "\n");
   home.write("apps/shop.yaml", kShop);
+  home.add_topology("sync.yaml", "name: sync\nnodes:\n  - {id: a, type: core.pass, app: shop}\n");
+  home.add_topology("typo.yaml", "name: typo\nnodes:\n  - {id: a, type: core.pass, app: shpo}\n");
   HostProcess host(home);
   REQUIRE(host.start());
+  // Nodes name the apps in effect: the one that names no app is an error at its line.
+  const Json topologies = json_of(home.cli("topology ls", {"--json"}));
+  REQUIRE(topologies["topologies"].size() == 1);
+  CHECK(topologies["topologies"][0]["name"] == "sync");
+  REQUIRE(topologies["errors"].size() == 1);
+  CHECK(topologies["errors"][0]["file"] == home.path("topologies/typo.yaml"));
+  CHECK(topologies["errors"][0]["line"] == 3);
+  CHECK_THAT(topologies["errors"][0]["message"].get<std::string>(),
+             Catch::Contains("unknown application 'shpo' (did you mean shop?"));
 
   Json ls = json_of(home.cli("apps ls", {"--json"}));
   REQUIRE(ls["apps"].size() == 1);

@@ -647,3 +647,24 @@ TEST_CASE("the one-byte file ',' is refused, not read forever") {
   REQUIRE(r.errors.size() == 1);
   CHECK_THAT(r.errors[0].to_string(), StartsWith("comma.yaml:1: "));
 }
+
+// ---- applications ----
+
+TEST_CASE("a node names its application with app:, checked against the apps in effect") {
+  const std::string text = "name: sync\nnodes:\n  - {id: a, type: core.pass, app: shop}\n"
+                           "  - {id: b, type: core.pass, app: shpo}\n";
+  const weir::topology::AppNames apps = {"erp", "shop"};
+  LoadResult r = weir::topology::load_topology_text(text, "/t/sync.yaml", catalog(), &apps);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].to_string() ==
+        "/t/sync.yaml:4: node 'b': unknown application 'shpo' (did you mean shop? known: erp, shop)");
+  // Without apps to check against (`weir topology validate`), it is read as written.
+  LoadResult unchecked = weir::topology::load_topology_text(text, "/t/sync.yaml", catalog());
+  REQUIRE(unchecked.topology);
+  CHECK(unchecked.topology->nodes[0].app == "shop");
+  CHECK(unchecked.topology->nodes[1].app == "shpo");
+  const weir::topology::AppNames none;
+  r = weir::topology::load_topology_text(text, "/t/sync.yaml", catalog(), &none);
+  REQUIRE(r.errors.size() == 2);
+  CHECK_THAT(r.errors[0].message, Catch::Contains("known: none, apps_dir has no valid app"));
+}

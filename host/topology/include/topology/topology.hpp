@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,8 +25,13 @@ struct NodeSpec {
   int concurrency = 1;         // process() calls at once for this node
   int max_batch = 1;           // most messages one call takes
   RetryOverrides retry;        // over the host's default policy (weir.yaml)
+  std::string app;             // the application it talks to (apps/app.hpp); "" none
   int line = 0;                // where the node is declared (1-based)
 };
+
+// The application names a topology's nodes may use (`app:`); checked when
+// the loader is given them.
+using AppNames = std::set<std::string>;
 
 struct Edge {
   std::string from;

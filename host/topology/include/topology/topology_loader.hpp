@@ -35,7 +35,8 @@ struct LoadResult {
 
 // `file_label` is used in error messages and as Topology::file.
 LoadResult load_topology_text(std::string_view yaml, const std::string& file_label,
-                              const plugins::NodeTypeCatalog& catalog);
+                              const plugins::NodeTypeCatalog& catalog,
+                              const AppNames* apps = nullptr);
 
 LoadResult load_topology_file(const std::string& path, const plugins::NodeTypeCatalog& catalog);
 
@@ -45,7 +46,10 @@ struct DirectoryLoad {
 };
 
 // Loads every *.yaml / *.yml file in `dir` (not recursive, sorted by file name).
+// `apps`: the application names in effect; a node's `app:` naming another
+// is an error at its line. Null: `app:` is not checked.
 DirectoryLoad load_topology_directory(const std::string& dir,
-                                      const plugins::NodeTypeCatalog& catalog);
+                                      const plugins::NodeTypeCatalog& catalog,
+                                      const AppNames* apps = nullptr);
 
 }  // namespace weir::topology
