@@ -209,6 +209,7 @@ Result<std::shared_ptr<NodeRuntime>> Engine::create_node(const topology::Topolog
   node->topology = t.name;
   node->node = spec.id;
   node->type_name = spec.type;
+  node->app = spec.app;
   node->concurrency = std::max(1, spec.concurrency);
   node->max_batch = static_cast<std::size_t>(std::max(1, spec.max_batch));
   node->retry = spec.retry.over(options_.retry);
@@ -264,7 +265,7 @@ Status Engine::start() {
   for (int i = 0; i < workers; ++i) {
     workers_.emplace_back([this, i] {
       pthread_setname_np(pthread_self(), ("weir-worker-" + std::to_string(i)).substr(0, 15).c_str());
-      Worker(ctx_, endpoint_, i, store_).run();
+      Worker(ctx_, endpoint_, i, store_, options_.apps).run();
     });
   }
   pump_thread_ = std::thread([this] {

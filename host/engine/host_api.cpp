@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <weir/payload.hpp>
 
 #include "common/utf8.hpp"
 #include "message/msgpack_check.hpp"
@@ -181,9 +182,54 @@ int host_state_put(weir_call* call, weir_str key, weir_bytes value) {
   return 0;
 }
 
+// http (1.4): the request crosses into the AppGateway (the runtime's HTTP
+// client) and the answer comes back through the sink, borrowed for its call.
+int host_http(weir_call* call, const weir_http_request* request,
+              void (*sink)(void* user, const weir_http_response* response), void* user) {
+  if (!call || !sink) return -1;
+  auto* c = CallState::from(call);
+  AppAnswer answer;
+  if (!request || !WEIR_HAS_FIELD(request, weir_http_request, body)) {
+    answer.error = "http: the request is missing or too small for this host";
+  } else if (c->node->app.empty()) {
+    answer.error = "http: node " + c->node->node + " names no application (add app: NAME to it "
+                   "in the topology)";
+  } else if (!c->apps) {
+    answer.error = "http: this host offers no application requests";
+  } else {
+    AppRequest r;
+    r.method = std::string(view(request->method));
+    r.target = std::string(view(request->target));
+    r.body.assign(reinterpret_cast<const char*>(request->body.data), request->body.size);
+    try {
+      for (auto& [k, v] : payload::decode_headers({request->query.data, request->query.size})) {
+        r.query.emplace_back(k, v);
+      }
+      for (auto& [k, v] : payload::decode_headers({request->headers.data, request->headers.size})) {
+        r.headers.emplace_back(k, v);
+      }
+      answer = c->apps->send(c->node->app, r);
+    } catch (const std::exception& e) {
+      answer.error = std::string("http: query or headers are not a msgpack map of strings: ") + e.what();
+    }
+  }
+  weir::Headers headers;
+  for (auto& [k, v] : answer.headers) headers[k] = v;
+  const auto packed = payload::encode_headers(headers);
+  weir_http_response response{sizeof(weir_http_response),
+                              answer.status,
+                              weir_bytes{packed.data(), packed.size()},
+                              weir_bytes{reinterpret_cast<const std::uint8_t*>(answer.body.data()),
+                                         answer.body.size()},
+                              weir_str{answer.error.data(), answer.error.size()},
+                              answer.retry_after_ms};
+  sink(user, &response);
+  return answer.sent ? 0 : -1;
+}
+
 const weir_host_api kHostApi = {
-    sizeof(weir_host_api), WEIR_ABI_MAJOR, WEIR_ABI_MINOR, &host_log,
-    &host_emit,            &host_finish,   &host_state_get, &host_state_put,
+    sizeof(weir_host_api), WEIR_ABI_MAJOR,  WEIR_ABI_MINOR, &host_log,       &host_emit,
+    &host_finish,          &host_state_get, &host_state_put, &host_http,
 };
 
 }  // namespace

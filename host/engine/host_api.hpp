@@ -13,6 +13,7 @@
 
 #include "node_runtime.hpp"
 #include "work_protocol.hpp"
+#include "engine/app_gateway.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {
@@ -20,6 +21,7 @@ namespace weir::engine {
 struct CallState {
   const NodeRuntime* node = nullptr;
   store::Store* store = nullptr;  // for state reads
+  AppGateway* apps = nullptr;     // for http (null: none)
   std::span<const message::EnvelopeView> inputs;
   CallResult result;  // outcomes sized to inputs.size()
 

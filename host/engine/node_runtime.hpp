@@ -52,6 +52,7 @@ struct NodeRuntime {
   // its queue. Empty: it runs.
   std::string paused;
   std::string type_name;  // as the topology names it ("acme.export")
+  std::string app;        // its application (`app:`), "" none
   int version = 0;        // of its topology (store::topology_version), for trash entries
 
   bool runs() const { return instance != nullptr; }

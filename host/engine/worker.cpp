@@ -38,9 +38,10 @@ CallResult failed_call(std::size_t count, const std::string& error) {
 
 }  // namespace
 
-Worker::Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store)
+Worker::Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store,
+               AppGateway* apps)
     : ctx_(ctx), endpoint_(std::move(endpoint)), identity_("w" + std::to_string(index)),
-      store_(store) {}
+      store_(store), apps_(apps) {}
 
 void Worker::run() {
   zmq::socket_t sock(ctx_, zmq::socket_type::dealer);
@@ -78,6 +79,7 @@ zmq::message_t Worker::serve(const zmq::message_t& header_frame, const zmq::mess
   CallState call;
   call.node = &node;
   call.store = &store_;
+  call.apps = apps_;
   call.inputs = work->inputs;
   call.result.outcomes.resize(messages.size());
   const auto t0 = std::chrono::steady_clock::now();

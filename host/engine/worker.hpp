@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "node_runtime.hpp"
+#include "engine/app_gateway.hpp"
 #include "store/store.hpp"
 
 namespace weir::engine {
@@ -18,7 +19,8 @@ namespace weir::engine {
 class Worker {
  public:
   // The node of each call comes with the call (work_protocol.hpp).
-  Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store);
+  Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store,
+         AppGateway* apps = nullptr);
 
   // Connects, announces itself, serves calls until the pump says quit.
   void run();
@@ -30,6 +32,7 @@ class Worker {
   std::string endpoint_;
   std::string identity_;
   store::Store& store_;
+  AppGateway* apps_;  // may be null
 };
 
 }  // namespace weir::engine

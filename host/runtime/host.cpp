@@ -20,6 +20,36 @@
 namespace weir::runtime {
 namespace {
 
+// A node's calls reach its application through the host's HTTP client.
+class ClientsGateway final : public engine::AppGateway {
+ public:
+  explicit ClientsGateway(const httpclient::AppClients& clients) : clients_(clients) {}
+  engine::AppAnswer send(const std::string& app, const engine::AppRequest& r) override {
+    engine::AppAnswer out;
+    auto client = clients_.client(app);
+    if (!client) {
+      out.error = "http: no application '" + app + "' is in effect (weir apps ls)";
+      return out;
+    }
+    httpclient::Request request{r.method, r.target, r.query, r.headers, r.body};
+    auto answer = client->send(request);
+    if (!answer) {
+      out.error = answer.error();
+      return out;
+    }
+    out.sent = true;
+    out.status = answer->status;
+    out.headers = std::move(answer->headers);
+    out.body = std::move(answer->body);
+    out.error = std::move(answer->transport_error);
+    out.retry_after_ms = answer->retry_after_ms;
+    return out;
+  }
+
+ private:
+  const httpclient::AppClients& clients_;
+};
+
 // The data directory holds the database (every order's customer data), the
 // plugin cache (code we load) and the control socket: it is 0700, so the
 // socket is private from the moment it is bound. One an older weir made
@@ -233,6 +263,8 @@ Status Host::load_plugins_and_topologies() {
   engine::EngineOptions options;
   options.workers = config_.workers;
   options.retry = config_.retry;
+  gateway_ = std::make_unique<ClientsGateway>(clients_);
+  options.apps = gateway_.get();
   engine_ = std::make_unique<engine::Engine>(*store_, options);
   for (const auto& t : now.topologies) {
     if (!t.enabled) {

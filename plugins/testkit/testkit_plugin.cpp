@@ -381,6 +381,35 @@ class Record : public weir::Node {
   int fd_ = -1;
 };
 
+// testkit.fetch: one request per message through the node's application
+// (host API http, ABI 1.4): GET the payload's "target" (or the config's);
+// success emits {"status", "body"} (the body as JSON when it parses, else
+// text); no answer or a non-2xx status fails the message with what the
+// host said.
+class Fetch : public weir::Node {
+ public:
+  static constexpr const char* kSchema =
+      R"({"type": "object", "properties": {"target": {"type": "string"}}, "additionalProperties": false})";
+  explicit Fetch(const weir::NodeInit& init) : target_(init.config.value("target", "")) {}
+  weir::Result process(weir::Context& ctx) override {
+    const Json in = ctx.message().json();
+    weir::HttpRequest r;
+    r.target = in.is_object() && in.contains("target") ? in["target"].get<std::string>() : target_;
+    const weir::HttpResponse a = ctx.http(r);
+    if (!a.sent || a.status < 200 || a.status >= 300) {
+      return weir::Result::failed("fetch " + r.target + ": " +
+                                  (a.status ? "status " + std::to_string(a.status) : a.error));
+    }
+    Json body = Json::parse(a.body, nullptr, false);
+    if (body.is_discarded()) body = a.body;
+    ctx.emit(Json{{"status", a.status}, {"body", body}});
+    return weir::Result::success();
+  }
+
+ private:
+  std::string target_;
+};
+
 class Unfinished : public weir::Node {
  public:
   weir::Result process(weir::Context&) override { return weir::Result::success(); }
@@ -402,5 +431,7 @@ WEIR_PLUGIN("testkit", TESTKIT_VERSION, "Test nodes driven by their payload (not
                                1000),
             weir::node<Unfinished>("unfinished", WEIR_NODE_CUSTOM,
                                    "Finishes no message (tests the host's guard)", nullptr, 1000),
+            weir::node<Fetch>("fetch", WEIR_NODE_CUSTOM,
+                              "GETs a target through the node's application", Fetch::kSchema, 1),
             weir::node<Pages>("pages", WEIR_NODE_BATCH,
                               "Pages through a made-up source of N items", nullptr, 1));

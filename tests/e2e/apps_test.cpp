@@ -219,3 +219,59 @@ TEST_CASE(
   remote.stop();
   ::unsetenv("WEIR_TEST_APP_TOKEN");
 }
+
+TEST_CASE("apps: a node's calls reach its application through the host (ABI 1.4 http), never seeing the secret") {
+  std::mutex mu;
+  std::vector<weir::http::Request> seen;
+  weir::http::ServerOptions options;
+  options.port = 0;
+  weir::http::Server remote(options, [&](weir::http::Request&& r, weir::http::Respond respond) {
+    weir::http::Response out;
+    out.content_type = "application/json";
+    out.body = r.path == "/api/products" ? R"([{"id": 7, "sku": "A-1"}])" : R"({"message": "no"})";
+    if (r.path != "/api/products") out.status = 404;
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(std::move(r));
+    }
+    respond(std::move(out));
+  });
+  REQUIRE(remote.start().is_ok());
+  ::setenv("WEIR_TEST_APP_TOKEN", kKey, 1);
+  WeirHome home({"core.so", "testkit.so"});
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/shop.yaml", "name: shop\ntype: http\nbase_url: http://" + remote.address() +
+                                   "/api\nauth: {kind: bearer, token: \"env:WEIR_TEST_APP_TOKEN\"}\n"
+                                   "rate: 20/s\n");
+  const std::string recorded = home.path("recorded.jsonl");
+  home.add_topology("pull.yaml", "name: pull\nnodes:\n"
+                                 "  - {id: fetch, type: testkit.fetch, app: shop, config: {target: products}}\n"
+                                 "  - {id: keep, type: testkit.record, config: {path: \"" + recorded + "\"}}\n"
+                                 "edges:\n  - fetch -> keep\n");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto ok = home.cli("run pull", {"--payload", "{}", "--wait"});
+  CHECK(ok.code == 0);
+  std::ifstream in(recorded);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  const Json rec = Json::parse(line);
+  CHECK(rec["payload"]["status"] == 200);
+  CHECK(rec["payload"]["body"][0]["sku"] == "A-1");
+  {
+    std::lock_guard lock(mu);
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].header("Authorization") == std::string("Bearer ") + kKey);
+  }
+  // A 404 fails that message with the status; the node never saw the token.
+  auto missing = home.cli("run pull", {"--payload", R"({"target": "nothing"})", "--wait"});
+  CHECK(missing.code == 2);
+  CHECK_THAT(home.cli("trash ls").out, Catch::Contains("fetch nothing: status 404"));
+  const Json limiters = json_of(home.cli("limiter", {"--json"}))["limiters"];
+  REQUIRE(limiters.size() == 1);
+  CHECK(limiters[0]["started_last_minute"] == 2);
+  CHECK(host.log().find(kKey) == std::string::npos);
+  REQUIRE(host.kill(SIGTERM) == 0);
+  remote.stop();
+  ::unsetenv("WEIR_TEST_APP_TOKEN");
+}

@@ -1,7 +1,8 @@
 /*
- * weir plugin ABI, version 1.3 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
+ * weir plugin ABI, version 1.4 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
  * 1.2 added: WEIR_OUTCOME_CURSOR, weir_result.cursor, weir_message.cursor;
- * 1.3 added: WEIR_OUTCOME_PREREQUISITE, weir_result.prerequisite_*).
+ * 1.3 added: WEIR_OUTCOME_PREREQUISITE, weir_result.prerequisite_*;
+ * 1.4 added: weir_host_api.http, weir_http_request, weir_http_response).
  * Plain C: the only contract between the weir
  * host and a plugin (.so). A plugin never links against the host; everything
  * it may ask of the host arrives as function pointers in weir_host_api.
@@ -61,7 +62,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 3
+#define WEIR_ABI_MINOR 4
 
 /* How deeply maps and arrays may nest in any document the host accepts: a
  * payload, headers, state, a webhook body, a control request. The host never
@@ -185,6 +186,32 @@ typedef struct weir_result {
                                    * the payload's bytes are the key */
 } weir_result;
 
+/* ---- HTTP through an application (1.4) ----------------------------------- */
+
+/* A request through the node's application (its `app:` in the topology).
+ * Borrowed by the host for the call it is passed to. */
+typedef struct weir_http_request {
+  size_t struct_size;
+  weir_str method;    /* "GET", "POST", "PUT", "DELETE", ... */
+  weir_str target;    /* a path from the application's base_url ("products"),
+                       * or an absolute URL inside it (to follow a Link header) */
+  weir_bytes query;   /* msgpack map of string -> string, or empty */
+  weir_bytes headers; /* msgpack map of string -> string, or empty; the host adds the
+                       * application's authentication (a plugin never sees a secret) */
+  weir_bytes body;
+} weir_http_request;
+
+/* The answer, borrowed by the sink for the duration of its call. */
+typedef struct weir_http_response {
+  size_t struct_size;
+  int32_t status;         /* the HTTP status; 0: no answer, or nothing was sent (error) */
+  weir_bytes headers;     /* msgpack map of string -> string, names in lower case */
+  weir_bytes body;
+  weir_str error;         /* why there is no answer ("timed out after 30000 ms", "...
+                           * is outside its base_url", a missing secret); empty with a status */
+  int64_t retry_after_ms; /* from Retry-After (seconds or an HTTP date); -1: none */
+} weir_http_response;
+
 /* ---- what the host offers ------------------------------------------------ */
 
 /* Host-owned, static for the host's lifetime; passed to create(). */
@@ -219,6 +246,17 @@ typedef struct weir_host_api {
   int (*state_get)(weir_call* call, weir_str key, void (*sink)(void* user, weir_bytes value),
                    void* user);
   int (*state_put)(weir_call* call, weir_str key, weir_bytes value);
+
+  /* 1.4. Sends `request` through the node's application, with the host's
+   * authentication, the application's limiter (a call may wait here for its
+   * budget), timeouts and TLS; no redirect is followed. Calls sink(user,
+   * response) exactly once, and returns 0 if the request was sent (any
+   * status), -1 if nothing was sent (the node names no application, a URL
+   * outside it, a missing secret, a malformed request: response->error says
+   * which). Only from the thread running the process() call. Check
+   * WEIR_HAS_FIELD(api, weir_host_api, http) before using it on an older host. */
+  int (*http)(weir_call* call, const weir_http_request* request,
+              void (*sink)(void* user, const weir_http_response* response), void* user);
 } weir_host_api;
 
 /* ---- what a plugin offers ------------------------------------------------ */

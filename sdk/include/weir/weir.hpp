@@ -167,6 +167,30 @@ class Result {
   std::string prerequisite_key_;
 };
 
+// A request through the node's application (`app:` in the topology): the
+// host adds the authentication, waits for the app's limiter, applies its
+// timeout and TLS; the plugin never sees a secret (ABI 1.4).
+struct HttpRequest {
+  std::string method = "GET";
+  std::string target;  // "products" (from the app's base_url), or an absolute URL inside it
+  Headers query;
+  Headers headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  bool sent = false;   // false: nothing went out (error says why)
+  int status = 0;      // 0: no answer
+  Headers headers;     // names in lower case
+  std::string body;
+  std::string error;   // a transport error, or why nothing was sent
+  std::int64_t retry_after_ms = -1;
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
 // One process() call: up to max_batch messages, answered one by one.
 class Batch {
  public:
@@ -241,6 +265,34 @@ class Batch {
     }
   }
 
+  // Sends `r` through the node's application and returns the answer (any
+  // status; check `sent` and `status`). On a host older than ABI 1.4 it
+  // throws, which fails the message saying so.
+  HttpResponse http(const HttpRequest& r) {
+    if (!WEIR_HAS_FIELD(api_, weir_host_api, http) || !api_->http) {
+      throw std::runtime_error("this weir host is older than ABI 1.4: it has no http");
+    }
+    const Bytes query = r.query.empty() ? Bytes{} : payload::encode_headers(r.query);
+    const Bytes headers = r.headers.empty() ? Bytes{} : payload::encode_headers(r.headers);
+    weir_http_request req{sizeof(weir_http_request),
+                          to_str(r.method),
+                          to_str(r.target),
+                          to_bytes(query),
+                          to_bytes(headers),
+                          weir_bytes{reinterpret_cast<const std::uint8_t*>(r.body.data()), r.body.size()}};
+    HttpResponse out;
+    auto sink = [](void* user, const weir_http_response* a) {
+      auto* o = static_cast<HttpResponse*>(user);
+      o->status = a->status;
+      o->headers = payload::decode_headers({a->headers.data, a->headers.size});
+      o->body.assign(reinterpret_cast<const char*>(a->body.data), a->body.size);
+      o->error.assign(a->error.data ? a->error.data : "", a->error.size);
+      o->retry_after_ms = a->retry_after_ms;
+    };
+    out.sent = api_->http(call_, &req, sink, &out) == 0;
+    return out;
+  }
+
  private:
   const weir_host_api* api_;
   weir_call* call_;
@@ -257,6 +309,7 @@ class Context {
   void emit(const Json& output, const Headers& headers = {}) { batch_.emit(index_, output, headers); }
   std::optional<std::string> state_get(std::string_view key) { return batch_.state_get(key); }
   void state_put(std::string_view key, std::string_view value) { batch_.state_put(key, value); }
+  HttpResponse http(const HttpRequest& r) { return batch_.http(r); }
   const Logger& log() const { return batch_.log(); }
 
  private:

@@ -34,6 +34,7 @@
 #include <zmq.hpp>
 
 #include "common/retry_policy.hpp"
+#include "engine/app_gateway.hpp"
 #include "engine/call_histogram.hpp"
 #include "engine/process_starter.hpp"
 #include "plugins/node_catalog.hpp"
@@ -62,6 +63,9 @@ struct EngineOptions {
   std::chrono::milliseconds drain_timeout{30000};
   RetryPolicy retry;  // every node's, unless its topology overrides fields (new fields go last:
                       // tests initialise this struct positionally)
+  // Where a node's calls reach its application (host API http); null: the
+  // http callback answers that no application is reachable.
+  AppGateway* apps = nullptr;
 };
 
 // A node as `weir status` shows it (queue counts come from the store).

@@ -92,6 +92,7 @@ class Host {
   std::unique_ptr<schedule::Scheduler> scheduler_;
   std::unique_ptr<webhooks::Receiver> webhooks_;
   httpclient::AppClients clients_;  // each app's client and limiter, as in effect
+  std::unique_ptr<engine::AppGateway> gateway_;  // nodes' http calls, through clients_
   http::Router routes_;          // set up before http_ starts, then read-only
   std::atomic<bool> ready_{false};  // /readyz
   std::unique_ptr<http::Server> http_;
