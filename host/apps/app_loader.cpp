@@ -190,6 +190,23 @@ class Reader {
                       *s + "'");
       return;
     }
+    const std::string authority = rest.substr(0, rest.find('/'));
+    if (authority.find('@') != std::string::npos) {
+      error(line,
+            "base_url must not carry user:password@ (use auth: {kind: basic, ...} with "
+            "secret references); the value is not shown, in case it holds a secret");
+      return;
+    }
+    if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+      const std::string port = authority.substr(colon + 1);
+      const bool digits =
+          !port.empty() && port.size() <= 5 &&
+          std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+        error(line, "base_url's port must be a number from 1 to 65535, got '" + *s + "'");
+        return;
+      }
+    }
     std::string url = *s;
     while (url.size() > 1 && url.back() == '/') url.pop_back();
     app_.base_url = url;
@@ -424,11 +441,10 @@ AppsRescan rescan_apps(const std::vector<App>& running, const AppDirectoryLoad& 
       }
       continue;
     }
-    const bool file_invalid =
-        std::any_of(scan.errors.begin(), scan.errors.end(),
-                    [&](const AppError& e) { return e.file == old.file; });
-    const bool name_invalid = std::any_of(
-        scan.names_by_file.begin(), scan.names_by_file.end(), [&](const auto& f) {
+    const bool file_invalid = std::any_of(scan.errors.begin(), scan.errors.end(),
+                                          [&](const AppError& e) { return e.file == old.file; });
+    const bool name_invalid =
+        std::any_of(scan.names_by_file.begin(), scan.names_by_file.end(), [&](const auto& f) {
           return f.second == old.name &&
                  std::any_of(scan.errors.begin(), scan.errors.end(),
                              [&](const AppError& e) { return e.file == f.first; });

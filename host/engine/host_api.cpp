@@ -222,7 +222,8 @@ int host_http(weir_call* call, const weir_http_request* request,
                               weir_bytes{reinterpret_cast<const std::uint8_t*>(answer.body.data()),
                                          answer.body.size()},
                               weir_str{answer.error.data(), answer.error.size()},
-                              answer.retry_after_ms};
+                              answer.retry_after_ms,
+                              answer.retry_later ? 1u : 0u};
   sink(user, &response);
   return answer.sent ? 0 : -1;
 }

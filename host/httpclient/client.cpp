@@ -5,13 +5,13 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "httpclient/oauth1.hpp"
@@ -119,13 +119,20 @@ std::string remote_error_text(const std::string& body, std::size_t max) {
 
 std::int64_t parse_retry_after(const std::string& value, std::int64_t now_ms) {
   if (value.empty()) return -1;
+  std::int64_t ms = -1;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return -1;
-    return std::stoll(value) * 1000;
+    ms = value.size() > 9 ? kMaxRetryAfterMs : std::stoll(value) * 1000;
+  } else {
+    const time_t at = curl_getdate(value.c_str(), nullptr);
+    if (at < 0) return -1;
+    // A date past year 292,277,026 would overflow the milliseconds.
+    const std::int64_t at_ms =
+        static_cast<std::int64_t>(at) > std::numeric_limits<std::int64_t>::max() / 2000
+            ? std::numeric_limits<std::int64_t>::max() / 2
+            : static_cast<std::int64_t>(at) * 1000;
+    ms = std::max<std::int64_t>(0, at_ms - now_ms);
   }
-  const time_t at = curl_getdate(value.c_str(), nullptr);
-  if (at < 0) return -1;
-  return std::max<std::int64_t>(0, static_cast<std::int64_t>(at) * 1000 - now_ms);
+  return std::min(ms, kMaxRetryAfterMs);
 }
 
 AppClient::AppClient(apps::App app, std::shared_ptr<limiter::AppLimiter> limiter)
@@ -152,8 +159,37 @@ void AppClient::give_back(std::unique_ptr<Handle> h) {
   idle_.push_back(std::move(h));
 }
 
+// A path that could leave the app's base once a server (or curl) resolves
+// it: a "." or ".." segment (also percent-encoded) or a backslash.
+bool escapes(const std::string& path) {
+  const std::string decoded = lower(percent_decode(path, false));
+  if (decoded.find('\\') != std::string::npos) return true;
+  std::size_t start = 0;
+  while (start <= decoded.size()) {
+    auto slash = decoded.find('/', start);
+    if (slash == std::string::npos) slash = decoded.size();
+    const std::string segment = decoded.substr(start, slash - start);
+    if (segment == "." || segment == "..") return true;
+    start = slash + 1;
+  }
+  return false;
+}
+
+// An RFC 9110 token: a method or a header name.
+bool is_token(const std::string& s) {
+  static const std::string kPunctuation = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || kPunctuation.find(c) != std::string::npos;
+  });
+}
+
 Result<Url> AppClient::resolve(const Request& r) const {
   if (base_.host.empty()) return Status::error("app " + app_.name + " has no usable base_url");
+  if (r.target.find('#') != std::string::npos) {
+    return Status::error("app " + app_.name +
+                         ": a target has no '#' part (it would cut off the "
+                         "query); refused");
+  }
   Url url;
   if (r.target.rfind("http://", 0) == 0 || r.target.rfind("https://", 0) == 0) {
     auto u = parse_url(r.target);
@@ -162,6 +198,15 @@ Result<Url> AppClient::resolve(const Request& r) const {
                            " is outside its base_url " + app_.base_url + "; refused");
     }
     url = *u;
+    // A Link header repeats the request's query, auth parameters included:
+    // the host adds its own again, so they are dropped here.
+    if (app_.auth.kind == apps::AuthSpec::Kind::query && !url.query.empty()) {
+      Params kept;
+      for (auto& p : parse_query(url.query)) {
+        if (!app_.auth.secrets.count(p.first)) kept.push_back(std::move(p));
+      }
+      url.query = build_query(kept);
+    }
   } else {
     url = base_;
     std::string path = r.target;
@@ -172,11 +217,38 @@ Result<Url> AppClient::resolve(const Request& r) const {
       url.path.erase(q);
     }
   }
+  if (escapes(url.path)) {
+    return Status::error("app " + app_.name +
+                         ": the target's path has '.' or '..' segments or a "
+                         "backslash, which could leave base_url " +
+                         app_.base_url + "; refused");
+  }
   if (!r.query.empty()) url.query += (url.query.empty() ? "" : "&") + build_query(r.query);
   return url;
 }
 
-Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_ms) {
+Status AppClient::check_request(const Request& r) const {
+  if (!is_token(r.method))
+    return Status::error("app " + app_.name + ": '" + r.method + "' is not an HTTP method");
+  for (const auto& [name, value] : r.headers) {
+    if (!is_token(name))
+      return Status::error("app " + app_.name + ": '" + name + "' is not a header name");
+    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      return Status::error("app " + app_.name + ": header " + name + " has a line break or NUL");
+    }
+    const std::string n = lower(name);
+    if (n == "authorization" || n == "host" || n == "content-length" || n == "transfer-encoding" ||
+        (!app_.auth.header.empty() && n == lower(app_.auth.header))) {
+      return Status::error("app " + app_.name + ": header " + name + " is the host's to set");
+    }
+  }
+  return Status::ok();
+}
+
+Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
+  Request request = in;
+  for (char& c : request.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (Status st = check_request(request); !st) return st;
   auto resolved = resolve(request);
   if (!resolved) return resolved.status();
   Url url = std::move(resolved).value();
@@ -216,7 +288,8 @@ Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_m
                           secret["token_secret"], app_.auth.signature_method};
       Params form;
       for (const auto& [k, v] : request.headers) {
-        if (lower(k) == "content-type" && v.rfind("application/x-www-form-urlencoded", 0) == 0) {
+        if (lower(k) == "content-type" &&
+            lower(v).rfind("application/x-www-form-urlencoded", 0) == 0) {
           form = parse_query(request.body);
         }
       }
@@ -234,8 +307,11 @@ Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_m
   if (limiter_) {
     permit = limiter_->acquire(steady_ticker().now_ns() + max_wait_ms * 1'000'000);
     if (!permit) {
-      return Status::error("app " + app_.name + ": no request budget within " +
-                           std::to_string(max_wait_ms) + " ms (or the host is stopping)");
+      Response later;
+      later.retry_later = true;
+      later.transport_error = "app " + app_.name + ": no request budget within " +
+                              std::to_string(max_wait_ms) + " ms, or the host is stopping";
+      return later;
     }
   }
 
@@ -247,6 +323,11 @@ Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_m
   curl_slist* list = nullptr;
   for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
   list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+  // A body without a Content-Type goes without one, not as curl's default
+  // form type (which an OAuth server would read as signed parameters).
+  const bool typed = std::any_of(headers.begin(), headers.end(),
+                                 [](const auto& h) { return lower(h.first) == "content-type"; });
+  if (!request.body.empty() && !typed) list = curl_slist_append(list, "Content-Type:");
   curl_easy_setopt(curl, CURLOPT_URL, text.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
@@ -257,6 +338,7 @@ Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_m
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // send exactly the path checked above
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(app_.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(app_.timeout.count()));
@@ -279,7 +361,11 @@ Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_m
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
   curl_slist_free_all(list);
+  // Nothing of this call's frame stays reachable from the idle handle.
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, nullptr);
   if (rc == CURLE_OK) {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -292,6 +378,18 @@ Result<Response> AppClient::send(const Request& request, std::int64_t max_wait_m
                               : std::string(*error ? error : curl_easy_strerror(rc));
   }
   give_back(std::move(handle));
+  // A server may echo the request's query (WooCommerce's Link header does):
+  // no secret of this request goes back to the plugin in a header.
+  for (auto& [name, value] : out.headers) {
+    for (const auto& [role, s] : secret) {
+      for (const std::string& form : {s, percent_encode(s)}) {
+        for (auto at = value.find(form); !form.empty() && at != std::string::npos;
+             at = value.find(form, at)) {
+          value.replace(at, form.size(), "REDACTED");
+        }
+      }
+    }
+  }
   if (limiter_) {
     limiter_->answered(out.status, out.retry_after_ms > 0 ? out.retry_after_ms * 1'000'000 : 0);
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 
 #include "adaptive.hpp"
 #include "gcra.hpp"
@@ -64,7 +65,7 @@ Attempt AppLimiter::try_start_locked(std::int64_t now) {
   if (paused_until_ > now) return {false, paused_until_ - now};
   // The cap first: a request held by it must not use up a rate token.
   if (concurrency_ > 0 && in_flight_ >= concurrency_) return {false, -1};
-  bucket_->set(adaptive_->interval_ns(rate_.interval_ns(), now), rate_.burst);
+  bucket_->set(adaptive_->interval_ns(rate_.interval_ns(), now), rate_.burst, now);
   if (const std::int64_t wait = bucket_->take(now); wait > 0) return {false, wait};
   ++in_flight_;
   count_second(now, false);
@@ -137,7 +138,11 @@ void AppLimiter::answered(int status, std::int64_t retry_after_ns) {
       adaptive_->overloaded(now);
       count_second(now, true);
     }
-    if (retry_after_ns > 0) paused_until_ = std::max(paused_until_, now + retry_after_ns);
+    if (retry_after_ns > 0) {  // saturating: a huge Retry-After pauses long, never wraps
+      const std::int64_t until =
+          retry_after_ns > INT64_MAX / 2 - now ? INT64_MAX / 2 : now + retry_after_ns;
+      paused_until_ = std::max(paused_until_, until);
+    }
   }
   // Nothing to wake: a pause or a lower rate only makes the head wait
   // longer, which it finds out when its timed wait ends.

@@ -10,24 +10,36 @@
 #pragma once
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 
 namespace weir::limiter {
 
 class Gcra {
  public:
-  Gcra(std::int64_t interval_ns, std::int64_t burst) { set(interval_ns, burst); }
+  Gcra(std::int64_t interval_ns, std::int64_t burst)
+      : interval_(std::max<std::int64_t>(interval_ns, 1)),
+        burst_(std::max<std::int64_t>(burst, 1)) {}
 
-  // A new interval (the adaptive rate) or burst; what was used stays used.
-  void set(std::int64_t interval_ns, std::int64_t burst) {
-    interval_ = std::max<std::int64_t>(interval_ns, 1);
+  // A new interval (the adaptive rate) or burst, at `now`. What was used
+  // stays used: the debt ahead of `now` (tat - now, in old intervals) is
+  // counted again in new ones, or a slower rate would widen the tolerance
+  // and hand out tokens already spent.
+  void set(std::int64_t interval_ns, std::int64_t burst, std::int64_t now) {
+    interval_ns = std::max<std::int64_t>(interval_ns, 1);
+    if (interval_ns != interval_ && tat_ > now) {
+      const __int128 debt = (__int128(tat_ - now) * interval_ns + interval_ - 1) / interval_;
+      tat_ = now + static_cast<std::int64_t>(std::min<__int128>(debt, kFar));
+    }
+    interval_ = interval_ns;
     burst_ = std::max<std::int64_t>(burst, 1);
   }
 
   // 0: a request may start at `now`, and is counted. Otherwise the
   // nanoseconds until one may (nothing counted).
   std::int64_t take(std::int64_t now) {
-    const std::int64_t tolerance = (burst_ - 1) * interval_;
+    const std::int64_t tolerance =
+        static_cast<std::int64_t>(std::min<__int128>(__int128(burst_ - 1) * interval_, kFar));
     const std::int64_t tat = std::max(tat_, now);
     if (tat - now > tolerance) return tat - tolerance - now;
     tat_ = tat + interval_;
@@ -44,6 +56,8 @@ class Gcra {
   std::int64_t interval_ns() const { return interval_; }
 
  private:
+  // Far enough ahead for any real rate (about 146 years), and far from overflow.
+  static constexpr std::int64_t kFar = INT64_MAX / 4;
   std::int64_t interval_ = 1;
   std::int64_t burst_ = 1;
   // Starts at the oldest time: the bucket is full.

@@ -37,7 +37,8 @@ class ClientsGateway final : public engine::AppGateway {
       out.error = answer.error();
       return out;
     }
-    out.sent = true;
+    out.retry_later = answer->retry_later;
+    out.sent = !answer->retry_later;
     out.status = answer->status;
     out.headers = std::move(answer->headers);
     out.body = std::move(answer->body);

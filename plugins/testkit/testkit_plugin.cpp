@@ -396,6 +396,7 @@ class Fetch : public weir::Node {
     weir::HttpRequest r;
     r.target = in.is_object() && in.contains("target") ? in["target"].get<std::string>() : target_;
     const weir::HttpResponse a = ctx.http(r);
+    if (a.retry_later) return weir::Result::retry(a.error);
     if (!a.sent || a.status < 200 || a.status >= 300) {
       return weir::Result::failed("fetch " + r.target + ": " +
                                   (a.status ? "status " + std::to_string(a.status) : a.error));

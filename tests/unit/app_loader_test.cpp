@@ -159,9 +159,12 @@ TEST_CASE("an apps directory: names unique across files, a missing directory is 
 
 TEST_CASE("a rescan of the apps directory: new, changed, kept while invalid, removed") {
   TempDir dir;
-  const std::string shop = write(dir, "shop.yaml", "name: shop\ntype: http\nbase_url: https://a.example\n");
-  const std::string erp = write(dir, "erp.yaml", "name: erp\ntype: http\nbase_url: https://erp.example\n");
-  const std::string pim = write(dir, "pim.yaml", "name: pim\ntype: http\nbase_url: https://pim.example\n");
+  const std::string shop =
+      write(dir, "shop.yaml", "name: shop\ntype: http\nbase_url: https://a.example\n");
+  const std::string erp =
+      write(dir, "erp.yaml", "name: erp\ntype: http\nbase_url: https://erp.example\n");
+  const std::string pim =
+      write(dir, "pim.yaml", "name: pim\ntype: http\nbase_url: https://pim.example\n");
   const auto first = apps::load_app_directory(dir.path().string(), {});
   REQUIRE(first.apps.size() == 3);
   auto r = apps::rescan_apps({}, first);
@@ -182,4 +185,14 @@ TEST_CASE("a rescan of the apps directory: new, changed, kept while invalid, rem
   CHECK(r.in_effect[1].name == "erp");
   CHECK(r.in_effect[1].rate == std::nullopt);  // the running version, not the broken edit
   CHECK(r.in_effect[2].base_url == "https://b.example");
+}
+
+TEST_CASE("a base_url with user:password@ is refused without showing it, a bad port named") {
+  const auto errors = errors_of("name: a\ntype: http\nbase_url: https://ck_1:cs_2@shop.example\n");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].starts_with("3: base_url must not carry user:password@"));
+  CHECK(errors[0].find("cs_2") == std::string::npos);
+  CHECK(errors_of("name: a\ntype: http\nbase_url: https://shop.example:99999/api\n") ==
+        std::vector<std::string>{"3: base_url's port must be a number from 1 to 65535, got "
+                                 "'https://shop.example:99999/api'"});
 }

@@ -45,6 +45,12 @@ struct Remote {
       if (r.path == "/api/busy") {
         out.status = 429;
         out.headers.emplace_back("Retry-After", "2");
+      } else if (r.path == "/api/linked") {  // as WooCommerce does: the query repeated
+        const auto q = r.target.find('?');
+        out.headers.emplace_back("Link",
+                                 "<" + base + "/linked?" +
+                                     (q == std::string::npos ? "" : r.target.substr(q + 1)) +
+                                     "&page=2>; rel=\"next\"");
       } else if (r.path == "/api/moved") {
         out.status = 302;
         out.headers.emplace_back("Location", "http://127.0.0.1:1/elsewhere");
@@ -209,6 +215,13 @@ TEST_CASE("http client: Retry-After pauses the app's limiter, and a timeout is a
   CHECK(v.overloads_last_minute == 1);
   CHECK(v.current_per_second == Approx(50.0));
   limiter->stop();  // nothing more waits for the pause
+  // A request that finds no budget (stopped, or its wait over) is not an
+  // error of the message: it says retry later, and nothing went out.
+  const std::size_t before = remote.count();
+  const auto later = get(c, "products");
+  CHECK(later.retry_later);
+  CHECK(later.status == 0);
+  CHECK(remote.count() == before);
 
   AppClient quick(app, nullptr);
   const auto slow = get(quick, "slow");
@@ -222,4 +235,62 @@ TEST_CASE("Retry-After: seconds or an HTTP date") {
   CHECK(httpclient::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470000) == 10000);
   CHECK(httpclient::parse_retry_after("soon", 0) == -1);
   CHECK(httpclient::parse_retry_after("", 0) == -1);
+}
+
+TEST_CASE(
+    "http client: a Link that repeats the auth query gives the plugin no secret, and is followed "
+    "without doubling it") {
+  Remote remote;
+  ::setenv("WEIR_TEST_HC_USER", "ck_user", 1);
+  ::setenv("WEIR_TEST_HC_PASS", "cs_pass/+", 1);
+  AppClient c(app_of(remote.base,
+                     "{kind: query, params: {consumer_key: \"env:WEIR_TEST_HC_USER\", "
+                     "consumer_secret: \"env:WEIR_TEST_HC_PASS\"}}"),
+              nullptr);
+  const auto first = get(c, "linked", {{"per_page", "100"}});
+  const std::string link = first.header("link");
+  CHECK_THAT(link, Catch::Contains("consumer_key=REDACTED") && Catch::Contains("per_page=100") &&
+                       !Catch::Contains("ck_user") && !Catch::Contains("cs_pass"));
+  // Following the next page: the host's parameters go once, with their values.
+  const std::string next =
+      remote.base + "/linked?per_page=100&consumer_key=REDACTED&consumer_secret=REDACTED&page=2";
+  get(c, next);
+  const std::string target = remote.last().target;
+  CHECK(target ==
+        "/api/linked?per_page=100&page=2&consumer_key=ck_user&consumer_secret=cs_pass%2F%2B");
+  ::unsetenv("WEIR_TEST_HC_USER");
+  ::unsetenv("WEIR_TEST_HC_PASS");
+}
+
+TEST_CASE(
+    "http client: paths that could leave the base, bad methods and the host's headers are refused "
+    "before sending") {
+  Remote remote;
+  AppClient c(app_of(remote.base, "{kind: header, name: X-Api-Key, value: \"env:HOME\"}"), nullptr);
+  auto refused = [&](httpclient::Request r) {
+    auto out = c.send(r);
+    return out.is_ok() ? std::string() : out.error();
+  };
+  httpclient::Request r;
+  for (const std::string& target :
+       std::vector<std::string>{"../wp-admin/x", "a/%2e%2E/b", remote.base + "/../../wp-admin/x",
+                                "products#frag", "a\\b"}) {
+    r.target = target;
+    INFO(target);
+    CHECK_FALSE(refused(r).empty());
+  }
+  r.target = "products";
+  r.method = "GET /x HTTP/1.1\r\nX:";
+  CHECK_THAT(refused(r), Catch::Contains("is not an HTTP method"));
+  r.method = "get";  // made upper case
+  r.headers = {{"Authorization", "Bearer mine"}};
+  CHECK_THAT(refused(r), Catch::Contains("header Authorization is the host's to set"));
+  r.headers = {{"x-api-key", "k"}};
+  CHECK_THAT(refused(r), Catch::Contains("is the host's to set"));
+  r.headers = {{"X-Note", "a\r\nInjected: 1"}};
+  CHECK_THAT(refused(r), Catch::Contains("has a line break or NUL"));
+  CHECK(remote.count() == 0);
+  r.headers = {{"Accept", "application/json"}};
+  CHECK(c.send(r).is_ok());
+  CHECK(remote.last().method == "GET");
 }

@@ -202,19 +202,24 @@ TEST_CASE("reconfiguring keeps what was used and applies the new rate at once") 
   REQUIRE(app.try_start().started);
   CHECK(app.try_start().wait_ns == 1 * kSec);
   app.configure(rate_of("10/s"), 0);
-  // What was used stays used: the next start is due when the old rate said.
-  CHECK(app.try_start().wait_ns == 1 * kSec);
-  t.advance(1 * kSec);
+  // What was used stays used, counted in the new rate: the one request
+  // made is one interval of 10/s ahead.
+  CHECK(app.try_start().wait_ns == 100 * kMs);
+  t.advance(100 * kMs);
   CHECK(app.try_start().started);
   app.release();
-  CHECK(app.try_start().wait_ns == 100 * kMs);  // then at the new rate
+  CHECK(app.try_start().wait_ns == 100 * kMs);
 }
 
 TEST_CASE("acquire waits on the real clock, in order, and gives up or stops cleanly") {
   AppLimiter app("shop", rate_of("20/s"), 0);
   const std::int64_t now = steady_ticker().now_ns();
   REQUIRE(app.acquire(now + 1 * kSec).has_value());  // the full bucket's token
-  CHECK_FALSE(app.acquire(now).has_value());         // the deadline has passed
+  {
+    AppLimiter slow("erp", rate_of("1/10s"), 0);
+    REQUIRE(slow.try_start().started);
+    CHECK_FALSE(slow.acquire(steady_ticker().now_ns()).has_value());  // the deadline has passed
+  }
   // Four callers at once: one every 50 ms (the times are taken after each
   // wakes, so only the span is checked; the spacing is exact above).
   std::vector<std::int64_t> started(4, 0);
@@ -230,18 +235,48 @@ TEST_CASE("acquire waits on the real clock, in order, and gives up or stops clea
   REQUIRE(started.front() > 0);
   CHECK(started.back() - started.front() >= 3 * 50 * kMs - 10 * kMs);
   CHECK(app.view().waiting == 0);
-  // A caller that gives up does not hold the ones behind it.
-  AppLimiter slow("erp", rate_of("1/10s"), 0);
-  REQUIRE(slow.try_start().started);
-  std::atomic<bool> second_done{false};
-  std::thread impatient([&] { (void)slow.acquire(steady_ticker().now_ns() + 50 * kMs); });
-  std::thread patient([&] {
-    (void)slow.acquire(steady_ticker().now_ns() + 60 * kSec);
-    second_done = true;
-  });
+  // A caller that gives up does not hold the ones behind it: the patient
+  // one, queued after it, is served once the next token comes.
+  AppLimiter paced("erp", rate_of("1/100ms"), 0);
+  REQUIRE(paced.try_start().started);
+  std::thread impatient([&] { CHECK_FALSE(paced.acquire(steady_ticker().now_ns() + 20 * kMs)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // queued second (not a check)
+  std::optional<Permit> served;
+  std::thread patient([&] { served = paced.acquire(steady_ticker().now_ns() + 5 * kSec); });
   impatient.join();
-  slow.stop();  // wakes the patient one, which gives up
   patient.join();
-  CHECK(second_done);
-  CHECK_FALSE(slow.acquire(steady_ticker().now_ns() + kSec).has_value());
+  CHECK(served.has_value());
+  paced.stop();  // and after stop nobody is served
+  CHECK_FALSE(paced.acquire(steady_ticker().now_ns() + kSec).has_value());
+}
+
+TEST_CASE("an overload answer with a burst does not hand out tokens already spent") {
+  ManualTicker t(0);
+  AppLimiter app("shop", rate_of("10/s", 5), 0, t);
+  for (int i = 0; i < 5; ++i) REQUIRE(app.try_start().started);
+  for (int i = 0; i < 5; ++i) app.release();
+  app.answered(429);  // the rate halves: the five spent stay spent
+  CHECK_FALSE(app.try_start().started);
+  // And with overloads coming at random, the configured promise still holds.
+  std::mt19937_64 random(11);
+  AppLimiter busy("erp", rate_of("20/s", 4), 0, t);
+  std::vector<std::int64_t> starts;
+  for (int step = 0; step < 20000; ++step) {
+    t.advance(std::uniform_int_distribution<std::int64_t>(0, 20 * kMs)(random));
+    if (busy.try_start().started) {
+      starts.push_back(t.now_ns());
+      busy.release();
+    }
+    if (random() % 50 == 0) busy.answered(503);
+  }
+  CHECK(worst_window_excess(starts, rate_of("20/s", 4)) <= 0);
+}
+
+TEST_CASE("a Retry-After far in the future pauses long and never wraps around") {
+  ManualTicker t(5 * kSec);
+  AppLimiter app("shop", rate_of("10/s"), 0, t);
+  app.answered(503, INT64_MAX);
+  const Attempt a = app.try_start();
+  CHECK_FALSE(a.started);
+  CHECK(a.wait_ns > 1000 * kSec);
 }

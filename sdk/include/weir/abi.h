@@ -210,6 +210,9 @@ typedef struct weir_http_response {
   weir_str error;         /* why there is no answer ("timed out after 30000 ms", "...
                            * is outside its base_url", a missing secret); empty with a status */
   int64_t retry_after_ms; /* from Retry-After (seconds or an HTTP date); -1: none */
+  uint32_t retry_later;   /* 1: nothing was sent, for a reason that passes (the application's
+                           * budget did not come in time, the host is stopping): retry the
+                           * message later rather than fail it */
 } weir_http_response;
 
 /* ---- what the host offers ------------------------------------------------ */
@@ -250,10 +253,11 @@ typedef struct weir_host_api {
   /* 1.4. Sends `request` through the node's application, with the host's
    * authentication, the application's limiter (a call may wait here for its
    * budget), timeouts and TLS; no redirect is followed. Calls sink(user,
-   * response) exactly once, and returns 0 if the request was sent (any
-   * status), -1 if nothing was sent (the node names no application, a URL
-   * outside it, a missing secret, a malformed request: response->error says
-   * which). Only from the thread running the process() call. Check
+   * response) exactly once, and returns 0 if the request was attempted
+   * (status 0 with response->error when no answer came: a timeout, a refused
+   * connection), -1 if it was not (the node names no application, a URL
+   * outside it, a missing secret, a malformed request, or retry_later).
+   * Only from the thread running the process() call. Check
    * WEIR_HAS_FIELD(api, weir_host_api, http) before using it on an older host. */
   int (*http)(weir_call* call, const weir_http_request* request,
               void (*sink)(void* user, const weir_http_response* response), void* user);

@@ -185,6 +185,7 @@ struct HttpResponse {
   std::string body;
   std::string error;   // a transport error, or why nothing was sent
   std::int64_t retry_after_ms = -1;
+  bool retry_later = false;  // not sent for a reason that passes: retry the message later
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;
@@ -288,6 +289,7 @@ class Batch {
       o->body.assign(reinterpret_cast<const char*>(a->body.data), a->body.size);
       o->error.assign(a->error.data ? a->error.data : "", a->error.size);
       o->retry_after_ms = a->retry_after_ms;
+      o->retry_later = WEIR_HAS_FIELD(a, weir_http_response, retry_later) && a->retry_later != 0;
     };
     out.sent = api_->http(call_, &req, sink, &out) == 0;
     return out;

@@ -22,7 +22,9 @@
 //   retry: {max_attempts: 5}        # the policy shape of nodes (common/retry_policy.hpp)
 //   tls: {ca_file: certs/shop.pem}  # default: the system's CAs; `insecure: true` turns
 //                                   #   verification off, and is logged at every start
-//   settings: {...}                 # the type's own, checked against its schema
+//   settings: {...}                 # the type's own (to be checked against its schema once
+//                                   # plugins declare types); http: check_path, the GET
+//                                   # `weir apps check` makes (default: base_url itself)
 //
 // Every secret is a reference (`env:NAME` or `file:PATH`, a relative path
 // from the app file's directory): a value that is not one is an error that

@@ -2,7 +2,8 @@
 // request, one reply, each a msgpack map, over ZeroMQ on
 // ipc://<data_dir>/weir.sock (a REQ client, a ROUTER server).
 //
-//   request: {"cmd": "status" | "plugins.ls" | "topology.ls" | "apps.ls" | "run" | "process.wait" |
+//   request: {"cmd": "status" | "plugins.ls" | "topology.ls" | "apps.ls" | "apps.check" |
+//            "limiter.ls" | "run" | "process.wait" |
 //                    "ping", ...args}
 //     run:          {"topology": str, "payloads": [bin (msgpack doc)...],
 //                    "correlation_ids": [str...] (optional)} -> {"processes": [id...]}

@@ -31,6 +31,7 @@ struct AppAnswer {
   std::string body;
   std::string error;
   std::int64_t retry_after_ms = -1;
+  bool retry_later = false;  // not sent, for a reason that passes (budget, stopping)
 };
 
 class AppGateway {

@@ -53,6 +53,9 @@ struct Response {
   bool timed_out = false;
   std::int64_t duration_ms = 0;
   std::int64_t retry_after_ms = -1;  // from Retry-After (seconds or an HTTP date); -1: none
+  // Nothing was sent for a reason that passes: the app's budget did not come
+  // within the wait, or the host is stopping (transport_error says which).
+  bool retry_later = false;
 
   std::string header(const std::string& lower_name) const;
 };
@@ -65,9 +68,10 @@ class AppClient {
   AppClient(const AppClient&) = delete;
   AppClient& operator=(const AppClient&) = delete;
 
-  // An error when nothing was sent (a URL outside the app, a missing
-  // secret, the limiter stopped or its wait over `max_wait_ms`); otherwise
-  // the answer, which may be a transport failure (status 0).
+  // An error when nothing was sent and sending again would not help (a URL
+  // outside the app, a missing secret, a malformed request); otherwise the
+  // answer, which may be a transport failure (status 0), or `retry_later`
+  // when the limiter gave no budget within `max_wait_ms` or is stopping.
   Result<Response> send(const Request& request, std::int64_t max_wait_ms = 600'000);
 
   const apps::App& app() const { return app_; }
@@ -77,6 +81,7 @@ class AppClient {
   std::unique_ptr<Handle> take_handle();
   void give_back(std::unique_ptr<Handle> h);
   Result<Url> resolve(const Request& r) const;
+  Status check_request(const Request& r) const;
 
   const apps::App app_;
   const Url base_;
@@ -93,7 +98,8 @@ class AppClient {
 std::string remote_error_text(const std::string& body, std::size_t max = 300);
 
 // Retry-After: delta seconds, or an HTTP date (relative to `now_ms`); -1 if
-// neither.
+// neither. At most kMaxRetryAfterMs: a server cannot pause an app for years.
+constexpr std::int64_t kMaxRetryAfterMs = 3600 * 1000;
 std::int64_t parse_retry_after(const std::string& value, std::int64_t now_ms);
 
 }  // namespace weir::httpclient
