@@ -92,7 +92,14 @@ WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& own
         w.secret_file = ref->name;
       }
     }
-    if (key == "secret_env") w.secret_env = v;
+    if (key == "secret_env") {  // a name, checked: a pasted secret must not reach the log
+      if (auto ref = parse_secret_ref("env:" + v, base_dir); !ref) {
+        error(at, owner + ": webhook.secret_env must name an environment variable (letters, "
+                          "digits and _); the value is not shown, in case it is the secret itself");
+      } else {
+        w.secret_env = v;
+      }
+    }
     if (key == "secret_file") w.secret_file = v;
     if (key == "max_body") {
       auto size = parse_size(v);
@@ -112,8 +119,9 @@ WebhookSpec read_webhook(const YAML::Node& map, int line, const std::string& own
                       w.signature + ")");
     }
   }
-  // A `secret` that is not a reference has its own error already.
-  const bool secret = !w.secret_env.empty() || !w.secret_file.empty() || seen.count("secret");
+  // A `secret` or `secret_env` that is not valid has its own error already.
+  const bool secret = !w.secret_env.empty() || !w.secret_file.empty() || seen.count("secret") ||
+                      seen.count("secret_env");
   if (w.signature != "none" && !secret) {
     error(line, owner + ": a signed webhook needs its secret by reference: 'secret: "
                         "env:NAME' or 'secret: file:PATH' (never the secret itself); or "

@@ -127,3 +127,11 @@ TEST_CASE("a webhook's secret is one reference: env:NAME or file:PATH, from the 
   REQUIRE(errors.size() == 1);
   CHECK_THAT(errors[0], Catch::Contains("give one of secret, secret_env or secret_file"));
 }
+
+TEST_CASE("a secret pasted into secret_env is refused without being repeated") {
+  auto errors = trigger_errors("webhook: {signature: woocommerce, secret_env: 'cs_9f8e+7d/6c'}");
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Contains("must name an environment variable") &&
+                            !Catch::Contains("cs_9f8e"));
+  CHECK(trigger_errors("webhook: {signature: woocommerce, secret_env: WC_SECRET_2}").empty());
+}
