@@ -383,9 +383,12 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
   for (auto& [name, value] : out.headers) {
     for (const auto& [role, s] : secret) {
       for (const std::string& form : {s, percent_encode(s)}) {
+        // Searched again after the replacement, so a secret that is part of
+        // "REDACTED" cannot make this loop forever.
+        static constexpr std::string_view kRedacted = "REDACTED";
         for (auto at = value.find(form); !form.empty() && at != std::string::npos;
-             at = value.find(form, at)) {
-          value.replace(at, form.size(), "REDACTED");
+             at = value.find(form, at + kRedacted.size())) {
+          value.replace(at, form.size(), kRedacted);
         }
       }
     }
