@@ -16,15 +16,13 @@ void AppClients::update(const std::vector<apps::App>& in_effect) {
         continue;
       }
     }
-    if (a.rate) {
-      if (e.limiter) {
-        e.limiter->configure(*a.rate, a.concurrency);
-      } else {
-        e.limiter = std::make_shared<limiter::AppLimiter>(a.name, *a.rate, a.concurrency);
-      }
+    // Every app has a limiter: without a rate it still caps the requests
+    // in flight and keeps Retry-After pauses.
+    const limiter::Rate rate = a.rate ? *a.rate : limiter::Rate::unlimited();
+    if (e.limiter) {
+      e.limiter->configure(rate, a.concurrency);
     } else {
-      if (e.limiter) e.limiter->stop();
-      e.limiter.reset();
+      e.limiter = std::make_shared<limiter::AppLimiter>(a.name, rate, a.concurrency);
     }
     e.client = std::make_shared<AppClient>(a, e.limiter);
     next[a.name] = std::move(e);

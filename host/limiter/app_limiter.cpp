@@ -65,8 +65,10 @@ Attempt AppLimiter::try_start_locked(std::int64_t now) {
   if (paused_until_ > now) return {false, paused_until_ - now};
   // The cap first: a request held by it must not use up a rate token.
   if (concurrency_ > 0 && in_flight_ >= concurrency_) return {false, -1};
-  bucket_->set(adaptive_->interval_ns(rate_.interval_ns(), now), rate_.burst, now);
-  if (const std::int64_t wait = bucket_->take(now); wait > 0) return {false, wait};
+  if (!rate_.is_unlimited()) {
+    bucket_->set(adaptive_->interval_ns(rate_.interval_ns(), now), rate_.burst, now);
+    if (const std::int64_t wait = bucket_->take(now); wait > 0) return {false, wait};
+  }
   ++in_flight_;
   count_second(now, false);
   return {true, 0};
@@ -179,7 +181,7 @@ LimiterView AppLimiter::view() const {
   v.configured = rate_;
   v.current_per_second =
       rate_.per_second() * double(adaptive_->level(now)) / double(AdaptiveRate::kFull);
-  v.tokens = bucket_->tokens(now);
+  v.tokens = rate_.is_unlimited() ? -1 : bucket_->tokens(now);  // -1: no bucket
   v.in_flight = in_flight_;
   v.concurrency = concurrency_;
   v.waiting = static_cast<std::int64_t>(next_ticket_ - serving_ - abandoned_.size());

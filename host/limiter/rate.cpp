@@ -49,6 +49,7 @@ std::optional<Rate> parse_rate(std::string_view text, std::string* error) {
 }
 
 std::string format_rate(const Rate& rate) {
+  if (rate.is_unlimited()) return "none";
   std::string out = std::to_string(rate.count) + "/";
   if (rate.per_ns == kSecondNs) return out + "s";
   if (rate.per_ns == 60 * kSecondNs) return out + "min";

@@ -207,10 +207,17 @@ TEST_CASE(
   CHECK_THAT(unknown.out, Catch::Contains("no application 'nope' is in effect"));
 
   const Json limiters = json_of(home.cli("limiter", {"--json"}))["limiters"];
-  REQUIRE(limiters.size() == 1);  // only shop has a rate
-  CHECK(limiters[0]["app"] == "shop");
-  CHECK(limiters[0]["rate"] == "5/s");
+  // Every app has one (sorted by name: down, fragile, shop); without a rate
+  // it still counts, caps and pauses.
+  REQUIRE(limiters.size() == 3);
+  CHECK(limiters[0]["app"] == "down");
+  CHECK(limiters[0]["rate"] == "none");
   CHECK(limiters[0]["started_last_minute"] == 1);
+  CHECK(limiters[1]["app"] == "fragile");
+  CHECK(limiters[1]["throttled_last_minute"] == 1);  // its 508
+  CHECK(limiters[2]["app"] == "shop");
+  CHECK(limiters[2]["rate"] == "5/s");
+  CHECK(limiters[2]["started_last_minute"] == 1);
   CHECK_THAT(home.cli("limiter").out, Catch::Contains("shop") && Catch::Contains("5/s"));
 
   CHECK_THAT(host.log(), Catch::Contains("http shop: GET " + base + "/api/system_status -> 200"));

@@ -280,3 +280,19 @@ TEST_CASE("a Retry-After far in the future pauses long and never wraps around") 
   CHECK_FALSE(a.started);
   CHECK(a.wait_ns > 1000 * kSec);
 }
+
+TEST_CASE("an app without a rate: no bucket, yet the concurrency cap and Retry-After still hold") {
+  ManualTicker t(0);
+  AppLimiter app("erp", Rate::unlimited(), 2, t);
+  CHECK(app.try_start().started);
+  CHECK(app.try_start().started);  // as fast as asked ...
+  CHECK(app.try_start().wait_ns == -1);  // ... up to the cap
+  app.release();
+  app.release();
+  app.answered(503, 2 * kSec);
+  CHECK(app.try_start().wait_ns == 2 * kSec);
+  t.advance(2 * kSec);
+  CHECK(app.try_start().started);
+  CHECK(app.view().tokens == -1);
+  CHECK(format_rate(Rate::unlimited()) == "none");
+}

@@ -1,8 +1,9 @@
 // AppClients: the host's client and limiter for each application in effect.
 // A reload hands it the apps now in effect: a new app gets a client and a
-// limiter; a changed one a new client (new URL, auth, timeout) and its
-// same limiter reconfigured, so what was used of its budget stays used; a
-// removed one's limiter is stopped (its waiters give up). Requests already
+// limiter (every app has one: without a rate it still caps requests in
+// flight and keeps Retry-After pauses); a changed one a new client (new URL,
+// auth, timeout) and its same limiter reconfigured, so what was used of its
+// budget stays used; a removed one's limiter is stopped (its waiters give up). Requests already
 // under way finish with the client they had (shared_ptr).
 //
 // Threads: every member from any thread.
@@ -26,7 +27,7 @@ class AppClients {
   void update(const std::vector<apps::App>& in_effect);
   // Null when no such app is in effect.
   std::shared_ptr<AppClient> client(const std::string& app) const;
-  // Each app's limiter figures (apps without a rate have no limiter).
+  // Each app's limiter figures.
   std::vector<limiter::LimiterView> limiters() const;
   void stop();  // every limiter: waiters give up
 
@@ -44,7 +45,7 @@ class AppClients {
  private:
   struct Entry {
     std::shared_ptr<AppClient> client;
-    std::shared_ptr<limiter::AppLimiter> limiter;  // null: no rate
+    std::shared_ptr<limiter::AppLimiter> limiter;
   };
   mutable std::mutex mu_;
   std::map<std::string, Entry> apps_;  // guarded by mu_

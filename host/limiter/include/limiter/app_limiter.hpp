@@ -60,7 +60,7 @@ struct LimiterView {
   std::string app;
   Rate configured;
   double current_per_second = 0;  // configured, or lower after overload answers
-  std::int64_t tokens = 0;        // requests that could start now
+  std::int64_t tokens = 0;        // requests that could start now (-1: no rate, no bucket)
   std::int64_t in_flight = 0;
   int concurrency = 0;
   std::int64_t waiting = 0;  // callers in acquire()
