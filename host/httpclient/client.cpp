@@ -200,12 +200,10 @@ Result<Url> AppClient::resolve(const Request& r) const {
     url = *u;
     // A Link header repeats the request's query, auth parameters included:
     // the host adds its own again, so they are dropped here.
-    if (app_.auth.kind == apps::AuthSpec::Kind::query && !url.query.empty()) {
-      Params kept;
-      for (auto& p : parse_query(url.query)) {
-        if (!app_.auth.secrets.count(p.first)) kept.push_back(std::move(p));
-      }
-      url.query = build_query(kept);
+    if (app_.auth.kind == apps::AuthSpec::Kind::query) {
+      url.query = rewrite_query(url.query, [&](const std::string& name, const std::string& part) {
+        return app_.auth.secrets.count(name) ? std::nullopt : std::optional<std::string>(part);
+      });
     }
   } else {
     url = base_;

@@ -36,17 +36,9 @@ OAuth1Signed oauth1_sign(const std::string& method, const Url& url, const Params
     if (p.first.rfind("oauth_", 0) != 0) query.push_back(std::move(p));
   }
   // The query as sent keeps its parameters' order and encoding, minus oauth_*.
-  std::string kept;
-  std::size_t start = 0;
-  while (start <= url.query.size() && !url.query.empty()) {
-    auto amp = url.query.find('&', start);
-    if (amp == std::string::npos) amp = url.query.size();
-    const std::string part = url.query.substr(start, amp - start);
-    const std::string name = percent_decode(part.substr(0, part.find('=')), true);
-    if (!part.empty() && name.rfind("oauth_", 0) != 0) kept += (kept.empty() ? "" : "&") + part;
-    start = amp + 1;
-  }
-  out.url.query = kept;
+  out.url.query = rewrite_query(url.query, [](const std::string& name, const std::string& part) {
+    return name.rfind("oauth_", 0) == 0 ? std::nullopt : std::optional<std::string>(part);
+  });
 
   out.oauth_params = {{"oauth_consumer_key", c.consumer_key},
                       {"oauth_nonce", nonce},

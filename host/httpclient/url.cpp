@@ -130,23 +130,37 @@ bool is_within(const Url& url, const Url& base) {
   return url.path == root || url.path.rfind(root + "/", 0) == 0;
 }
 
-std::string redacted(const Url& url, const std::vector<std::string>& secret_names) {
-  if (url.query.empty()) return url.text();
-  std::string query;
+std::string rewrite_query(
+    std::string_view query,
+    const std::function<std::optional<std::string>(const std::string&, const std::string&)>&
+        rewrite) {
+  std::string out;
   std::size_t start = 0;
-  while (start <= url.query.size()) {
-    auto amp = url.query.find('&', start);
-    if (amp == std::string::npos) amp = url.query.size();
-    std::string part = url.query.substr(start, amp - start);
-    const auto eq = part.find('=');
-    const std::string name = percent_decode(part.substr(0, eq), true);
-    const bool secret =
-        name.rfind("oauth_", 0) == 0 || name.rfind("consumer_", 0) == 0 ||
-        std::find(secret_names.begin(), secret_names.end(), name) != secret_names.end();
-    if (secret && eq != std::string::npos) part = part.substr(0, eq) + "=REDACTED";
-    if (!part.empty()) query += (query.empty() ? "" : "&") + part;
+  while (start < query.size()) {
+    auto amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    const std::string part(query.substr(start, amp - start));
+    if (!part.empty()) {
+      if (auto kept = rewrite(percent_decode(part.substr(0, part.find('=')), true), part)) {
+        out += (out.empty() ? "" : "&") + *kept;
+      }
+    }
     start = amp + 1;
   }
+  return out;
+}
+
+std::string redacted(const Url& url, const std::vector<std::string>& secret_names) {
+  if (url.query.empty()) return url.text();
+  const std::string query =
+      rewrite_query(url.query, [&](const std::string& name, const std::string& part) {
+        const bool secret =
+            name.rfind("oauth_", 0) == 0 || name.rfind("consumer_", 0) == 0 ||
+            std::find(secret_names.begin(), secret_names.end(), name) != secret_names.end();
+        const auto eq = part.find('=');
+        return std::optional<std::string>(
+            secret && eq != std::string::npos ? part.substr(0, eq) + "=REDACTED" : part);
+      });
   return url.base() + "?" + query;
 }
 

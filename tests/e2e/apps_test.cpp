@@ -44,6 +44,40 @@ std::string bytes_of(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// An outside system on loopback: answers with `answer` and records every
+// request it was sent.
+class Remote {
+ public:
+  explicit Remote(std::function<weir::http::Response(const weir::http::Request&)> answer)
+      : server_(options(), [this, answer = std::move(answer)](weir::http::Request&& r,
+                                                              weir::http::Respond respond) {
+          weir::http::Response out = answer(r);
+          {
+            std::lock_guard lock(mu_);
+            seen_.push_back(std::move(r));
+          }
+          respond(std::move(out));
+        }) {
+    REQUIRE(server_.start().is_ok());
+  }
+  ~Remote() { server_.stop(); }
+  std::string base() const { return "http://" + server_.address(); }
+  std::vector<weir::http::Request> seen() const {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  static weir::http::ServerOptions options() {
+    weir::http::ServerOptions o;
+    o.port = 0;
+    return o;
+  }
+  weir::http::Server server_;
+  mutable std::mutex mu_;
+  std::vector<weir::http::Request> seen_;  // guarded by mu_
+};
+
 const std::string kShop = R"(name: shop
 type: http
 base_url: https://shop.example.com/wp-json/wc/v3/
@@ -142,11 +176,7 @@ TEST_CASE(
     "and weir limiter") {
   // The outside systems: a loopback server standing in for a shop, a shop
   // that refuses the key, and a shared host over its limits.
-  std::mutex mu;
-  std::vector<weir::http::Request> seen;
-  weir::http::ServerOptions options;
-  options.port = 0;
-  weir::http::Server remote(options, [&](weir::http::Request&& r, weir::http::Respond respond) {
+  Remote remote([](const weir::http::Request& r) {
     weir::http::Response out;
     if (r.path.rfind("/down", 0) == 0) {
       out.status = 401;
@@ -162,14 +192,9 @@ TEST_CASE(
       out.content_type = "application/json";
       out.body = "[]";
     }
-    {
-      std::lock_guard lock(mu);
-      seen.push_back(std::move(r));
-    }
-    respond(std::move(out));
+    return out;
   });
-  REQUIRE(remote.start().is_ok());
-  const std::string base = "http://" + remote.address();
+  const std::string base = remote.base();
 
   ::setenv("WEIR_TEST_APP_TOKEN", kKey, 1);
   WeirHome home({"core.so"});
@@ -187,12 +212,10 @@ TEST_CASE(
   CHECK(ok.code == 0);
   CHECK_THAT(ok.out, Catch::StartsWith("ok: shop answered 200 in ") &&
                          Catch::Contains("(" + base + "/api/system_status)"));
-  {
-    std::lock_guard lock(mu);
-    REQUIRE(seen.size() == 1);
-    CHECK(seen[0].path == "/api/system_status");
-    CHECK(seen[0].header("Authorization") == std::string("Bearer ") + kKey);
-  }
+  const auto seen = remote.seen();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].path == "/api/system_status");
+  CHECK(seen[0].header("Authorization") == std::string("Bearer ") + kKey);
   auto refused = home.cli("apps check", {"down"});
   CHECK(refused.code == 1);
   CHECK_THAT(refused.out, Catch::StartsWith("failed: down answered 401 in ") &&
@@ -223,38 +246,34 @@ TEST_CASE(
   CHECK_THAT(host.log(), Catch::Contains("http shop: GET " + base + "/api/system_status -> 200"));
   CHECK(host.log().find(kKey) == std::string::npos);
   REQUIRE(host.kill(SIGTERM) == 0);
-  remote.stop();
   ::unsetenv("WEIR_TEST_APP_TOKEN");
 }
 
-TEST_CASE("apps: a node's calls reach its application through the host (ABI 1.4 http), never seeing the secret") {
-  std::mutex mu;
-  std::vector<weir::http::Request> seen;
-  weir::http::ServerOptions options;
-  options.port = 0;
-  weir::http::Server remote(options, [&](weir::http::Request&& r, weir::http::Respond respond) {
+TEST_CASE(
+    "apps: a node's calls reach its application through the host (ABI 1.4 http), never seeing the "
+    "secret") {
+  Remote remote([](const weir::http::Request& r) {
     weir::http::Response out;
     out.content_type = "application/json";
     out.body = r.path == "/api/products" ? R"([{"id": 7, "sku": "A-1"}])" : R"({"message": "no"})";
     if (r.path != "/api/products") out.status = 404;
-    {
-      std::lock_guard lock(mu);
-      seen.push_back(std::move(r));
-    }
-    respond(std::move(out));
+    return out;
   });
-  REQUIRE(remote.start().is_ok());
   ::setenv("WEIR_TEST_APP_TOKEN", kKey, 1);
   WeirHome home({"core.so", "testkit.so"});
   std::filesystem::create_directories(home.path("apps"));
-  home.write("apps/shop.yaml", "name: shop\ntype: http\nbase_url: http://" + remote.address() +
-                                   "/api\nauth: {kind: bearer, token: \"env:WEIR_TEST_APP_TOKEN\"}\n"
-                                   "rate: 20/s\n");
+  home.write("apps/shop.yaml",
+             "name: shop\ntype: http\nbase_url: " + remote.base() +
+                 "/api\nauth: {kind: bearer, token: \"env:WEIR_TEST_APP_TOKEN\"}\n"
+                 "rate: 20/s\n");
   const std::string recorded = home.path("recorded.jsonl");
-  home.add_topology("pull.yaml", "name: pull\nnodes:\n"
-                                 "  - {id: fetch, type: testkit.fetch, app: shop, config: {target: products}}\n"
-                                 "  - {id: keep, type: testkit.record, config: {path: \"" + recorded + "\"}}\n"
-                                 "edges:\n  - fetch -> keep\n");
+  home.add_topology("pull.yaml",
+                    "name: pull\nnodes:\n"
+                    "  - {id: fetch, type: testkit.fetch, app: shop, config: {target: products}}\n"
+                    "  - {id: keep, type: testkit.record, config: {path: \"" +
+                        recorded +
+                        "\"}}\n"
+                        "edges:\n  - fetch -> keep\n");
   HostProcess host(home);
   REQUIRE(host.start());
   auto ok = home.cli("run pull", {"--payload", "{}", "--wait"});
@@ -265,11 +284,9 @@ TEST_CASE("apps: a node's calls reach its application through the host (ABI 1.4 
   const Json rec = Json::parse(line);
   CHECK(rec["payload"]["status"] == 200);
   CHECK(rec["payload"]["body"][0]["sku"] == "A-1");
-  {
-    std::lock_guard lock(mu);
-    REQUIRE(seen.size() == 1);
-    CHECK(seen[0].header("Authorization") == std::string("Bearer ") + kKey);
-  }
+  const auto seen = remote.seen();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].header("Authorization") == std::string("Bearer ") + kKey);
   // A 404 fails that message with the status; the node never saw the token.
   auto missing = home.cli("run pull", {"--payload", R"({"target": "nothing"})", "--wait"});
   CHECK(missing.code == 2);
@@ -279,6 +296,5 @@ TEST_CASE("apps: a node's calls reach its application through the host (ABI 1.4 
   CHECK(limiters[0]["started_last_minute"] == 2);
   CHECK(host.log().find(kKey) == std::string::npos);
   REQUIRE(host.kill(SIGTERM) == 0);
-  remote.stop();
   ::unsetenv("WEIR_TEST_APP_TOKEN");
 }

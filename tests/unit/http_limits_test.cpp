@@ -21,15 +21,17 @@
 
 #include "http/http_server.hpp"
 #include "support/http_client.hpp"
+#include "unit/running_server.hpp"
 
 using namespace weir::http;
 using weir::test::HttpClient;
+using weir::test::Running;
+using weir::test::text;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 
 ServerOptions options() {
   ServerOptions o;
@@ -41,26 +43,6 @@ ServerOptions options() {
   o.idle_timeout = 5000ms;
   return o;
 }
-
-Response text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-struct Running {
-  Running(ServerOptions o, Handler handler) : server(std::move(o), std::move(handler)) {
-    REQUIRE(kCurlReady);
-    const weir::Status s = server.start();
-    INFO(s.message());
-    REQUIRE(s.is_ok());
-  }
-  std::string url(const std::string& target) const {
-    return "http://127.0.0.1:" + std::to_string(server.port()) + target;
-  }
-  Server server;
-};
 
 // Polls `done` until it holds or `timeout` passes.
 template <class F>

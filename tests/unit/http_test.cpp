@@ -24,15 +24,17 @@
 
 #include "http/http_server.hpp"
 #include "support/http_client.hpp"
+#include "unit/running_server.hpp"
 
 using namespace weir::http;
 using weir::test::HttpClient;
+using weir::test::Running;
+using weir::test::text;
 using weir::test::HttpResult;
 using namespace std::chrono_literals;
 
 namespace {
 
-const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 
 ServerOptions loopback(std::size_t max_body = 1024 * 1024) {
   ServerOptions o;
@@ -44,27 +46,6 @@ ServerOptions loopback(std::size_t max_body = 1024 * 1024) {
   o.body_timeout = 2000ms;
   o.idle_timeout = 2000ms;
   return o;
-}
-
-// A started server; fails the test if it cannot start.
-struct Running {
-  Running(ServerOptions options, Handler handler) : server(std::move(options), std::move(handler)) {
-    REQUIRE(kCurlReady);
-    const weir::Status s = server.start();
-    INFO(s.message());
-    REQUIRE(s.is_ok());
-  }
-  std::string url(const std::string& target) const {
-    return "http://127.0.0.1:" + std::to_string(server.port()) + target;
-  }
-  Server server;
-};
-
-Response text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
 }
 
 // Sends `bytes` on a fresh connection and returns everything the server

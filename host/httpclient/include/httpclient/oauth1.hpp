@@ -13,7 +13,7 @@
 //
 // oauth_* parameters already in the URL (a Link header of a signed request
 // repeats them) are stripped first: the request is signed afresh, and the
-// URL to send is the one without them.
+// URL to send is the one without them. A pure function, any thread.
 #pragma once
 
 #include <cstdint>

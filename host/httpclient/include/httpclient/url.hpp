@@ -1,8 +1,9 @@
 // URLs as the HTTP client needs them: split, percent-encoded per RFC 3986,
 // query parameters decoded as forms are, checked against an application's
-// base, and shown with secrets redacted.
+// base, and shown with secrets redacted. Pure functions, any thread.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,13 @@ std::string percent_decode(std::string_view s, bool plus_is_space);
 Params parse_query(std::string_view query);
 // {("a","1"), ("b","x y")} -> "a=1&b=x%20y".
 std::string build_query(const Params& params);
+
+// The query with each "name=value" part passed through `rewrite` (given
+// the part's form-decoded name and the part as written): what it returns
+// replaces the part, nullopt drops it. Parts it keeps stay as written.
+std::string rewrite_query(std::string_view query,
+                          const std::function<std::optional<std::string>(
+                              const std::string& name, const std::string& part)>& rewrite);
 
 // Is `url` at or under `base` (same scheme, host and port; its path equal
 // to the base's or below it at a '/')? So a Link header may be followed, a

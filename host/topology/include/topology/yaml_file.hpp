@@ -1,7 +1,7 @@
 // What every YAML file the host reads goes through (topologies,
 // applications): bounded reading, UTF-8, one document, syntax and nesting,
 // each problem as (line, message) for a file:line error. Values are then
-// bounded by yaml_json.hpp as they are converted.
+// bounded by yaml_json.hpp as they are converted. Free functions, any thread.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
