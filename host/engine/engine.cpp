@@ -225,7 +225,8 @@ Result<std::shared_ptr<NodeRuntime>> Engine::create_node(const topology::Topolog
     return node;
   }
   node->context = std::make_unique<InstanceContext>(InstanceContext{t.name, spec.id});
-  const std::string config = spec.config.dump();
+  const std::string config =  // replace: dump() would throw on a string that is not UTF-8
+      spec.config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string error;
   node->instance = node->type->type->create(
       host_api(), reinterpret_cast<weir_host*>(node->context.get()),

@@ -72,12 +72,18 @@ std::vector<std::string> run_validate_config(const weir_node_type& type, const s
   return problems;
 }
 
+// The file was checked to be UTF-8, so replacing never happens; it keeps a
+// string that slipped through from aborting the check (dump() throws on one).
+std::string dump_config(const nlohmann::json& config) {
+  return config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void check_plugin_validation(const NodeSpec& node, const NodeTypeInfo& type, const NodeLines& lines,
                              std::vector<TopologyError>& errors) {
   const weir_node_type* t = type.type;
   if (!t || !WEIR_HAS_FIELD(t, weir_node_type, validate_config) || !t->validate_config) return;
   int line = lines.config > 0 ? lines.config : node.line;
-  for (const std::string& problem : run_validate_config(*t, node.config.dump())) {
+  for (const std::string& problem : run_validate_config(*t, dump_config(node.config))) {
     errors.push_back({"", line, "node " + in_quotes(node.id) + " config: " + problem});
   }
 }

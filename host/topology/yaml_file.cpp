@@ -52,12 +52,24 @@ class DocumentCounter : public YAML::EventHandler {
 
 // YAML is UTF-8 here (the JSON a node's config becomes must be, too): a byte
 // that is not is named with its line and column, before anything is parsed.
+// A NUL byte is refused too: YAML text cannot hold one (it is not printable),
+// and yaml-cpp takes NULs near the start as UTF-16 or UTF-32 and decodes
+// them, code points above U+10FFFF included, into strings that are not
+// UTF-8 (found by the fuzzer: such a string aborted the JSON dump of a config).
 std::optional<std::pair<int, std::string>> not_utf8(std::string_view yaml) {
   std::size_t bad = 0;
-  if (is_utf8(yaml, &bad)) return std::nullopt;
-  const auto line_start = yaml.rfind('\n', bad == 0 ? std::string_view::npos : bad - 1);
+  if (is_utf8(yaml, &bad)) {
+    bad = yaml.find('\0');
+    if (bad == std::string_view::npos) return std::nullopt;
+  }
+  const auto line_start = bad == 0 ? std::string_view::npos : yaml.rfind('\n', bad - 1);
   const std::size_t column = bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
   const int line = static_cast<int>(std::count(yaml.begin(), yaml.begin() + bad, '\n')) + 1;
+  if (yaml[bad] == '\0') {
+    return std::make_pair(line, "the file holds a NUL byte at column " + std::to_string(column) +
+                                    ", which YAML text cannot (weir reads UTF-8; is the file "
+                                    "UTF-16 or UTF-32?)");
+  }
   char hex[8];
   std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(yaml[bad]));
   return std::make_pair(line, "the file is not UTF-8 text: byte " + std::string(hex) +

@@ -639,6 +639,27 @@ TEST_CASE("a file that is not UTF-8 is refused at the byte, before anything read
             .errors.empty());
 }
 
+TEST_CASE("a file with a NUL byte is refused at the byte, as yaml-cpp would read it as UTF-32") {
+  // Found by the fuzzer: NULs near the start make yaml-cpp decode the file as
+  // UTF-16/32, and a code point above U+10FFFF came out as a config string
+  // that is not UTF-8, which aborted the JSON dump of the config.
+  std::string utf32;
+  const std::string text = with_defaults("{level: \"X\"}");
+  for (char c : text) {
+    const std::uint32_t cp = c == 'X' ? 0x110000 : static_cast<unsigned char>(c);
+    for (int shift = 24; shift >= 0; shift -= 8) utf32.push_back(static_cast<char>(cp >> shift));
+  }
+  LoadResult r = weir::topology::load_topology_text(utf32, "utf32.yaml", catalog());
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].to_string() ==
+        "utf32.yaml:1: the file holds a NUL byte at column 1, which YAML text cannot (weir reads "
+        "UTF-8; is the file UTF-16 or UTF-32?)");
+  r = weir::topology::load_topology_text(with_defaults(std::string("{note: a\0b}", 12)),
+                                         "nul.yaml", catalog());
+  REQUIRE(r.errors.size() == 1);
+  CHECK_THAT(r.errors[0].to_string(), StartsWith("nul.yaml:6: the file holds a NUL byte at column 25"));
+}
+
 TEST_CASE("the one-byte file ',' is refused, not read forever") {
   // Found by the fuzzer: yaml-cpp 0.7's LoadAll adds empty documents for
   // ever on it, until memory runs out.
