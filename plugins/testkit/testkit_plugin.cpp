@@ -396,11 +396,7 @@ class Fetch : public weir::Node {
     weir::HttpRequest r;
     r.target = in.is_object() && in.contains("target") ? in["target"].get<std::string>() : target_;
     const weir::HttpResponse a = ctx.http(r);
-    if (a.retry_later) return weir::Result::retry(a.error);
-    if (!a.sent || a.status < 200 || a.status >= 300) {
-      return weir::Result::failed("fetch " + r.target + ": " +
-                                  (a.status ? "status " + std::to_string(a.status) : a.error));
-    }
+    if (auto bad = a.problem()) return *bad;  // the SDK's one call: retry, or fail with the remote text
     Json body = Json::parse(a.body, nullptr, false);
     if (body.is_discarded()) body = a.body;
     ctx.emit(Json{{"status", a.status}, {"body", body}});

@@ -255,8 +255,11 @@ TEST_CASE(
   Remote remote([](const weir::http::Request& r) {
     weir::http::Response out;
     out.content_type = "application/json";
-    out.body = r.path == "/api/products" ? R"([{"id": 7, "sku": "A-1"}])" : R"({"message": "no"})";
-    if (r.path != "/api/products") out.status = 404;
+    out.body = R"([{"id": 7, "sku": "A-1"}])";
+    if (r.path != "/api/products") {
+      out.status = 404;
+      out.body = R"({"code":"rest_no_route","message":"No route was found matching the URL and request method.","data":{"status":404}})";
+    }
     return out;
   });
   ::setenv("WEIR_TEST_APP_TOKEN", kKey, 1);
@@ -287,10 +290,12 @@ TEST_CASE(
   const auto seen = remote.seen();
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].header("Authorization") == std::string("Bearer ") + kKey);
-  // A 404 fails that message with the status; the node never saw the token.
+  // A 404 fails that message with the status and the shop's own words (the
+  // SDK's HttpResponse::problem); the node never saw the token.
   auto missing = home.cli("run pull", {"--payload", R"({"target": "nothing"})", "--wait"});
   CHECK(missing.code == 2);
-  CHECK_THAT(home.cli("trash ls").out, Catch::Contains("fetch nothing: status 404"));
+  CHECK_THAT(home.cli("trash ls", {"--json"}).out,
+             Catch::Contains("GET nothing: HTTP 404: rest_no_route: No route was found"));
   const Json limiters = json_of(home.cli("limiter", {"--json"}))["limiters"];
   REQUIRE(limiters.size() == 1);
   CHECK(limiters[0]["started_last_minute"] == 2);

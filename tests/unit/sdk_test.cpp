@@ -251,3 +251,119 @@ TEST_CASE("validate reports every problem, and a throwing constructor fails crea
   CHECK(error == "strict: url is required");
   CHECK(type.max_batch == 1);  // weir::node's default
 }
+
+namespace {
+
+weir::HttpResponse answer(int status, std::string body = {}, weir::Headers headers = {}) {
+  weir::HttpResponse r;
+  r.sent = true;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  r.request = "POST products/batch";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("HttpResponse::problem: 2xx goes on, and the answers that pass become a retry") {
+  for (int status : {200, 201, 204, 299}) CHECK_FALSE(answer(status).problem());
+  CHECK(answer(201).outcome().outcome() == WEIR_OUTCOME_SUCCESS);
+  for (int status : {408, 425, 429, 502, 503, 504, 508}) {
+    INFO(status);
+    auto r = answer(status).problem();
+    REQUIRE(r);
+    CHECK(r->outcome() == WEIR_OUTCOME_RETRY);
+    CHECK(r->error() == "POST products/batch: HTTP " + std::to_string(status));
+    CHECK(r->delay().count() == 0);  // no Retry-After: the node's policy decides
+  }
+  // Retry-After (the host parsed seconds or an HTTP date into milliseconds).
+  auto busy = answer(429, R"({"code":"too_many","message":"Slow down"})");
+  busy.retry_after_ms = 120000;
+  auto r = busy.problem();
+  REQUIRE(r);
+  CHECK(r->outcome() == WEIR_OUTCOME_RETRY);
+  CHECK(r->delay() == std::chrono::minutes(2));
+  CHECK(r->error() == "POST products/batch: HTTP 429: too_many: Slow down");
+  // No answer at all: a timeout or a refused connection.
+  auto silent = answer(0);
+  silent.error = "timed out after 30000 ms";
+  r = silent.problem();
+  REQUIRE(r);
+  CHECK(r->outcome() == WEIR_OUTCOME_RETRY);
+  CHECK(r->error() == "POST products/batch: timed out after 30000 ms");
+  // Not sent because the application's budget did not come in time.
+  weir::HttpResponse later;
+  later.retry_later = true;
+  later.error = "the application's rate budget did not come within 30 s";
+  later.request = "GET orders";
+  r = later.problem();
+  REQUIRE(r);
+  CHECK(r->outcome() == WEIR_OUTCOME_RETRY);
+  CHECK(r->error() == "GET orders: not sent: the application's rate budget did not come within 30 s");
+}
+
+TEST_CASE("HttpResponse::problem: a 508 HTML page is read by its title, never as JSON") {
+  const std::string page =
+      "<!DOCTYPE html>\n<html><head><TITLE>508 Resource Limit Is Reached</TITLE></head>"
+      "<body><h1>Resource Limit Is Reached</h1>The website is temporarily unable to service "
+      "your request as it exceeded resource limit.</body></html>";
+  auto r = answer(508, page, {{"content-type", "text/html"}}).problem();
+  REQUIRE(r);
+  CHECK(r->outcome() == WEIR_OUTCOME_RETRY);
+  CHECK(r->error() == "POST products/batch: HTTP 508: 508 Resource Limit Is Reached");
+}
+
+TEST_CASE("HttpResponse::problem: other statuses fail with the remote system's own words") {
+  // WooCommerce: {code, message, data}.
+  auto r = answer(400, R"({"code":"rest_invalid_param","message":"Invalid parameter(s): regular_price",
+                           "data":{"status":400}})").problem();
+  REQUIRE(r);
+  CHECK(r->outcome() == WEIR_OUTCOME_FAILED);
+  CHECK(r->error() ==
+        "POST products/batch: HTTP 400: rest_invalid_param: Invalid parameter(s): regular_price");
+  // Magento: placeholders filled from parameters, by position and by name.
+  r = answer(404, R"({"message":"The product that was requested doesn't exist. Verify the product and try again. SKU %1","parameters":["A/1"]})").problem();
+  CHECK(r->error() == "POST products/batch: HTTP 404: The product that was requested doesn't "
+                      "exist. Verify the product and try again. SKU A/1");
+  r = answer(400, R"({"message":"\"%fieldName\" is required. Enter and try again.","parameters":{"fieldName":"sku"}})").problem();
+  CHECK(r->error() == "POST products/batch: HTTP 400: \"sku\" is required. Enter and try again.");
+  // OAuth-style and error lists.
+  CHECK(answer(401, R"({"error":"invalid_token","error_description":"expired"})").problem()->error() ==
+        "POST products/batch: HTTP 401: invalid_token: expired");
+  CHECK(answer(422, R"({"errors":[{"message":"SKU taken"}]})").problem()->error() ==
+        "POST products/batch: HTTP 422: SKU taken");
+  // 500 is not among the answers that pass: the shop failed on this item.
+  CHECK(answer(500, "Fatal error: Allowed memory size exhausted\n\n in x.php").problem()->outcome() ==
+        WEIR_OUTCOME_FAILED);
+  // A redirect is not followed (the credentials would go with it): say where it pointed.
+  auto moved = answer(301, "", {{"location", "https://shop.example/wp-json/wc/v3/products"}});
+  CHECK(moved.problem()->error() ==
+        "POST products/batch: HTTP 301 (redirects are not followed; Location: "
+        "https://shop.example/wp-json/wc/v3/products)");
+  // The remote text is cut to 300 bytes, on a UTF-8 character boundary.
+  std::string long_text;
+  for (int i = 0; i < 200; ++i) long_text += "é";  // 2 bytes each
+  const std::string error = answer(400, "{\"message\":\"x" + long_text + "\"}").problem()->error();
+  const std::string remote = error.substr(std::string("POST products/batch: HTTP 400: ").size());
+  CHECK(remote.size() == 299 + 3);  // "x" + 149 "é", then "..."
+  CHECK(remote.substr(remote.size() - 3) == "...");
+  // A request the host refused to send fails (a configuration problem, not a passing one).
+  weir::HttpResponse refused;
+  refused.error = "https://evil.example/x is outside the application's base_url";
+  refused.request = "GET https://evil.example/x";
+  CHECK(refused.problem()->outcome() == WEIR_OUTCOME_FAILED);
+}
+
+TEST_CASE("HttpResponse::json names the request and shows the start of a body that is not JSON") {
+  CHECK(answer(200, R"({"id": 7})").json()["id"] == 7);
+  auto html = answer(200, "<html><title>Maintenance</title></html>", {{"content-type", "text/html"}});
+  try {
+    (void)html.json();
+    FAIL("json() accepted HTML");
+  } catch (const std::runtime_error& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("POST products/batch: the answer (HTTP 200, "
+                                           "content-type 'text/html') is not valid JSON"));
+    CHECK_THAT(e.what(), Catch::EndsWith("; it begins: Maintenance"));
+  }
+}

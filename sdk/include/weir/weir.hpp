@@ -27,6 +27,7 @@
 
 #include <weir/abi.h>
 #include <weir/payload.hpp>
+#include <weir/remote_error.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -186,9 +187,79 @@ struct HttpResponse {
   std::string error;   // a transport error, or why nothing was sent
   std::int64_t retry_after_ms = -1;
   bool retry_later = false;  // not sent for a reason that passes: retry the message later
+  std::string request;       // "GET products", for error texts
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string() : it->second;
+  }
+
+  bool ok() const { return sent && status >= 200 && status < 300; }
+
+  // Answers that pass (the remote system is busy, down for a moment, or too
+  // slow): 408, 425, 429, 500-series gateway errors 502/503/504, 508 (a
+  // shared PHP host's "resource limit reached"), no answer at all (a timeout,
+  // a refused or reset connection), and a request the host did not send for
+  // a reason that passes (the application's budget did not come in time).
+  bool transient() const {
+    if (!sent) return retry_later;
+    switch (status) {
+      case 0: case 408: case 425: case 429: case 502: case 503: case 504: case 508:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // The one call from an answer to a message's outcome:
+  //   2xx                      -> std::nullopt: go on with the answer;
+  //   transient() (see above)  -> Result::retry, waiting at least Retry-After
+  //                               (seconds or an HTTP date) when one came;
+  //   any other status, or a request the host refused to send (a URL outside
+  //   the application, a missing secret) -> Result::failed with the status
+  //   and the remote system's own error text, cut to 300 bytes.
+  // Usage: `auto r = ctx.http(req); if (auto bad = r.problem()) return *bad;`
+  std::optional<Result> problem() const {
+    if (ok()) return std::nullopt;
+    const std::string what = request.empty() ? std::string("request") : request;
+    if (!sent) {
+      return retry_later ? Result::retry(what + ": not sent: " + error)
+                         : Result::failed(what + ": not sent: " + error);
+    }
+    std::string why = what + ": ";
+    if (status == 0) {
+      why += error.empty() ? std::string("no answer") : error;
+    } else {
+      why += "HTTP " + std::to_string(status);
+      const std::string remote = remote_error::text(body);
+      if (!remote.empty()) why += ": " + remote;
+      if (status >= 300 && status < 400) {
+        why += " (redirects are not followed; Location: " + header("location") + ")";
+      }
+    }
+    if (!transient()) return Result::failed(std::move(why));
+    return Result::retry(std::move(why),
+                         std::chrono::milliseconds(retry_after_ms > 0 ? retry_after_ms : 0));
+  }
+
+  // The outcome when the answer itself is all the message needs: success()
+  // on 2xx, else problem().
+  Result outcome() const {
+    auto bad = problem();
+    return bad ? std::move(*bad) : Result::success();
+  }
+
+  // The body as JSON; throws (failing the message) with the start of the
+  // body when it is not JSON, e.g. an HTML error page behind a 200.
+  Json json() const {
+    try {
+      return payload::parse_json_text(body);
+    } catch (const PayloadError& e) {
+      throw std::runtime_error((request.empty() ? std::string("the answer")
+                                                : request + ": the answer") +
+                               " (HTTP " + std::to_string(status) + ", content-type '" +
+                               header("content-type") + "') is " + e.what() + "; it begins: " +
+                               remote_error::text(body, 120));
+    }
   }
 };
 
@@ -282,6 +353,7 @@ class Batch {
                           to_bytes(headers),
                           weir_bytes{reinterpret_cast<const std::uint8_t*>(r.body.data()), r.body.size()}};
     HttpResponse out;
+    out.request = r.method + " " + r.target;
     auto sink = [](void* user, const weir_http_response* a) {
       auto* o = static_cast<HttpResponse*>(user);
       o->status = a->status;
