@@ -4,8 +4,11 @@
 //   core.pass  passes each message on unchanged.
 //   core.log   logs each payload as one-line JSON at a configured level,
 //              with an optional prefix, and passes it on.
+//   core.mapper  maps each payload to another document shape as its config
+//              declares (mapper.hpp); a message it cannot map fails alone.
 //
-// Both are stateless, so one instance is safe at any concurrency.
+// All are stateless (core.mapper's compiled mapping is immutable), so one
+// instance is safe at any concurrency.
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -13,6 +16,8 @@
 #include <string>
 #include <vector>
 #include <weir/weir.hpp>
+
+#include "mapper.hpp"
 
 #ifndef WEIR_CORE_VERSION
 #define WEIR_CORE_VERSION "0.0.0"
@@ -105,11 +110,42 @@ class Log : public weir::Node {
   std::string prefix_;
 };
 
+class Mapper : public weir::Node {
+ public:
+  static void validate(const weir::Json& config, std::vector<std::string>& errors) {
+    std::vector<std::string> problems;
+    (void)weir::core::Mapping::compile(config, &problems);
+    for (const auto& p : problems) errors.push_back("core.mapper: " + p);
+  }
+
+  explicit Mapper(const weir::NodeInit& init) : mapping_(compile(init.config)) {}
+
+  weir::Result process(weir::Context& ctx) override {
+    weir::core::Mapping::Mapped out = mapping_.map(ctx.message().json());
+    if (!out.ok) return weir::Result::failed("core.mapper: " + out.error);
+    return weir::Result::success(std::move(out.document));
+  }
+
+ private:
+  static weir::core::Mapping compile(const weir::Json& config) {
+    std::vector<std::string> errors;
+    std::optional<weir::core::Mapping> mapping = weir::core::Mapping::compile(config, &errors);
+    if (!mapping) throw std::invalid_argument("core.mapper: " + errors.front());
+    return std::move(*mapping);
+  }
+
+  weir::core::Mapping mapping_;
+};
+
 }  // namespace
 
-WEIR_PLUGIN("core", WEIR_CORE_VERSION, "Basic nodes: pass messages on, log them",
+WEIR_PLUGIN("core", WEIR_CORE_VERSION, "Basic nodes: pass messages on, log them, map them",
             weir::node<Pass>("pass", WEIR_NODE_CUSTOM, "Passes each message on unchanged",
                              Pass::kSchema, 1000),
             weir::node<Log>("log", WEIR_NODE_CUSTOM,
                             "Logs each payload as one-line JSON and passes it on", Log::kSchema,
-                            1000));
+                            1000),
+            weir::node<Mapper>("mapper", WEIR_NODE_CUSTOM,
+                               "Maps each payload to another shape: paths, constants, defaults, "
+                               "types, exact decimals, value maps, templates",
+                               weir::core::Mapping::schema(), 1000));
