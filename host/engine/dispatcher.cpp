@@ -16,12 +16,25 @@ constexpr std::size_t kMaxPrefetch = 4000;
 
 }  // namespace
 
-void Dispatcher::worker_announced(std::string id) {
-  workers_.push_back(id);
-  idle_.push_back(std::move(id));
+std::string Dispatcher::lane_of(const std::string& worker_id) {
+  const auto slash = worker_id.rfind('/');
+  return slash == std::string::npos ? std::string() : worker_id.substr(0, slash);
 }
 
-void Dispatcher::worker_idle(std::string id) { idle_.push_back(std::move(id)); }
+void Dispatcher::worker_announced(std::string id) {
+  workers_.push_back(id);
+  worker_idle(std::move(id));
+}
+
+void Dispatcher::worker_idle(std::string id) {
+  idle_[lane_of(id)].push_back(std::move(id));
+  ++idle_count_;
+}
+
+bool Dispatcher::lane_idle(const NodeRuntime& node) const {
+  const auto it = idle_.find(node.lane);
+  return it != idle_.end() && !it->second.empty();
+}
 
 bool Dispatcher::active(const NodeRuntime* node) const {
   return node && node->runs() && !state_[node->slot].retiring;
@@ -37,12 +50,12 @@ std::size_t Dispatcher::prefetch_target(const NodeRuntime& node) const {
 }
 
 bool Dispatcher::can_dispatch() const {
-  if (idle_.empty()) return false;
+  if (idle_count_ == 0) return false;
   for (std::uint32_t slot = 0; slot < table_.slots(); ++slot) {
     const NodeRuntime* n = table_.at(slot);
     if (!active(n)) continue;
     const NodeState& s = state_[slot];
-    if (!s.prefetched.empty() && s.calls < n->concurrency) return true;
+    if (!s.prefetched.empty() && s.calls < n->concurrency && lane_idle(*n)) return true;
   }
   return false;
 }
@@ -52,14 +65,14 @@ bool Dispatcher::can_dispatch() const {
 std::optional<std::uint32_t> Dispatcher::dispatch() {
   const std::size_t count = table_.slots();
   bool sent = true;
-  while (sent && !idle_.empty()) {
+  while (sent && idle_count_ > 0) {
     sent = false;
-    for (std::size_t k = 0; k < count && !idle_.empty(); ++k) {
+    for (std::size_t k = 0; k < count && idle_count_ > 0; ++k) {
       NodeRuntime* candidate = table_.at(static_cast<std::uint32_t>((round_robin_ + k) % count));
       if (!active(candidate)) continue;
       NodeRuntime& node = *candidate;
       NodeState& s = state_[node.slot];
-      if (s.prefetched.empty() || s.calls >= node.concurrency) continue;
+      if (s.prefetched.empty() || s.calls >= node.concurrency || !lane_idle(node)) continue;
       if (is_suspect(node)) {  // stop handing out work: it runs alone
         spdlog::warn("[{}/{}] message {} was in a call when the host stopped {} time(s); "
                      "running it alone",
@@ -75,8 +88,13 @@ std::optional<std::uint32_t> Dispatcher::dispatch() {
   return std::nullopt;
 }
 
+bool Dispatcher::can_dispatch_alone(std::uint32_t slot) const {
+  const NodeRuntime* node = table_.at(slot);
+  return node && lane_idle(*node);
+}
+
 bool Dispatcher::dispatch_alone(std::uint32_t slot) {
-  if (idle_.empty() || state_[slot].prefetched.empty()) return false;
+  if (!can_dispatch_alone(slot) || state_[slot].prefetched.empty()) return false;
   send_call(*table_.at(slot), 1);
   return true;
 }
@@ -92,8 +110,10 @@ void Dispatcher::send_call(NodeRuntime& node, std::size_t most) {
   // were in a call (and the rest of the buffer was not).
   store_.note_started(node.queue, inputs.back().seq);
   const std::uint64_t id = next_call_id_++;
-  std::string worker = std::move(idle_.back());
-  idle_.pop_back();
+  std::vector<std::string>& idle = idle_[node.lane];
+  std::string worker = std::move(idle.back());
+  idle.pop_back();
+  --idle_count_;
   send_(worker, id, node, inputs);
   ++s.calls;
   s.in_flight += inputs.size();

@@ -18,6 +18,13 @@
 // commit; a commit that put messages into a queue it did not lease from
 // makes that queue ready again.
 //
+// Lanes: a node that names an application (`app:`) runs its calls only on
+// that application's workers (identities "<app>/<n>"); every other node on
+// the shared workers ("w<n>"). A call waiting inside the host's HTTP client
+// for its application's budget (a 1/s shop) so holds a worker only of its
+// own lane, never one that other nodes need (docs/architecture.md,
+// "Isolation").
+//
 // Before a call goes out the store is told which seqs it holds
 // (Store::note_started), and when leases go back, which ones are still in a
 // call: a crash then blames only what a call had started.
@@ -51,6 +58,9 @@ class Dispatcher {
   // ---- workers ----
   void worker_announced(std::string id);  // a new worker, idle
   void worker_idle(std::string id);       // it answered its call
+  // The lane a worker serves: "" for the shared ones ("w<n>"), the
+  // application's name for "<app>/<n>".
+  static std::string lane_of(const std::string& worker_id);
   std::size_t workers() const { return workers_.size(); }
   const std::vector<std::string>& all_workers() const { return workers_; }
 
@@ -64,7 +74,7 @@ class Dispatcher {
   bool dispatch_alone(std::uint32_t slot);
   // A call could go out now (a node has messages, room and an idle worker).
   bool can_dispatch() const;
-  bool can_dispatch_alone() const { return !idle_.empty(); }
+  bool can_dispatch_alone(std::uint32_t slot) const;
 
   struct Ended {
     std::uint32_t slot = 0;
@@ -127,13 +137,15 @@ class Dispatcher {
   bool is_suspect(const NodeRuntime& node) const;
   std::size_t prefetch_target(const NodeRuntime& node) const;
   void send_call(NodeRuntime& node, std::size_t most);
+  bool lane_idle(const NodeRuntime& node) const;
 
   const NodeTable& table_;
   store::Store& store_;
   SendCall send_;
   std::vector<NodeState> state_;      // by slot
   std::vector<std::string> workers_;  // every worker that announced itself
-  std::vector<std::string> idle_;     // workers waiting for a call
+  std::unordered_map<std::string, std::vector<std::string>> idle_;  // by lane: waiting for a call
+  std::size_t idle_count_ = 0;
   std::unordered_map<std::uint64_t, InFlightCall> calls_;
   std::uint64_t next_call_id_ = 1;
   std::size_t round_robin_ = 0;

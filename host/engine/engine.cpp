@@ -71,6 +71,7 @@ Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatal
   }
   Nodes replaced;
   if (started_) {
+    ensure_lanes(installed.nodes);
     auto old = swap_running(t.name, installed.nodes, installed.entry_queues,
                             std::move(retirements).value());
     if (!old) {
@@ -210,6 +211,7 @@ Result<std::shared_ptr<NodeRuntime>> Engine::create_node(const topology::Topolog
   node->node = spec.id;
   node->type_name = spec.type;
   node->app = spec.app;
+  if (options_.apps) node->lane = spec.app;
   node->concurrency = std::max(1, spec.concurrency);
   node->max_batch = static_cast<std::size_t>(std::max(1, spec.max_batch));
   node->retry = spec.retry.over(options_.retry);
@@ -245,15 +247,17 @@ void Engine::add_finished_listener(FinishedListener listener) {
 Status Engine::start() {
   if (started_) return Status::ok();
   const int workers = std::max(1, options_.workers);
-  PumpOptions po{static_cast<std::size_t>(workers), options_.max_acks_per_commit,
-                 options_.drain_timeout};
+  worker_count_ = 0;
+  PumpOptions po{&worker_count_, options_.max_acks_per_commit, options_.drain_timeout};
   pump_ = std::make_unique<Pump>(ctx_, endpoint_, store_, *commands_, po, listeners_);
   std::size_t node_count = 0;
+  Nodes all;
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, t] : topologies_) {
       pump_->install(name, t.nodes, t.entry_queues);
       node_count += t.nodes.size();
+      all.insert(all.end(), t.nodes.begin(), t.nodes.end());
     }
   }
   try {
@@ -263,19 +267,42 @@ Status Engine::start() {
   }
   started_ = true;
   commands_->open();
-  for (int i = 0; i < workers; ++i) {
-    workers_.emplace_back([this, i] {
-      pthread_setname_np(pthread_self(), ("weir-worker-" + std::to_string(i)).substr(0, 15).c_str());
-      Worker(ctx_, endpoint_, i, store_, options_.apps).run();
-    });
-  }
+  for (int i = 0; i < workers; ++i) start_worker("w" + std::to_string(i));
+  ensure_lanes(all);
   pump_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "weir-pump");
     pump_->run();
   });
-  spdlog::info("engine: started {} worker(s) for {} node(s) in {} topology(ies)", workers_.size(),
-               node_count, version_count());
+  std::string lanes;
+  for (const auto& [app, n] : lanes_) lanes += ", " + std::to_string(n) + " for app " + app;
+  spdlog::info("engine: started {} shared worker(s){} for {} node(s) in {} topology(ies)", workers,
+               lanes, node_count, version_count());
   return Status::ok();
+}
+
+void Engine::start_worker(std::string identity) {
+  ++worker_count_;  // before the thread: a stop waits for its announcement
+  workers_.emplace_back([this, identity = std::move(identity)] {
+    pthread_setname_np(pthread_self(), ("weir-" + identity).substr(0, 15).c_str());
+    Worker(ctx_, endpoint_, identity, store_, options_.apps).run();
+  });
+}
+
+// A lane grows when its application asks for more workers (its concurrency
+// went up in a reload); it never shrinks while the host runs: an idle
+// worker costs a thread blocked in recv, and a call may be running on it.
+void Engine::ensure_lanes(const Nodes& nodes) {
+  if (!options_.apps) return;
+  for (const auto& n : nodes) {
+    if (n->lane.empty()) continue;
+    const int asked = options_.apps->workers_for(n->lane);
+    const int want =
+        std::clamp(asked > 0 ? asked : AppGateway::kDefaultLane, 1, AppGateway::kMaxLane);
+    int& have = lanes_[n->lane];
+    if (have >= want) continue;
+    if (have > 0) spdlog::info("engine: app {} now has {} worker(s)", n->lane, want);
+    while (have < want) start_worker(n->lane + "/" + std::to_string(have++));
+  }
 }
 
 void Engine::stop() {
@@ -284,6 +311,7 @@ void Engine::stop() {
   if (pump_thread_.joinable()) pump_thread_.join();
   for (auto& w : workers_) w.join();
   workers_.clear();
+  lanes_.clear();
   pump_.reset();
   started_ = false;
   // Requests that arrived after the pump's last look are answered, not left hanging.

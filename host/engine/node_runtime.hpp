@@ -53,6 +53,7 @@ struct NodeRuntime {
   std::string paused;
   std::string type_name;  // as the topology names it ("acme.export")
   std::string app;        // its application (`app:`), "" none
+  std::string lane;       // the workers its calls run on: its app's, or "" (the shared ones)
   int version = 0;        // of its topology (store::topology_version), for trash entries
 
   bool runs() const { return instance != nullptr; }

@@ -71,7 +71,7 @@ void Pump::run() {
 // Something to hand out or to commit right now (so do not block in poll).
 bool Pump::work_waiting() const {
   if (!stopping_) {
-    if (quarantine_.phase() == Quarantine::Phase::ready && dispatcher_.can_dispatch_alone()) {
+    if (quarantine_.phase() == Quarantine::Phase::ready && dispatcher_.can_dispatch_alone(quarantine_.slot())) {
       return true;
     }
     if (!quarantine_.active() && dispatcher_.can_dispatch()) return true;
@@ -360,7 +360,7 @@ bool Pump::finished_stopping() const {
   if (!stopping_ || committer_.busy()) return false;
   // Every worker must have announced itself, or one that does so later
   // would never get its quit message.
-  if (dispatcher_.workers() != options_.workers) return false;
+  if (dispatcher_.workers() != options_.workers->load()) return false;
   const auto now = std::chrono::steady_clock::now();
   const bool released = releases_planned_ && !plan_.releasing();
   const bool drained = !dispatcher_.calls_running() && plan_.drained();

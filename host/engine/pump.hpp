@@ -47,6 +47,7 @@
 // run() on the pump thread; everything else is private to run().
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -69,7 +70,10 @@
 namespace weir::engine {
 
 struct PumpOptions {
-  std::size_t workers = 1;  // how many workers will announce themselves
+  // How many workers will announce themselves: the shared ones and every
+  // application lane's; the engine raises it before it starts a lane's
+  // threads, so a stop waits for their announcements and quits them too.
+  const std::atomic<std::size_t>* workers = nullptr;
   std::size_t max_acks_per_commit = 10000;
   std::chrono::milliseconds drain_timeout{30000};
 };

@@ -38,9 +38,9 @@ CallResult failed_call(std::size_t count, const std::string& error) {
 
 }  // namespace
 
-Worker::Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store,
-               AppGateway* apps)
-    : ctx_(ctx), endpoint_(std::move(endpoint)), identity_("w" + std::to_string(index)),
+Worker::Worker(zmq::context_t& ctx, std::string endpoint, std::string identity,
+               store::Store& store, AppGateway* apps)
+    : ctx_(ctx), endpoint_(std::move(endpoint)), identity_(std::move(identity)),
       store_(store), apps_(apps) {}
 
 void Worker::run() {

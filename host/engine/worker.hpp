@@ -19,7 +19,8 @@ namespace weir::engine {
 class Worker {
  public:
   // The node of each call comes with the call (work_protocol.hpp).
-  Worker(zmq::context_t& ctx, std::string endpoint, int index, store::Store& store,
+  // `identity` names its lane (dispatcher.hpp): "w<n>" shared, "<app>/<n>".
+  Worker(zmq::context_t& ctx, std::string endpoint, std::string identity, store::Store& store,
          AppGateway* apps = nullptr);
 
   // Connects, announces itself, serves calls until the pump says quit.

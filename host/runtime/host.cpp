@@ -47,6 +47,11 @@ class ClientsGateway final : public engine::AppGateway {
     return out;
   }
 
+  int workers_for(const std::string& app) const override {
+    auto client = clients_.client(app);
+    return client ? client->app().concurrency : 0;
+  }
+
  private:
   const httpclient::AppClients& clients_;
 };

@@ -19,10 +19,12 @@
 #include "support/cli_json.hpp"
 #include "support/file_modes.hpp"
 #include "support/host_process.hpp"
+#include "support/remote.hpp"
 
 using Json = nlohmann::json;
 using weir::test::HostProcess;
 using weir::test::json_of;
+using weir::test::Remote;
 using weir::test::WeirHome;
 
 namespace {
@@ -44,39 +46,6 @@ std::string bytes_of(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// An outside system on loopback: answers with `answer` and records every
-// request it was sent.
-class Remote {
- public:
-  explicit Remote(std::function<weir::http::Response(const weir::http::Request&)> answer)
-      : server_(options(), [this, answer = std::move(answer)](weir::http::Request&& r,
-                                                              weir::http::Respond respond) {
-          weir::http::Response out = answer(r);
-          {
-            std::lock_guard lock(mu_);
-            seen_.push_back(std::move(r));
-          }
-          respond(std::move(out));
-        }) {
-    REQUIRE(server_.start().is_ok());
-  }
-  ~Remote() { server_.stop(); }
-  std::string base() const { return "http://" + server_.address(); }
-  std::vector<weir::http::Request> seen() const {
-    std::lock_guard lock(mu_);
-    return seen_;
-  }
-
- private:
-  static weir::http::ServerOptions options() {
-    weir::http::ServerOptions o;
-    o.port = 0;
-    return o;
-  }
-  weir::http::Server server_;
-  mutable std::mutex mu_;
-  std::vector<weir::http::Request> seen_;  // guarded by mu_
-};
 
 const std::string kShop = R"(name: shop
 type: http

@@ -8,3 +8,13 @@ weir_add_test(NAME e2e_test
     e2e/http_abuse_test.cpp e2e/apps_test.cpp e2e/abi_test.cpp
   LIBS weir_store weir_control weir_http CURL::libcurl OpenSSL::Crypto)
 add_dependencies(e2e_test weir core testkit testkit_v2 testkit_v3 fixture_abi_major fixture_good_abi13)
+
+# The limiter as a shop sees it: rates and throughput measured in the test,
+# so its cases run alone (SERIAL), not beside other tests on the same cores.
+weir_add_test(NAME limiter_e2e_test SERIAL SOURCES e2e/limiter_test.cpp LIBS weir_http)
+add_dependencies(limiter_e2e_test weir core testkit)
+
+# core.mapper in the real host: a webhook's products mapped, the one it cannot
+# map in the trash; `weir topology validate` on its config mistakes.
+weir_add_test(NAME mapper_e2e_test SOURCES e2e/mapper_test.cpp LIBS CURL::libcurl)
+add_dependencies(mapper_e2e_test weir core testkit)

@@ -112,6 +112,48 @@ TEST_CASE("dispatch: at most concurrency calls of max_batch each, to idle worker
   CHECK_FALSE(r.dispatcher.end_call(999));  // unknown call
 }
 
+TEST_CASE("dispatch: an application's nodes run on its lane's workers only, the rest on shared ones") {
+  Rig r;
+  auto shop = node("shop", 1, 8, 1);
+  shop->lane = "shop";
+  r.install({shop, node("pass", 2, 8, 1)});
+  r.lease(1, 1, 20);
+  r.lease(2, 21, 40);
+  CHECK(Dispatcher::lane_of("w3").empty());
+  CHECK(Dispatcher::lane_of("shop/2") == "shop");
+  r.workers(2);
+  r.dispatcher.worker_announced("shop/0");
+  CHECK_FALSE(r.dispatcher.dispatch());
+  // shop is at concurrency 8 but its lane has one worker: one call; pass gets the two shared.
+  REQUIRE(r.sent.size() == 3);
+  int shop_calls = 0;
+  for (const auto& s : r.sent) {
+    if (s.node == "shop") {
+      ++shop_calls;
+      CHECK(s.worker == "shop/0");
+    } else {
+      CHECK(Dispatcher::lane_of(s.worker).empty());
+    }
+  }
+  CHECK(shop_calls == 1);
+  // A shared worker coming free goes to pass, never to shop (its call waits for budget).
+  const Sent pass_call = r.sent[0].node == "pass" ? r.sent[0] : r.sent[1];
+  REQUIRE(r.dispatcher.end_call(pass_call.call_id));
+  r.dispatcher.worker_idle(pass_call.worker);
+  CHECK(r.dispatcher.can_dispatch());
+  r.dispatcher.dispatch();
+  REQUIRE(r.sent.size() == 4);
+  CHECK(r.sent[3].node == "pass");
+  CHECK_FALSE(r.dispatcher.can_dispatch());  // shop has work, but its lane is busy
+  // A second worker of the lane: shop's next call goes to it.
+  r.dispatcher.worker_announced("shop/1");
+  CHECK(r.dispatcher.can_dispatch());
+  r.dispatcher.dispatch();
+  REQUIRE(r.sent.size() == 5);
+  CHECK(r.sent[4].node == "shop");
+  CHECK(r.sent[4].worker == "shop/1");
+}
+
 TEST_CASE("dispatch stops at a crash suspect and reports its node, and it then goes alone") {
   Rig r;
   r.install({node("a", 1, 4, 10)});

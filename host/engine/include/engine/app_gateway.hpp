@@ -38,6 +38,12 @@ class AppGateway {
  public:
   virtual ~AppGateway() = default;
   virtual AppAnswer send(const std::string& app, const AppRequest& request) = 0;
+  // How many workers the application's lane should have (its concurrency:
+  // more calls than requests it allows in flight would only wait); 0 when
+  // the application is not known (the engine then uses kDefaultLane).
+  virtual int workers_for(const std::string& /*app*/) const { return 0; }
+  static constexpr int kDefaultLane = 4;
+  static constexpr int kMaxLane = 64;
 };
 
 }  // namespace weir::engine

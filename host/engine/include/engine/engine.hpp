@@ -58,13 +58,15 @@ struct ReplayOutcome {
 };
 
 struct EngineOptions {
-  int workers = 8;  // worker threads shared by all nodes
+  int workers = 8;  // worker threads shared by the nodes that name no application
   std::size_t max_acks_per_commit = 10000;
   std::chrono::milliseconds drain_timeout{30000};
   RetryPolicy retry;  // every node's, unless its topology overrides fields (new fields go last:
                       // tests initialise this struct positionally)
   // Where a node's calls reach its application (host API http); null: the
-  // http callback answers that no application is reachable.
+  // http callback answers that no application is reachable. With it, nodes
+  // that name an application run on that application's own workers (its
+  // lane, sized by AppGateway::workers_for), not on the shared ones.
   AppGateway* apps = nullptr;
 };
 
@@ -149,6 +151,10 @@ class Engine : public ProcessStarter {
                              std::vector<store::QueueRetirement> retirements,
                              bool only_retire = false);
   static void destroy(Nodes& nodes);
+  // Starts the workers of every lane `nodes` use that has fewer than its
+  // application asks for (engine started; controlling thread).
+  void ensure_lanes(const Nodes& nodes);
+  void start_worker(std::string identity);
   static NodeStatus status_of(const NodeRuntime& n);
   std::size_t version_count() const;
 
@@ -163,6 +169,8 @@ class Engine : public ProcessStarter {
   std::unique_ptr<Pump> pump_;
   std::thread pump_thread_;
   std::vector<std::thread> workers_;
+  std::atomic<std::size_t> worker_count_{0};   // threads started (the pump waits for them)
+  std::map<std::string, int> lanes_;           // application -> its workers started
   bool started_ = false;  // controlling thread only
 };
 
