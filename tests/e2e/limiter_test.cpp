@@ -177,3 +177,136 @@ TEST_CASE("limiter: 8 calls against a 50/s application: no second holds more tha
   CHECK(static_cast<double>(at.size()) >= 0.95 * allowed);
   REQUIRE(host.kill(SIGTERM) == 0);
 }
+
+TEST_CASE("limiter: a shop answering 508 above 20/s gets every message, and fewer 508s after a while") {
+  // A shared PHP host: more than 20 requests in the last second get its
+  // "Resource Limit Is Reached" page (HTML, not JSON).
+  std::mutex mu;
+  std::deque<Clock::time_point> last_second;
+  Remote remote([&](const weir::http::Request&) {
+    const auto now = Clock::now();
+    bool over = false;
+    {
+      std::lock_guard lock(mu);
+      while (!last_second.empty() && last_second.front() <= now - std::chrono::seconds(1))
+        last_second.pop_front();
+      last_second.push_back(now);
+      over = last_second.size() > 20;
+    }
+    if (!over) return ok_answer();
+    weir::http::Response page;
+    page.status = 508;
+    page.content_type = "text/html";
+    page.body = "<html><head><title>508 Resource Limit Is Reached</title></head><body>Resource "
+                "Limit Is Reached</body></html>";
+    return page;
+  });
+  WeirHome home({"testkit.so"});
+  add_app(home, "php", app_file("php", remote.base(), "60/s", 4));
+  home.add_topology("pull.yaml",
+                    fetch_topology("pull", "php", 4,
+                                   ", retry: {delay: 200ms, max_delay: 1s, max_attempts: 1000}"));
+  HostProcess host(home);
+  REQUIRE(host.start());
+  const auto t0 = Clock::now();
+  auto run = home.cli("run pull", {"--payloads", payloads(home, "php.jsonl", 400), "--wait",
+                                   "--timeout", "120"});
+  INFO(run.out);
+  CHECK(run.code == 0);  // every process completed: every message got its 200 in the end
+  const auto seen = remote.seen();
+  const auto at = remote.arrivals();
+  std::size_t early = 0, early_508 = 0, late = 0, late_508 = 0;
+  // The answers are in arrival order; which were 508 is known from the window rule again.
+  std::deque<Clock::time_point> window;
+  for (const auto& t : at) {
+    while (!window.empty() && window.front() <= t - std::chrono::seconds(1)) window.pop_front();
+    window.push_back(t);
+    const bool was_508 = window.size() > 20;
+    if (t < t0 + std::chrono::seconds(3)) {
+      ++early;
+      early_508 += was_508;
+    } else {
+      ++late;
+      late_508 += was_508;
+    }
+  }
+  const double early_share = early ? static_cast<double>(early_508) / early : 0;
+  const double late_share = late ? static_cast<double>(late_508) / late : 0;
+  WARN("requests " << at.size() << " for 400 messages; 508 share in the first 3 s "
+                   << 100 * early_share << "% (" << early_508 << " of " << early << "), after "
+                   << 100 * late_share << "% (" << late_508 << " of " << late << "); took "
+                   << seconds_since(t0) << " s");
+  CHECK(early_508 > 0);  // the configured 60/s was too much for this shop
+  CHECK(late_share < early_share / 2);
+  const Json limiters = json_of(home.cli("limiter", {"--json"}))["limiters"];
+  REQUIRE(limiters.size() == 1);
+  CHECK(limiters[0]["throttled_last_minute"].get<int>() == static_cast<int>(early_508 + late_508));
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
+
+namespace {
+
+// An HTTP date (RFC 9110 IMF-fixdate) `ahead` from now.
+std::string http_date(std::chrono::seconds ahead) {
+  const std::time_t t = std::time(nullptr) + ahead.count();
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
+}
+
+// Sends 429 with `retry_after` to the 5th request, 200 to every other one;
+// returns when the 429 went out.
+void check_pause(const std::string& retry_after, double at_least_s) {
+  std::atomic<int> n{0};
+  std::atomic<bool> sent_429{false};
+  Clock::time_point when_429{};
+  std::mutex mu;
+  Remote remote([&](const weir::http::Request&) {
+    if (++n != 5) return ok_answer();
+    {
+      std::lock_guard lock(mu);
+      when_429 = Clock::now();
+    }
+    sent_429 = true;
+    weir::http::Response busy;
+    busy.status = 429;
+    busy.content_type = "application/json";
+    busy.headers.emplace_back("Retry-After", retry_after);
+    busy.body = R"({"code":"too_many_requests","message":"Slow down"})";
+    return busy;
+  });
+  WeirHome home({"testkit.so"});
+  add_app(home, "shop", app_file("shop", remote.base(), "20/s", 4));
+  // Two topologies on one app: the pause holds for both, not only the message that got it.
+  home.add_topology("a.yaml", fetch_topology("a", "shop", 2));
+  home.add_topology("b.yaml", fetch_topology("b", "shop", 2));
+  HostProcess host(home);
+  REQUIRE(host.start());
+  REQUIRE(home.cli("run a", {"--payloads", payloads(home, "a.jsonl", 40)}).code == 0);
+  REQUIRE(home.cli("run b", {"--payloads", payloads(home, "b.jsonl", 40)}).code == 0);
+  REQUIRE(wait_until([&] { return sent_429.load(); }));
+  REQUIRE(wait_until([&] { return remote.count() >= 10; }));
+  std::lock_guard lock(mu);
+  const auto at = remote.arrivals();
+  // The first request after the 429 came only once the pause was over.
+  const auto next = std::upper_bound(at.begin(), at.end(), when_429);
+  REQUIRE(next != at.end());
+  const double gap = std::chrono::duration<double>(*next - when_429).count();
+  WARN("Retry-After: " << retry_after << ": next request " << gap << " s after the 429");
+  CHECK(gap >= at_least_s);
+  CHECK(gap < at_least_s + 3);
+  REQUIRE(host.kill(SIGTERM) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("limiter: Retry-After in seconds pauses the whole application") {
+  check_pause("2", 1.9);
+}
+
+TEST_CASE("limiter: Retry-After as an HTTP date pauses the whole application") {
+  // An HTTP date has whole seconds: 3 s ahead is a pause of more than 2 s.
+  check_pause(http_date(std::chrono::seconds(3)), 2.0);
+}
