@@ -200,6 +200,12 @@ int apps_ls(const Common& c) {
       std::cout << "kept: " << str(a["name"]) << " runs as it was until " << str(a["file"])
                 << " is valid again\n";
     }
+    if (a.contains("file_gone_kept_for") && !a["file_gone_kept_for"].empty()) {
+      std::string users;
+      for (const auto& t : a["file_gone_kept_for"]) users += (users.empty() ? "" : ", ") + str(t);
+      std::cout << "kept: " << str(a["name"]) << ": its file " << str(a["file"])
+                << " is gone, but topology " << users << " still names it\n";
+    }
   }
   return 0;
 }

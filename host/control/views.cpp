@@ -120,6 +120,9 @@ Json apps_view(const HostView& host) {
                 {"file", a.file},
                 {"hash", a.content_hash},
                 {"invalid_edit", invalid_edit},
+                {"file_gone_kept_for", loaded->apps_kept_for.count(a.name)
+                                           ? Json(loaded->apps_kept_for.at(a.name))
+                                           : Json::array()},
                 {"auth", auth},
                 {"concurrency", a.concurrency},
                 {"timeout_ms", a.timeout.count()},

@@ -83,7 +83,7 @@ void Host::reload() {
   scan.plugin_files = plugin_files(config_.plugins_dir);
   // The apps first: a topology's nodes are checked against the apps in effect.
   control::Loaded next;
-  reload_apps(*previous, next);
+  std::vector<apps::App> removed_apps = reload_apps(*previous, next);
   topology::AppNames app_names;
   for (const auto& a : next.apps) app_names.insert(a.name);
   const PluginFileSteps steps = plan_plugin_files(before.plugins, scan.plugin_files);
@@ -104,6 +104,7 @@ void Host::reload() {
   next.plugin_refusals = plan.refusals;
   next.topology_errors = scan.topologies.errors;
   apply_topologies(plan, next);
+  settle_removed_apps(std::move(removed_apps), next);
   next.reloads = previous->reloads + 1;
   next.reloaded_ms = now_ms();
   loaded_.set(std::move(next));
@@ -119,10 +120,12 @@ Result<std::int64_t> Host::discard(const std::string& topology, const std::strin
   return engine_->discard_queued(topology, reason);
 }
 
-// The apps directory, decided by apps::rescan_apps; nothing runs on an app
-// yet that would need to be told (the HTTP client will read what is in
-// effect at each request).
-void Host::reload_apps(const control::Loaded& previous, control::Loaded& next) {
+// The apps directory, decided by apps::rescan_apps. An app whose file went
+// away stays in effect for now: a running topology may still name it, and
+// taking it away would fail every call its nodes make (and make the
+// topology's file invalid, so it would keep running on an app that is gone).
+// settle_removed_apps decides, once the topologies of this reload are known.
+std::vector<apps::App> Host::reload_apps(const control::Loaded& previous, control::Loaded& next) {
   auto scan = apps::load_app_directory(config_.apps_dir, apps::AppTypes{});
   for (const auto& e : scan.errors) spdlog::error("app: {}", e.to_string());
   auto r = apps::rescan_apps(previous.apps, scan);
@@ -131,10 +134,46 @@ void Host::reload_apps(const control::Loaded& previous, control::Loaded& next) {
   for (const auto& n : r.kept) {
     spdlog::warn("app {}: its file is invalid; the running version stays", n);
   }
-  for (const auto& n : r.removed) spdlog::info("app {}: removed", n);
+  std::vector<apps::App> removed;
+  for (const auto& n : r.removed) {
+    for (const auto& a : previous.apps) {
+      if (a.name == n) removed.push_back(a);
+    }
+  }
   for (const auto& a : r.in_effect) log_insecure(a);
   next.apps = std::move(r.in_effect);
+  next.apps.insert(next.apps.end(), removed.begin(), removed.end());
+  std::sort(next.apps.begin(), next.apps.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   next.app_errors = std::move(scan.errors);
+  clients_.update(next.apps);
+  return removed;
+}
+
+// A removed app that a topology in effect still names stays, with a
+// warning naming those topologies; the others go now. The reload that takes
+// the last `app:` naming it away (or the topology) takes the app away too.
+void Host::settle_removed_apps(std::vector<apps::App> removed, control::Loaded& next) {
+  if (removed.empty()) return;
+  for (const auto& a : removed) {
+    std::vector<std::string> users;
+    for (const auto& t : next.topologies) {
+      const bool names_it = std::any_of(t.nodes.begin(), t.nodes.end(),
+                                        [&](const auto& n) { return n.app == a.name; });
+      if (names_it) users.push_back(t.name);
+    }
+    if (users.empty()) {
+      spdlog::info("app {}: removed", a.name);
+      std::erase_if(next.apps, [&](const apps::App& x) { return x.name == a.name; });
+      continue;
+    }
+    std::string list;
+    for (const auto& u : users) list += (list.empty() ? "" : ", ") + u;
+    spdlog::warn("app {}: its file {} is gone, but topology {} still names it; it stays in "
+                 "effect until no topology does",
+                 a.name, a.file, list);
+    next.apps_kept_for[a.name] = std::move(users);
+  }
   clients_.update(next.apps);
 }
 

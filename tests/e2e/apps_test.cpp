@@ -130,6 +130,23 @@ TEST_CASE(
   std::filesystem::remove(home.path("apps/lab.yaml"));
   REQUIRE(wait_until([&] { return json_of(home.cli("apps ls", {"--json"}))["apps"].size() == 1; }));
 
+  // The file of an app that a running topology names goes: the app stays
+  // in effect (its nodes' calls keep working), saying which topology keeps it.
+  std::filesystem::remove(home.path("apps/shop.yaml"));
+  REQUIRE(wait_until([&] {
+    return host.log().find("app shop: its file " + home.path("apps/shop.yaml") +
+                           " is gone, but topology sync still names it") != std::string::npos;
+  }));
+  ls = json_of(home.cli("apps ls", {"--json"}));
+  REQUIRE(ls["apps"].size() == 1);
+  CHECK(ls["apps"][0]["file_gone_kept_for"] == Json::array({"sync"}));
+  CHECK_THAT(home.cli("apps ls").out, Catch::Contains("kept: shop: its file"));
+  CHECK(json_of(home.cli("topology ls", {"--json"}))["errors"].size() == 1);  // only typo.yaml
+  // The last topology that names it lets go: the same reload takes the app away.
+  home.add_topology("sync.yaml", "name: sync\nnodes:\n  - {id: a, type: core.pass}\n");
+  REQUIRE(wait_until([&] { return json_of(home.cli("apps ls", {"--json"}))["apps"].empty(); }));
+  CHECK_THAT(host.log(), Catch::Contains("app shop: removed"));
+
   // No secret value anywhere the host wrote: its log, what the CLI showed,
   // the database and its WAL.
   std::string written = host.log() + home.cli("apps ls").out + home.cli("apps ls", {"--json"}).out;

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -29,6 +30,9 @@ struct Loaded {
   // file does not replace it), and the errors of the files as they are now.
   std::vector<apps::App> apps;
   std::vector<apps::AppError> app_errors;
+  // Apps among `apps` whose file is gone, kept because topologies in effect
+  // still name them: app -> those topologies.
+  std::map<std::string, std::vector<std::string>> apps_kept_for;
   int reloads = 0;               // rescans since the start
   std::int64_t reloaded_ms = 0;  // when the last one ended (0: none yet)
 };

@@ -71,7 +71,10 @@ class Host {
   Status load_plugins_and_topologies();
   Status start_http();
   void load_apps(control::Loaded& now);
-  void reload_apps(const control::Loaded& previous, control::Loaded& next);
+  // Returns the apps whose file went away: they stay in `next.apps` until
+  // settle_removed_apps knows whether a topology in effect still names them.
+  std::vector<apps::App> reload_apps(const control::Loaded& previous, control::Loaded& next);
+  void settle_removed_apps(std::vector<apps::App> removed, control::Loaded& next);
   static void log_insecure(const apps::App& a);
   // reload.cpp (the decisions: reload_plan.hpp)
   ReloadBefore what_runs(const control::Loaded& loaded) const;
