@@ -23,7 +23,8 @@ using topology::yaml_shown;
 
 const std::vector<std::string> kAppKeys = {"name",    "type",  "base_url", "description",
                                            "auth",    "rate",  "burst",    "concurrency",
-                                           "timeout", "retry", "tls",      "settings"};
+                                           "timeout", "retry", "tls",      "settings",
+                                           "max_response"};
 const std::vector<std::string> kAuthKinds = {"none",   "basic", "bearer",
                                              "header", "query", "oauth1"};
 // The keys of each auth kind; the secrets among them are references.
@@ -162,6 +163,14 @@ class Reader {
         error(line, "timeout must be a duration such as 30s or 500ms, got '" + *s + "'");
       } else if (d) {
         app_.timeout = *d;
+      }
+    } else if (key == "max_response") {
+      auto s = scalar("max_response", line, v);
+      auto n = s ? parse_size(*s) : std::nullopt;
+      if (s && (!n || *n < 1024 || *n > (std::int64_t{4} << 30))) {
+        error(line, "max_response must be a size from 1KB to 4GB such as 64MB, got '" + *s + "'");
+      } else if (n) {
+        app_.max_response = *n;
       }
     } else if (key == "retry") {
       app_.retry = read_retry(v, [&](int at, const std::string& m) { error(at, m); });

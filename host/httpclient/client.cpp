@@ -49,8 +49,21 @@ std::string nonce() {
   return out;
 }
 
+// The body, up to the app's max_response: past it the transfer stops (a
+// shop's runaway export must not take the host's memory).
+struct BodySink {
+  std::string* body = nullptr;
+  std::size_t limit = 0;
+  bool too_big = false;
+};
+
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->body->size() + size * n > sink->limit) {
+    sink->too_big = true;
+    return 0;  // curl stops with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -347,8 +360,9 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  BodySink body_sink{&out.body, static_cast<std::size_t>(app_.max_response), false};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
   char error[CURL_ERROR_SIZE] = {0};
@@ -364,11 +378,19 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, nullptr);
-  if (rc == CURLE_OK) {
+  if (rc == CURLE_OK || body_sink.too_big) {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     out.status = static_cast<int>(status);
     out.retry_after_ms = parse_retry_after(out.header("retry-after"), weir::now_ms());
+    if (body_sink.too_big) {
+      out.body.clear();
+      out.body.shrink_to_fit();
+      out.body_too_large = true;
+      out.transport_error = "the answer's body is larger than " +
+                            std::to_string(app_.max_response) + " bytes (max_response of app " +
+                            app_.name + "); it was not read";
+    }
   } else {
     out.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     out.transport_error = out.timed_out
@@ -396,7 +418,10 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
   }
   permit.reset();
   const std::string shown = redacted(url, secret_params);
-  if (out.status) {
+  if (out.body_too_large) {
+    spdlog::warn("http {}: {} {} -> {} in {} ms, {} B out: {}", app_.name, request.method, shown,
+                 out.status, out.duration_ms, request.body.size(), out.transport_error);
+  } else if (out.status) {
     spdlog::info("http {}: {} {} -> {} in {} ms, {} B out, {} B in", app_.name, request.method,
                  shown, out.status, out.duration_ms, request.body.size(), out.body.size());
   } else {

@@ -99,7 +99,7 @@ TEST_CASE("mistakes in an application file are reported at their line") {
   CHECK(errors_of("name: a\ntype: http\nbase_url: https://x.example\nrat: 5/s\n") ==
         std::vector<std::string>{
             "4: unknown top-level key 'rat' (did you mean rate? allowed: name, type, base_url, "
-            "description, auth, rate, burst, concurrency, timeout, retry, tls, settings)"});
+            "description, auth, rate, burst, concurrency, timeout, retry, tls, settings, max_response)"});
   CHECK(errors_of("name: a\ntype: woocommerse\nbase_url: https://x.example\n") ==
         std::vector<std::string>{"2: unknown application type 'woocommerse' (known: http)"});
   CHECK(errors_of("name: a\ntype: http\nbase_url: shop.example.com\n") ==

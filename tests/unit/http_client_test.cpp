@@ -51,6 +51,9 @@ struct Remote {
                                  "<" + base + "/linked?" +
                                      (q == std::string::npos ? "" : r.target.substr(q + 1)) +
                                      "&page=2>; rel=\"next\"");
+      } else if (r.path == "/api/export") {  // a runaway answer: 3 MB of JSON
+        out.content_type = "application/json";
+        out.body = "[" + std::string(3 << 20, ' ') + "]";
       } else if (r.path == "/api/moved") {
         out.status = 302;
         out.headers.emplace_back("Location", "http://127.0.0.1:1/elsewhere");
@@ -296,4 +299,30 @@ TEST_CASE(
   r.headers = {{"Accept", "application/json"}};
   CHECK(c.send(r).is_ok());
   CHECK(remote.last().method == "GET");
+}
+
+TEST_CASE("http client: an answer larger than the app's max_response is not read, and says so") {
+  Remote remote;
+  auto app = app_of(remote.base, "{kind: none}", "max_response: 1MB\n");
+  CHECK(app.max_response == 1 << 20);
+  AppClient c(app, nullptr);
+  LogCapture logs;
+  const auto big = get(c, "export");
+  CHECK(big.status == 200);
+  CHECK(big.body_too_large);
+  CHECK(big.body.empty());
+  CHECK(big.transport_error == "the answer's body is larger than 1048576 bytes (max_response of "
+                               "app shop); it was not read");
+  CHECK_THAT(logs.text(), Catch::Contains("GET " + remote.base + "/export -> 200") &&
+                              Catch::Contains("it was not read"));
+  // The default (64 MB) takes it; and a bad size is refused where it is written.
+  AppClient roomy(app_of(remote.base, "{kind: none}"), nullptr);
+  const auto whole = get(roomy, "export");
+  CHECK_FALSE(whole.body_too_large);
+  CHECK(whole.body.size() == (3u << 20) + 2);
+  auto bad = apps::load_app_text("name: shop\ntype: http\nbase_url: http://x\nmax_response: 12\n",
+                                 "shop.yaml", {});
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].to_string() ==
+        "shop.yaml:4: max_response must be a size from 1KB to 4GB such as 64MB, got '12'");
 }

@@ -367,3 +367,13 @@ TEST_CASE("HttpResponse::json names the request and shows the start of a body th
     CHECK_THAT(e.what(), Catch::EndsWith("; it begins: Maintenance"));
   }
 }
+
+TEST_CASE("HttpResponse::problem: an answer whose body was too large to take fails, not retried") {
+  auto big = answer(200);
+  big.error = "the answer's body is larger than 1048576 bytes (max_response of app shop); it was not read";
+  CHECK_FALSE(big.ok());
+  auto r = big.problem();
+  REQUIRE(r);
+  CHECK(r->outcome() == WEIR_OUTCOME_FAILED);
+  CHECK(r->error() == "POST products/batch: HTTP 200: " + big.error);
+}

@@ -208,7 +208,9 @@ typedef struct weir_http_response {
   weir_bytes headers;     /* msgpack map of string -> string, names in lower case */
   weir_bytes body;
   weir_str error;         /* why there is no answer ("timed out after 30000 ms", "...
-                           * is outside its base_url", a missing secret); empty with a status */
+                           * is outside its base_url", a missing secret); with a status, set
+                           * only when the body was larger than the application's
+                           * max_response and was not read (body is then empty) */
   int64_t retry_after_ms; /* from Retry-After (seconds or an HTTP date); -1: none */
   uint32_t retry_later;   /* 1: nothing was sent, for a reason that passes (the application's
                            * budget did not come in time, the host is stopping): retry the

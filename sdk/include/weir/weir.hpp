@@ -193,7 +193,9 @@ struct HttpResponse {
     return it == headers.end() ? std::string() : it->second;
   }
 
-  bool ok() const { return sent && status >= 200 && status < 300; }
+  // A 2xx whose body came whole (error is set when the body was larger than
+  // the application's max_response and was not read).
+  bool ok() const { return sent && status >= 200 && status < 300 && error.empty(); }
 
   // Answers that pass (the remote system is busy, down for a moment, or too
   // slow): 408, 425, 429, 500-series gateway errors 502/503/504, 508 (a
@@ -214,8 +216,9 @@ struct HttpResponse {
   //   2xx                      -> std::nullopt: go on with the answer;
   //   transient() (see above)  -> Result::retry, waiting at least Retry-After
   //                               (seconds or an HTTP date) when one came;
-  //   any other status, or a request the host refused to send (a URL outside
-  //   the application, a missing secret) -> Result::failed with the status
+  //   any other status, an answer whose body was too large to take, or a
+  //   request the host refused to send (a URL outside the application, a
+  //   missing secret) -> Result::failed with the status
   //   and the remote system's own error text, cut to 300 bytes.
   // Usage: `auto r = ctx.http(req); if (auto bad = r.problem()) return *bad;`
   std::optional<Result> problem() const {
@@ -228,6 +231,8 @@ struct HttpResponse {
     std::string why = what + ": ";
     if (status == 0) {
       why += error.empty() ? std::string("no answer") : error;
+    } else if (!error.empty()) {  // an answer the host did not take whole: fails again if retried
+      return Result::failed(why + "HTTP " + std::to_string(status) + ": " + error);
     } else {
       why += "HTTP " + std::to_string(status);
       const std::string remote = remote_error::text(body);

@@ -19,6 +19,8 @@
 //   burst: 1                        # default 1: requests that may start together
 //   concurrency: 4                  # default 4: requests in flight at most
 //   timeout: 30s                    # default 30s: one request, connect to last byte
+//   max_response: 64MB              # default 64MB: a larger answer's body is not read
+//                                   #   (the call gets the status and an error saying so)
 //   retry: {max_attempts: 5}        # the policy shape of nodes (common/retry_policy.hpp)
 //   tls: {ca_file: certs/shop.pem}  # default: the system's CAs; `insecure: true` turns
 //                                   #   verification off, and is logged at every start
@@ -71,6 +73,7 @@ struct App {
   std::optional<limiter::Rate> rate;  // unset: no rate limit (burst is in Rate)
   int concurrency = 4;
   std::chrono::milliseconds timeout{30000};
+  std::int64_t max_response = std::int64_t{64} << 20;  // bytes of one answer's body
   RetryOverrides retry;
   TlsSpec tls;
   nlohmann::json settings = nlohmann::json::object();

@@ -56,6 +56,9 @@ struct Response {
   // Nothing was sent for a reason that passes: the app's budget did not come
   // within the wait, or the host is stopping (transport_error says which).
   bool retry_later = false;
+  // The answer came (status set) but its body was larger than the app's
+  // max_response and was not read; transport_error says so.
+  bool body_too_large = false;
 
   std::string header(const std::string& lower_name) const;
 };
