@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/content_hash.hpp"
+#include "httpclient/url.hpp"
 #include "common/duration.hpp"
 #include "topology/suggestions.hpp"
 #include "topology/yaml_file.hpp"
@@ -44,6 +45,14 @@ const std::map<std::string, std::vector<std::string>> kAuthRequired = {
     {"query", {"params"}},
     {"oauth1", {"consumer_key", "consumer_secret"}},
 };
+
+// RFC 9110 token: what a header's name may be.
+bool is_header_name(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
 
 bool is_name(const std::string& s) {
   return !s.empty() && s[0] != '-' && s[0] != '_' && std::all_of(s.begin(), s.end(), [](char c) {
@@ -173,6 +182,7 @@ class Reader {
         app_.max_response = *n;
       }
     } else if (key == "retry") {
+      check_unique_keys(v, "retry");
       app_.retry = read_retry(v, [&](int at, const std::string& m) { error(at, m); });
     } else if (key == "tls") {
       read_tls(line, v);
@@ -187,34 +197,52 @@ class Reader {
     }
   }
 
+  // Keys of a nested mapping (auth, auth.params, tls, retry) written twice:
+  // YAML lets the last one win silently; here it is an error at its line.
+  void check_unique_keys(const YAML::Node& map, const std::string& where) {
+    if (!map.IsMap()) return;
+    std::map<std::string, int> seen;
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar()) continue;
+      const int line = yaml_line(kv.first);
+      if (auto [first, fresh] = seen.emplace(kv.first.Scalar(), line); !fresh) {
+        error(line, "key '" + kv.first.Scalar() + "' appears twice in " + where +
+                        " (first at line " + std::to_string(first->second) + ")");
+      }
+    }
+  }
+
   void read_base_url(int line, const YAML::Node& v) {
     auto s = scalar("base_url", line, v);
     if (!s) return;
-    const bool https = s->rfind("https://", 0) == 0;
-    const bool http = s->rfind("http://", 0) == 0;
-    const std::string rest = s->substr(https ? 8 : http ? 7 : 0);
-    if ((!https && !http) || rest.empty() || rest[0] == '/' ||
-        s->find_first_of(" \t?#") != std::string::npos) {
-      error(line, "base_url must be an http:// or https:// URL with a host and no query, got '" +
-                      *s + "'");
+    // Nothing of a value that may hold a secret is echoed: a pasted URL
+    // with user:password@ or a query (WooCommerce's consumer_secret=...).
+    if (s->find('?') != std::string::npos) {
+      error(line,
+            "base_url must not have a query (secrets go in auth: {kind: query, params: ...} "
+            "as references); the value is not shown, in case it holds a secret");
       return;
     }
-    const std::string authority = rest.substr(0, rest.find('/'));
+    const std::string authority = [&] {
+      const auto start = s->find("://");
+      const std::string rest = start == std::string::npos ? *s : s->substr(start + 3);
+      return rest.substr(0, rest.find('/'));
+    }();
     if (authority.find('@') != std::string::npos) {
       error(line,
             "base_url must not carry user:password@ (use auth: {kind: basic, ...} with "
             "secret references); the value is not shown, in case it holds a secret");
       return;
     }
-    if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
-      const std::string port = authority.substr(colon + 1);
-      const bool digits =
-          !port.empty() && port.size() <= 5 &&
-          std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
-        error(line, "base_url's port must be a number from 1 to 65535, got '" + *s + "'");
-        return;
-      }
+    if (std::any_of(s->begin(), s->end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+      error(line, "base_url must not hold spaces or control characters");
+      return;
+    }
+    if (!httpclient::parse_url(*s) || s->find('#') != std::string::npos) {
+      error(line, "base_url must be an http:// or https:// URL with a host (and a port from 1 to "
+                  "65535, if any), got '" + *s + "'");
+      return;
     }
     std::string url = *s;
     while (url.size() > 1 && url.back() == '/') url.pop_back();
@@ -234,10 +262,13 @@ class Reader {
 
   void read_auth(int line, const YAML::Node& v) {
     if (!v.IsMap()) {
+      // Not echoed: a bare `auth: <token>` is most likely the secret itself.
       error(line, "auth must be a mapping such as {kind: bearer, token: \"env:SHOP_TOKEN\"}, got " +
-                      yaml_shown(v));
+                      std::string(v.IsScalar() ? "a single value (not shown, in case it is a secret)"
+                                               : yaml_shown(v)));
       return;
     }
+    check_unique_keys(v, "auth");
     std::string kind = "none";
     if (const YAML::Node k = v["kind"]; !k) {
       error(line, "auth needs 'kind' (" + name_list(kAuthKinds) + ")");
@@ -268,7 +299,13 @@ class Reader {
         continue;
       }
       if (key == "name") {
-        if (auto s = scalar("auth.name", at, kv.second)) a.header = *s;
+        auto s = scalar("auth.name", at, kv.second);
+        if (s && !is_header_name(*s)) {
+          error(at, "auth.name must be an HTTP header name such as X-Api-Key (letters, digits and "
+                    "!#$%&'*+-.^_`|~)");
+        } else if (s) {
+          a.header = *s;
+        }
       } else if (key == "signature_method") {
         auto s = scalar("auth.signature_method", at, kv.second);
         if (s && *s != "HMAC-SHA1" && *s != "HMAC-SHA256") {
@@ -283,8 +320,13 @@ class Reader {
                 "{consumer_key: \"env:WC_KEY\"}");
           continue;
         }
+        check_unique_keys(kv.second, "auth.params");
         for (const auto& p : kv.second) {
           const std::string name = p.first.IsScalar() ? p.first.Scalar() : "";
+          if (name.empty()) {
+            error(yaml_line(p.first), "auth.params: a query parameter needs a name");
+            continue;
+          }
           if (auto ref = secret("auth.params." + name, yaml_line(p.first), p.second)) {
             a.secrets[name] = *ref;
           }
@@ -308,6 +350,7 @@ class Reader {
       error(line, "tls must be a mapping such as {ca_file: certs/shop.pem}, got " + yaml_shown(v));
       return;
     }
+    check_unique_keys(v, "tls");
     for (const auto& kv : v) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
       const int at = yaml_line(kv.first);

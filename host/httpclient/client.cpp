@@ -134,7 +134,9 @@ std::int64_t parse_retry_after(const std::string& value, std::int64_t now_ms) {
   if (value.empty()) return -1;
   std::int64_t ms = -1;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    ms = value.size() > 9 ? kMaxRetryAfterMs : std::stoll(value) * 1000;
+    // Leading zeros do not make a number longer ("0000000001" is one second).
+    const std::string digits = value.substr(std::min(value.find_first_not_of('0'), value.size()));
+    ms = digits.size() > 9 ? kMaxRetryAfterMs : digits.empty() ? 0 : std::stoll(digits) * 1000;
   } else {
     const time_t at = curl_getdate(value.c_str(), nullptr);
     if (at < 0) return -1;

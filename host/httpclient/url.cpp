@@ -42,16 +42,47 @@ std::optional<Url> parse_url(std::string_view text) {
   std::string_view authority = rest.substr(0, path_at);
   rest = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no user:pass@
-  if (auto c = authority.rfind(':');
-      c != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-    const std::string_view digits = authority.substr(c + 1);
-    if (digits.empty() || digits.size() > 5 ||
-        !std::all_of(digits.begin(), digits.end(), [](char d) { return d >= '0' && d <= '9'; })) {
+  // host [":" port]; an IPv6 host is bracketed ("[::1]:8080"), any other
+  // holds no ':' (found by the fuzzer: "a:b:80" came back as host "a:b",
+  // whose text did not parse again).
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    const std::string_view inside = authority.substr(1, close - 1);
+    if (inside.empty() || !std::all_of(inside.begin(), inside.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+        })) {
       return std::nullopt;
     }
-    u.port = std::stoi(std::string(digits));
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port = after.substr(1);
+      if (port.empty()) return std::nullopt;
+    }
+    authority = authority.substr(0, close + 1);
+  } else {
+    if (const auto c = authority.find(':'); c != std::string_view::npos) {
+      port = authority.substr(c + 1);
+      if (port.empty()) return std::nullopt;
+      authority = authority.substr(0, c);
+    }
+    // A registered name: RFC 3986 unreserved, sub-delims and %-escapes; no
+    // space, control byte, ':' or anything curl would read otherwise.
+    const bool name_ok = std::all_of(authority.begin(), authority.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("-._~%!$&'()*+,;=").find(c) != std::string_view::npos;
+    });
+    if (!name_ok) return std::nullopt;
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char d) { return d >= '0' && d <= '9'; })) {
+      return std::nullopt;
+    }
+    u.port = std::stoi(std::string(port));
     if (u.port < 1 || u.port > 65535) return std::nullopt;
-    authority = authority.substr(0, c);
   }
   if (authority.empty()) return std::nullopt;
   u.host = lower(std::string(authority));

@@ -103,8 +103,8 @@ TEST_CASE("mistakes in an application file are reported at their line") {
   CHECK(errors_of("name: a\ntype: woocommerse\nbase_url: https://x.example\n") ==
         std::vector<std::string>{"2: unknown application type 'woocommerse' (known: http)"});
   CHECK(errors_of("name: a\ntype: http\nbase_url: shop.example.com\n") ==
-        std::vector<std::string>{"3: base_url must be an http:// or https:// URL with a host and "
-                                 "no query, got 'shop.example.com'"});
+        std::vector<std::string>{"3: base_url must be an http:// or https:// URL with a host (and "
+                                 "a port from 1 to 65535, if any), got 'shop.example.com'"});
   CHECK(errors_of("name: a\ntype: http\nbase_url: https://x.example\nrate: 5/fortnight\n")
             .at(0)
             .starts_with("4: rate: '5/fortnight': after '/' comes"));
@@ -193,6 +193,37 @@ TEST_CASE("a base_url with user:password@ is refused without showing it, a bad p
   CHECK(errors[0].starts_with("3: base_url must not carry user:password@"));
   CHECK(errors[0].find("cs_2") == std::string::npos);
   CHECK(errors_of("name: a\ntype: http\nbase_url: https://shop.example:99999/api\n") ==
-        std::vector<std::string>{"3: base_url's port must be a number from 1 to 65535, got "
+        std::vector<std::string>{"3: base_url must be an http:// or https:// URL with a host (and "
+                                 "a port from 1 to 65535, if any), got "
                                  "'https://shop.example:99999/api'"});
+}
+
+TEST_CASE("app files: what the fuzzer found is refused, and no secret is echoed") {
+  // A pasted WooCommerce URL with its keys in the query: refused, not shown.
+  auto errors = errors_of(
+      "name: a\ntype: http\nbase_url: https://shop.example/wp-json/wc/v3?consumer_key=ck_0123456789"
+      "&consumer_secret=cs_0123456789abcdef\n");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].starts_with("3: base_url must not have a query"));
+  CHECK(errors[0].find("cs_0123456789abcdef") == std::string::npos);
+  // A bare token where auth goes: refused, not shown.
+  errors = errors_of("name: a\ntype: http\nbase_url: http://a\nauth: Sup3rS3cretTokenValue42\n");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("Sup3rS3cretTokenValue42") == std::string::npos);
+  // A header name that is not a token (a CR/LF or ':' would inject a header).
+  CHECK(errors_of("name: a\ntype: http\nbase_url: http://a\nauth: {kind: header, name: \"X-A:b\", "
+                  "value: \"env:A\"}\n") ==
+        std::vector<std::string>{"4: auth.name must be an HTTP header name such as X-Api-Key "
+                                 "(letters, digits and !#$%&'*+-.^_`|~)"});
+  // No host, a host with ':', control bytes.
+  for (const char* url : {"http://:1", "http://a:b:80/", "\"http://a\\x01\""}) {
+    INFO(url);
+    CHECK(errors_of(std::string("name: a\ntype: http\nbase_url: ") + url + "\n").size() == 1);
+  }
+  // A key twice inside auth (YAML would let the last one win silently).
+  CHECK(errors_of("name: a\ntype: http\nbase_url: http://a\nauth: {kind: bearer, token: \"env:A\", "
+                  "token: \"env:B\"}\n") ==
+        std::vector<std::string>{"4: key 'token' appears twice in auth (first at line 4)"});
+  // IPv6 with a port is fine.
+  CHECK(errors_of("name: a\ntype: http\nbase_url: http://[::1]:8080/api\n").empty());
 }
