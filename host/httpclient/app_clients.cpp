@@ -24,7 +24,8 @@ void AppClients::update(const std::vector<apps::App>& in_effect) {
     } else {
       e.limiter = std::make_shared<limiter::AppLimiter>(a.name, rate, a.concurrency);
     }
-    e.client = std::make_shared<AppClient>(a, e.limiter);
+    if (!e.counters) e.counters = std::make_shared<AppCounters>();
+    e.client = std::make_shared<AppClient>(a, e.limiter, e.counters);
     next[a.name] = std::move(e);
   }
   for (auto& [name, e] : apps_) {
@@ -44,6 +45,15 @@ std::vector<limiter::LimiterView> AppClients::limiters() const {
   std::vector<limiter::LimiterView> out;
   for (const auto& [name, e] : apps_) {
     if (e.limiter) out.push_back(e.limiter->view());
+  }
+  return out;
+}
+
+std::vector<AppFigures> AppClients::figures() const {
+  std::lock_guard lock(mu_);
+  std::vector<AppFigures> out;
+  for (const auto& [name, e] : apps_) {
+    if (e.counters) out.push_back(figures_of(name, *e.counters));
   }
   return out;
 }

@@ -150,10 +150,12 @@ std::int64_t parse_retry_after(const std::string& value, std::int64_t now_ms) {
   return std::min(ms, kMaxRetryAfterMs);
 }
 
-AppClient::AppClient(apps::App app, std::shared_ptr<limiter::AppLimiter> limiter)
+AppClient::AppClient(apps::App app, std::shared_ptr<limiter::AppLimiter> limiter,
+                     std::shared_ptr<AppCounters> counters)
     : app_(std::move(app)),
       base_(parse_url(app_.base_url).value_or(Url{})),
-      limiter_(std::move(limiter)) {
+      limiter_(std::move(limiter)),
+      counters_(counters ? std::move(counters) : std::make_shared<AppCounters>()) {
   std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   for (const auto& [role, ref] : app_.auth.secrets)
     secrets_.emplace_back(role, SecretSource::from(ref));
@@ -318,8 +320,11 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
 
   std::optional<limiter::Permit> permit;
   if (limiter_) {
-    permit = limiter_->acquire(steady_ticker().now_ns() + max_wait_ms * 1'000'000);
+    const std::int64_t asked_ns = steady_ticker().now_ns();
+    permit = limiter_->acquire(asked_ns + max_wait_ms * 1'000'000);
+    counters_->waited(steady_ticker().now_ns() - asked_ns);
     if (!permit) {
+      counters_->answered(0, false, 0);
       Response later;
       later.retry_later = true;
       later.transport_error = "app " + app_.name + ": no request budget within " +
@@ -415,6 +420,7 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
       }
     }
   }
+  counters_->answered(out.status, true, out.duration_ms);
   if (limiter_) {
     limiter_->answered(out.status, out.retry_after_ms > 0 ? out.retry_after_ms * 1'000'000 : 0);
   }

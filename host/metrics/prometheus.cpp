@@ -5,6 +5,7 @@
 // (bench/metrics.cpp measures both).
 #include "metrics/prometheus.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -52,10 +53,68 @@ std::string node_labels(const std::string& topology, const std::string& node) {
   return "topology=\"" + label(topology) + "\",node=\"" + label(node) + "\"";
 }
 
+// Per application (httpclient/app_counters.hpp, limiter/app_limiter.hpp).
+void write_apps(Writer& w, const std::vector<httpclient::AppFigures>& apps,
+                const std::vector<limiter::LimiterView>& limiters) {
+  using httpclient::AppCounters;
+  const auto app_label = [](const std::string& app) { return "app=\"" + label(app) + "\""; };
+  w.family("weir_app_requests_total", "counter",
+           "Requests to the application by answer class (none: no answer; not_sent: no budget "
+           "in time or the host stopping)");
+  for (const auto& a : apps) {
+    for (std::size_t i = 0; i < a.by_class.size(); ++i) {
+      w.sample("weir_app_requests_total",
+               app_label(a.app) + ",class=\"" + AppCounters::kClasses[i] + "\"",
+               double(a.by_class[i]));
+    }
+  }
+  w.family("weir_app_request_seconds", "histogram", "Duration of the application's requests");
+  for (const auto& a : apps) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < a.buckets.size(); ++i) {
+      cumulative += a.buckets[i];
+      const std::string le =
+          i < AppCounters::kBounds.size() ? number(AppCounters::kBounds[i]) : "+Inf";
+      w.sample("weir_app_request_seconds_bucket", app_label(a.app) + ",le=\"" + le + "\"",
+               double(cumulative));
+    }
+    w.sample("weir_app_request_seconds_sum", app_label(a.app), double(a.duration_sum_us) / 1e6);
+    w.sample("weir_app_request_seconds_count", app_label(a.app), double(a.duration_count));
+  }
+  w.family("weir_app_throttled_total", "counter",
+           "Answers that said slow down (429, 503, 508)");
+  for (const auto& a : apps) w.sample("weir_app_throttled_total", app_label(a.app), double(a.throttled));
+  w.family("weir_app_limiter_wait_seconds_total", "counter",
+           "Time requests waited for the application's limiter");
+  for (const auto& a : apps) {
+    w.sample("weir_app_limiter_wait_seconds_total", app_label(a.app),
+             double(a.limiter_wait_ns) / 1e9);
+  }
+  w.family("weir_app_limiter_waits_total", "counter", "Requests that asked the limiter");
+  for (const auto& a : apps) {
+    w.sample("weir_app_limiter_waits_total", app_label(a.app), double(a.limiter_waits));
+  }
+  w.family("weir_app_rate_per_second", "gauge",
+           "The limiter's current rate (the configured one, or lower after throttled answers; "
+           "0: no rate)");
+  for (const auto& l : limiters) {
+    const double rate = std::isfinite(l.current_per_second) ? l.current_per_second : 0.0;
+    w.sample("weir_app_rate_per_second", app_label(l.app), rate);
+  }
+  w.family("weir_app_waiting", "gauge", "Requests waiting for the limiter now");
+  for (const auto& l : limiters) w.sample("weir_app_waiting", app_label(l.app), double(l.waiting));
+  w.family("weir_app_paused_seconds", "gauge", "Retry-After pause still to run");
+  for (const auto& l : limiters) {
+    w.sample("weir_app_paused_seconds", app_label(l.app), double(l.paused_for_ms) / 1e3);
+  }
+}
+
 }  // namespace
 
 std::string prometheus_text(const engine::Engine& engine, store::Store& store,
-                            const std::vector<std::pair<int, std::uint64_t>>& webhook_answers) {
+                            const std::vector<std::pair<int, std::uint64_t>>& webhook_answers,
+                            const std::vector<httpclient::AppFigures>& apps,
+                            const std::vector<limiter::LimiterView>& limiters) {
   Writer w;
   w.family("weir_up", "gauge", "1 while the host serves");
   w.sample("weir_up", "", 1);
@@ -132,6 +191,7 @@ std::string prometheus_text(const engine::Engine& engine, store::Store& store,
     w.sample("weir_webhook_requests_total",
              "code=\"" + (code ? std::to_string(code) : std::string("other")) + "\"", double(n));
   }
+  write_apps(w, apps, limiters);
   return w.text();
 }
 

@@ -209,7 +209,8 @@ Status Host::start_http() {
   routes_.page("/metrics", [this] {
     http::Response r;
     r.content_type = metrics::kContentType;
-    r.body = metrics::prometheus_text(*engine_, *store_, webhooks_->answers());
+    r.body = metrics::prometheus_text(*engine_, *store_, webhooks_->answers(), clients_.figures(),
+                                      clients_.limiters());
     return r;
   });
   routes_.page("/healthz", [] { return http::text_response(200, "ok"); });

@@ -11,7 +11,7 @@ add_dependencies(e2e_test weir core testkit testkit_v2 testkit_v3 fixture_abi_ma
 
 # The limiter as a shop sees it: rates and throughput measured in the test,
 # so its cases run alone (SERIAL), not beside other tests on the same cores.
-weir_add_test(NAME limiter_e2e_test SERIAL SOURCES e2e/limiter_test.cpp LIBS weir_http)
+weir_add_test(NAME limiter_e2e_test SERIAL SOURCES e2e/limiter_test.cpp LIBS weir_http CURL::libcurl)
 add_dependencies(limiter_e2e_test weir core testkit)
 
 # core.mapper in the real host: a webhook's products mapped, the one it cannot

@@ -29,6 +29,7 @@
 
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
+#include "support/http_client.hpp"
 #include "support/remote.hpp"
 
 using Json = nlohmann::json;
@@ -241,6 +242,29 @@ TEST_CASE("limiter: a shop answering 508 above 20/s gets every message, and fewe
   const Json limiters = json_of(home.cli("limiter", {"--json"}))["limiters"];
   REQUIRE(limiters.size() == 1);
   CHECK(limiters[0]["throttled_last_minute"].get<int>() == static_cast<int>(early_508 + late_508));
+  // /metrics counts the application's requests by answer class, their
+  // durations, the throttled answers and the time calls waited for budget.
+  weir::test::HttpClient http;
+  const std::string metrics =
+      http.get("http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>() +
+               "/metrics")
+          .body;
+  const auto sample = [&](const std::string& name) {
+    const auto at = metrics.find("\n" + name + " ");
+    INFO(name);
+    REQUIRE(at != std::string::npos);
+    return std::stod(metrics.substr(at + name.size() + 2));
+  };
+  const double throttled = static_cast<double>(early_508 + late_508);
+  CHECK(sample("weir_app_requests_total{app=\"php\",class=\"2xx\"}") == 400);
+  CHECK(sample("weir_app_requests_total{app=\"php\",class=\"5xx\"}") == throttled);
+  CHECK(sample("weir_app_throttled_total{app=\"php\"}") == throttled);
+  CHECK(sample("weir_app_request_seconds_count{app=\"php\"}") == static_cast<double>(at.size()));
+  CHECK(sample("weir_app_request_seconds_bucket{app=\"php\",le=\"+Inf\"}") ==
+        static_cast<double>(at.size()));
+  CHECK(sample("weir_app_limiter_waits_total{app=\"php\"}") == static_cast<double>(at.size()));
+  CHECK(sample("weir_app_limiter_wait_seconds_total{app=\"php\"}") > 1.0);  // it was slowed down
+  CHECK(sample("weir_app_rate_per_second{app=\"php\"}") <= 60);
   REQUIRE(host.kill(SIGTERM) == 0);
 }
 

@@ -29,6 +29,8 @@ class AppClients {
   std::shared_ptr<AppClient> client(const std::string& app) const;
   // Each app's limiter figures.
   std::vector<limiter::LimiterView> limiters() const;
+  // Each app's request counters since the start (/metrics), by name.
+  std::vector<AppFigures> figures() const;
   void stop();  // every limiter: waiters give up
 
   // `weir apps check`: the app type's cheap authenticated request (for
@@ -46,6 +48,7 @@ class AppClients {
   struct Entry {
     std::shared_ptr<AppClient> client;
     std::shared_ptr<limiter::AppLimiter> limiter;
+    std::shared_ptr<AppCounters> counters;
   };
   mutable std::mutex mu_;
   std::map<std::string, Entry> apps_;  // guarded by mu_

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "apps/app.hpp"
+#include "httpclient/app_counters.hpp"
 #include "common/clock.hpp"
 #include "common/status.hpp"
 #include "httpclient/url.hpp"
@@ -66,7 +67,9 @@ struct Response {
 class AppClient {
  public:
   // `limiter` is the app's, shared with every other client of it; null: no limit.
-  AppClient(apps::App app, std::shared_ptr<limiter::AppLimiter> limiter);
+  // `counters`: the app's, kept across versions of its file; null: its own.
+  AppClient(apps::App app, std::shared_ptr<limiter::AppLimiter> limiter,
+            std::shared_ptr<AppCounters> counters = nullptr);
   ~AppClient();
   AppClient(const AppClient&) = delete;
   AppClient& operator=(const AppClient&) = delete;
@@ -78,6 +81,7 @@ class AppClient {
   Result<Response> send(const Request& request, std::int64_t max_wait_ms = 600'000);
 
   const apps::App& app() const { return app_; }
+  const AppCounters& counters() const { return *counters_; }
 
  private:
   struct Handle;
@@ -89,6 +93,7 @@ class AppClient {
   const apps::App app_;
   const Url base_;
   std::shared_ptr<limiter::AppLimiter> limiter_;
+  std::shared_ptr<AppCounters> counters_;
   std::vector<std::pair<std::string, std::shared_ptr<SecretSource>>> secrets_;  // by role
   std::mutex mu_;
   std::vector<std::unique_ptr<Handle>> idle_;  // guarded by mu_

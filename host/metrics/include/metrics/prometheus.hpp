@@ -12,14 +12,19 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "httpclient/app_counters.hpp"
+#include "limiter/app_limiter.hpp"
 #include "store/store.hpp"
 
 namespace weir::metrics {
 
 // `webhook_answers`: (status, count) pairs, status 0 for any other
-// (webhooks::Receiver::answers()).
+// (webhooks::Receiver::answers()); `apps`: each application's request
+// counters, `limiters` its limiter (httpclient::AppClients).
 std::string prometheus_text(const engine::Engine& engine, store::Store& store,
-                            const std::vector<std::pair<int, std::uint64_t>>& webhook_answers);
+                            const std::vector<std::pair<int, std::uint64_t>>& webhook_answers,
+                            const std::vector<httpclient::AppFigures>& apps = {},
+                            const std::vector<limiter::LimiterView>& limiters = {});
 
 // The Content-Type of prometheus_text().
 inline constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
