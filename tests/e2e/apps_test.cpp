@@ -19,6 +19,7 @@
 #include "support/cli_json.hpp"
 #include "support/file_modes.hpp"
 #include "support/host_process.hpp"
+#include "support/http_client.hpp"
 #include "support/remote.hpp"
 
 using Json = nlohmann::json;
@@ -288,4 +289,61 @@ TEST_CASE(
   CHECK(host.log().find(kKey) == std::string::npos);
   REQUIRE(host.kill(SIGTERM) == 0);
   ::unsetenv("WEIR_TEST_APP_TOKEN");
+}
+
+TEST_CASE("apps: no secret value in anything the host wrote: log, CLI, /metrics, database") {
+  // WooCommerce's query auth over a plain-HTTP loopback: the keys travel in
+  // the URL, the shop repeats them in its Link header, and one request fails.
+  Remote remote([](const weir::http::Request& r) {
+    weir::http::Response out;
+    out.content_type = "application/json";
+    const auto q = r.target.find('?');
+    out.headers.emplace_back("Link", "<http://shop/products?" +
+                                         (q == std::string::npos ? "" : r.target.substr(q + 1)) +
+                                         "&page=2>; rel=\"next\"");
+    if (r.path == "/api/missing") {
+      out.status = 404;
+      out.body = R"({"code":"rest_no_route","message":"No route","data":{"status":404}})";
+    } else {
+      out.body = "[]";
+    }
+    return out;
+  });
+  ::setenv("WEIR_TEST_APP_KEY", kKey, 1);
+  WeirHome home({"testkit.so"});
+  std::filesystem::create_directories(home.path("apps/secrets"));
+  weir::test::write_private(home.path("apps/secrets/wc"), std::string(kSecret) + "\n");
+  home.write("apps/shop.yaml",
+             "name: shop\ntype: http\nbase_url: " + remote.base() +
+                 "/api\nauth:\n  kind: query\n  params: {consumer_key: \"env:WEIR_TEST_APP_KEY\", "
+                 "consumer_secret: \"file:secrets/wc\"}\nrate: 20/s\n");
+  home.add_topology("pull.yaml",
+                    "name: pull\nnodes:\n"
+                    "  - {id: fetch, type: testkit.fetch, app: shop, config: {target: products}}\n");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  CHECK(home.cli("run pull", {"--payload", "{}", "--wait"}).code == 0);
+  CHECK(home.cli("run pull", {"--payload", R"({"target": "missing"})", "--wait"}).code == 2);
+  REQUIRE(remote.seen().size() == 2);
+  CHECK(remote.seen()[0].target.find(std::string("consumer_secret=") + kSecret) != std::string::npos);
+
+  weir::test::HttpClient http;
+  std::string written =
+      home.cli("apps ls").out + home.cli("apps ls", {"--json"}).out +
+      home.cli("apps check", {"shop"}).out + home.cli("limiter", {"--json"}).out +
+      home.cli("trash ls", {"--json"}).out + home.cli("status", {"--json"}).out +
+      home.cli("process ls", {"--json"}).out +
+      http.get("http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>() +
+               "/metrics")
+          .body;
+  const Json trash = json_of(home.cli("trash ls", {"--json"}));
+  REQUIRE(trash.size() == 1);
+  written += home.cli("trash show", {std::to_string(trash[0]["id"].get<long>())}).out;
+  REQUIRE(host.kill(SIGTERM) == 0);
+  written += host.log();
+  for (const char* f : {"data/weir.db", "data/weir.db-wal"}) written += bytes_of(home.path(f));
+  CHECK_THAT(written, Catch::Contains("consumer_key=REDACTED"));  // the log shows the request
+  CHECK(written.find(kKey) == std::string::npos);
+  CHECK(written.find(kSecret) == std::string::npos);
+  ::unsetenv("WEIR_TEST_APP_KEY");
 }
