@@ -211,7 +211,16 @@ int apps_ls(const Common& c) {
 }
 
 int apps_check(const Common& c, const std::string& app) {
-  auto data = ask(c, Json{{"cmd", "apps.check"}, {"app", app}});
+  // The host may wait 10 s for the app's budget, then the app's timeout for
+  // the answer: wait that long (plus a margin), not the usual 15 s.
+  std::int64_t timeout_ms = 30'000;
+  if (auto listed = ask(c, Json{{"cmd", "apps.ls"}})) {
+    for (const auto& a : (*listed)["apps"]) {
+      if (a.value("name", "") == app) timeout_ms = a.value("timeout_ms", timeout_ms);
+    }
+  }
+  auto data = ask(c, Json{{"cmd", "apps.check"}, {"app", app}},
+                  std::chrono::milliseconds(10'000 + timeout_ms + 5'000));
   if (!data) return fail(data.error());
   if (c.json) {
     std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n';

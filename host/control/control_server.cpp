@@ -64,7 +64,7 @@ void ControlServer::stop() {
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
   thread_.join();
-  for (auto& job : jobs_) job.join();  // each ends within its own timeout
+  for (auto& job : jobs_) job.thread.join();  // each ends within its own timeout
   jobs_.clear();
   answer_open_waits();
   router_.close();
@@ -84,14 +84,25 @@ void ControlServer::on_process_finished(const store::ProcessRecord& p) {
 
 void ControlServer::reply_later(Request& req, std::function<Json()> work) {
   auto route = std::make_shared<std::vector<zmq::message_t>>(std::move(req.route));
-  jobs_.emplace_back([this, route, work = std::move(work)] {
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  std::thread t([this, route, finished, work = std::move(work)] {
     Json answer = work();
     {
       std::lock_guard lock(mu_);
       done_.emplace_back(std::move(*route), std::move(answer));
     }
+    finished->store(true);
     std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  });
+  jobs_.push_back(Job{std::move(t), std::move(finished)});
+}
+
+void ControlServer::reap_jobs() {
+  std::erase_if(jobs_, [](Job& job) {
+    if (!job.finished->load()) return false;
+    job.thread.join();  // it has only its return left
+    return true;
   });
 }
 
@@ -102,6 +113,7 @@ void ControlServer::deliver_done() {
     done.swap(done_);
   }
   for (auto& [route, body] : done) reply(route, body);
+  reap_jobs();
 }
 
 void ControlServer::run() {

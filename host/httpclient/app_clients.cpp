@@ -72,7 +72,9 @@ AppClients::Check AppClients::check(const std::string& app) const {
   }
   r.headers.emplace_back("Accept", "application/json");
   out.url = c->app().base_url + (r.target.empty() ? "" : "/" + r.target);
-  auto answer = c->send(r, /*max_wait_ms=*/30'000);
+  // At most kCheckBudgetWaitMs for the limiter, then the app's timeout:
+  // `weir apps check` waits that long plus a margin (cli/commands.cpp).
+  auto answer = c->send(r, kCheckBudgetWaitMs);
   if (!answer) {
     out.error = answer.error();
     return out;

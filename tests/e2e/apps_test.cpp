@@ -232,8 +232,45 @@ TEST_CASE(
 
   CHECK_THAT(host.log(), Catch::Contains("http shop: GET " + base + "/api/system_status -> 200"));
   CHECK(host.log().find(kKey) == std::string::npos);
+
+  // Each check runs on a thread of its own; a finished one is joined when
+  // its answer goes out, so checks do not pile up threads (8 MB of stack
+  // each while unjoined).
+  const auto vm_kb = [&] {
+    std::ifstream status("/proc/" + std::to_string(host.pid()) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmSize:", 0) == 0) return std::stol(line.substr(7));
+    }
+    return 0L;
+  };
+  const long before = vm_kb();
+  for (int i = 0; i < 30; ++i) REQUIRE(home.cli("apps check", {"down"}).code == 1);
+  const long grown_mb = (vm_kb() - before) / 1024;
+  INFO("VmSize grew " << grown_mb << " MB over 30 checks");
+  CHECK(grown_mb < 100);
   REQUIRE(host.kill(SIGTERM) == 0);
   ::unsetenv("WEIR_TEST_APP_TOKEN");
+}
+
+TEST_CASE("apps: weir apps check waits for a slow application as long as its timeout allows") {
+  // 17 s: longer than the CLI's usual 15 s wait for the host, within the app's 25 s timeout.
+  Remote remote([](const weir::http::Request&) {
+    std::this_thread::sleep_for(std::chrono::seconds(17));
+    weir::http::Response out;
+    out.content_type = "application/json";
+    out.body = "{}";
+    return out;
+  });
+  WeirHome home({"core.so"});
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/slow.yaml",
+             "name: slow\ntype: http\nbase_url: " + remote.base() + "/api\ntimeout: 25s\n");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto r = home.cli("apps check", {"slow"});
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("ok: slow answered 200 in 1"));
+  REQUIRE(host.kill(SIGTERM) == 0);
 }
 
 TEST_CASE(

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -79,7 +80,14 @@ class ControlServer {
   std::mutex mu_;
   std::vector<store::ProcessRecord> finished_;  // guarded by mu_
   std::vector<std::pair<std::vector<zmq::message_t>, Json>> done_;  // guarded by mu_
-  std::vector<std::thread> jobs_;                                    // server thread; joined in stop()
+  // reply_later's threads (server thread only): a finished one is joined
+  // when its answer is delivered, the rest in stop().
+  struct Job {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
+  std::vector<Job> jobs_;
+  void reap_jobs();
   std::atomic<int> waits_open_{0};             // >0: finished processes are worth queueing
 
   std::vector<std::optional<Wait>> waits_;                            // server thread

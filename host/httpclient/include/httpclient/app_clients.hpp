@@ -42,7 +42,10 @@ class AppClients {
     std::string url;    // redacted
     std::string error;  // the remote's own words, or why nothing was sent
   };
+  // Waits at most kCheckBudgetWaitMs for the app's limiter, then up to the
+  // app's timeout for the answer.
   Check check(const std::string& app) const;
+  static constexpr std::int64_t kCheckBudgetWaitMs = 10'000;
 
  private:
   struct Entry {
