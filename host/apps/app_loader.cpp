@@ -9,6 +9,7 @@
 #include "common/content_hash.hpp"
 #include "httpclient/url.hpp"
 #include "common/duration.hpp"
+#include "topology/config_schema.hpp"
 #include "topology/suggestions.hpp"
 #include "topology/yaml_file.hpp"
 #include "topology/yaml_json.hpp"
@@ -94,6 +95,7 @@ class Reader {
         error(yaml_line(root), std::string("missing required key '") + key + "' at the top level");
       }
     }
+    check_type_settings();
     return app_;
   }
 
@@ -140,6 +142,7 @@ class Reader {
                         "known: " + name_list(known) + ")");
       } else if (s) {
         app_.type = *s;
+        type_line_ = line;
       }
     } else if (key == "base_url") {
       read_base_url(line, v);
@@ -191,9 +194,29 @@ class Reader {
         error(line, "settings must be a mapping, got " + yaml_shown(v));
         return;
       }
-      topology::YamlJson j = topology::yaml_to_json(v, line, &values_left_);
-      for (const auto& e : j.errors) error(e.line ? e.line : line, "settings: " + e.message);
-      if (j.value.is_object()) app_.settings = std::move(j.value);
+      settings_ = topology::yaml_to_json(v, line, &values_left_);
+      settings_line_ = line;
+      for (const auto& e : settings_.errors) error(e.line ? e.line : line, "settings: " + e.message);
+      if (settings_.value.is_object()) app_.settings = settings_.value;
+    }
+  }
+
+  // A plugin-declared type's settings against its JSON Schema, each problem
+  // at the line of the value at fault; and its check request.
+  void check_type_settings() {
+    const auto declared = types_.declared.find(app_.type);
+    if (declared == types_.declared.end()) return;
+    app_.check_target = declared->second.check_target;
+    if (declared->second.settings_schema.empty()) return;
+    auto schema = topology::ConfigSchema::parse(declared->second.settings_schema);
+    if (!schema) {
+      error(type_line_, "type " + app_.type + ": " + schema.error());
+      return;
+    }
+    for (const auto& e : schema->validate(app_.settings)) {
+      const int at = settings_line_ ? settings_.line_of(e.located) : 0;
+      error(at ? at : (settings_line_ ? settings_line_ : type_line_),
+            "settings (type " + app_.type + "): " + e.to_string());
     }
   }
 
@@ -377,6 +400,9 @@ class Reader {
   App app_;
   std::vector<AppError> errors_;
   std::int64_t burst_ = 1;
+  int type_line_ = 0;
+  int settings_line_ = 0;  // 0: no settings written
+  topology::YamlJson settings_;
   std::size_t values_left_ = topology::kMaxYamlValues;
 };
 

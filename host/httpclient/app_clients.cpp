@@ -67,6 +67,7 @@ AppClients::Check AppClients::check(const std::string& app) const {
   }
   Request r;
   const auto& settings = c->app().settings;
+  r.target = c->app().check_target;  // its type's, if a plugin declared one
   if (settings.contains("check_path") && settings["check_path"].is_string()) {
     r.target = settings["check_path"].get<std::string>();
   }

@@ -188,6 +188,7 @@ NodeTypeRef describe_node_type(const std::shared_ptr<const LoadedPlugin>& plugin
   info->description = or_empty(t->description);
   info->config_schema = or_empty(t->config_schema);
   info->max_batch = std::max<std::uint32_t>(t->max_batch, 1);  // abi.h: 0 means 1
+  if (WEIR_HAS_FIELD(t, weir_node_type, app_type)) info->app_type = or_empty(t->app_type);
   info->type = t;
   info->library = plugin;
   return info;
@@ -210,6 +211,42 @@ Result<std::vector<NodeTypeRef>> describe_node_types(
     types.push_back(describe_node_type(plugin, t));
   }
   return types;
+}
+
+// The application types a descriptor declares (ABI 1.4), or why the plugin
+// is refused: each one whole, well named, once, with a schema that is JSON.
+Result<std::vector<AppTypeInfo>> describe_app_types(const weir_plugin* d,
+                                                    const std::string& plugin) {
+  std::vector<AppTypeInfo> out;
+  if (!WEIR_HAS_FIELD(d, weir_plugin, app_type_count) || d->app_type_count == 0) return out;
+  if (!d->app_types) {
+    return Status::error("plugin '" + plugin + "' has app_type_count " +
+                         std::to_string(d->app_type_count) + " but app_types is NULL");
+  }
+  std::set<std::string, std::less<>> seen;
+  for (size_t i = 0; i < d->app_type_count; ++i) {
+    const weir_app_type* a = d->app_types[i];
+    const std::string which = "application type #" + std::to_string(i) + " of plugin '" + plugin + "'";
+    if (!a) return Status::error(which + " is NULL");
+    if (!WEIR_HAS_FIELD(a, weir_app_type, check_target)) {
+      return Status::error(too_small(which.c_str(), a->struct_size,
+                                     offsetof(weir_app_type, check_target) + sizeof(a->check_target)));
+    }
+    if (!a->name || !is_well_formed_name(a->name)) {
+      return Status::error(which + ": name is missing or ill-formed (must match [a-z0-9_-]+)");
+    }
+    AppTypeInfo info{plugin + "." + a->name, plugin, or_empty(a->description),
+                     or_empty(a->settings_schema), or_empty(a->check_target)};
+    if (!seen.insert(a->name).second) {
+      return Status::error("application type " + info.full_name + " is declared twice in this plugin");
+    }
+    if (!info.settings_schema.empty() && !nlohmann::json::accept(info.settings_schema)) {
+      return Status::error("application type " + info.full_name +
+                           " has a settings_schema that is not valid JSON");
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 // A plugin that passed every check, with its node types, not yet registered.
@@ -236,6 +273,9 @@ Result<Candidate> open_and_check(std::shared_ptr<LoadedPlugin> plugin) {
   std::shared_ptr<const LoadedPlugin> loaded = std::move(plugin);
   auto types = describe_node_types(loaded);
   if (!types) return types.status();
+  if (auto app_types = describe_app_types(d, loaded->name); !app_types) {
+    return app_types.status();
+  }
   return Candidate{std::move(loaded), std::move(types.value())};
 }
 
@@ -407,6 +447,16 @@ std::vector<std::shared_ptr<const LoadedPlugin>> PluginRegistry::plugins() const
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<const LoadedPlugin>> out;
   for (const auto& [name, plugin] : plugins_) out.push_back(plugin);
+  return out;
+}
+
+std::vector<AppTypeInfo> PluginRegistry::app_types() const {
+  std::lock_guard lock(mu_);
+  std::vector<AppTypeInfo> out;
+  for (const auto& [name, p] : plugins_) {
+    auto types = describe_app_types(p->descriptor, name);  // checked when it was loaded
+    if (types) out.insert(out.end(), types->begin(), types->end());
+  }
   return out;
 }
 

@@ -261,7 +261,7 @@ Status Host::load_plugins_and_topologies() {
   }
   load_apps(now);  // first: nodes name the apps they talk to
   topology::AppNames app_names;
-  for (const auto& a : now.apps) app_names.insert(a.name);
+  for (const auto& a : now.apps) app_names.emplace(a.name, a.type);
   auto loaded = topology::load_topology_directory(config_.topologies_dir, *registry_, &app_names);
   now.topology_errors = loaded.errors;
   for (const auto& e : now.topology_errors) spdlog::error("topology: {}", e.to_string());
@@ -285,8 +285,17 @@ Status Host::load_plugins_and_topologies() {
   return Status::ok();
 }
 
+// http, and the application types of the plugins loaded now.
+apps::AppTypes Host::app_types() const {
+  apps::AppTypes types;
+  for (const auto& t : registry_->app_types()) {
+    types.add(t.full_name, {t.settings_schema, t.check_target});
+  }
+  return types;
+}
+
 void Host::load_apps(control::Loaded& now) {
-  auto scan = apps::load_app_directory(config_.apps_dir, apps::AppTypes{});
+  auto scan = apps::load_app_directory(config_.apps_dir, app_types());
   for (const auto& e : scan.errors) spdlog::error("app: {}", e.to_string());
   for (const auto& a : scan.apps) {
     spdlog::info("app: {} ready ({} at {}, from {})", a.name, a.type, a.base_url, a.file);

@@ -81,11 +81,6 @@ void Host::reload() {
   const ReloadBefore before = what_runs(*previous);
   ReloadScan scan;
   scan.plugin_files = plugin_files(config_.plugins_dir);
-  // The apps first: a topology's nodes are checked against the apps in effect.
-  control::Loaded next;
-  std::vector<apps::App> removed_apps = reload_apps(*previous, next);
-  topology::AppNames app_names;
-  for (const auto& a : next.apps) app_names.insert(a.name);
   const PluginFileSteps steps = plan_plugin_files(before.plugins, scan.plugin_files);
   for (const auto& gone : steps.forget) registry_->unload_file(gone.file);
   for (const auto& file : steps.load) {
@@ -93,6 +88,12 @@ void Host::reload() {
     scan.loads.push_back(loaded ? PluginLoad{file, build_of(**loaded), ""}
                                 : PluginLoad{file, std::nullopt, loaded.error()});
   }
+  // The apps after the plugins (which declare application types), before
+  // the topologies (whose nodes are checked against the apps in effect).
+  control::Loaded next;
+  std::vector<apps::App> removed_apps = reload_apps(*previous, next);
+  topology::AppNames app_names;
+  for (const auto& a : next.apps) app_names.emplace(a.name, a.type);
   scan.topologies =
       topology::load_topology_directory(config_.topologies_dir, *registry_, &app_names);
   for (const auto& t : before.topologies) {
@@ -126,7 +127,7 @@ Result<std::int64_t> Host::discard(const std::string& topology, const std::strin
 // topology's file invalid, so it would keep running on an app that is gone).
 // settle_removed_apps decides, once the topologies of this reload are known.
 std::vector<apps::App> Host::reload_apps(const control::Loaded& previous, control::Loaded& next) {
-  auto scan = apps::load_app_directory(config_.apps_dir, apps::AppTypes{});
+  auto scan = apps::load_app_directory(config_.apps_dir, app_types());
   for (const auto& e : scan.errors) spdlog::error("app: {}", e.to_string());
   auto r = apps::rescan_apps(previous.apps, scan);
   for (const auto& n : r.added) spdlog::info("app {}: added", n);

@@ -1,4 +1,4 @@
-#include "config_schema.hpp"
+#include "topology/config_schema.hpp"
 
 #include <cmath>
 #include <optional>

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "config_schema.hpp"
+#include "topology/config_schema.hpp"
 #include "topology/suggestions.hpp"
 
 namespace weir::topology {

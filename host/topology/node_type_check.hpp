@@ -19,6 +19,7 @@ struct NodeLines {
   int type = 0;
   int max_batch = 0;
   int config = 0;                           // the `config:` key
+  int app = 0;                              // the `app:` key
   const YamlJson* config_source = nullptr;  // lines inside the config; may be null
 };
 

@@ -91,6 +91,7 @@ class Reader {
   void read_top_entry(const Entry& e);
   void read_nodes(const Entry& e);
   void read_node(const YAML::Node& item);
+  void check_app_type(const NodeSpec& node, const NodeLines& lines, const std::string& owner);
   void read_node_entry(const Entry& e, NodeSpec& node, NodeLines& lines,
                        std::optional<YamlJson>& config, const std::string& owner);
   void read_node_id(const Entry& e, NodeSpec& node);
@@ -272,7 +273,30 @@ void Reader::read_node(const YAML::Node& item) {
   lines.config_source = config ? &*config : nullptr;
   if (node.id.empty()) return;  // reported; edges to it are then reported as unknown
   if (!node.type.empty()) add_errors(check_node_type(node, lines, catalog_));
+  check_app_type(node, lines, owner);
   topology_.nodes.push_back(std::move(node));
+}
+
+// A node type that declares the application type it calls (ABI 1.4) takes
+// only an app of that type: a WooCommerce node pointed at the ERP's app is
+// an error here, not a 404 at run time.
+void Reader::check_app_type(const NodeSpec& node, const NodeLines& lines, const std::string& owner) {
+  if (!apps_ || node.type.empty()) return;
+  const plugins::NodeTypeRef type = catalog_.find(node.type);
+  if (node.app.empty()) {
+    if (type && !type->app_type.empty()) {
+      error(node.line, owner + ": type " + node.type + " calls an application of type " +
+                           type->app_type + ": name one with app: NAME");
+    }
+    return;
+  }
+  const auto app = apps_->find(node.app);
+  if (app == apps_->end() || !type || type->app_type.empty() || type->app_type == app->second) {
+    return;
+  }
+  error(lines.app ? lines.app : node.line,
+        owner + ": type " + node.type + " calls applications of type " + type->app_type +
+            ", but app " + in_quotes(node.app) + " is of type " + app->second);
 }
 
 void Reader::read_node_entry(const Entry& e, NodeSpec& node, NodeLines& lines,
@@ -299,8 +323,10 @@ void Reader::read_node_entry(const Entry& e, NodeSpec& node, NodeLines& lines,
   } else if (e.key == "app") {
     auto name = text(e, owner);
     if (!name) return;
+    lines.app = e.line;
     if (apps_ && !apps_->count(*name)) {
-      const std::vector<std::string> known(apps_->begin(), apps_->end());
+      std::vector<std::string> known;
+      for (const auto& [app, type] : *apps_) known.push_back(app);
       error(e.line, owner + ": unknown application '" + *name + "' (" + did_you_mean(*name, known) +
                         "known: " + (known.empty() ? std::string("none, apps_dir has no valid app")
                                                    : name_list(known)) +

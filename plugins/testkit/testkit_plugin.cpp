@@ -415,7 +415,15 @@ class Unfinished : public weir::Node {
 
 }  // namespace
 
-WEIR_PLUGIN("testkit", TESTKIT_VERSION, "Test nodes driven by their payload (not shipped)",
+// An application type as a connector plugin declares one: its settings'
+// schema and the check request of `weir apps check`.
+constexpr const char* kShopSettings = R"({"type": "object", "required": ["store_code"],
+  "additionalProperties": false,
+  "properties": {"store_code": {"type": "string", "minLength": 1},
+                 "check_path": {"type": "string"}}})";
+
+WEIR_PLUGIN_WITH_APP_TYPES("testkit", TESTKIT_VERSION, "Test nodes driven by their payload (not shipped)",
+            ({weir::app_type("shop", "A shop as tests see it", kShopSettings, "system_status")}),
             weir::node<Act>("act", WEIR_NODE_CUSTOM, "Does what the payload's directives say",
                             Act::kSchema, 1000),
             weir::node<BatchProbe>("batch_probe", WEIR_NODE_CUSTOM,
@@ -430,5 +438,8 @@ WEIR_PLUGIN("testkit", TESTKIT_VERSION, "Test nodes driven by their payload (not
                                    "Finishes no message (tests the host's guard)", nullptr, 1000),
             weir::node<Fetch>("fetch", WEIR_NODE_CUSTOM,
                               "GETs a target through the node's application", Fetch::kSchema, 1),
+            weir::node<Fetch>("shop_fetch", WEIR_NODE_CONNECTOR,
+                              "GETs a target through the node's testkit.shop application",
+                              Fetch::kSchema, 1, "testkit.shop"),
             weir::node<Pages>("pages", WEIR_NODE_BATCH,
                               "Pages through a made-up source of N items", nullptr, 1));

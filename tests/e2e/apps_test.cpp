@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -383,4 +384,64 @@ TEST_CASE("apps: no secret value in anything the host wrote: log, CLI, /metrics,
   CHECK(written.find(kKey) == std::string::npos);
   CHECK(written.find(kSecret) == std::string::npos);
   ::unsetenv("WEIR_TEST_APP_KEY");
+}
+
+TEST_CASE("apps: a plugin's application type: settings checked by its schema, nodes by their app's type") {
+  Remote remote([](const weir::http::Request& r) {
+    weir::http::Response out;
+    out.content_type = "application/json";
+    out.body = r.path == "/api/system_status" ? R"({"environment": {}})" : "[]";
+    return out;
+  });
+  WeirHome home({"testkit.so"});
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/shop.yaml", "name: shop\ntype: testkit.shop\nbase_url: " + remote.base() +
+                                   "/api\nsettings:\n  store_code: default\n");
+  home.write("apps/erp.yaml", "name: erp\ntype: http\nbase_url: " + remote.base() + "/erp\n");
+  // Its settings break the type's schema: an error at the line of the value.
+  home.write("apps/bad.yaml", "name: bad\ntype: testkit.shop\nbase_url: " + remote.base() +
+                                  "\nsettings:\n  store_code: \"\"\n  colour: red\n");
+  home.add_topology("good.yaml", "name: good\nnodes:\n"
+                                 "  - {id: pull, type: testkit.shop_fetch, app: shop}\n");
+  home.add_topology("wrong.yaml", "name: wrong\nnodes:\n"
+                                  "  - id: pull\n    type: testkit.shop_fetch\n    app: erp\n");
+  home.add_topology("none.yaml", "name: none\nnodes:\n  - {id: pull, type: testkit.shop_fetch}\n");
+  HostProcess host(home);
+  REQUIRE(host.start());
+
+  const Json apps = json_of(home.cli("apps ls", {"--json"}));
+  REQUIRE(apps["apps"].size() == 2);  // erp, shop
+  CHECK(apps["apps"][1]["type"] == "testkit.shop");
+  std::vector<std::string> app_errors;
+  for (const auto& e : apps["errors"]) {
+    app_errors.push_back(e["file"].get<std::string>() + ":" + std::to_string(e["line"].get<int>()) +
+                         ": " + e["message"].get<std::string>());
+  }
+  const std::string bad = home.path("apps/bad.yaml");
+  CHECK(app_errors == std::vector<std::string>{
+                          bad + ":5: settings (type testkit.shop): /store_code: \"\" is shorter "
+                                "than 1 character",
+                          bad + ":6: settings (type testkit.shop): /: unknown key \"colour\" "
+                                "(allowed: check_path, store_code)"});
+
+  const Json topologies = json_of(home.cli("topology ls", {"--json"}));
+  REQUIRE(topologies["topologies"].size() == 1);
+  CHECK(topologies["topologies"][0]["name"] == "good");
+  std::map<std::string, std::string> errors;
+  for (const auto& e : topologies["errors"]) {
+    errors[e["file"].get<std::string>()] =
+        std::to_string(e["line"].get<int>()) + ": " + e["message"].get<std::string>();
+  }
+  CHECK(errors[home.path("topologies/wrong.yaml")] ==
+        "5: node 'pull': type testkit.shop_fetch calls applications of type testkit.shop, but app "
+        "'erp' is of type http");
+  CHECK(errors[home.path("topologies/none.yaml")] ==
+        "3: node 'pull': type testkit.shop_fetch calls an application of type testkit.shop: name "
+        "one with app: NAME");
+
+  // The type's check request, from the plugin.
+  auto check = home.cli("apps check", {"shop"});
+  CHECK(check.code == 0);
+  CHECK_THAT(check.out, Catch::Contains("(" + remote.base() + "/api/system_status)"));
+  REQUIRE(host.kill(SIGTERM) == 0);
 }

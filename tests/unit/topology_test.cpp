@@ -674,7 +674,7 @@ TEST_CASE("the one-byte file ',' is refused, not read forever") {
 TEST_CASE("a node names its application with app:, checked against the apps in effect") {
   const std::string text = "name: sync\nnodes:\n  - {id: a, type: core.pass, app: shop}\n"
                            "  - {id: b, type: core.pass, app: shpo}\n";
-  const weir::topology::AppNames apps = {"erp", "shop"};
+  const weir::topology::AppNames apps = {{"erp", "http"}, {"shop", "http"}};
   LoadResult r = weir::topology::load_topology_text(text, "/t/sync.yaml", catalog(), &apps);
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].to_string() ==

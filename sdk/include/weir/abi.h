@@ -2,7 +2,8 @@
  * weir plugin ABI, version 1.4 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
  * 1.2 added: WEIR_OUTCOME_CURSOR, weir_result.cursor, weir_message.cursor;
  * 1.3 added: WEIR_OUTCOME_PREREQUISITE, weir_result.prerequisite_*;
- * 1.4 added: weir_host_api.http, weir_http_request, weir_http_response).
+ * 1.4 added: weir_host_api.http, weir_http_request, weir_http_response, weir_app_type,
+ * weir_plugin.app_types/app_type_count, weir_node_type.app_type).
  * Plain C: the only contract between the weir
  * host and a plugin (.so). A plugin never links against the host; everything
  * it may ask of the host arrives as function pointers in weir_host_api.
@@ -295,7 +296,25 @@ typedef struct weir_node_type {
    * api->emit and api->finish with this `call`. */
   void (*process)(weir_node_instance* instance, weir_call* call,
                   const weir_message* const* messages, size_t count);
+
+  /* (1.4) The application type a node of this type calls: its `app:` must
+   * name an application of this type ("http", or "<plugin>.<app type>" such
+   * as "woocommerce.shop"); NULL: any application, or none. */
+  const char* app_type;
 } weir_node_type;
+
+/* (1.4) An application type: what `type:` in an application file names, as
+ * "<plugin>.<name>". The host checks an application's `settings` against
+ * settings_schema and makes the check request for `weir apps check`. */
+typedef struct weir_app_type {
+  size_t struct_size;
+  const char* name;            /* local name, [a-z0-9_-]+ */
+  const char* description;     /* one line for `weir plugins ls` */
+  const char* settings_schema; /* JSON Schema text for the app's settings; NULL = any */
+  const char* check_target;    /* the cheap authenticated GET of `weir apps check`, from
+                                * base_url ("system_status"); NULL or "": base_url itself.
+                                * An app's settings.check_path overrides it. */
+} weir_app_type;
 
 typedef struct weir_plugin {
   size_t struct_size;
@@ -306,6 +325,8 @@ typedef struct weir_plugin {
   const char* description;
   const weir_node_type* const* node_types;
   size_t node_type_count;
+  const weir_app_type* const* app_types; /* (1.4) may be NULL when app_type_count is 0 */
+  size_t app_type_count;
 } weir_plugin;
 
 /* The entry point: `WEIR_EXPORT const weir_plugin* weir_plugin_entry(void)`.

@@ -499,16 +499,24 @@ class PluginHolder {
  public:
   PluginHolder(const char* name, const char* version, const char* description,
                std::initializer_list<weir_node_type> types)
-      : types_(types) {
+      : PluginHolder(name, version, description, {}, types) {}
+  PluginHolder(const char* name, const char* version, const char* description,
+               std::vector<weir_app_type> app_types, std::initializer_list<weir_node_type> types)
+      : types_(types), app_types_(std::move(app_types)) {
     for (const auto& t : types_) pointers_.push_back(&t);
-    plugin_ = weir_plugin{sizeof(weir_plugin), WEIR_ABI_MAJOR, WEIR_ABI_MINOR, name, version,
-                          description, pointers_.data(), pointers_.size()};
+    for (const auto& a : app_types_) app_pointers_.push_back(&a);
+    plugin_ = weir_plugin{sizeof(weir_plugin), WEIR_ABI_MAJOR,     WEIR_ABI_MINOR,
+                          name,                version,            description,
+                          pointers_.data(),    pointers_.size(),   app_pointers_.data(),
+                          app_pointers_.size()};
   }
   const weir_plugin* get() const { return &plugin_; }
 
  private:
   std::vector<weir_node_type> types_;
   std::vector<const weir_node_type*> pointers_;
+  std::vector<weir_app_type> app_types_;
+  std::vector<const weir_app_type*> app_pointers_;
   weir_plugin plugin_;
 };
 
@@ -518,14 +526,34 @@ class PluginHolder {
 template <class T>
   requires std::derived_from<T, Node>
 weir_node_type node(const char* name, weir_node_kind kind, const char* description,
-                    const char* config_schema = nullptr, std::uint32_t max_batch = 1) {
+                    const char* config_schema = nullptr, std::uint32_t max_batch = 1,
+                    const char* app_type = nullptr) {
   return weir_node_type{sizeof(weir_node_type), name,           kind,
                         description,            config_schema,  max_batch,
                         &detail::validate<T>,   &detail::create<T>, &detail::destroy,
-                        &detail::process};
+                        &detail::process,       app_type};
+}
+
+// Declares an application type `name` (apps name it "<plugin>.<name>"):
+// its settings' JSON Schema and the check request of `weir apps check`.
+inline weir_app_type app_type(const char* name, const char* description,
+                              const char* settings_schema = nullptr,
+                              const char* check_target = nullptr) {
+  return weir_app_type{sizeof(weir_app_type), name, description, settings_schema, check_target};
 }
 
 }  // namespace weir
+
+// With application types, in parentheses:
+//   WEIR_PLUGIN_WITH_APP_TYPES("shop", "1.0.0", "Shop",
+//       ({weir::app_type("store", "A shop", kSettingsSchema, "system_status")}),
+//       weir::node<Push>("push", WEIR_NODE_CONNECTOR, "Pushes", nullptr, 1, "shop.store"));
+#define WEIR_PLUGIN_WITH_APP_TYPES(NAME, VERSION, DESCRIPTION, APP_TYPES, ...)             \
+  extern "C" WEIR_EXPORT const weir_plugin* weir_plugin_entry(void) {                     \
+    static const ::weir::detail::PluginHolder weir_plugin_holder(                          \
+        NAME, VERSION, DESCRIPTION, std::vector<weir_app_type> APP_TYPES, {__VA_ARGS__});  \
+    return weir_plugin_holder.get();                                                       \
+  }
 
 // Exports the plugin: WEIR_PLUGIN(name, version, description, weir::node<...>(...), ...)
 #define WEIR_PLUGIN(NAME, VERSION, DESCRIPTION, ...)                                       \

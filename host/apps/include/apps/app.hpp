@@ -77,6 +77,7 @@ struct App {
   RetryOverrides retry;
   TlsSpec tls;
   nlohmann::json settings = nlohmann::json::object();
+  std::string check_target;  // its type's check request (`weir apps check`); "" base_url
   std::string file;          // where it was read
   int line = 0;              // of `name`
   std::string content_hash;  // of the file's bytes (a changed file is a new version)

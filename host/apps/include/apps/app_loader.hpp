@@ -3,6 +3,7 @@
 // topology/yaml_file.hpp). Free functions, any thread.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,8 +22,21 @@ using AppError = topology::TopologyError;
 
 // The application types the host knows: "http" (built in), then those
 // plugins declare.
+// The application types there are: the built-in `http` and what loaded
+// plugins declare (ABI 1.4 weir_app_type; the host fills this from its
+// plugin registry).
 struct AppTypes {
-  std::vector<std::string> names = {"http"};
+  struct Declared {
+    std::string settings_schema;  // JSON Schema text; "" any settings
+    std::string check_target;     // `weir apps check`'s GET from base_url; "" base_url
+  };
+  std::vector<std::string> names = {"http"};  // every type's name, http first
+  std::map<std::string, Declared> declared;   // the plugins' types, by full name
+
+  void add(const std::string& name, Declared d) {
+    names.push_back(name);
+    declared[name] = std::move(d);
+  }
 };
 
 struct AppLoad {

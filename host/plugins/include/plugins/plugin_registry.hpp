@@ -76,6 +76,8 @@ class PluginRegistry : public NodeTypeCatalog {
 
   // Loaded plugins, sorted by name.
   std::vector<std::shared_ptr<const LoadedPlugin>> plugins() const;
+  // Every loaded plugin's application types (ABI 1.4), by plugin then name.
+  std::vector<AppTypeInfo> app_types() const;
   // Node types of one plugin, sorted by full name.
   std::vector<NodeTypeRef> node_types(const std::string& plugin) const;
 

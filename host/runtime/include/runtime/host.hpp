@@ -73,6 +73,7 @@ class Host {
   void load_apps(control::Loaded& now);
   // Returns the apps whose file went away: they stay in `next.apps` until
   // settle_removed_apps knows whether a topology in effect still names them.
+  apps::AppTypes app_types() const;
   std::vector<apps::App> reload_apps(const control::Loaded& previous, control::Loaded& next);
   void settle_removed_apps(std::vector<apps::App> removed, control::Loaded& next);
   static void log_insecure(const apps::App& a);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -31,7 +32,7 @@ struct NodeSpec {
 
 // The application names a topology's nodes may use (`app:`); checked when
 // the loader is given them.
-using AppNames = std::set<std::string>;
+using AppNames = std::map<std::string, std::string>;  // app name -> its type
 
 struct Edge {
   std::string from;

@@ -26,11 +26,21 @@ struct NodeTypeInfo {
   std::string description;
   std::string config_schema;  // JSON Schema text; empty = any config accepted
   std::uint32_t max_batch = 1;
+  std::string app_type;  // (ABI 1.4) the type its `app:` must be; "" any
   const weir_node_type* type = nullptr;  // plugin-owned; valid while `library` lives
   std::shared_ptr<const LoadedPlugin> library;
 };
 
 using NodeTypeRef = std::shared_ptr<const NodeTypeInfo>;
+
+// An application type a plugin declares (ABI 1.4 weir_app_type), copied.
+struct AppTypeInfo {
+  std::string full_name;  // "<plugin>.<name>", what an app file's `type:` says
+  std::string plugin;
+  std::string description;
+  std::string settings_schema;  // JSON Schema text; empty = any settings
+  std::string check_target;     // `weir apps check`'s GET, from base_url; "" base_url itself
+};
 
 // Thread-safe for concurrent lookups.
 class NodeTypeCatalog {
