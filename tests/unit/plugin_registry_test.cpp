@@ -572,3 +572,19 @@ TEST_CASE("the plugin template builds into a plugin that loads and greets") {
   CHECK(answers[1].outcome == WEIR_OUTCOME_FAILED);
   CHECK(answers[1].error == "hello.greet: payload is not an object");
 }
+
+TEST_CASE("a plugin's application types are listed with their schema and check request") {
+  Setup s;
+  REQUIRE(s.registry.load_file(std::string(WEIR_TEST_PLUGINS_DIR) + "/testkit.so"));
+  REQUIRE(s.registry.load_file(core_so()));
+  const auto types = s.registry.app_types();
+  REQUIRE(types.size() == 1);  // core declares none
+  CHECK(types[0].full_name == "testkit.shop");
+  CHECK(types[0].plugin == "testkit");
+  CHECK(types[0].check_target == "system_status");
+  CHECK_THAT(types[0].settings_schema, Catch::Contains("store_code"));
+  const auto node = s.registry.find("testkit.shop_fetch");
+  REQUIRE(node);
+  CHECK(node->app_type == "testkit.shop");
+  CHECK(s.registry.find("testkit.fetch")->app_type.empty());
+}
