@@ -276,6 +276,24 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
     if (!v) return Status::error("app " + app_.name + ": auth." + role + ": " + v.error());
     secret[role] = std::move(v).value();
   }
+  // The budget before the authentication: an OAuth 1.0a timestamp and
+  // nonce are made once the request may go, not before a long wait (a
+  // server refuses a stale timestamp). Nothing below can fail.
+  std::optional<limiter::Permit> permit;
+  if (limiter_) {
+    const std::int64_t asked_ns = steady_ticker().now_ns();
+    permit = limiter_->acquire(asked_ns + max_wait_ms * 1'000'000);
+    counters_->waited(steady_ticker().now_ns() - asked_ns);
+    if (!permit) {
+      counters_->answered(0, false, 0);
+      Response later;
+      later.retry_later = true;
+      later.transport_error = "app " + app_.name + ": no request budget within " +
+                              std::to_string(max_wait_ms) + " ms, or the host is stopping";
+      return later;
+    }
+  }
+
   Headers headers = request.headers;
   using Kind = apps::AuthSpec::Kind;
   switch (app_.auth.kind) {
@@ -316,21 +334,6 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
     }
     case Kind::none:
       break;
-  }
-
-  std::optional<limiter::Permit> permit;
-  if (limiter_) {
-    const std::int64_t asked_ns = steady_ticker().now_ns();
-    permit = limiter_->acquire(asked_ns + max_wait_ms * 1'000'000);
-    counters_->waited(steady_ticker().now_ns() - asked_ns);
-    if (!permit) {
-      counters_->answered(0, false, 0);
-      Response later;
-      later.retry_later = true;
-      later.transport_error = "app " + app_.name + ": no request budget within " +
-                              std::to_string(max_wait_ms) + " ms, or the host is stopping";
-      return later;
-    }
   }
 
   auto handle = take_handle();

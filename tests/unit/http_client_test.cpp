@@ -326,3 +326,26 @@ TEST_CASE("http client: an answer larger than the app's max_response is not read
   CHECK(bad.errors[0].to_string() ==
         "shop.yaml:4: max_response must be a size from 1KB to 4GB such as 64MB, got '12'");
 }
+
+TEST_CASE("http client: an OAuth 1.0a request is signed once its budget came, not before the wait") {
+  Remote remote;
+  ::setenv("WEIR_TEST_HC_USER", "ck_user", 1);
+  ::setenv("WEIR_TEST_HC_PASS", "cs_pass", 1);
+  auto app = app_of(remote.base,
+                    "{kind: oauth1, consumer_key: \"env:WEIR_TEST_HC_USER\", "
+                    "consumer_secret: \"env:WEIR_TEST_HC_PASS\"}",
+                    "rate: 1/3s\n");
+  auto limiter = std::make_shared<limiter::AppLimiter>("shop", *app.rate, app.concurrency);
+  AppClient c(app, limiter);
+  get(c, "products");                     // the first goes at once
+  const auto asked = std::time(nullptr);  // the second waits about 3 s for its budget
+  get(c, "products");
+  const std::string auth = remote.last().header("Authorization");
+  const auto at = auth.find("oauth_timestamp=\"");
+  REQUIRE(at != std::string::npos);
+  const long stamp = std::stol(auth.substr(at + 17));
+  CHECK(stamp >= asked + 2);  // made after the wait, not when it was asked for
+  limiter->stop();
+  ::unsetenv("WEIR_TEST_HC_USER");
+  ::unsetenv("WEIR_TEST_HC_PASS");
+}
