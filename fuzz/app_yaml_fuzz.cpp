@@ -217,23 +217,23 @@ bool repeats_a_key(const YAML::Node& map) {
 }
 
 void count_scalars(const YAML::Node& root, Seen* seen) {
-  std::vector<YAML::Node> todo = {root};
+  std::vector<YAML::Node> pending = {root};  // nodes still to visit
   std::size_t visited = 0;
-  while (!todo.empty()) {
+  while (!pending.empty()) {
     if (++visited > kMaxWalk) {
       seen->complete = false;
       return;
     }
-    const YAML::Node n = todo.back();
-    todo.pop_back();
+    const YAML::Node n = pending.back();
+    pending.pop_back();
     if (n.IsScalar()) {
       ++seen->scalar_counts[n.Scalar()];
     } else if (n.IsSequence()) {
-      for (const auto& item : n) todo.push_back(item);
+      for (const auto& item : n) pending.push_back(item);
     } else if (n.IsMap()) {
       for (const auto& kv : n) {
-        todo.push_back(kv.first);
-        todo.push_back(kv.second);
+        pending.push_back(kv.first);
+        pending.push_back(kv.second);
       }
     }
   }

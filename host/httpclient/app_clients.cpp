@@ -1,5 +1,7 @@
 #include "httpclient/app_clients.hpp"
 
+#include <weir/remote_error.hpp>
+
 namespace weir::httpclient {
 
 AppClients::~AppClients() { stop(); }
@@ -86,7 +88,7 @@ AppClients::Check AppClients::check(const std::string& app) const {
   if (!answer->status)
     out.error = answer->transport_error;
   else if (!out.ok)
-    out.error = remote_error_text(answer->body);
+    out.error = weir::remote_error::text(answer->body);  // what the SDK shows plugins, too
   return out;
 }
 

@@ -100,36 +100,6 @@ std::string Response::header(const std::string& lower_name) const {
   return "";
 }
 
-std::string remote_error_text(const std::string& body, std::size_t max) {
-  std::string text;
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_object() && json.contains("message") && json["message"].is_string()) {
-    text = json["message"].get<std::string>();
-    if (json.contains("code") && json["code"].is_string()) {
-      text = json["code"].get<std::string>() + ": " + text;
-    }
-  } else {
-    const std::string low = lower(body.substr(0, 4096));
-    const auto open = low.find("<title>");
-    const auto close = low.find("</title>");
-    const bool titled = open != std::string::npos && close != std::string::npos && close > open;
-    const std::string raw = titled ? body.substr(open + 7, close - open - 7) : body;
-    bool space = false;
-    for (char c : raw) {
-      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-        space = !text.empty();
-        continue;
-      }
-      if (space) text += ' ';
-      space = false;
-      text += c;
-      if (text.size() >= max) break;
-    }
-  }
-  if (text.size() > max) text = text.substr(0, max) + "...";
-  return text;
-}
-
 std::int64_t parse_retry_after(const std::string& value, std::int64_t now_ms) {
   if (value.empty()) return -1;
   std::int64_t ms = -1;

@@ -99,11 +99,6 @@ class AppClient {
   std::vector<std::unique_ptr<Handle>> idle_;  // guarded by mu_
 };
 
-// What the remote said went wrong, for a person, at most `max` bytes: a
-// JSON body's "message" (WooCommerce's and Magento's errors; with its
-// "code" when there is one), an HTML page's <title> (a shared host's 508),
-// else the body's text with its white space folded. Never assumes JSON.
-std::string remote_error_text(const std::string& body, std::size_t max = 300);
 
 // Retry-After: delta seconds, or an HTTP date (relative to `now_ms`); -1 if
 // neither. At most kMaxRetryAfterMs: a server cannot pause an app for years.
