@@ -121,6 +121,17 @@ int main(int argc, char** argv) {
   validate->add_option("--plugins-dir", plugins_dir, "plugins to validate against");
   validate->callback([&] { code = topology_validate(file, common, plugins_dir); });
 
+  std::string cmp_topology, cmp_node, cmp_key;
+  auto* cmp = app.add_subcommand("comparator", "what core.comparator remembers of items sent");
+  cmp->require_subcommand(1);
+  auto* cmp_reset = cmp->add_subcommand(
+      "reset", "forget the fingerprints: the next run sends every item (or --key's) on");
+  add_common(cmp_reset, common, true);
+  cmp_reset->add_option("TOPOLOGY", cmp_topology, "topology name")->required();
+  cmp_reset->add_option("--node", cmp_node, "only this comparator node (default: all of them)");
+  cmp_reset->add_option("--key", cmp_key, "only the item with this key (a SKU)");
+  cmp_reset->callback([&] { code = comparator_reset(common, cmp_topology, cmp_node, cmp_key); });
+
   TrashOptions trash;
   std::int64_t trash_id = 0;
   add_trash(app, common, trash, trash_id, code);

@@ -74,12 +74,12 @@ int status(const Common& c) {
     for (const auto& n : t["nodes"]) {
       rows.push_back({str(t["name"]), str(n["id"]), str(n["type"]), str(n["queued"]),
                       str(n["in_flight"]), str(n["waiting"]), str(n["retried"]), str(n["done"]),
-                      str(n["failed"])});
+                      str(n["stopped"]), str(n["failed"])});
     }
   }
   print_table(std::cout,
               {"TOPOLOGY", "NODE", "TYPE", "QUEUED", "IN FLIGHT", "WAITING", "RETRIED", "DONE",
-               "FAILED"},
+               "STOPPED", "FAILED"},
               rows);
   for (const auto& o : (*data)["orphaned_queues"]) {
     std::cout << "waiting: " << str(o["queued"]) << " message(s) for " << str(o["topology"]) << "/"

@@ -66,6 +66,11 @@ int process_ls(const Common& c, const std::string& topology, const std::string& 
                std::size_t limit);
 int process_show(const Common& c, std::uint64_t id);
 
+// data_commands.cpp: forgets core.comparator's fingerprints of a topology
+// (all its comparator nodes, or `node`; every key, or `key`).
+int comparator_reset(const Common& c, const std::string& topology, const std::string& node,
+                     const std::string& key);
+
 // Shared by the command files: a request to the host (with who is asking)
 // and a one-line error on stderr (returns 1).
 Result<nlohmann::json> ask(const Common& c, nlohmann::json request,

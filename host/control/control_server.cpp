@@ -12,6 +12,7 @@
 
 #include "common/private_files.hpp"
 #include "control/control_client.hpp"
+#include "state_commands.hpp"
 #include "trash_commands.hpp"
 #include "views.hpp"
 #include "message/msgpack_check.hpp"
@@ -210,6 +211,7 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "trash.replay") return trash_replay(host_, req.body, who(req.body));
   if (cmd == "trash.discard") return trash_discard(host_, req.body, who(req.body));
   if (cmd == "audit.ls") return audit_ls(host_, req.body);
+  if (cmd == "comparator.reset") return comparator_reset(host_, req.body, who(req.body));
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
                      "topology.ls, apps.ls, apps.check, limiter.ls, run, process.wait, process.ls, process.show, trash.ls, trash.show, trash.replay, "
                      "trash.discard, audit.ls)");

@@ -32,6 +32,7 @@ Json node_json(const engine::NodeStatus& n, const store::QueueInfo* q) {
               {"waiting", q ? q->waiting : 0},
               {"retried", q ? q->retried : 0},
               {"done", q ? q->done : 0},
+              {"stopped", q ? q->stopped : 0},
               {"failed", q ? q->failed : 0},
               {"concurrency", n.concurrency},
               {"max_batch", n.max_batch}};

@@ -171,6 +171,7 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
       puts.push_back(store::StatePut{node.topology, std::move(key), std::move(value)});
     }
   }
+  for (const store::Ack& ack : acks) add_confirmations(node, ack, puts);
   plan_.add_call(std::move(acks), std::move(puts));
 }
 

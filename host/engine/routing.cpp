@@ -1,6 +1,10 @@
 #include "routing.hpp"
 
 #include <algorithm>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+#include <weir/payload.hpp>
 
 #include "common/content_hash.hpp"
 #include "message/attempt_history.hpp"
@@ -134,6 +138,7 @@ store::Ack decide(const NodeRuntime& node, store::QueuedMessage&& input, Message
   store::Ack ack;
   if (outcome.outcome == WEIR_OUTCOME_STOP) {
     ack.input = std::move(input);
+    ack.stopped = true;
     return ack;
   }
   std::vector<const Follower*> targets;
@@ -184,6 +189,42 @@ store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageO
   // A reload may install a newer version before this ack is committed.
   if (ack.failed) ack.failed->topology_version = node.version;
   return ack;
+}
+
+void add_confirmations(const NodeRuntime& node, const store::Ack& ack,
+                       std::vector<store::StatePut>& puts) {
+  if (ack.failed || ack.retry || ack.prerequisite || !ack.outputs.empty()) return;
+  if (ack.outcome != WEIR_OUTCOME_SUCCESS && ack.outcome != WEIR_OUTCOME_FORWARD &&
+      ack.outcome != WEIR_OUTCOME_STOP) {
+    return;
+  }
+  const store::Bytes& h = ack.input.headers;
+  static constexpr std::string_view kMark = kComparedHeaderPrefix;
+  // Most lineages carry no comparison: find the mark before decoding.
+  if (std::search(h.begin(), h.end(), kMark.begin(), kMark.end()) == h.end()) return;
+  Headers headers;
+  try {
+    headers = payload::decode_headers(h);
+  } catch (const PayloadError& e) {  // headers at rest were checked when emitted
+    spdlog::error("[{}/{}] message {}: unreadable headers: {}", node.topology, node.node,
+                  ack.input.id, e.what());
+    return;
+  }
+  for (auto it = headers.lower_bound(kMark); it != headers.end(); ++it) {
+    const std::string& name = it->first;
+    if (name.compare(0, kMark.size(), kMark) != 0) break;
+    const std::string comparator = name.substr(kMark.size());
+    const std::string& value = it->second;
+    const auto space = value.find(' ');
+    if (comparator.empty() || space == std::string::npos || space == 0) {
+      spdlog::warn("[{}/{}] message {}: header {} is not '<hash> <key>'; nothing confirmed",
+                   node.topology, node.node, ack.input.id, name);
+      continue;
+    }
+    puts.push_back(store::StatePut{
+        node.topology, std::string(kComparedStatePrefix) + comparator + "/" + value.substr(space + 1),
+        store::Bytes(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(space))});
+  }
 }
 
 bool attempts_used_up(const NodeRuntime& node, const store::QueuedMessage& m) {

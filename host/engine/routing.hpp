@@ -36,6 +36,19 @@ using EntryPoints = std::map<std::string, std::vector<store::QueueId>, std::less
 store::Ack route(const NodeRuntime& node, store::QueuedMessage&& input, MessageOutcome&& outcome,
                  const Moment& clock, const EntryPoints& topologies);
 
+// core.comparator passes a new or changed item on with a header
+// "weir-cmp/<its node id>" = "<hash> <key>" (plugins/core/comparator.hpp).
+// When a lineage carrying such headers ends well (SUCCESS or FORWARD with
+// nothing going on: the last node of the path, e.g. the write to the shop,
+// or a deliberate STOP), each becomes the state put "cmp/<node id>/<key>" =
+// hash of the topology, added to `puts`: committed with that ack, so the
+// comparator lets the item through again until its write has succeeded (a
+// failed, retried or trashed write stores nothing).
+inline constexpr const char* kComparedHeaderPrefix = "weir-cmp/";
+inline constexpr const char* kComparedStatePrefix = "cmp/";
+void add_confirmations(const NodeRuntime& node, const store::Ack& ack,
+                       std::vector<store::StatePut>& puts);
+
 // True when a leased message has had all the node's attempts already (only
 // crashes of the host can get it there: a retry checks at its result).
 bool attempts_used_up(const NodeRuntime& node, const store::QueuedMessage& m);

@@ -145,6 +145,9 @@ std::string prometheus_text(const engine::Engine& engine, store::Store& store,
          [](const store::QueueInfo& q, const engine::NodeStatus*) { return double(q.failed); }},
         {"weir_node_retried_total", "counter", "Deliveries that ended in retry later",
          [](const store::QueueInfo& q, const engine::NodeStatus*) { return double(q.retried); }},
+        {"weir_node_stopped_total", "counter",
+         "Messages the node ended on purpose with nothing going on (filtered, e.g. unchanged)",
+         [](const store::QueueInfo& q, const engine::NodeStatus*) { return double(q.stopped); }},
     };
     for (const Family& f : families) {
       w.family(f.name, f.type, f.help);

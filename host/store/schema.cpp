@@ -272,6 +272,11 @@ END;
 DROP TRIGGER process_counts_insert;
 DROP TRIGGER process_counts_update;
 )sql",
+    // 12: messages a node ended on purpose (STOP: filtered, e.g. by
+    // core.comparator as unchanged), counted per queue like done and failed.
+    R"sql(
+ALTER TABLE queues ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -180,6 +180,7 @@ Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
     return insert_trash(in, *ack.failed, p.now);
   }
   ++qd.done;
+  if (ack.stopped) ++qd.stopped;
   const std::size_t n = ack.outputs.size();
   const std::int64_t carried = n == 1 ? in.credit + 1 : 0;
   if (n != 1) {
@@ -273,7 +274,8 @@ Status SqliteStore::write_state_counts(const Pending& p) {
 Status SqliteStore::apply_queue_deltas(const Pending& p) {
   for (const auto& [queue, d] : p.queues) {
     Status st =
-        w_.update_queue_counts.bind(1, d.done).bind(2, d.failed).bind(3, queue).bind(4, d.retried).run();
+        w_.update_queue_counts.bind(1, d.done).bind(2, d.failed).bind(3, queue).bind(4, d.retried)
+            .bind(5, d.stopped).run();
     if (!st) return st;
   }
   return Status::ok();

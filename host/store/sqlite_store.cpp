@@ -88,8 +88,8 @@ Status SqliteStore::prepare_writer() {
       {&w_.insert_process, rows::processes::kInsert},
       {&w_.update_process, rows::processes::kUpdate},
       {&w_.update_queue_counts,
-       "UPDATE queues SET done = done + ?1, failed = failed + ?2, retried = retried + ?4 "
-       "WHERE id = ?3"},
+       "UPDATE queues SET done = done + ?1, failed = failed + ?2, retried = retried + ?4, "
+       "stopped = stopped + ?5 WHERE id = ?3"},
       {&w_.update_lease, "UPDATE queues SET leased_through = ?1 WHERE id = ?2"},
       {&w_.select_ready, rows::messages::kSelectReady},
       {&w_.put_state,
@@ -261,12 +261,13 @@ Result<std::vector<QueueInfo>> SqliteStore::queues() {
   {
     std::lock_guard lock(read_mu_);
     auto s = reader_.prepare(
-        "SELECT id, topology, node, done, failed, retried FROM queues ORDER BY topology, node");
+        "SELECT id, topology, node, done, failed, retried, stopped FROM queues "
+        "ORDER BY topology, node");
     if (!s) return s.status();
     Status st;
     while (s->step(&st)) {
       out.push_back(QueueInfo{s->int64(0), s->text(1), s->text(2), 0, 0, s->int64(5),
-                              s->int64(3), s->int64(4)});
+                              s->int64(3), s->int64(4), s->int64(6)});
     }
     if (!st) return st;
   }

@@ -49,6 +49,9 @@ class SqliteStore final : public Store {
                       std::int64_t skipped_slot_ms) override;
   Result<std::optional<Bytes>> state_get(const std::string& topology,
                                          const std::string& key) override;
+  Result<std::int64_t> delete_state(const std::string& topology, const std::string& prefix,
+                                    const std::vector<std::string>& keys,
+                                    AuditEntry audit) override;  // sqlite_state.cpp
 
   // sqlite_retention.cpp. Deletes finished processes that finished before
   // `finished_before_ms`, with their visits, in one write transaction: of
@@ -73,7 +76,7 @@ class SqliteStore final : public Store {
     std::int64_t outstanding = 0, done = 0, failed = 0;
   };
   struct QueueDelta {
-    std::int64_t done = 0, failed = 0, retried = 0;
+    std::int64_t done = 0, failed = 0, retried = 0, stopped = 0;
   };
   struct QueueDepth {
     std::int64_t queued = 0;

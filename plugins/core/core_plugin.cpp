@@ -6,9 +6,12 @@
 //              with an optional prefix, and passes it on.
 //   core.mapper  maps each payload to another document shape as its config
 //              declares (mapper.hpp); a message it cannot map fails alone.
+//   core.comparator  passes on only items that are new or changed since
+//              their last successful write (comparator.hpp).
 //
-// All are stateless (core.mapper's compiled mapping is immutable), so one
-// instance is safe at any concurrency.
+// All are stateless in memory (compiled configs are immutable; the
+// comparator's memory is topology state), so one instance is safe at any
+// concurrency.
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -17,6 +20,7 @@
 #include <vector>
 #include <weir/weir.hpp>
 
+#include "comparator.hpp"
 #include "mapper.hpp"
 
 #ifndef WEIR_CORE_VERSION
@@ -137,9 +141,45 @@ class Mapper : public weir::Node {
   weir::core::Mapping mapping_;
 };
 
+// Passes on only new and changed items (comparator.hpp); the host stores
+// an item's fingerprint once its write has succeeded.
+class Comparator : public weir::Node {
+ public:
+  static void validate(const weir::Json& config, std::vector<std::string>& errors) {
+    std::vector<std::string> problems;
+    (void)weir::core::Comparison::compile(config, &problems);
+    for (const auto& p : problems) errors.push_back("core.comparator: " + p);
+  }
+
+  explicit Comparator(const weir::NodeInit& init) : comparison_(compile(init.config)) {}
+
+  weir::Result process(weir::Context& ctx) override {
+    const weir::Message& m = ctx.message();
+    weir::core::Comparison::Item item = comparison_.look(m.json());
+    if (!item.ok) return weir::Result::failed("core.comparator: " + item.error);
+    const std::string node(m.node_id());
+    auto stored = ctx.state_get(weir::core::compared_state_key(node, item.key));
+    if (stored && *stored == item.fingerprint) return weir::Result::stop();
+    weir::Headers headers = m.headers();
+    headers[weir::core::compared_header(node)] = item.fingerprint + " " + item.key;
+    ctx.emit_msgpack(m.payload_bytes(), headers);
+    return weir::Result::success();
+  }
+
+ private:
+  static weir::core::Comparison compile(const weir::Json& config) {
+    std::vector<std::string> errors;
+    auto comparison = weir::core::Comparison::compile(config, &errors);
+    if (!comparison) throw std::invalid_argument("core.comparator: " + errors.front());
+    return std::move(*comparison);
+  }
+
+  weir::core::Comparison comparison_;
+};
+
 }  // namespace
 
-WEIR_PLUGIN("core", WEIR_CORE_VERSION, "Basic nodes: pass messages on, log them, map them",
+WEIR_PLUGIN("core", WEIR_CORE_VERSION, "Basic nodes: pass messages on, log, map and compare them",
             weir::node<Pass>("pass", WEIR_NODE_CUSTOM, "Passes each message on unchanged",
                              Pass::kSchema, 1000),
             weir::node<Log>("log", WEIR_NODE_CUSTOM,
@@ -148,4 +188,8 @@ WEIR_PLUGIN("core", WEIR_CORE_VERSION, "Basic nodes: pass messages on, log them,
             weir::node<Mapper>("mapper", WEIR_NODE_CUSTOM,
                                "Maps each payload to another shape: paths, constants, defaults, "
                                "types, exact decimals, value maps, templates",
-                               weir::core::Mapping::schema(), 1000));
+                               weir::core::Mapping::schema(), 1000),
+            weir::node<Comparator>("comparator", WEIR_NODE_CUSTOM,
+                                   "Passes on only items new or changed since their last "
+                                   "successful write (by key and fingerprint)",
+                                   weir::core::Comparison::schema(), 1000));

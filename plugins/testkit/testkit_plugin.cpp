@@ -38,6 +38,8 @@
 //   "batch_size": <messages in this process() call>; all succeed.
 // testkit.counter (max_batch 1): increments the integer in state key
 //   config "key" (default "count") and emits {"count": n}.
+// testkit.items: emits each element of the payload's "items" array as a
+//   message of its own (no items: nothing goes on).
 // testkit.record (max_batch 1000): appends one JSON line per message to the
 //   file config "path" and passes the message on. A line is {"node",
 //   "topology", "attempt", "message_id", "process_id", "parent_id",
@@ -330,6 +332,21 @@ class Counter : public weir::Node {
   std::string key_;
 };
 
+// Splits a list: each element of the payload's "items" array goes on as a
+// message of its own (a source's page, without the source).
+class Items : public weir::Node {
+ public:
+  weir::Result process(weir::Context& ctx) override {
+    const Json doc = ctx.message().json();
+    if (!doc.is_object() || !doc.contains("items") || !doc["items"].is_array()) {
+      return weir::Result::failed("testkit.items: the payload has no \"items\" array");
+    }
+    for (const auto& item : doc["items"]) ctx.emit(item);
+    // (success with no output would pass the input itself on)
+    return doc["items"].empty() ? weir::Result::stop() : weir::Result::success();
+  }
+};
+
 class Record : public weir::Node {
  public:
   static constexpr const char* kSchema = R"({
@@ -431,6 +448,8 @@ WEIR_PLUGIN_WITH_APP_TYPES("testkit", TESTKIT_VERSION, "Test nodes driven by the
             weir::node<Counter>("counter", WEIR_NODE_CUSTOM,
                                 "Counts calls in topology state and emits the count",
                                 Counter::kSchema, 1),
+            weir::node<Items>("items", WEIR_NODE_CUSTOM,
+                              "Sends each element of the payload's items array on", nullptr, 1),
             weir::node<Record>("record", WEIR_NODE_CUSTOM,
                                "Appends each message as a JSON line to a file", Record::kSchema,
                                1000),

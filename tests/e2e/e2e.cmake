@@ -18,3 +18,8 @@ add_dependencies(limiter_e2e_test weir core testkit)
 # map in the trash; `weir topology validate` on its config mistakes.
 weir_add_test(NAME mapper_e2e_test SOURCES e2e/mapper_test.cpp LIBS CURL::libcurl)
 add_dependencies(mapper_e2e_test weir core testkit)
+
+# core.comparator in the real host: only new and changed items go on; a
+# failed write is sent again; `weir comparator reset`.
+weir_add_test(NAME comparator_e2e_test SOURCES e2e/comparator_test.cpp LIBS CURL::libcurl)
+add_dependencies(comparator_e2e_test weir core testkit)

@@ -97,3 +97,78 @@ TEST_CASE("core.log reports a wrongly typed prefix and unknown keys") {
         std::vector<std::string>{"core.log: unknown config key 'lvl' (known: level, prefix)",
                                  "core.log: prefix must be a string, got 3"});
 }
+
+TEST_CASE("core.comparator passes new and changed items on with their fingerprint, stops the same") {
+  Core core;
+  PluginTestHost host;
+  auto cmp = host.create(core.type("core.comparator"), R"({"key": "sku", "ignore": ["seen.at"]})");
+  REQUIRE(cmp);
+  const Json a = Json::parse(R"({"sku": "A", "price": "1.00", "seen": {"at": 1, "by": "x"}})");
+  const Json b = Json::parse(R"({"sku": 7, "price": "2.00"})");
+  auto first = host.process(*cmp, {a, b}, "compare");
+  REQUIRE(first.size() == 2);
+  std::vector<std::string> fingerprints;
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(first[i].outcome == WEIR_OUTCOME_SUCCESS);
+    REQUIRE(first[i].outputs.size() == 1);
+    CHECK(first[i].outputs[0] == (i == 0 ? a : b));  // the item itself goes on
+    const auto& h = first[i].output_headers[0];
+    REQUIRE(h.count("weir-cmp/compare") == 1);
+    const std::string value = h.at("weir-cmp/compare");
+    const auto space = value.find(' ');
+    REQUIRE(space == 32);
+    CHECK(value.substr(space + 1) == (i == 0 ? "A" : "7"));
+    fingerprints.push_back(value.substr(0, space));
+  }
+  CHECK(fingerprints[0] != fingerprints[1]);
+  // The comparator wrote nothing itself: the host stores a fingerprint once
+  // the item's write succeeded.
+  CHECK(host.state.empty());
+
+  // As the host would after the writes: A stored, B not (its write failed).
+  host.state["cmp/compare/A"] = fingerprints[0];
+  Json a_seen_later = a;
+  a_seen_later["seen"]["at"] = 2;  // ignored
+  Json a_dearer = a;
+  a_dearer["price"] = "1.10";
+  Json a_seen_by_other = a;
+  a_seen_by_other["seen"]["by"] = "y";  // not ignored: only seen.at is
+  auto second = host.process(*cmp, {a, a_seen_later, b, a_dearer, a_seen_by_other}, "compare");
+  CHECK(second[0].outcome == WEIR_OUTCOME_STOP);
+  CHECK(second[1].outcome == WEIR_OUTCOME_STOP);
+  CHECK(second[2].outcome == WEIR_OUTCOME_SUCCESS);
+  CHECK(second[3].outcome == WEIR_OUTCOME_SUCCESS);
+  CHECK(second[4].outcome == WEIR_OUTCOME_SUCCESS);
+  for (int i : {0, 1}) CHECK(second[static_cast<std::size_t>(i)].outputs.empty());
+}
+
+TEST_CASE("core.comparator fails an item without a usable key alone, naming the path") {
+  Core core;
+  PluginTestHost host;
+  auto cmp = host.create(core.type("core.comparator"), R"({"key": "ids.sku"})");
+  REQUIRE(cmp);
+  auto answers = host.process(
+      *cmp, {Json{{"ids", {{"sku", "A"}}}}, Json{{"name", "x"}}, Json{{"ids", {{"sku", 1.5}}}},
+             Json{{"ids", {{"sku", ""}}}}});
+  CHECK(answers[0].outcome == WEIR_OUTCOME_SUCCESS);
+  CHECK(answers[1].outcome == WEIR_OUTCOME_FAILED);
+  CHECK(answers[1].error == "core.comparator: the item has no key at 'ids.sku'");
+  CHECK(answers[2].error ==
+        "core.comparator: the key at 'ids.sku' is 1.5, not a non-empty string or an integer");
+  CHECK(answers[3].outcome == WEIR_OUTCOME_FAILED);
+}
+
+TEST_CASE("core.comparator's config mistakes are named when the topology is validated") {
+  Core core;
+  auto type = core.type("core.comparator");
+  CHECK(PluginTestHost::validate(type, R"({})") ==
+        std::vector<std::string>{
+            "core.comparator: key must name the item's identity (a path such as sku), got "
+            "nothing"});
+  CHECK(PluginTestHost::validate(type, R"({"key": "lines[*].sku", "ignore": ["a..b"], "x": 1})") ==
+        std::vector<std::string>{
+            "core.comparator: unknown config key 'x' (known: key, ignore)",
+            "core.comparator: key 'lines[*].sku' has [*]: an item has one identity",
+            "core.comparator: ignore: \"a..b\" is not a key or dotted keys (e.g. meta.seen_at)"});
+  CHECK(PluginTestHost::validate(type, R"({"key": "sku"})").empty());
+}

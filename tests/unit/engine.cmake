@@ -4,5 +4,6 @@ weir_add_test(NAME engine_test SOURCES unit/engine_test.cpp unit/prerequisite_te
 add_dependencies(engine_test core testkit testkit_v2 testkit_v3)
 # The pump's parts, each on its own (no sockets, no store).
 weir_add_test(NAME engine_parts_test SOURCES unit/commit_plan_test.cpp unit/dispatcher_test.cpp
+  unit/routing_test.cpp
   LIBS weir_engine)
 weir_add_test(NAME message_test SOURCES unit/message_test.cpp LIBS weir_message)

@@ -27,6 +27,7 @@ struct Answer {
   std::string error;
   std::vector<std::string> targets;
   std::vector<weir::Json> outputs;
+  std::vector<weir::Headers> output_headers;  // per output; empty: the input's
   int rejected_emits = 0;  // emits this host refused (bad msgpack, finished, ...)
 };
 
@@ -136,7 +137,7 @@ class PluginTestHost {
     self->logs_.push_back(LogLine{level, std::string(text.data, text.size)});
   }
 
-  static int emit(weir_call* c, size_t index, weir_bytes payload, weir_bytes) {
+  static int emit(weir_call* c, size_t index, weir_bytes payload, weir_bytes headers) {
     auto* call = reinterpret_cast<Call*>(c);
     if (index >= call->answers.size()) return -1;
     Answer& a = call->answers[index];
@@ -146,6 +147,7 @@ class PluginTestHost {
       return -1;
     }
     a.outputs.push_back(weir::payload::to_json(bytes));
+    a.output_headers.push_back(weir::payload::decode_headers({headers.data, headers.size}));
     return 0;
   }
 

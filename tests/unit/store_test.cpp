@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
@@ -340,6 +341,52 @@ TEST_CASE("state writes commit with the batch and read back per topology") {
   commit(*s, CommitBatch{{}, {}, {{"t", "last_sync", bytes("2026-11-27")}}, {}});
   CHECK(s->state_get("t", "last_sync").value() == bytes("2026-11-27"));
   CHECK_FALSE(s->state_get("other", "last_sync").value().has_value());
+}
+
+TEST_CASE("an operator deletes state by prefix or by key, audited, and other keys stay") {
+  TempDir dir;
+  auto s = open_store(dir);
+  CommitBatch b;
+  for (const char* k : {"cmp/x/A", "cmp/x/B", "cmp/x0", "cmp/y/A", "cmp/x\xff"}) {
+    b.state_puts.push_back({"t", k, bytes("h")});
+  }
+  b.state_puts.push_back({"u", "cmp/x/A", bytes("h")});
+  commit(*s, b);
+  AuditEntry who;
+  who.actor = "alice";
+  who.action = "comparator.reset";
+  who.detail = R"({"node": "x"})";
+  // A prefix is a range: "cmp/x/" takes cmp/x/A and cmp/x/B, not cmp/x0
+  // (the next byte after '/') nor another topology's keys.
+  CHECK(s->delete_state("t", "cmp/x/", {}, who).value() == 2);
+  CHECK_FALSE(s->state_get("t", "cmp/x/A").value().has_value());
+  CHECK(s->state_get("t", "cmp/x0").value().has_value());
+  CHECK(s->state_get("t", "cmp/y/A").value().has_value());
+  CHECK(s->state_get("u", "cmp/x/A").value().has_value());
+  // By key: only those named (one is not there).
+  CHECK(s->delete_state("t", "", {"cmp/y/A", "cmp/y/Z"}, who).value() == 1);
+  CHECK_FALSE(s->state_get("t", "cmp/y/A").value().has_value());
+  const auto audit = s->audit(10).value();
+  REQUIRE(audit.size() == 2);
+  CHECK(audit[1].actor == "alice");
+  CHECK(audit[1].action == "comparator.reset");
+  CHECK(nlohmann::json::parse(audit[1].detail) == nlohmann::json{{"node", "x"}, {"deleted", 2}});
+}
+
+TEST_CASE("a STOP is counted as stopped on its queue, beside done") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value();
+  auto r = commit(*s, CommitBatch{{new_process({a}, "1"), new_process({a}, "2")}, {}, {}, {{a, 5}}});
+  REQUIRE(r.leased.size() == 2);
+  Ack stop = ack_to(r.leased[0], {});
+  stop.stopped = true;
+  commit(*s, CommitBatch{{}, {stop, ack_to(r.leased[1], {})}, {}, {}});
+  for (const auto& q : s->queues().value()) {
+    if (q.id != a) continue;
+    CHECK(q.done == 2);
+    CHECK(q.stopped == 1);
+  }
 }
 
 TEST_CASE("released leases are ready again and a crash does not count them as an attempt") {

@@ -386,6 +386,9 @@ class Context {
   Context(Batch& batch, size_t index) : batch_(batch), index_(index) {}
   const Message& message() const { return batch_.message(index_); }
   void emit(const Json& output, const Headers& headers = {}) { batch_.emit(index_, output, headers); }
+  void emit_msgpack(std::span<const std::uint8_t> msgpack, const Headers& headers = {}) {
+    batch_.emit_msgpack(index_, msgpack, headers);
+  }
   std::optional<std::string> state_get(std::string_view key) { return batch_.state_get(key); }
   void state_put(std::string_view key, std::string_view value) { batch_.state_put(key, value); }
   HttpResponse http(const HttpRequest& r) { return batch_.http(r); }

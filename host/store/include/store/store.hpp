@@ -112,6 +112,7 @@ struct Ack {
   int outcome = 0;                  // a weir_outcome, or kOutcomeSetAside
   std::int64_t duration_us = 0;     // of the call it was in
   bool traced = true;               // false: no visit row (the topology's `trace` said so)
+  bool stopped = false;             // ended here on purpose (STOP: filtered); counted per queue
 };
 
 // A visit that never ran: the message's attempts were used up by crashes.
@@ -265,6 +266,7 @@ struct QueueInfo {
   std::int64_t retried = 0; // deliveries here that ended in "retry later"
   std::int64_t done = 0;    // visits acknowledged here
   std::int64_t failed = 0;  // visits sent to the trash from here
+  std::int64_t stopped = 0; // of the done ones, those the node ended on purpose (STOP: filtered)
 };
 
 struct TrashRecord {
@@ -378,6 +380,13 @@ class Store {
                               std::int64_t skipped_slot_ms) = 0;
   virtual Result<std::optional<Bytes>> state_get(const std::string& topology,
                                                  const std::string& key) = 0;
+  // Deletes state of `topology`: the keys listed in `keys`, or, when `keys`
+  // is empty, every key that starts with `prefix`; records `audit` (its
+  // detail gains "deleted": n) in the same transaction. Returns how many
+  // keys went. An operator's reset (`weir comparator reset`).
+  virtual Result<std::int64_t> delete_state(const std::string& topology, const std::string& prefix,
+                                            const std::vector<std::string>& keys,
+                                            AuditEntry audit) = 0;
 };
 
 struct SqliteOptions {
