@@ -132,6 +132,28 @@ int main(int argc, char** argv) {
   cmp_reset->add_option("--key", cmp_key, "only the item with this key (a SKU)");
   cmp_reset->callback([&] { code = comparator_reset(common, cmp_topology, cmp_node, cmp_key); });
 
+  IdsOptions ids;
+  auto* ids_cmd = app.add_subcommand("ids", "the ID map: which object of another system ours is");
+  ids_cmd->require_subcommand(1);
+  auto* ids_list = ids_cmd->add_subcommand("ls", "mappings, by system, entity and local id");
+  add_common(ids_list, common, true);
+  ids_list->add_option("--system", ids.system, "only this system's (e.g. an application's name)");
+  ids_list->add_option("--entity", ids.entity, "only this entity's (e.g. product)");
+  ids_list->add_option("--limit", ids.limit, "at most this many")->capture_default_str();
+  ids_list->callback([&] { code = ids_ls(common, ids); });
+  auto* ids_one = ids_cmd->add_subcommand("show", "one mapping, by our id or by theirs");
+  add_common(ids_one, common, true);
+  ids_one->add_option("--system", ids.system, "the other system")->required();
+  ids_one->add_option("--entity", ids.entity, "the entity")->required();
+  auto* by_local = ids_one->add_option("LOCAL_ID", ids.local, "our id (a SKU)");
+  auto* by_remote = ids_one->add_option("--remote", ids.remote, "their id");
+  by_local->excludes(by_remote);
+  ids_one->callback([&] {
+    code = ids.local.empty() && ids.remote.empty()
+               ? fail("weir ids show: give our id (LOCAL_ID) or theirs (--remote)")
+               : ids_show(common, ids);
+  });
+
   TrashOptions trash;
   std::int64_t trash_id = 0;
   add_trash(app, common, trash, trash_id, code);

@@ -71,6 +71,17 @@ int process_show(const Common& c, std::uint64_t id);
 int comparator_reset(const Common& c, const std::string& topology, const std::string& node,
                      const std::string& key);
 
+// data_commands.cpp: the ID map (`weir ids ls`, `weir ids show`).
+struct IdsOptions {
+  std::string system;
+  std::string entity;
+  std::string local;   // show: by our id
+  std::string remote;  // show: or by theirs
+  std::size_t limit = 100;
+};
+int ids_ls(const Common& c, const IdsOptions& o);
+int ids_show(const Common& c, const IdsOptions& o);
+
 // Shared by the command files: a request to the host (with who is asking)
 // and a one-line error on stderr (returns 1).
 Result<nlohmann::json> ask(const Common& c, nlohmann::json request,

@@ -1,5 +1,7 @@
 #include "state_commands.hpp"
 
+#include <algorithm>
+
 #include "control/protocol.hpp"
 
 namespace weir::control {
@@ -64,6 +66,52 @@ Json comparator_reset(const HostView& host, const Json& body, store::AuditEntry 
     deleted += *n;
   }
   return ok_reply(Json{{"deleted", deleted}, {"nodes", nodes}});
+}
+
+namespace {
+
+Json mapping_json(const store::IdMapping& m) {
+  return Json{{"system", m.system},       {"entity", m.entity},
+              {"local_id", m.local_id},   {"remote_id", m.remote_id},
+              {"updated_ms", m.updated_ms}};
+}
+
+}  // namespace
+
+Json ids_ls(const HostView& host, const Json& body) {
+  store::IdFilter f;
+  f.system = body.value("system", "");
+  f.entity = body.value("entity", "");
+  f.after_local = body.value("after", "");
+  f.limit = std::clamp<std::size_t>(body.value("limit", std::size_t{100}), 1, 10000);
+  if (!f.after_local.empty() && (f.system.empty() || f.entity.empty())) {
+    return error_reply("ids.ls: paging (after) needs a system and an entity");
+  }
+  const std::size_t wanted = f.limit;
+  f.limit = wanted + 1;  // one more says whether there is more
+  auto list = host.store->id_list(f);
+  if (!list) return error_reply(list.error());
+  Json out = Json::array();
+  for (std::size_t i = 0; i < list->size() && i < wanted; ++i) out.push_back(mapping_json((*list)[i]));
+  return ok_reply(Json{{"mappings", out}, {"more", list->size() > wanted}});
+}
+
+Json ids_show(const HostView& host, const Json& body) {
+  const std::string system = body.value("system", "");
+  const std::string entity = body.value("entity", "");
+  const std::string local = body.value("local", "");
+  const std::string remote = body.value("remote", "");
+  if (system.empty() || entity.empty() || local.empty() == remote.empty()) {
+    return error_reply("ids.show needs a system, an entity and either a local or a remote id");
+  }
+  auto other = local.empty() ? host.store->id_find(system, entity, remote)
+                             : host.store->id_get(system, entity, local);
+  if (!other) return error_reply(other.error());
+  if (!other->has_value()) return ok_reply(Json{{"mapping", nullptr}});
+  Json mapping{{"system", system}, {"entity", entity},
+               {"local_id", local.empty() ? **other : local},
+               {"remote_id", local.empty() ? remote : **other}};
+  return ok_reply(Json{{"mapping", mapping}});
 }
 
 }  // namespace weir::control

@@ -7,6 +7,12 @@
 //        comparator node of the topology or of `node`, for every key or for
 //        `key`, so those items go on at the next run (a full resync).
 //        Audited as "comparator.reset" with who asked.
+//   ids.ls {system?, entity?, after?, limit?}
+//        -> {"mappings": [{"system","entity","local_id","remote_id","updated_ms"}],
+//            "more": bool}, in (system, entity, local_id) order; page on with
+//        after = the last local_id (system and entity given).
+//   ids.show {system, entity, local? | remote?}
+//        -> {"mapping": {...} or null}: one mapping, by either side.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -19,5 +25,8 @@ namespace weir::control {
 // Each returns a full reply ({"ok": ...}). `who` is filled from the request.
 nlohmann::json comparator_reset(const HostView& host, const nlohmann::json& body,
                                 store::AuditEntry who);
+
+nlohmann::json ids_ls(const HostView& host, const nlohmann::json& body);
+nlohmann::json ids_show(const HostView& host, const nlohmann::json& body);
 
 }  // namespace weir::control

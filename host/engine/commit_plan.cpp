@@ -32,10 +32,11 @@ void aim_prerequisite(store::Ack& ack, const EntryPoints& entry_points) {
 
 }  // namespace
 
-void CommitPlan::add_call(std::vector<store::Ack> acks, std::vector<store::StatePut> puts) {
+void CommitPlan::add_call(std::vector<store::Ack> acks, std::vector<store::StatePut> puts,
+                          std::vector<store::IdPut> ids) {
   acks_added_ += acks.size();
   acks_waiting_ += acks.size();
-  results_.push_back(CallResults{std::move(acks), std::move(puts)});
+  results_.push_back(CallResults{std::move(acks), std::move(puts), std::move(ids)});
 }
 
 void CommitPlan::forget_retirements(const std::vector<store::QueueId>& queues) {
@@ -92,10 +93,11 @@ void CommitPlan::take_results(store::CommitBatch& batch) {
   while (!results_.empty() &&
          (in_commit_.empty() || acks + results_.front().acks.size() <= max_acks_)) {
     CallResults& call = results_.front();
-    in_commit_.emplace_back(call.acks.size(), call.puts.size());
+    in_commit_.push_back(Taken{call.acks.size(), call.puts.size(), call.ids.size()});
     acks += call.acks.size();
     std::move(call.acks.begin(), call.acks.end(), std::back_inserter(batch.acks));
     std::move(call.puts.begin(), call.puts.end(), std::back_inserter(batch.state_puts));
+    std::move(call.ids.begin(), call.ids.end(), std::back_inserter(batch.id_puts));
     results_.pop_front();
   }
   acks_waiting_ -= acks;
@@ -165,18 +167,22 @@ void CommitPlan::answer_replays(const store::CommitResult& result) {
 // their order (state puts before anything collected since, so a newer
 // write to the same key still wins).
 void CommitPlan::failed(store::CommitBatch& batch, const Status& error) {
-  std::size_t a = batch.acks.size(), p = batch.state_puts.size();
+  std::size_t a = batch.acks.size(), p = batch.state_puts.size(), d = batch.id_puts.size();
+  // The [from, from + n) part of `list`, moved out.
+  auto slice = [](auto& list, std::size_t from, std::size_t n) {
+    const auto begin = list.begin() + static_cast<std::ptrdiff_t>(from);
+    return std::remove_reference_t<decltype(list)>(
+        std::make_move_iterator(begin),
+        std::make_move_iterator(begin + static_cast<std::ptrdiff_t>(n)));
+  };
   for (auto it = in_commit_.rbegin(); it != in_commit_.rend(); ++it) {
     CallResults call;
-    a -= it->first;
-    p -= it->second;
-    call.acks.assign(std::make_move_iterator(batch.acks.begin() + static_cast<std::ptrdiff_t>(a)),
-                     std::make_move_iterator(batch.acks.begin() +
-                                             static_cast<std::ptrdiff_t>(a + it->first)));
-    call.puts.assign(
-        std::make_move_iterator(batch.state_puts.begin() + static_cast<std::ptrdiff_t>(p)),
-        std::make_move_iterator(batch.state_puts.begin() +
-                                static_cast<std::ptrdiff_t>(p + it->second)));
+    a -= it->acks;
+    p -= it->puts;
+    d -= it->ids;
+    call.acks = slice(batch.acks, a, it->acks);
+    call.puts = slice(batch.state_puts, p, it->puts);
+    call.ids = slice(batch.id_puts, d, it->ids);
     acks_waiting_ += call.acks.size();
     results_.push_front(std::move(call));
   }

@@ -7,8 +7,9 @@
 // must be tried again, in its order.
 //
 // The rules it keeps:
-//  - A call's acks and its state writes go into one commit, whole: a batch
-//    never carries a call's state without all of that call's acks (or the
+//  - A call's acks and its state writes (state and ID map puts) go into one
+//    commit, whole: a batch never carries a call's state without all of that
+//    call's acks (or the
 //    state could run ahead of the messages it counted, should the host stop
 //    between two commits). The cap on acks per commit therefore takes whole
 //    calls; a call bigger than the cap goes alone.
@@ -42,7 +43,8 @@ class CommitPlan {
 
   // ---- what comes in ----
   // The results of one call (or one set-aside message: acks alone).
-  void add_call(std::vector<store::Ack> acks, std::vector<store::StatePut> puts = {});
+  void add_call(std::vector<store::Ack> acks, std::vector<store::StatePut> puts = {},
+                std::vector<store::IdPut> ids = {});
   void add_start(std::unique_ptr<StartCommand> cmd) { starts_.push_back(std::move(cmd)); }
   void add_replay(std::unique_ptr<ReplayCommand> cmd) { replays_.push_back(std::move(cmd)); }
   // Empties the queue once every ack added so far is committed.
@@ -74,6 +76,10 @@ class CommitPlan {
   struct CallResults {
     std::vector<store::Ack> acks;
     std::vector<store::StatePut> puts;
+    std::vector<store::IdPut> ids;
+  };
+  struct Taken {  // how much of a batch's lists one call filled
+    std::size_t acks = 0, puts = 0, ids = 0;
   };
   struct PendingRetirement {
     std::uint64_t after_acks = 0;  // once this many acks are committed
@@ -87,7 +93,7 @@ class CommitPlan {
   std::size_t max_acks_;
   std::deque<CallResults> results_;     // not yet in a commit, in order
   std::size_t acks_waiting_ = 0;        // in results_
-  std::vector<std::pair<std::size_t, std::size_t>> in_commit_;  // (acks, puts) per call taken
+  std::vector<Taken> in_commit_;        // per call taken into the commit under way
   std::vector<std::unique_ptr<StartCommand>> starts_;      // not yet in a commit
   std::vector<std::unique_ptr<StartCommand>> committing_;  // in the commit under way
   std::vector<std::unique_ptr<ReplayCommand>> replays_;

@@ -1,5 +1,7 @@
 #include "host_api.hpp"
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <weir/payload.hpp>
@@ -182,6 +184,103 @@ int host_state_put(weir_call* call, weir_str key, weir_bytes value) {
   return 0;
 }
 
+// The ID map (1.5). Ids are text: UTF-8, 1 to kMaxIdBytes bytes (a remote
+// id may be empty in a put: forget the mapping).
+constexpr std::size_t kMaxIdBytes = 1024;
+
+bool id_text_ok(std::string_view s, bool may_be_empty = false) {
+  return (may_be_empty || !s.empty()) && s.size() <= kMaxIdBytes && is_utf8(s);
+}
+
+// The newest of this call's own puts for (system, entity) that `match`es.
+const store::IdPut* own_put(const CallState* c, std::string_view system, std::string_view entity,
+                            const std::function<bool(const store::IdPut&)>& match) {
+  for (auto it = c->result.id_puts.rbegin(); it != c->result.id_puts.rend(); ++it) {
+    if (it->system == system && it->entity == entity && match(*it)) return &*it;
+  }
+  return nullptr;
+}
+
+// Answers through the sink: 1 found, 0 not, -1 error.
+int answer_id(const CallState* c, const char* what, const Result<std::optional<std::string>>& v,
+              void (*sink)(void*, weir_str), void* user) {
+  if (!v) {
+    spdlog::error("[{}/{}] {}: {}", c->node->topology, c->node->node, what, v.error());
+    return -1;
+  }
+  if (!v->has_value()) return 0;
+  sink(user, weir_str{(*v)->data(), (*v)->size()});
+  return 1;
+}
+
+int host_id_get(weir_call* call, weir_str system, weir_str entity, weir_str local_id,
+                void (*sink)(void*, weir_str), void* user) {
+  if (!call || !sink) return -1;
+  const CallState* c = CallState::from(call);
+  const auto sys = view(system), ent = view(entity), local = view(local_id);
+  if (!id_text_ok(sys) || !id_text_ok(ent) || !id_text_ok(local)) return -1;
+  // This call's own puts first: a put for this local id answers; a put
+  // that gave its remote id to another local id does not hide it here (the
+  // commit replaces both; id_put refuses that case).
+  if (const store::IdPut* own = own_put(c, sys, ent, [&](const auto& p) { return p.local_id == local; })) {
+    if (own->remote_id.empty()) return 0;
+    sink(user, weir_str{own->remote_id.data(), own->remote_id.size()});
+    return 1;
+  }
+  return answer_id(c, "id_get",
+                   c->store->id_get(std::string(sys), std::string(ent), std::string(local)), sink,
+                   user);
+}
+
+int host_id_find(weir_call* call, weir_str system, weir_str entity, weir_str remote_id,
+                 void (*sink)(void*, weir_str), void* user) {
+  if (!call || !sink) return -1;
+  const CallState* c = CallState::from(call);
+  const auto sys = view(system), ent = view(entity), remote = view(remote_id);
+  if (!id_text_ok(sys) || !id_text_ok(ent) || !id_text_ok(remote)) return -1;
+  if (const store::IdPut* own = own_put(c, sys, ent, [&](const auto& p) { return p.remote_id == remote; })) {
+    // Still this local id's, unless a later put of the call moved it on.
+    const store::IdPut* latest = own_put(c, sys, ent, [&](const auto& p) { return p.local_id == own->local_id; });
+    if (latest == own) {
+      sink(user, weir_str{own->local_id.data(), own->local_id.size()});
+      return 1;
+    }
+  }
+  auto v = c->store->id_find(std::string(sys), std::string(ent), std::string(remote));
+  if (v && v->has_value()) {
+    // A committed mapping this call has since changed is not the answer.
+    const std::string& local = **v;
+    if (own_put(c, sys, ent, [&](const auto& p) { return p.local_id == local; })) return 0;
+  }
+  return answer_id(c, "id_find", v, sink, user);
+}
+
+int host_id_put(weir_call* call, weir_str system, weir_str entity, weir_str local_id,
+                weir_str remote_id) {
+  if (!call) return -1;
+  CallState* c = CallState::from(call);
+  const auto sys = view(system), ent = view(entity), local = view(local_id),
+             remote = view(remote_id);
+  if (!id_text_ok(sys) || !id_text_ok(ent) || !id_text_ok(local) ||
+      !id_text_ok(remote, /*may_be_empty=*/true)) {
+    return -1;
+  }
+  if (!remote.empty()) {
+    // The remote object is another local id's already: refused, so that the
+    // plugin can say so (a duplicate SKU in the ERP) instead of the commit
+    // silently moving that mapping.
+    int taken = -1;
+    std::string other;
+    auto keep = [](void* u, weir_str s) { static_cast<std::string*>(u)->assign(s.data, s.size); };
+    taken = host_id_find(call, system, entity, remote_id, keep, &other);
+    if (taken < 0) return -1;
+    if (taken == 1 && other != local) return -1;
+  }
+  c->result.id_puts.push_back(store::IdPut{std::string(sys), std::string(ent), std::string(local),
+                                           std::string(remote)});
+  return 0;
+}
+
 // http (1.4): the request crosses into the AppGateway (the runtime's HTTP
 // client) and the answer comes back through the sink, borrowed for its call.
 int host_http(weir_call* call, const weir_http_request* request,
@@ -230,7 +329,8 @@ int host_http(weir_call* call, const weir_http_request* request,
 
 const weir_host_api kHostApi = {
     sizeof(weir_host_api), WEIR_ABI_MAJOR,  WEIR_ABI_MINOR, &host_log,       &host_emit,
-    &host_finish,          &host_state_get, &host_state_put, &host_http,
+    &host_finish,          &host_state_get, &host_state_put, &host_http,      &host_id_get,
+    &host_id_find,         &host_id_put,
 };
 
 }  // namespace

@@ -172,7 +172,8 @@ void Pump::on_result(const std::string& worker, const zmq::message_t& header,
     }
   }
   for (const store::Ack& ack : acks) add_confirmations(node, ack, puts);
-  plan_.add_call(std::move(acks), std::move(puts));
+  plan_.add_call(std::move(acks), std::move(puts),
+                 result ? std::move(result->id_puts) : std::vector<store::IdPut>{});
 }
 
 void Pump::send_call(const std::string& worker, std::uint64_t call_id, NodeRuntime& node,

@@ -132,7 +132,7 @@ Result<WorkView> read_work(const zmq::message_t& body) {
 zmq::message_t pack_result(const CallResult& r) {
   msgpack::sbuffer buf(256 + r.outcomes.size() * 64);
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_array(3);
+  pk.pack_array(4);
   pk.pack_int64(r.duration_us);
   pk.pack_array(static_cast<std::uint32_t>(r.outcomes.size()));
   for (const auto& m : r.outcomes) pack_outcome(pk, m);
@@ -141,6 +141,13 @@ zmq::message_t pack_result(const CallResult& r) {
     pk.pack_array(2);
     pack_string(pk, key);
     pack_bin(pk, value);
+  }
+  pk.pack_array(static_cast<std::uint32_t>(r.id_puts.size()));
+  for (const auto& put : r.id_puts) {
+    pk.pack_array(4);
+    for (const std::string* s : {&put.system, &put.entity, &put.local_id, &put.remote_id}) {
+      pack_string(pk, *s);
+    }
   }
   return to_message(buf);
 }
@@ -159,6 +166,15 @@ Result<CallResult> read_result(const zmq::message_t& body) {
       auto kv = items<msgpack::object>(o, msgpack::type::ARRAY);
       if (kv.size() < 2) throw msgpack::type_error();
       r.state_puts.emplace_back(std::string(message::as_string(kv[0])), copy_bytes(kv[1]));
+    }
+    if (f.size() > 3) {
+      for (const auto& o : items<msgpack::object>(f[3], msgpack::type::ARRAY)) {
+        auto v = items<msgpack::object>(o, msgpack::type::ARRAY);
+        if (v.size() < 4) throw msgpack::type_error();
+        r.id_puts.push_back(store::IdPut{
+            std::string(message::as_string(v[0])), std::string(message::as_string(v[1])),
+            std::string(message::as_string(v[2])), std::string(message::as_string(v[3]))});
+      }
     }
   } catch (const std::exception& e) {
     return Status::error(std::string("call result is not readable: ") + e.what());

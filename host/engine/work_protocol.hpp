@@ -72,6 +72,7 @@ struct CallResult {
   std::int64_t duration_us = 0;  // the whole process() call
   std::vector<MessageOutcome> outcomes;  // one per input, in order
   std::vector<std::pair<std::string, store::Bytes>> state_puts;
+  std::vector<store::IdPut> id_puts;  // (1.5) in the order the plugin made them
 };
 
 zmq::message_t pack_result(const CallResult& r);

@@ -277,6 +277,21 @@ DROP TRIGGER process_counts_update;
     R"sql(
 ALTER TABLE queues ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 13: the ID map: which object of another system (an application's
+    // name, an entity such as "product") an id of ours is. One remote id per
+    // local id and one local id per remote id (INSERT OR REPLACE keeps both
+    // true: a newer mapping replaces the rows it conflicts with).
+    R"sql(
+CREATE TABLE id_map(
+  system     TEXT NOT NULL,
+  entity     TEXT NOT NULL,
+  local_id   TEXT NOT NULL,
+  remote_id  TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(system, entity, local_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX id_map_remote ON id_map(system, entity, remote_id);
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

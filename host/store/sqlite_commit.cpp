@@ -73,6 +73,7 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch, Pendin
   if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);  // 5
   if (st) st = apply_acks(batch, p);                                               // 6
   if (st) st = put_state(batch, p.now);                                            // 7
+  if (st) st = put_ids(batch, p.now);
   if (st) st = apply_process_deltas(p, out);                                       // 8
   if (st) st = apply_queue_deltas(p);
   if (st) st = write_state_counts(p);

@@ -122,6 +122,11 @@ Status SqliteStore::prepare_writer() {
        "UPDATE delayed SET due_ms = ?1, waits_for = 0 WHERE waits_for = ?2 AND waits_for != 0"},
       {&w_.select_waiters, rows::delayed::kSelectWaiters},
       {&w_.add_state_count, rows::processes::kAddCount},
+      // the ID map (sqlite_ids.cpp)
+      {&w_.put_id,
+       "INSERT OR REPLACE INTO id_map(system, entity, local_id, remote_id, updated_ms) "
+       "VALUES(?1, ?2, ?3, ?4, ?5)"},
+      {&w_.forget_id, "DELETE FROM id_map WHERE system = ?1 AND entity = ?2 AND local_id = ?3"},
       {&w_.record_fire,
        "INSERT INTO triggers(topology, trigger, first_seen_ms, last_fire_ms, last_process, fired) "
        "VALUES(?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT(topology, trigger) DO UPDATE SET "

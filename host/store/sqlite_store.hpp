@@ -49,6 +49,12 @@ class SqliteStore final : public Store {
                       std::int64_t skipped_slot_ms) override;
   Result<std::optional<Bytes>> state_get(const std::string& topology,
                                          const std::string& key) override;
+  // sqlite_ids.cpp
+  Result<std::optional<std::string>> id_get(const std::string& system, const std::string& entity,
+                                            const std::string& local_id) override;
+  Result<std::optional<std::string>> id_find(const std::string& system, const std::string& entity,
+                                             const std::string& remote_id) override;
+  Result<std::vector<IdMapping>> id_list(const IdFilter& filter) override;
   Result<std::int64_t> delete_state(const std::string& topology, const std::string& prefix,
                                     const std::vector<std::string>& keys,
                                     AuditEntry audit) override;  // sqlite_state.cpp
@@ -69,7 +75,7 @@ class SqliteStore final : public Store {
         update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
         insert_delayed, select_due, delete_delayed, next_due, insert_visit, find_prerequisite,
         put_prerequisite, waits_on, wake_waiters, select_waiters, last_failure,
-        record_fire, add_state_count;
+        record_fire, add_state_count, put_id, forget_id;
   };
   // What one commit changes on a process row / queue row.
   struct ProcessDelta {
@@ -154,6 +160,7 @@ class SqliteStore final : public Store {
                     ReplayOne* outcome);
   Status insert_audit(const AuditEntry& entry);
   Status put_state(const CommitBatch& batch, std::int64_t now);
+  Status put_ids(const CommitBatch& batch, std::int64_t now);  // sqlite_ids.cpp
   Status apply_process_deltas(Pending& p, CommitResult& out);
   Status apply_queue_deltas(const Pending& p);
   Status write_state_counts(const Pending& p);

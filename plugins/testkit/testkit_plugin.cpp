@@ -45,6 +45,9 @@
 //   "topology", "attempt", "message_id", "process_id", "parent_id",
 //   "correlation_id", "headers", "payload"}; each is one write() with
 //   O_APPEND, so several nodes may record into one file.
+// testkit.upsert (app: a shop): creates or updates the payload's product
+//   through the ID map with find_or_create (see the class); config
+//   "pause_after_create": PATH waits after a create while PATH exists.
 // testkit.unfinished: finishes nothing; the host must fail those messages.
 // testkit.pages: a source of {"total": N, "page": P, "pad": B} items (from
 //   the payload), P per call: emits {"i": k, "pad": "xx..."} for its page and
@@ -424,6 +427,67 @@ class Fetch : public weir::Node {
   std::string target_;
 };
 
+// A shop's product write as a connector makes it, through the ID map: the
+// item's "sku" is our id in (config system, default "shop"; "product").
+// find_or_create: the map, else GET products?sku=SKU (a JSON array of
+// {"id"}), else POST products (answers {"id"}); a found product is updated
+// with PUT products/<id>. While the file config "pause_after_create" names
+// exists, the node waits right after a create's answer (before its commit),
+// so a test can kill the host there. Emits {"sku", "id", "source"}.
+class Upsert : public weir::Node {
+ public:
+  static constexpr const char* kSchema = R"({"type": "object", "additionalProperties": false,
+    "properties": {"system": {"type": "string"}, "pause_after_create": {"type": "string"}}})";
+
+  explicit Upsert(const weir::NodeInit& init)
+      : system_(init.config.value("system", "shop")),
+        pause_file_(init.config.value("pause_after_create", "")) {}
+
+  weir::Result process(weir::Context& ctx) override {
+    const Json item = ctx.message().json();
+    const std::string sku = item.at("sku").get<std::string>();
+    auto call = [&](const std::string& method, const std::string& target, const Json* body,
+                    const weir::Headers& query = {}) {
+      weir::HttpRequest r;
+      r.method = method;
+      r.target = target;
+      r.query = query;
+      if (body) {
+        r.body = body->dump();
+        r.headers["content-type"] = "application/json";
+      }
+      weir::HttpResponse a = ctx.http(r);
+      if (auto bad = a.problem()) throw weir::Outcome(*bad);
+      return a.json();
+    };
+    auto id_text = [](const Json& id) {
+      return id.is_string() ? id.get<std::string>() : id.dump();
+    };
+    const weir::RemoteId id = ctx.find_or_create(
+        system_, "product", sku,
+        [&]() -> std::optional<std::string> {
+          const Json found = call("GET", "products", nullptr, {{"sku", sku}});
+          if (!found.is_array() || found.empty()) return std::nullopt;
+          return id_text(found[0].at("id"));
+        },
+        [&] {
+          const std::string made = id_text(call("POST", "products", &item).at("id"));
+          while (!pause_file_.empty() && ::access(pause_file_.c_str(), F_OK) == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+          return made;
+        });
+    if (!id.created()) (void)call("PUT", "products/" + id.id, &item);
+    static constexpr const char* kSources[] = {"mapped", "looked_up", "created"};
+    ctx.emit(Json{{"sku", sku}, {"id", id.id}, {"source", kSources[static_cast<int>(id.source)]}});
+    return weir::Result::success();
+  }
+
+ private:
+  std::string system_;
+  std::string pause_file_;
+};
+
 class Unfinished : public weir::Node {
  public:
   weir::Result process(weir::Context&) override { return weir::Result::success(); }
@@ -460,5 +524,8 @@ WEIR_PLUGIN_WITH_APP_TYPES("testkit", TESTKIT_VERSION, "Test nodes driven by the
             weir::node<Fetch>("shop_fetch", WEIR_NODE_CONNECTOR,
                               "GETs a target through the node's testkit.shop application",
                               Fetch::kSchema, 1, "testkit.shop"),
+            weir::node<Upsert>("upsert", WEIR_NODE_CONNECTOR,
+                               "Creates or updates a product through the ID map (find_or_create)",
+                               Upsert::kSchema, 1),
             weir::node<Pages>("pages", WEIR_NODE_BATCH,
                               "Pages through a made-up source of N items", nullptr, 1));

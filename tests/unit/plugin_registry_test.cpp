@@ -201,14 +201,15 @@ TEST_CASE("a second file with an already loaded plugin name is refused, naming t
   // The first file's types are untouched.
   REQUIRE(s.registry.find("core.pass"));
   CHECK(s.registry.find("core.pass")->library->source_path == core);
-  CHECK(s.registry.node_types("core").size() == 3);
+  CHECK(s.registry.node_types("core").size() == 4);
 }
 
 TEST_CASE("a node name used by another plugin is fine: other.pass beside core.pass") {
   Setup s;
   REQUIRE(s.registry.load_file(s.put(core_so(), "core.so")));
   REQUIRE(s.registry.load_file(s.put(fixture("other_pass"), "other_pass.so")));
-  CHECK(s.registry.type_names() == std::vector<std::string>{"core.log", "core.mapper", "core.pass",
+  CHECK(s.registry.type_names() == std::vector<std::string>{"core.comparator", "core.log",
+                                                              "core.mapper", "core.pass",
                                                               "other.pass"});
 }
 
@@ -240,7 +241,7 @@ TEST_CASE("loading core.so registers core.pass and core.log with their metadata"
   CHECK(plugin.abi_minor == WEIR_ABI_MINOR);
   CHECK(plugin.loaded_ms > 0);
   CHECK(s.registry.type_names() ==
-        std::vector<std::string>{"core.log", "core.mapper", "core.pass"});
+        std::vector<std::string>{"core.comparator", "core.log", "core.mapper", "core.pass"});
 
   NodeTypeRef pass = s.registry.find("core.pass");
   REQUIRE(pass);
@@ -264,10 +265,11 @@ TEST_CASE("loading core.so registers core.pass and core.log with their metadata"
   CHECK(schema["properties"]["prefix"]["type"] == "string");
 
   auto types = s.registry.node_types("core");
-  REQUIRE(types.size() == 3);
-  CHECK(types[0] == log);
-  CHECK(types[1] == s.registry.find("core.mapper"));
-  CHECK(types[2] == pass);
+  REQUIRE(types.size() == 4);
+  CHECK(types[0] == s.registry.find("core.comparator"));
+  CHECK(types[1] == log);
+  CHECK(types[2] == s.registry.find("core.mapper"));
+  CHECK(types[3] == pass);
   CHECK(s.registry.find("core.nope") == nullptr);
 }
 
@@ -506,7 +508,8 @@ TEST_CASE("load_directory registers the good files and reports the bad ones") {
   REQUIRE(plugins.size() == 2);
   CHECK(plugins[0]->name == "core");
   CHECK(plugins[1]->name == "good");
-  CHECK(s.registry.type_names() == std::vector<std::string>{"core.log", "core.mapper", "core.pass",
+  CHECK(s.registry.type_names() == std::vector<std::string>{"core.comparator", "core.log",
+                                                              "core.mapper", "core.pass",
                                                               "good.echo"});
 
   // Scanning again changes nothing and reports the same files.
@@ -545,7 +548,7 @@ TEST_CASE("lookups run safely while other threads load plugins") {
   reader.join();
   CHECK(loaded == 3);
   CHECK(missing == 0);
-  CHECK(s.registry.type_names().size() == 5);
+  CHECK(s.registry.type_names().size() == 6);
 }
 
 // ---- the plugin template (examples/plugin-template) ----------------------------

@@ -149,7 +149,7 @@ TEST_CASE("text loads use the label as the file") {
   REQUIRE(r.errors.size() == 1);
   CHECK_THAT(r.errors[0].to_string(),
              Equals("inline.yaml:2: node 'a' has unknown type 'core.pas' (did you mean core.pass? "
-                    "known: core.log, core.mapper, core.pass)"));
+                    "known: core.comparator, core.log, core.mapper, core.pass)"));
 }
 
 // ---- broken topologies: one rule each ----
@@ -232,7 +232,7 @@ TEST_CASE("an unknown type offers the closest known type and the plugin's types"
   CHECK(where(errors[0]) == "unknown_type.yaml:7");
   CHECK(errors[0].message ==
         "node 'map' has unknown type 'core.pas' (did you mean core.pass? "
-        "known: core.log, core.mapper, core.pass)");
+        "known: core.comparator, core.log, core.mapper, core.pass)");
   CHECK(where(errors[1]) == "unknown_type.yaml:9");
   CHECK_THAT(errors[1].message, Contains("node 'shop' has unknown type 'shop.upsert' "
                                          "(no plugin 'shop' is loaded; known: "));

@@ -1,9 +1,10 @@
 /*
- * weir plugin ABI, version 1.4 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
+ * weir plugin ABI, version 1.5 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
  * 1.2 added: WEIR_OUTCOME_CURSOR, weir_result.cursor, weir_message.cursor;
  * 1.3 added: WEIR_OUTCOME_PREREQUISITE, weir_result.prerequisite_*;
  * 1.4 added: weir_host_api.http, weir_http_request, weir_http_response, weir_app_type,
- * weir_plugin.app_types/app_type_count, weir_node_type.app_type).
+ * weir_plugin.app_types/app_type_count, weir_node_type.app_type;
+ * 1.5 added: weir_host_api.id_get, id_find, id_put: the ID map).
  * Plain C: the only contract between the weir
  * host and a plugin (.so). A plugin never links against the host; everything
  * it may ask of the host arrives as function pointers in weir_host_api.
@@ -44,7 +45,7 @@
  *     thread-safe. destroy() is never called while a process() call on that
  *     instance runs.
  *   - host_api->log may be called from any thread while the instance lives.
- *     The weir_call callbacks (emit, finish, state_*) may only be called from
+ *     The weir_call callbacks (emit, finish, state_*, http, id_*) may only be called from
  *     the thread running the process() call the weir_call was passed to.
  *
  * Errors
@@ -63,7 +64,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 4
+#define WEIR_ABI_MINOR 5
 
 /* How deeply maps and arrays may nest in any document the host accepts: a
  * payload, headers, state, a webhook body, a control request. The host never
@@ -264,6 +265,36 @@ typedef struct weir_host_api {
    * WEIR_HAS_FIELD(api, weir_host_api, http) before using it on an older host. */
   int (*http)(weir_call* call, const weir_http_request* request,
               void (*sink)(void* user, const weir_http_response* response), void* user);
+
+  /* 1.5. The ID map, shared by every topology of the host: which object of
+   * another system an id of ours is. `system` names the other system (an
+   * application's name, "shop"), `entity` the kind of object ("product",
+   * "order"), `local_id` our id (the ERP's SKU or number), `remote_id`
+   * theirs (the shop's product id). One remote id per local id and one
+   * local id per remote id. Every id is UTF-8 text of 1 to 1024 bytes.
+   *
+   * id_get: the remote id of local_id; id_find: the local id of remote_id.
+   * Each calls sink(user, id) once and returns 1 when there is one, returns
+   * 0 when there is none, -1 on bad arguments or a store error. They see
+   * this call's own puts first, then what is committed.
+   *
+   * id_put maps local_id to remote_id (replacing local_id's earlier
+   * mapping); an empty remote_id forgets local_id's mapping. Like state_put
+   * it is committed in the same transaction as this call's results: if the
+   * host stops before that commit, it is lost with them and the inputs are
+   * redelivered (so a create whose answer came just before a crash has no
+   * mapping: look the object up by its natural key before creating again;
+   * the C++ SDK's find_or_create does). Returns 0, or -1 on bad arguments
+   * or when remote_id is mapped to another local id already (the plugin
+   * decides: fail the message naming both, or forget the other first).
+   * Only from the thread running the process() call. Check
+   * WEIR_HAS_FIELD(api, weir_host_api, id_put) before using them. */
+  int (*id_get)(weir_call* call, weir_str system, weir_str entity, weir_str local_id,
+                void (*sink)(void* user, weir_str remote_id), void* user);
+  int (*id_find)(weir_call* call, weir_str system, weir_str entity, weir_str remote_id,
+                 void (*sink)(void* user, weir_str local_id), void* user);
+  int (*id_put)(weir_call* call, weir_str system, weir_str entity, weir_str local_id,
+                weir_str remote_id);
 } weir_host_api;
 
 /* ---- what a plugin offers ------------------------------------------------ */

@@ -14,7 +14,7 @@
 //
 // Rules the SDK enforces for you:
 //  - An exception escaping process() fails that message with the exception's
-//    text; one escaping process_batch() fails every message not yet finished;
+//    text (weir::Outcome ends it with the Result it carries instead); one escaping process_batch() fails every message not yet finished;
 //    one escaping a constructor makes create() fail with its text. No
 //    exception crosses the ABI.
 //  - A node class is constructed from `const weir::NodeInit&` if it has such a
@@ -166,6 +166,34 @@ class Result {
   std::string prerequisite_topology_;
   Bytes prerequisite_payload_;
   std::string prerequisite_key_;
+};
+
+// Thrown to end the message with `result` from deep inside a helper (a
+// lambda given to find_or_create, a function that made a request): the SDK
+// finishes the message with it, as if process() had returned it.
+//   if (auto bad = response.problem()) throw weir::Outcome(*bad);
+class Outcome : public std::exception {
+ public:
+  explicit Outcome(Result result) : result_(std::move(result)) {}
+  const Result& result() const { return result_; }
+  const char* what() const noexcept override {
+    return result_.error().empty() ? "weir::Outcome" : result_.error().c_str();
+  }
+
+ private:
+  Result result_;
+};
+
+// How find_or_create came by a remote id.
+enum class IdSource {
+  mapped,     // the ID map had it
+  looked_up,  // the target had the object (found by its natural key); now mapped
+  created     // made now; now mapped
+};
+struct RemoteId {
+  std::string id;
+  IdSource source = IdSource::mapped;
+  bool created() const { return source == IdSource::created; }
 };
 
 // A request through the node's application (`app:` in the topology): the
@@ -342,6 +370,76 @@ class Batch {
     }
   }
 
+  // The ID map (ABI 1.5; see id_get in abi.h): the remote id of a local id
+  // in (system, entity), the local id of a remote one, and mapping one to
+  // the other, committed with this call's results. Throws on a host older
+  // than 1.5 (failing the message saying so), and on an id the host
+  // refuses (empty, longer than 1024 bytes, not UTF-8).
+  std::optional<std::string> id_get(std::string_view system, std::string_view entity,
+                                    std::string_view local_id) {
+    return id_lookup(api_has_ids() ? api_->id_get : nullptr, "id_get", system, entity, local_id);
+  }
+  std::optional<std::string> id_find(std::string_view system, std::string_view entity,
+                                     std::string_view remote_id) {
+    return id_lookup(api_has_ids() ? api_->id_find : nullptr, "id_find", system, entity,
+                     remote_id);
+  }
+  // Throws when remote_id is another local id's already, naming it.
+  void id_put(std::string_view system, std::string_view entity, std::string_view local_id,
+              std::string_view remote_id) {
+    require_ids();
+    if (api_->id_put(call_, to_str(system), to_str(entity), to_str(local_id), to_str(remote_id)) ==
+        0) {
+      return;
+    }
+    const std::string where = std::string(system) + "/" + std::string(entity);
+    std::optional<std::string> other;
+    if (!remote_id.empty()) other = id_find(system, entity, remote_id);
+    if (other && *other != local_id) {
+      throw std::runtime_error("id map: " + where + " " + std::string(remote_id) +
+                               " is mapped to " + *other + " already, so it cannot be " +
+                               std::string(local_id) + "'s too (two of ours are one of theirs?)");
+    }
+    throw std::runtime_error("id map: the host refused " + where + " '" + std::string(local_id) +
+                             "' -> '" + std::string(remote_id) +
+                             "' (an empty id, one over 1024 bytes, or one that is not UTF-8)");
+  }
+  // Forgets local_id's mapping (the remote object is gone: it 404s).
+  void id_forget(std::string_view system, std::string_view entity, std::string_view local_id) {
+    id_put(system, entity, local_id, "");
+  }
+
+  // The remote id of `local_id` in (system, entity), made when there is
+  // none, at most once even across a crash:
+  //   1. the ID map has it: {id, mapped};
+  //   2. else `lookup()` asks the target by the item's natural key (a SKU,
+  //      the shop's order number) and returns std::optional<std::string>:
+  //      a create whose answer came just before the host stopped left the
+  //      object there and no mapping (the mapping commits with the call's
+  //      results); found: mapped now, {id, looked_up};
+  //   3. else `create()` makes it and returns its id: mapped now, {id, created}.
+  // A found id (mapped or looked up) is an object to update, not to create.
+  // lookup and create may throw weir::Outcome to end the message otherwise,
+  // e.g. `if (auto bad = r.problem()) throw weir::Outcome(*bad);`.
+  template <class Lookup, class Create>
+  RemoteId find_or_create(std::string_view system, std::string_view entity,
+                          std::string_view local_id, Lookup&& lookup, Create&& create) {
+    if (auto mapped = id_get(system, entity, local_id)) return {std::move(*mapped), IdSource::mapped};
+    std::optional<std::string> found = std::forward<Lookup>(lookup)();
+    if (found && !found->empty()) {
+      id_put(system, entity, local_id, *found);
+      return {std::move(*found), IdSource::looked_up};
+    }
+    std::string made = std::forward<Create>(create)();
+    if (made.empty()) {
+      throw std::runtime_error("find_or_create: the create of " + std::string(system) + "/" +
+                               std::string(entity) + " " + std::string(local_id) +
+                               " gave no id");
+    }
+    id_put(system, entity, local_id, made);
+    return {std::move(made), IdSource::created};
+  }
+
   // Sends `r` through the node's application and returns the answer (any
   // status; check `sent` and `status`). On a host older than ABI 1.4 it
   // throws, which fails the message saying so.
@@ -373,6 +471,27 @@ class Batch {
   }
 
  private:
+  bool api_has_ids() const { return WEIR_HAS_FIELD(api_, weir_host_api, id_put) && api_->id_put; }
+  void require_ids() const {
+    if (!api_has_ids()) throw std::runtime_error("this weir host is older than ABI 1.5: it has no ID map");
+  }
+  using IdLookup = int (*)(weir_call*, weir_str, weir_str, weir_str, void (*)(void*, weir_str),
+                           void*);
+  std::optional<std::string> id_lookup(IdLookup fn, const char* what, std::string_view system,
+                                       std::string_view entity, std::string_view id) {
+    require_ids();
+    std::optional<std::string> out;
+    auto sink = [](void* user, weir_str v) {
+      static_cast<std::optional<std::string>*>(user)->emplace(v.data, v.size);
+    };
+    if (fn(call_, to_str(system), to_str(entity), to_str(id), sink, &out) < 0) {
+      throw std::runtime_error(std::string(what) + " failed for " + std::string(system) + "/" +
+                               std::string(entity) + " '" + std::string(id) +
+                               "' (an empty id, one over 1024 bytes, not UTF-8, or a store error)");
+    }
+    return out;
+  }
+
   const weir_host_api* api_;
   weir_call* call_;
   Logger log_;
@@ -392,6 +511,27 @@ class Context {
   std::optional<std::string> state_get(std::string_view key) { return batch_.state_get(key); }
   void state_put(std::string_view key, std::string_view value) { batch_.state_put(key, value); }
   HttpResponse http(const HttpRequest& r) { return batch_.http(r); }
+  std::optional<std::string> id_get(std::string_view system, std::string_view entity,
+                                    std::string_view local_id) {
+    return batch_.id_get(system, entity, local_id);
+  }
+  std::optional<std::string> id_find(std::string_view system, std::string_view entity,
+                                     std::string_view remote_id) {
+    return batch_.id_find(system, entity, remote_id);
+  }
+  void id_put(std::string_view system, std::string_view entity, std::string_view local_id,
+              std::string_view remote_id) {
+    batch_.id_put(system, entity, local_id, remote_id);
+  }
+  void id_forget(std::string_view system, std::string_view entity, std::string_view local_id) {
+    batch_.id_forget(system, entity, local_id);
+  }
+  template <class Lookup, class Create>
+  RemoteId find_or_create(std::string_view system, std::string_view entity,
+                          std::string_view local_id, Lookup&& lookup, Create&& create) {
+    return batch_.find_or_create(system, entity, local_id, std::forward<Lookup>(lookup),
+                                 std::forward<Create>(create));
+  }
   const Logger& log() const { return batch_.log(); }
 
  private:
@@ -417,6 +557,8 @@ class Node {
       Context ctx(batch, i);
       try {
         batch.finish(i, process(ctx));
+      } catch (const Outcome& o) {
+        if (!batch.finished(i)) batch.finish(i, o.result());
       } catch (const std::exception& e) {
         if (!batch.finished(i)) batch.finish(i, Result::failed(e.what()));
       } catch (...) {
@@ -487,6 +629,10 @@ inline void process(weir_node_instance* p, weir_call* call, const weir_message* 
     Batch batch(inst->api, call, msgs, count, inst->log);
     try {
       inst->node->process_batch(batch);
+    } catch (const Outcome& o) {  // ends every message the batch had not finished
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!batch.finished(i)) batch.finish(i, o.result());
+      }
     } catch (const std::exception& e) {
       batch.fail_unfinished(e.what());
     } catch (...) {

@@ -50,6 +50,7 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
   Status status() const { return is_ok() ? Status::ok() : std::get<Status>(v_); }
   // Empty when ok.
   const std::string& error() const {

@@ -137,6 +137,34 @@ struct StatePut {
   Bytes value;
 };
 
+// The ID map (Store::id_get): `local_id` of ours is `remote_id` in
+// (`system`, `entity`), e.g. ("shop", "product", "SKU-1") -> "4711". One
+// remote id per local id and one local id per remote id: a put replaces
+// the mappings it conflicts with. An empty remote_id forgets local_id's.
+struct IdPut {
+  std::string system;
+  std::string entity;
+  std::string local_id;
+  std::string remote_id;
+};
+
+struct IdMapping {
+  std::string system;
+  std::string entity;
+  std::string local_id;
+  std::string remote_id;
+  std::int64_t updated_ms = 0;
+};
+
+// Which mappings `weir ids ls` means, in (system, entity, local_id) order.
+struct IdFilter {
+  std::string system;       // empty: any
+  std::string entity;       // empty: any
+  std::string after_local;  // paging: mappings whose local id sorts after this (same system and
+                            // entity as the filter's; both must be set to page)
+  std::size_t limit = 100;
+};
+
 struct LeaseRequest {
   QueueId queue = 0;
   std::size_t max = 0;
@@ -195,7 +223,7 @@ struct QueueRetirement {
 //                      queues (new seqs)
 //   6. acks            inputs deleted; outputs enqueued, or the input parked
 //                      (retry, prerequisite) or trashed
-//   7. state_puts
+//   7. state_puts, then id_puts
 //   8. process rows (completion detected), prerequisites settled; queue counters
 //   9. leases          the next ready messages, after all of the above
 //  10. id counters saved; when the next waiting message is due, read
@@ -210,9 +238,11 @@ struct CommitBatch {
   std::int64_t promote_until_ms = 0;         // 5 (0: none)
   std::vector<Replay> replays;               // 4
   std::vector<QueueRetirement> retirements;  // 3
+  std::vector<IdPut> id_puts;                // 7
   bool empty() const {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
-           releases.empty() && promote_until_ms == 0 && replays.empty() && retirements.empty();
+           releases.empty() && promote_until_ms == 0 && replays.empty() && retirements.empty() &&
+           id_puts.empty();
   }
 };
 
@@ -380,6 +410,15 @@ class Store {
                               std::int64_t skipped_slot_ms) = 0;
   virtual Result<std::optional<Bytes>> state_get(const std::string& topology,
                                                  const std::string& key) = 0;
+  // The ID map: the remote id of a local one, or the local id of a remote
+  // one (committed mappings; a call's own puts are the engine's to see).
+  virtual Result<std::optional<std::string>> id_get(const std::string& system,
+                                                    const std::string& entity,
+                                                    const std::string& local_id) = 0;
+  virtual Result<std::optional<std::string>> id_find(const std::string& system,
+                                                     const std::string& entity,
+                                                     const std::string& remote_id) = 0;
+  virtual Result<std::vector<IdMapping>> id_list(const IdFilter& filter) = 0;
   // Deletes state of `topology`: the keys listed in `keys`, or, when `keys`
   // is empty, every key that starts with `prefix`; records `audit` (its
   // detail gains "deleted": n) in the same transaction. Returns how many
