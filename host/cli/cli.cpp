@@ -132,6 +132,15 @@ int main(int argc, char** argv) {
   cmp_reset->add_option("--key", cmp_key, "only the item with this key (a SKU)");
   cmp_reset->callback([&] { code = comparator_reset(common, cmp_topology, cmp_node, cmp_key); });
 
+  std::string sync_topology;
+  auto* sync = app.add_subcommand("sync", "delta topologies: where each one's next run starts");
+  sync->require_subcommand(1);
+  auto* sync_reset_cmd =
+      sync->add_subcommand("reset", "forget where it left off: the next run is a full sync");
+  add_common(sync_reset_cmd, common, true);
+  sync_reset_cmd->add_option("TOPOLOGY", sync_topology, "topology name")->required();
+  sync_reset_cmd->callback([&] { code = sync_reset(common, sync_topology); });
+
   IdsOptions ids;
   auto* ids_cmd = app.add_subcommand("ids", "the ID map: which object of another system ours is");
   ids_cmd->require_subcommand(1);

@@ -13,6 +13,7 @@
 #include <weir/payload.hpp>
 
 #include "table.hpp"
+#include "common/duration.hpp"
 #include "config/host_config.hpp"
 #include "control/control_client.hpp"
 #include "log/logging.hpp"
@@ -153,6 +154,18 @@ int topology_ls(const Common& c) {
     std::cout << '\n';
     print_table(std::cout, {"TRIGGER", "SCHEDULE", "TIMEZONE", "NEXT (UTC)", "LAST", "FIRED", "SKIPPED"},
                 triggers);
+  }
+  std::vector<Row> deltas;
+  for (const auto& t : (*data)["topologies"]) {
+    if (!t.contains("delta")) continue;
+    const Json& d = t["delta"];
+    deltas.push_back({str(t["name"]),
+                      d["since_ms"].is_null() ? "- (next run: full)" : utc_ms(d["since_ms"].get<std::int64_t>()),
+                      format_duration(std::chrono::milliseconds(d["overlap_ms"].get<std::int64_t>()))});
+  }
+  if (!deltas.empty()) {
+    std::cout << '\n';
+    print_table(std::cout, {"DELTA", "CHANGES SINCE (UTC)", "OVERLAP"}, deltas);
   }
   for (const auto& e : (*data)["errors"]) {
     std::cout << "invalid: " << str(e["file"]) << ":" << str(e["line"]) << ": "

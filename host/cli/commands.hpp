@@ -71,6 +71,9 @@ int process_show(const Common& c, std::uint64_t id);
 int comparator_reset(const Common& c, const std::string& topology, const std::string& node,
                      const std::string& key);
 
+// data_commands.cpp: a delta topology's next run is a full sync.
+int sync_reset(const Common& c, const std::string& topology);
+
 // data_commands.cpp: the ID map (`weir ids ls`, `weir ids show`).
 struct IdsOptions {
   std::string system;

@@ -1,4 +1,4 @@
-// `weir comparator ...` and `weir ids ...`: what the data patterns keep in
+// `weir comparator ...`, `weir sync ...` and `weir ids ...`: what the data patterns keep in
 // the store, for operators.
 #include <iostream>
 
@@ -22,6 +22,16 @@ int comparator_reset(const Common& c, const std::string& topology, const std::st
   std::cout << "forgot " << str((*data)["deleted"]) << " fingerprint(s) of " << topology << " ("
             << nodes << (key.empty() ? "" : ", key " + key)
             << "): the next run sends " << (key.empty() ? "every item" : "that item") << " on\n";
+  return 0;
+}
+
+int sync_reset(const Common& c, const std::string& topology) {
+  auto data = ask(c, Json{{"cmd", "sync.reset"}, {"topology", topology}});
+  if (!data) return fail(data.error());
+  if (c.json) return std::cout << data->dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
+  std::cout << ((*data)["reset"].get<bool>() ? "forgot where " + topology + " left off"
+                                              : topology + " had no window yet")
+            << ": its next run is a full sync\n";
   return 0;
 }
 

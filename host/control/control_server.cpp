@@ -212,6 +212,7 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "trash.discard") return trash_discard(host_, req.body, who(req.body));
   if (cmd == "audit.ls") return audit_ls(host_, req.body);
   if (cmd == "comparator.reset") return comparator_reset(host_, req.body, who(req.body));
+  if (cmd == "sync.reset") return sync_reset(host_, req.body, who(req.body));
   if (cmd == "ids.ls") return ids_ls(host_, req.body);
   if (cmd == "ids.show") return ids_show(host_, req.body);
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "

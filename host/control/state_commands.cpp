@@ -68,6 +68,24 @@ Json comparator_reset(const HostView& host, const Json& body, store::AuditEntry 
   return ok_reply(Json{{"deleted", deleted}, {"nodes", nodes}});
 }
 
+Json sync_reset(const HostView& host, const Json& body, store::AuditEntry who) {
+  const std::string name = body.value("topology", "");
+  if (name.empty()) return error_reply("sync.reset needs a topology");
+  std::string error;
+  const auto loaded = host.loaded->get();
+  const topology::Topology* topo = find_topology(*loaded, name, &error);
+  if (!topo) return error_reply(error);
+  if (!topo->delta_overlap_ms) {
+    return error_reply("topology " + name + " is not a delta topology (it has no delta: key), so "
+                       "every run of it is full already");
+  }
+  who.action = "sync.reset";
+  who.detail = Json{{"topology", name}}.dump();
+  auto was = host.store->reset_sync_window(name, std::move(who));
+  if (!was) return error_reply(was.error());
+  return ok_reply(Json{{"reset", *was}});
+}
+
 namespace {
 
 Json mapping_json(const store::IdMapping& m) {

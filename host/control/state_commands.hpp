@@ -7,6 +7,9 @@
 //        comparator node of the topology or of `node`, for every key or for
 //        `key`, so those items go on at the next run (a full resync).
 //        Audited as "comparator.reset" with who asked.
+//   sync.reset {topology}
+//        -> {"reset": bool}: forgets a delta topology's since (false: it
+//        had none), so its next run is a full sync. Audited as "sync.reset".
 //   ids.ls {system?, entity?, after?, limit?}
 //        -> {"mappings": [{"system","entity","local_id","remote_id","updated_ms"}],
 //            "more": bool}, in (system, entity, local_id) order; page on with
@@ -26,6 +29,8 @@ namespace weir::control {
 nlohmann::json comparator_reset(const HostView& host, const nlohmann::json& body,
                                 store::AuditEntry who);
 
+nlohmann::json sync_reset(const HostView& host, const nlohmann::json& body,
+                          store::AuditEntry who);
 nlohmann::json ids_ls(const HostView& host, const nlohmann::json& body);
 nlohmann::json ids_show(const HostView& host, const nlohmann::json& body);
 

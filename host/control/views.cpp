@@ -146,6 +146,10 @@ Json topologies_view(const HostView& host) {
   const auto fires = host.scheduler ? host.scheduler->next_fires()
                                      : std::vector<schedule::TriggerView>{};
   const auto loaded = host.loaded->get();
+  std::map<std::string, store::SyncWindow> windows;
+  if (auto w = host.store->sync_windows()) {
+    for (auto& one : *w) windows[one.topology] = one;
+  }
   for (const auto& t : loaded->topologies) {
     Json edges = Json::array();
     for (const auto& e : t.edges) edges.push_back(e.from + " -> " + e.to);
@@ -171,6 +175,13 @@ Json topologies_view(const HostView& host) {
                     {"invalid_edit", invalid_edit},
                     {"nodes", t.nodes.size()}, {"edges", edges}, {"entry_nodes", t.entry_nodes()},
                     {"hash", t.content_hash}, {"triggers", triggers}});
+    if (t.delta_overlap_ms) {  // where its next run starts; null: a full sync
+      auto w = windows.find(t.name);
+      list.back()["delta"] = {
+          {"overlap_ms", *t.delta_overlap_ms},
+          {"since_ms", w == windows.end() ? Json() : Json(w->second.since_ms)},
+          {"set_ms", w == windows.end() ? Json() : Json(w->second.updated_ms)}};
+    }
   }
   Json errors = Json::array();
   for (const auto& e : loaded->topology_errors) {

@@ -39,6 +39,7 @@ struct StartReply {
 struct StartCommand {
   std::string topology;
   std::vector<store::QueueId> entry_queues;  // set by the pump when it commits the start
+  std::int64_t delta_overlap_ms = -1;        // the topology's `delta:`; -1: none
   std::vector<StartRequest> requests;
   StartReply reply;
 };

@@ -118,7 +118,8 @@ void CommitPlan::take_starts(store::CommitBatch& batch, const EntryPoints& entry
     for (const auto& req : cmd->requests) {
       batch.new_processes.push_back(store::NewProcess{cmd->topology, req.correlation_id,
                                                       cmd->entry_queues, req.headers,
-                                                      req.payload, req.trigger, req.fire_ms});
+                                                      req.payload, req.trigger, req.fire_ms,
+                                                      cmd->delta_overlap_ms});
     }
     committing_.push_back(std::move(cmd));
   }

@@ -56,6 +56,7 @@ Status Engine::install(const topology::Topology& t, const plugins::NodeTypeCatal
     return retirements.status().prefixed("topology " + t.name);
   }
   installed.version = *version;
+  installed.delta_overlap_ms = t.delta_overlap_ms.value_or(-1);
   for (auto& n : installed.nodes) n->version = *version;
   for (auto& n : installed.nodes) {
     for (const auto& f : t.followers(n->node)) {
@@ -339,18 +340,22 @@ StartResult Engine::start_processes(const std::string& topology,
 
 void Engine::start_processes_async(const std::string& topology, std::vector<StartRequest> requests,
                                    StartDone done) {
+  std::int64_t delta_overlap_ms = -1;
   {
     std::lock_guard lock(mu_);
-    if (!topologies_.count(topology)) {
+    auto it = topologies_.find(topology);
+    if (it == topologies_.end()) {
       std::string known;
       for (const auto& [name, _] : topologies_) known += (known.empty() ? "" : ", ") + name;
       return done(Status::error("unknown topology '" + topology + "' (running: " +
                                 (known.empty() ? "none" : known) + ")"));
     }
+    delta_overlap_ms = it->second.delta_overlap_ms;
   }
   if (requests.empty()) return done(std::vector<store::ProcessId>{});
   auto cmd = std::make_unique<StartCommand>();  // the pump looks up the entry nodes
   cmd->topology = topology;
+  cmd->delta_overlap_ms = delta_overlap_ms;
   cmd->requests = std::move(requests);
   cmd->reply.done = done;
   if (!commands_->push_start(cmd)) done(Status::error("weir is not running; nothing was started"));

@@ -12,7 +12,7 @@ std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 // The columns processes::read() reads, in its order.
 #define WEIR_PROCESS_COLUMNS                                                                  \
   "id, topology, correlation_id, state, outstanding, done, failed, started_ms, finished_ms, " \
-  "needed_by"
+  "needed_by, sync_next_ms"
 
 }  // namespace
 
@@ -20,7 +20,7 @@ namespace processes {
 
 const char* const kInsert =
     "INSERT INTO processes(id, topology, correlation_id, state, outstanding, done, failed, "
-    "started_ms, needed_by) VALUES(?1, ?2, ?3, 0, ?4, 0, 0, ?5, ?6)";
+    "started_ms, needed_by, sync_next_ms) VALUES(?1, ?2, ?3, 0, ?4, 0, 0, ?5, ?6, ?7)";
 
 // ?1 outstanding, ?2 done, ?3 failed (deltas), ?4 now, ?5 id. A process whose
 // last live message went completes (with failures if any visit failed); one
@@ -57,6 +57,7 @@ ProcessRecord read(const Stmt& s) {
   r.started_ms = s.int64(7);
   r.finished_ms = s.int64(8);
   r.needed_by = static_cast<ProcessId>(s.int64(9));
+  r.sync_next_ms = s.int64(10);
   return r;
 }
 

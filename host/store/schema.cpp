@@ -292,6 +292,17 @@ CREATE TABLE id_map(
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX id_map_remote ON id_map(system, entity, remote_id);
 )sql",
+    // 14: delta sync. A delta topology's next run fetches what changed since
+    // `since_ms`; a process of it knows, from its start, what the since
+    // becomes once it completes (sync_next_ms: its start minus the overlap).
+    R"sql(
+CREATE TABLE sync_windows(
+  topology   TEXT PRIMARY KEY,
+  since_ms   INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE processes ADD COLUMN sync_next_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -91,16 +91,27 @@ Status SqliteStore::insert_processes(const CommitBatch& batch, Pending& p, Commi
     const ProcessId pid = next_process_id_++;
     const std::string correlation =
         np.correlation_id.empty() ? std::to_string(pid) : np.correlation_id;
-    Status st = w_.insert_process.bind(1, i64(pid))
-                    .bind(2, np.topology)
-                    .bind(3, correlation)
-                    .bind(4, static_cast<std::int64_t>(np.entry_queues.size()))
-                    .bind(5, p.now)
-                    .bind(6, 0)
-                    .run();
+    Bytes windowed;  // the headers with the sync window (a delta topology's)
+    std::int64_t next_since = 0;
+    Status st;
+    if (np.delta_overlap_ms >= 0) {
+      st = sync_window_headers(np, p.now, &windowed);
+      next_since = std::max<std::int64_t>(1, p.now - np.delta_overlap_ms);
+    }
+    if (st) {
+      st = w_.insert_process.bind(1, i64(pid))
+               .bind(2, np.topology)
+               .bind(3, correlation)
+               .bind(4, static_cast<std::int64_t>(np.entry_queues.size()))
+               .bind(5, p.now)
+               .bind(6, 0)
+               .bind(7, next_since)
+               .run();
+    }
+    const Bytes& headers = np.delta_overlap_ms >= 0 ? windowed : np.headers;
     for (QueueId q : np.entry_queues) {
       if (st) {
-        st = insert_message(p, NewMessage{q, pid, 0, correlation, 0, np.headers, np.payload, 0, 0,
+        st = insert_message(p, NewMessage{q, pid, 0, correlation, 0, headers, np.payload, 0, 0,
                                           message::empty_history()});
       }
     }
@@ -241,6 +252,7 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
       w_.update_process.bind(1, d.outstanding).bind(2, d.done).bind(3, d.failed).bind(4, p.now)
           .bind(5, i64(pid));
       Status st;
+      const ProcessRecord* completed = nullptr;
       if (w_.update_process.step(&st)) {
         ProcessRecord r = rows::processes::read(w_.update_process);
         const ProcessState was = rows::processes::state_before(r, d.outstanding, d.failed);
@@ -248,10 +260,19 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
           --p.state_counts[{r.topology, static_cast<int>(was)}];
           ++p.state_counts[{r.topology, static_cast<int>(r.state)}];
         }
-        if (r.outstanding <= 0) out.finished.push_back(std::move(r));
+        if (r.outstanding <= 0) {
+          out.finished.push_back(std::move(r));
+          completed = &out.finished.back();
+        }
       }
       w_.update_process.reset();
       if (!st) return st;
+      // A delta run that completed (failed items stay in the trash, where a
+      // replay finds them): its topology's next run starts from its start.
+      if (completed && completed->sync_next_ms > 0) {
+        st = advance_sync_window(*completed, p.now);
+        if (!st) return st;
+      }
     }
     for (std::size_t i = first_finished; i < out.finished.size(); ++i) {
       if (out.finished[i].needed_by == 0) continue;  // only a prerequisite has waiters

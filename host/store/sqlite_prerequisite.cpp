@@ -85,6 +85,7 @@ Result<ProcessId> SqliteStore::start_prerequisite(const QueuedMessage& in,
                   .bind(4, static_cast<std::int64_t>(pre.entry_queues.size()))
                   .bind(5, p.now)
                   .bind(6, i64(in.process_id))
+                  .bind(7, 0)  // a prerequisite is never a delta run
                   .run();
   static const Bytes kNoHeaders;
   for (QueueId q : pre.entry_queues) {

@@ -127,6 +127,12 @@ Status SqliteStore::prepare_writer() {
        "INSERT OR REPLACE INTO id_map(system, entity, local_id, remote_id, updated_ms) "
        "VALUES(?1, ?2, ?3, ?4, ?5)"},
       {&w_.forget_id, "DELETE FROM id_map WHERE system = ?1 AND entity = ?2 AND local_id = ?3"},
+      // delta sync (sqlite_sync.cpp); the since only moves forward
+      {&w_.get_since, "SELECT since_ms FROM sync_windows WHERE topology = ?1"},
+      {&w_.advance_since,
+       "INSERT INTO sync_windows(topology, since_ms, updated_ms) VALUES(?1, ?2, ?3) "
+       "ON CONFLICT(topology) DO UPDATE SET since_ms = excluded.since_ms, "
+       "updated_ms = excluded.updated_ms WHERE excluded.since_ms > sync_windows.since_ms"},
       {&w_.record_fire,
        "INSERT INTO triggers(topology, trigger, first_seen_ms, last_fire_ms, last_process, fired) "
        "VALUES(?1, ?2, ?3, ?3, ?4, 1) ON CONFLICT(topology, trigger) DO UPDATE SET "

@@ -55,6 +55,8 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> id_find(const std::string& system, const std::string& entity,
                                              const std::string& remote_id) override;
   Result<std::vector<IdMapping>> id_list(const IdFilter& filter) override;
+  Result<std::vector<SyncWindow>> sync_windows() override;                 // sqlite_sync.cpp
+  Result<bool> reset_sync_window(const std::string& topology, AuditEntry audit) override;
   Result<std::int64_t> delete_state(const std::string& topology, const std::string& prefix,
                                     const std::vector<std::string>& keys,
                                     AuditEntry audit) override;  // sqlite_state.cpp
@@ -75,7 +77,7 @@ class SqliteStore final : public Store {
         update_lease, select_ready, put_state, insert_trash, save_meta, find_queue, insert_queue,
         insert_delayed, select_due, delete_delayed, next_due, insert_visit, find_prerequisite,
         put_prerequisite, waits_on, wake_waiters, select_waiters, last_failure,
-        record_fire, add_state_count, put_id, forget_id;
+        record_fire, add_state_count, put_id, forget_id, get_since, advance_since;
   };
   // What one commit changes on a process row / queue row.
   struct ProcessDelta {
@@ -161,6 +163,10 @@ class SqliteStore final : public Store {
   Status insert_audit(const AuditEntry& entry);
   Status put_state(const CommitBatch& batch, std::int64_t now);
   Status put_ids(const CommitBatch& batch, std::int64_t now);  // sqlite_ids.cpp
+  // sqlite_sync.cpp: a delta process's first headers, with its window; and
+  // its topology's next since once it completed.
+  Status sync_window_headers(const NewProcess& np, std::int64_t now, Bytes* headers);
+  Status advance_sync_window(const ProcessRecord& finished, std::int64_t now);
   Status apply_process_deltas(Pending& p, CommitResult& out);
   Status apply_queue_deltas(const Pending& p);
   Status write_state_counts(const Pending& p);

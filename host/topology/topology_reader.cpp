@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "common/duration.hpp"
 #include "graph_check.hpp"
 #include "node_type_check.hpp"
 #include "topology/suggestions.hpp"
@@ -20,8 +21,10 @@
 namespace weir::topology {
 namespace {
 
-const std::vector<std::string> kTopologyKeys = {"name",  "enabled", "description", "nodes",
-                                                "edges", "trace",   "trigger",     "triggers"};
+const std::vector<std::string> kTopologyKeys = {"name",    "enabled", "description", "nodes",
+                                                "edges",   "trace",   "trigger",     "triggers",
+                                                "delta"};
+const std::vector<std::string> kDeltaKeys = {"overlap"};
 const std::vector<std::string> kNodeKeys = {"id",        "type",        "config", "concurrency",
                                             "max_batch", "description", "retry",  "app"};
 const std::vector<std::string> kEdgeKeys = {"from", "to"};
@@ -89,6 +92,7 @@ class Reader {
   std::optional<int> whole_number(const Entry& e, int max, const std::string& owner);
 
   void read_top_entry(const Entry& e);
+  void read_delta(const Entry& e);
   void read_nodes(const Entry& e);
   void read_node(const YAML::Node& item);
   void check_app_type(const NodeSpec& node, const NodeLines& lines, const std::string& owner);
@@ -227,6 +231,8 @@ void Reader::read_top_entry(const Entry& e) {
     else error(e.line, "trace must be all, failures or off, got " + in_quotes(value));
   } else if (e.key == "description") {
     if (!e.value.IsNull()) topology_.description = text(e, "").value_or("");
+  } else if (e.key == "delta") {
+    read_delta(e);
   } else if (e.key == "trigger" || e.key == "triggers") {
     if (!topology_.triggers.empty()) {
       error(e.line, "use either 'trigger' (one) or 'triggers' (a list), not both");
@@ -240,6 +246,27 @@ void Reader::read_top_entry(const Entry& e) {
   } else if (e.key == "edges") {
     read_edges(e);
   }
+}
+
+// `delta: {overlap: 1s}` (or `delta: {}` for the default overlap).
+void Reader::read_delta(const Entry& e) {
+  std::int64_t overlap = kDefaultDeltaOverlapMs;
+  if (!e.value.IsMap()) {
+    error(e.line, "delta must be a mapping such as {overlap: 1s}, got " + yaml_shown(e.value));
+    return;
+  }
+  for (const Entry& d : entries(e.value, kDeltaKeys, "delta")) {
+    const auto text_value = text(d, "delta");
+    if (!text_value) return;
+    const auto parsed = parse_duration(*text_value);
+    if (!parsed || parsed->count() > 24LL * 3600 * 1000) {
+      error(d.line, "delta overlap must be a duration up to 1d (0s, 500ms, 1s, 5m), got " +
+                        in_quotes(*text_value));
+      return;
+    }
+    overlap = parsed->count();
+  }
+  topology_.delta_overlap_ms = overlap;
 }
 
 // ---- nodes ----

@@ -48,6 +48,9 @@
 // testkit.upsert (app: a shop): creates or updates the payload's product
 //   through the ID map with find_or_create (see the class); config
 //   "pause_after_create": PATH waits after a create while PATH exists.
+// testkit.list (app): GETs config "target" (default "items") with
+//   updated_since=<ms> from the sync window's since, if any; each item of the
+//   JSON array answer goes on as a message of its own.
 // testkit.unfinished: finishes nothing; the host must fail those messages.
 // testkit.pages: a source of {"total": N, "page": P, "pad": B} items (from
 //   the payload), P per call: emits {"i": k, "pad": "xx..."} for its page and
@@ -488,6 +491,37 @@ class Upsert : public weir::Node {
   std::string pause_file_;
 };
 
+// A delta source as a connector makes one: GET <config target, default
+// "items"> through the node's app, with updated_since=<ms> from the
+// process's sync window when it has a since (none: the first, full run);
+// the answer is a JSON array; each item goes on as a message of its own.
+class List : public weir::Node {
+ public:
+  static constexpr const char* kSchema = R"({"type": "object", "additionalProperties": false,
+    "properties": {"target": {"type": "string"}}})";
+  explicit List(const weir::NodeInit& init) : target_(init.config.value("target", "items")) {}
+
+  weir::Result process(weir::Context& ctx) override {
+    weir::HttpRequest r;
+    r.target = target_;
+    const auto window = ctx.message().sync_window();
+    if (window && window->since) {
+      r.query["updated_since"] = std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              window->since->time_since_epoch()).count());
+    }
+    const weir::HttpResponse a = ctx.http(r);
+    if (auto bad = a.problem()) return *bad;
+    const Json items = a.json();
+    if (!items.is_array()) return weir::Result::failed("testkit.list: the answer is no array");
+    for (const auto& item : items) ctx.emit(item);
+    return items.empty() ? weir::Result::stop() : weir::Result::success();
+  }
+
+ private:
+  std::string target_;
+};
+
 class Unfinished : public weir::Node {
  public:
   weir::Result process(weir::Context&) override { return weir::Result::success(); }
@@ -527,5 +561,8 @@ WEIR_PLUGIN_WITH_APP_TYPES("testkit", TESTKIT_VERSION, "Test nodes driven by the
             weir::node<Upsert>("upsert", WEIR_NODE_CONNECTOR,
                                "Creates or updates a product through the ID map (find_or_create)",
                                Upsert::kSchema, 1),
+            weir::node<List>("list", WEIR_NODE_BATCH,
+                             "Lists items changed in the process's sync window (GET, JSON array)",
+                             List::kSchema, 1),
             weir::node<Pages>("pages", WEIR_NODE_BATCH,
                               "Pages through a made-up source of N items", nullptr, 1));

@@ -28,3 +28,8 @@ add_dependencies(comparator_e2e_test weir core testkit)
 # before its commit is found by its SKU after the restart, not made twice.
 weir_add_test(NAME id_map_e2e_test SOURCES e2e/id_map_test.cpp LIBS weir_http)
 add_dependencies(id_map_e2e_test weir core testkit)
+
+# Delta sync in the real host against a loopback ERP: the first run full, the
+# next only what changed since it began; weir sync reset.
+weir_add_test(NAME delta_e2e_test SOURCES e2e/delta_test.cpp LIBS weir_http)
+add_dependencies(delta_e2e_test weir core testkit)

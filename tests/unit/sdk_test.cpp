@@ -377,3 +377,31 @@ TEST_CASE("HttpResponse::problem: an answer whose body was too large to take fai
   CHECK(r->outcome() == WEIR_OUTCOME_FAILED);
   CHECK(r->error() == "POST products/batch: HTTP 200: " + big.error);
 }
+
+// ---- sync windows (delta topologies) -------------------------------------------
+
+TEST_CASE("message().sync_window() reads the host's window headers, none without them") {
+  auto message_with = [](const weir::Headers& h, Bytes& keep) {
+    keep = payload::encode_headers(h);
+    weir_message m{};
+    m.struct_size = sizeof(weir_message);
+    m.headers = weir_bytes{keep.data(), keep.size()};
+    return m;
+  };
+  Bytes b1, b2, b3;
+  const weir_message full = message_with({{"weir-sync-until", "1796400000000"}}, b1);
+  const auto w = weir::Message(&full).sync_window();
+  REQUIRE(w);
+  CHECK(w->full());
+  CHECK(weir::format_utc(w->until, "%Y-%m-%d %H:%M:%S") == "2026-12-04 16:00:00");
+  const weir_message delta =
+      message_with({{"weir-sync-until", "1796400000000"}, {"weir-sync-since", "1796396400500"}}, b2);
+  const auto d = weir::Message(&delta).sync_window();
+  REQUIRE(d);
+  REQUIRE_FALSE(d->full());
+  CHECK(weir::format_utc(*d->since, "%Y-%m-%dT%H:%M:%SZ") == "2026-12-04T15:00:00Z");
+  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(d->until - *d->since).count() ==
+        3599500);
+  const weir_message plain = message_with({{"x-other", "1"}}, b3);
+  CHECK_FALSE(weir::Message(&plain).sync_window());
+}

@@ -373,6 +373,57 @@ TEST_CASE("an operator deletes state by prefix or by key, audited, and other key
   CHECK(nlohmann::json::parse(audit[1].detail) == nlohmann::json{{"node", "x"}, {"deleted", 2}});
 }
 
+TEST_CASE("a delta process carries its window and, completed, moves the since, never back") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value();
+  auto start = [&](std::int64_t overlap) {
+    NewProcess np = new_process({a});
+    np.delta_overlap_ms = overlap;
+    np.headers = weir::payload::encode_headers({{"x-from", "cron"}, {"weir-sync-since", "1"}});
+    auto r = commit(*s, CommitBatch{{np}, {}, {}, {{a, 5}}});
+    REQUIRE(r.leased.size() == 1);
+    return r.leased[0];
+  };
+  auto header = [](const QueuedMessage& m, const char* name) {
+    auto h = weir::payload::decode_headers(m.headers);
+    return h.count(name) ? h.at(name) : std::string("none");
+  };
+  // The first run: no since (the starter's own is dropped), until = now.
+  const QueuedMessage first = start(1000);
+  CHECK(header(first, "x-from") == "cron");
+  CHECK(header(first, kSyncSinceHeader) == "none");
+  const std::int64_t until1 = std::stoll(header(first, kSyncUntilHeader));
+  CHECK(s->sync_windows().value().empty());  // not before it completes
+  // A second run starts before the first completes: still no since.
+  const QueuedMessage second = start(1000);
+  CHECK(header(second, kSyncSinceHeader) == "none");
+  const std::int64_t until2 = std::stoll(header(second, kSyncUntilHeader));
+  // The second completes first (with a failure: the since moves all the same).
+  Ack failed;
+  failed.input = second;
+  failed.failed = TrashInfo{"broken", {}, 0};
+  commit(*s, CommitBatch{{}, {failed}, {}, {}});
+  auto w = s->sync_windows().value();
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].topology == "t");
+  CHECK(w[0].since_ms == until2 - 1000);
+  // The first completes later: its older start does not move the since back.
+  commit(*s, CommitBatch{{}, {ack_to(first, {})}, {}, {}});
+  CHECK(s->sync_windows().value()[0].since_ms == until2 - 1000);
+  CHECK(until1 <= until2);
+  // The next run carries it; a topology that is not delta carries nothing.
+  CHECK(header(start(1000), kSyncSinceHeader) == std::to_string(until2 - 1000));
+  CHECK(header(start(-1), kSyncUntilHeader) == "none");
+  // Reset: audited, and the next run is full.
+  AuditEntry who;
+  who.action = "sync.reset";
+  CHECK(s->reset_sync_window("t", who).value());
+  CHECK_FALSE(s->reset_sync_window("t", who).value());
+  CHECK(header(start(1000), kSyncSinceHeader) == "none");
+  CHECK(s->audit(10).value().size() == 2);
+}
+
 TEST_CASE("a STOP is counted as stopped on its queue, beside done") {
   TempDir dir;
   auto s = open_store(dir);

@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <concepts>
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -64,6 +65,29 @@ class Logger {
   weir_host* host_;
 };
 
+// A delta topology's sync window (`delta: {overlap: 1s}` in the topology):
+// its process fetches what changed from `since` up to `until`. No since: the
+// first run, or the first after `weir sync reset`: fetch everything. `until`
+// is when the process started; once it completes, the next run's since is
+// until minus the overlap, so a change made during this run is fetched by the
+// next one.
+struct SyncWindow {
+  std::optional<std::chrono::system_clock::time_point> since;
+  std::chrono::system_clock::time_point until;
+  bool full() const { return !since.has_value(); }
+};
+
+// `t` in UTC as strftime's `format` writes it ("%Y-%m-%dT%H:%M:%SZ",
+// "%Y-%m-%d %H:%M:%S"): a remote system's filter wants its own form.
+inline std::string format_utc(std::chrono::system_clock::time_point t, const char* format) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char out[128];
+  const std::size_t n = std::strftime(out, sizeof out, format, &tm);
+  return std::string(out, n);
+}
+
 // A borrowed view of one input message; valid during the process() call.
 class Message {
  public:
@@ -85,6 +109,21 @@ class Message {
   }
   Json json() const { return payload::to_json(payload_bytes()); }
   Headers headers() const { return payload::decode_headers(header_bytes()); }
+  // The process's sync window when its topology is a delta one (the host
+  // puts it in the headers "weir-sync-since" / "weir-sync-until", in ms
+  // since the epoch); nullopt otherwise.
+  std::optional<SyncWindow> sync_window() const {
+    const Headers h = headers();
+    auto until = h.find("weir-sync-until");
+    if (until == h.end()) return std::nullopt;
+    auto at = [](const std::string& ms) {
+      return std::chrono::system_clock::time_point(std::chrono::milliseconds(std::stoll(ms)));
+    };
+    SyncWindow w;
+    w.until = at(until->second);
+    if (auto since = h.find("weir-sync-since"); since != h.end()) w.since = at(since->second);
+    return w;
+  }
 
  private:
   const weir_message* m_;

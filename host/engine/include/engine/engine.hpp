@@ -139,6 +139,7 @@ class Engine : public ProcessStarter {
     Nodes nodes;
     std::vector<store::QueueId> entry_queues;
     int version = 0;
+    std::int64_t delta_overlap_ms = -1;  // `delta:` (topology.hpp); -1: not a delta topology
   };
   Result<std::vector<store::QueueRetirement>> removed_nodes(const topology::Topology& t,
                                                             int version);

@@ -129,6 +129,24 @@ struct NewProcess {
   // with the process in the same commit, so a crash cannot run it twice.
   std::string trigger;
   std::int64_t fire_ms = 0;  // the slot it fired for
+  // A delta topology's (`delta: {overlap}`), >= 0: the process carries its
+  // sync window to its first messages as headers: kSyncUntilHeader = this
+  // commit's time, and kSyncSinceHeader = the topology's since (none on the
+  // first run: a full sync). When the process completes (with or without
+  // failures), the topology's since becomes until - overlap, in that commit
+  // (never moving back). -1: not a delta topology.
+  std::int64_t delta_overlap_ms = -1;
+};
+
+// The sync window's headers: milliseconds since the epoch, as decimal text.
+inline constexpr const char* kSyncSinceHeader = "weir-sync-since";
+inline constexpr const char* kSyncUntilHeader = "weir-sync-until";
+
+// Where a delta topology's next run starts (`weir topology ls`).
+struct SyncWindow {
+  std::string topology;
+  std::int64_t since_ms = 0;
+  std::int64_t updated_ms = 0;  // when a completing process set it
 };
 
 struct StatePut {
@@ -272,6 +290,7 @@ struct ProcessRecord {
   std::int64_t started_ms = 0;
   std::int64_t finished_ms = 0;  // 0 while running
   ProcessId needed_by = 0;       // a prerequisite: the process that asked for it first
+  std::int64_t sync_next_ms = 0; // a delta process: its topology's since once it completes
 };
 
 struct CommitResult {
@@ -419,6 +438,11 @@ class Store {
                                                      const std::string& entity,
                                                      const std::string& remote_id) = 0;
   virtual Result<std::vector<IdMapping>> id_list(const IdFilter& filter) = 0;
+  // Delta topologies' windows (where each one's next run starts), and
+  // forgetting one (`weir sync reset`: the next run is full), with `audit`
+  // in the same transaction; true when there was one.
+  virtual Result<std::vector<SyncWindow>> sync_windows() = 0;
+  virtual Result<bool> reset_sync_window(const std::string& topology, AuditEntry audit) = 0;
   // Deletes state of `topology`: the keys listed in `keys`, or, when `keys`
   // is empty, every key that starts with `prefix`; records `audit` (its
   // detail gains "deleted": n) in the same transaction. Returns how many

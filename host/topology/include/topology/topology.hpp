@@ -72,11 +72,19 @@ struct TriggerSpec {
 // Which node visits a process trace keeps (`weir process show`).
 enum class Trace { all, failures, off };
 
+// The overlap of `delta: {}` without one: a change in the same second as
+// the last run's start is fetched again rather than missed (filters that are
+// exclusive to the second, clocks a little apart).
+inline constexpr std::int64_t kDefaultDeltaOverlapMs = 1000;
+
 struct Topology {
   std::string name;
   std::string description;
   bool enabled = true;
   Trace trace = Trace::all;  // `trace: all | failures | off`
+  // `delta: {overlap: 1s}`: each process carries its sync window (see
+  // store::NewProcess::delta_overlap_ms); unset: not a delta topology.
+  std::optional<std::int64_t> delta_overlap_ms;
   std::vector<NodeSpec> nodes;
   std::vector<Edge> edges;
   std::vector<TriggerSpec> triggers;
