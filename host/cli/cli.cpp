@@ -163,6 +163,14 @@ int main(int argc, char** argv) {
                : ids_show(common, ids);
   });
 
+  auto* ids_rm = ids_cmd->add_subcommand(
+      "forget", "delete one mapping (the remote object is gone): the next write finds or creates it");
+  add_common(ids_rm, common, true);
+  ids_rm->add_option("--system", ids.system, "the other system")->required();
+  ids_rm->add_option("--entity", ids.entity, "the entity")->required();
+  ids_rm->add_option("LOCAL_ID", ids.local, "our id (a SKU)")->required();
+  ids_rm->callback([&] { code = ids_forget(common, ids); });
+
   TrashOptions trash;
   std::int64_t trash_id = 0;
   add_trash(app, common, trash, trash_id, code);

@@ -74,7 +74,7 @@ int comparator_reset(const Common& c, const std::string& topology, const std::st
 // data_commands.cpp: a delta topology's next run is a full sync.
 int sync_reset(const Common& c, const std::string& topology);
 
-// data_commands.cpp: the ID map (`weir ids ls`, `weir ids show`).
+// data_commands.cpp: the ID map (`weir ids ls`, `show`, `forget`).
 struct IdsOptions {
   std::string system;
   std::string entity;
@@ -84,6 +84,7 @@ struct IdsOptions {
 };
 int ids_ls(const Common& c, const IdsOptions& o);
 int ids_show(const Common& c, const IdsOptions& o);
+int ids_forget(const Common& c, const IdsOptions& o);
 
 // Shared by the command files: a request to the host (with who is asking)
 // and a one-line error on stderr (returns 1).

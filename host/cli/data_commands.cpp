@@ -72,4 +72,19 @@ int ids_show(const Common& c, const IdsOptions& o) {
   return 0;
 }
 
+int ids_forget(const Common& c, const IdsOptions& o) {
+  auto data = ask(c, Json{{"cmd", "ids.forget"}, {"system", o.system}, {"entity", o.entity},
+                          {"local", o.local}});
+  if (!data) return fail(data.error());
+  const Json& m = (*data)["forgot"];
+  if (c.json) return std::cout << m.dump(2, ' ', false, Json::error_handler_t::replace) << '\n', 0;
+  if (m.is_null()) {
+    std::cout << "no mapping of " << o.system << "/" << o.entity << " local id " << o.local << '\n';
+    return 1;
+  }
+  std::cout << "forgot " << o.system << "/" << o.entity << ": local " << o.local << " = remote "
+            << str(m["remote_id"]) << " (the next write of it looks it up or creates it)\n";
+  return 0;
+}
+
 }  // namespace weir::cli

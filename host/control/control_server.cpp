@@ -215,6 +215,7 @@ Json ControlServer::handle(Request& req) {
   if (cmd == "sync.reset") return sync_reset(host_, req.body, who(req.body));
   if (cmd == "ids.ls") return ids_ls(host_, req.body);
   if (cmd == "ids.show") return ids_show(host_, req.body);
+  if (cmd == "ids.forget") return ids_forget(host_, req.body, who(req.body));
   return error_reply("unknown command '" + cmd + "' (this host knows: ping, status, plugins.ls, "
                      "topology.ls, apps.ls, apps.check, limiter.ls, run, process.wait, process.ls, process.show, trash.ls, trash.show, trash.replay, "
                      "trash.discard, audit.ls)");

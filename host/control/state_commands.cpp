@@ -132,4 +132,24 @@ Json ids_show(const HostView& host, const Json& body) {
   return ok_reply(Json{{"mapping", mapping}});
 }
 
+Json ids_forget(const HostView& host, const Json& body, store::AuditEntry who) {
+  const std::string system = body.value("system", "");
+  const std::string entity = body.value("entity", "");
+  const std::string local = body.value("local", "");
+  if (system.empty() || entity.empty() || local.empty()) {
+    return error_reply("ids.forget needs a system, an entity and a local id");
+  }
+  auto remote = host.store->id_get(system, entity, local);
+  if (!remote) return error_reply(remote.error());
+  if (!remote->has_value()) return ok_reply(Json{{"forgot", nullptr}});
+  who.action = "ids.forget";
+  who.detail = Json{{"system", system}, {"entity", entity}, {"local_id", local},
+                    {"remote_id", **remote}}.dump();
+  auto was = host.store->forget_id(system, entity, local, std::move(who));
+  if (!was) return error_reply(was.error());
+  if (!*was) return ok_reply(Json{{"forgot", nullptr}});  // gone in between
+  return ok_reply(Json{{"forgot", Json{{"system", system}, {"entity", entity},
+                                       {"local_id", local}, {"remote_id", **remote}}}});
+}
+
 }  // namespace weir::control

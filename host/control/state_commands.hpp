@@ -16,6 +16,10 @@
 //        after = the last local_id (system and entity given).
 //   ids.show {system, entity, local? | remote?}
 //        -> {"mapping": {...} or null}: one mapping, by either side.
+//   ids.forget {system, entity, local}
+//        -> {"forgot": {...} or null}: deletes that mapping (the remote object
+//        was deleted by hand), so the next write looks up or creates again.
+//        Audited as "ids.forget".
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -33,5 +37,6 @@ nlohmann::json sync_reset(const HostView& host, const nlohmann::json& body,
                           store::AuditEntry who);
 nlohmann::json ids_ls(const HostView& host, const nlohmann::json& body);
 nlohmann::json ids_show(const HostView& host, const nlohmann::json& body);
+nlohmann::json ids_forget(const HostView& host, const nlohmann::json& body, store::AuditEntry who);
 
 }  // namespace weir::control

@@ -70,4 +70,20 @@ Result<std::vector<IdMapping>> SqliteStore::id_list(const IdFilter& f) {
   return out;
 }
 
+Result<bool> SqliteStore::forget_id(const std::string& system, const std::string& entity,
+                                    const std::string& local_id, AuditEntry audit) {
+  std::lock_guard lock(write_mu_);
+  Status st = writer_.exec("BEGIN IMMEDIATE");
+  bool was = false;
+  if (st) st = w_.forget_id.bind(1, system).bind(2, entity).bind(3, local_id).run();
+  if (st) was = writer_.changes() > 0;
+  if (st) st = insert_audit(audit);
+  if (st) st = writer_.exec("COMMIT");
+  if (!st) {
+    (void)writer_.exec("ROLLBACK");
+    return st;
+  }
+  return was;
+}
+
 }  // namespace weir::store

@@ -55,6 +55,8 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> id_find(const std::string& system, const std::string& entity,
                                              const std::string& remote_id) override;
   Result<std::vector<IdMapping>> id_list(const IdFilter& filter) override;
+  Result<bool> forget_id(const std::string& system, const std::string& entity,
+                         const std::string& local_id, AuditEntry audit) override;
   Result<std::vector<SyncWindow>> sync_windows() override;                 // sqlite_sync.cpp
   Result<bool> reset_sync_window(const std::string& topology, AuditEntry audit) override;
   Result<std::int64_t> delete_state(const std::string& topology, const std::string& prefix,

@@ -166,6 +166,24 @@ TEST_CASE("id map: a create killed before its commit is found by its SKU, not ma
     CHECK(none.code == 1);
     CHECK(none.out == "no mapping of shop/product local id SKU-9\n");
 
+    // An operator forgets SKU-1's mapping (audited); a mapping no one has
+    // cannot be forgotten.
+    auto forgot = home.cli("ids forget", {"--system", "shop", "--entity", "product", "SKU-1"});
+    INFO(forgot.out);
+    CHECK(forgot.code == 0);
+    CHECK_THAT(forgot.out, Catch::StartsWith("forgot shop/product: local SKU-1 = remote 100"));
+    CHECK(home.cli("ids show", {"--system", "shop", "--entity", "product", "SKU-1"}).code == 1);
+    CHECK(home.cli("ids forget", {"--system", "shop", "--entity", "product", "SKU-1"}).code == 1);
+    const Json audit = json_of(home.cli("audit ls", {"--json"}));
+    REQUIRE_FALSE(audit.empty());
+    CHECK(audit[0]["action"] == "ids.forget");
+    // Its next write finds product 100 by its SKU again: no second create.
+    auto refound = home.cli("run", {"products", "--payload", R"({"sku": "SKU-1"})", "--wait"});
+    REQUIRE(refound.code == 0);
+    CHECK(shop.creates() == 2);
+    CHECK(home.cli("ids show", {"--system", "shop", "--entity", "product", "SKU-1"}).out ==
+          "shop/product: local SKU-1 = remote 100\n");
+
     // And from now on SKU-2 is an update through the map, no lookup.
     const auto updates_before = shop.updates();
     auto later = home.cli("run", {"products", "--payload", R"({"sku": "SKU-2"})", "--wait"});

@@ -438,6 +438,10 @@ class Store {
                                                      const std::string& entity,
                                                      const std::string& remote_id) = 0;
   virtual Result<std::vector<IdMapping>> id_list(const IdFilter& filter) = 0;
+  // An operator forgets a mapping (the remote object was deleted by hand),
+  // with `audit` in the same transaction; true when there was one.
+  virtual Result<bool> forget_id(const std::string& system, const std::string& entity,
+                                 const std::string& local_id, AuditEntry audit) = 0;
   // Delta topologies' windows (where each one's next run starts), and
   // forgetting one (`weir sync reset`: the next run is full), with `audit`
   // in the same transaction; true when there was one.
