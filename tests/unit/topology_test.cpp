@@ -143,6 +143,35 @@ TEST_CASE("content_hash is the sha256 of the file's bytes") {
   CHECK(changed.topology->content_hash != r.topology->content_hash);
 }
 
+TEST_CASE("delta: an overlap, the default one, and a bad one named at its line") {
+  auto load = [](const std::string& delta) {
+    return weir::topology::load_topology_text(
+        "name: x\n" + delta + "\nnodes: [{id: a, type: core.pass}]\n", "d.yaml", catalog());
+  };
+  LoadResult none = weir::topology::load_topology_text(
+      "name: x\nnodes: [{id: a, type: core.pass}]\n", "d.yaml", catalog());
+  REQUIRE(none.topology);
+  CHECK_FALSE(none.topology->delta_overlap_ms);
+  LoadResult given = load("delta: {overlap: 5m}");
+  REQUIRE(given.topology);
+  CHECK(given.topology->delta_overlap_ms == 300000);
+  LoadResult by_default = load("delta: {}");
+  REQUIRE(by_default.topology);
+  CHECK(by_default.topology->delta_overlap_ms == weir::topology::kDefaultDeltaOverlapMs);
+  LoadResult bad = load("delta:\n  overlap: soon");
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].to_string() ==
+        "d.yaml:3: delta overlap must be a duration up to 1d (0s, 500ms, 1s, 5m), got 'soon'");
+  LoadResult typo = load("delta: {overlay: 1s}");
+  REQUIRE(typo.errors.size() == 1);
+  CHECK_THAT(typo.errors[0].to_string(),
+             Catch::StartsWith("d.yaml:2: unknown key 'overlay' in delta"));
+  LoadResult flag = load("delta: true");
+  REQUIRE(flag.errors.size() == 1);
+  CHECK(flag.errors[0].to_string() ==
+        "d.yaml:2: delta must be a mapping such as {overlap: 1s}, got 'true'");
+}
+
 TEST_CASE("text loads use the label as the file") {
   LoadResult r = weir::topology::load_topology_text("name: x\nnodes: [{id: a, type: core.pas}]\n",
                                                     "inline.yaml", catalog());
@@ -160,7 +189,7 @@ TEST_CASE("an unknown top-level key names the allowed keys and the likely one") 
   CHECK(where(errors[0]) == "unknown_top_key.yaml:6");
   CHECK(errors[0].message ==
         "unknown top-level key 'edgs' (did you mean edges? allowed: name, "
-        "enabled, description, nodes, edges, trace, trigger, triggers)");
+        "enabled, description, nodes, edges, trace, trigger, triggers, delta)");
 }
 
 TEST_CASE("an unknown node key is named with the node, and the missing type too") {
