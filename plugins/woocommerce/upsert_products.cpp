@@ -1,0 +1,256 @@
+#include "upsert_products.hpp"
+
+#include <map>
+
+#include "wc_api.hpp"
+
+namespace weir::woocommerce {
+
+struct UpsertProducts::Item {
+  std::size_t index = 0;  // in the batch
+  Json product;
+  std::string sku;
+  std::optional<std::string> id;  // the shop's, when known
+  bool done = false;              // finished (failed or waiting) before the write
+};
+
+namespace {
+
+// SKUs go into one comma-separated `sku` filter; one that holds a comma
+// cannot, and is created (the shop refuses a duplicate, which then fails
+// that product saying so).
+constexpr std::size_t kLookupChunk = 100;
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+const char* UpsertProducts::schema() {
+  return R"({
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "system": {"type": "string", "default": "shop",
+                 "description": "the ID map's name for this shop"},
+      "category_topology": {"type": "string",
+                            "description": "topology that creates a missing category"},
+      "batch_size": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100}
+    }
+  })";
+}
+
+void UpsertProducts::validate(const Json& config, std::vector<std::string>& errors) {
+  if (!config.is_object()) return errors.push_back("config must be an object");
+  for (const auto& [key, value] : config.items()) {
+    if (key == "system" || key == "category_topology") {
+      if (!value.is_string() || value.get<std::string>().empty()) {
+        errors.push_back(key + " must be non-empty text, got " + value.dump());
+      }
+    } else if (key == "batch_size") {
+      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 100) {
+        errors.push_back("batch_size must be 1 to 100 (the shop refuses more), got " +
+                         value.dump());
+      }
+    } else {
+      errors.push_back("unknown config key '" + key +
+                       "' (known: system, category_topology, batch_size)");
+    }
+  }
+}
+
+UpsertProducts::UpsertProducts(const NodeInit& init) {
+  std::vector<std::string> errors;
+  validate(init.config, errors);
+  if (!errors.empty()) throw std::invalid_argument("woocommerce.upsert_products: " + errors.front());
+  system_ = init.config.value("system", std::string("shop"));
+  category_topology_ = init.config.value("category_topology", std::string());
+  batch_size_ = init.config.value("batch_size", 100);
+}
+
+Result UpsertProducts::process(Context&) {
+  return Result::failed("woocommerce.upsert_products answers whole batches (host error)");
+}
+
+void UpsertProducts::process_batch(Batch& batch) {
+  std::vector<Item> items;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Item item;
+    item.index = i;
+    try {
+      item.product = batch.message(i).json();
+    } catch (const std::exception& e) {
+      batch.finish(i, Result::failed(std::string("woocommerce.upsert_products: ") + e.what()));
+      continue;
+    }
+    const Json* sku = item.product.is_object() && item.product.contains("sku")
+                          ? &item.product["sku"] : nullptr;
+    if (!sku || !sku->is_string() || sku->get<std::string>().empty()) {
+      batch.finish(i, Result::failed("woocommerce.upsert_products: a product without a SKU "
+                                     "(the shop and the ID map find products by it): " +
+                                     item.product.dump().substr(0, 200)));
+      continue;
+    }
+    item.sku = sku->get<std::string>();
+    items.push_back(std::move(item));
+  }
+  resolve_products(batch, items);
+  resolve_categories(batch, items);
+  std::vector<Item*> chunk;
+  for (auto& item : items) {
+    if (item.done) continue;
+    chunk.push_back(&item);
+    if (chunk.size() == batch_size_) {
+      write(batch, chunk);
+      chunk.clear();
+    }
+  }
+  if (!chunk.empty()) write(batch, chunk);
+}
+
+// The shop's id of each product: the ID map, else the shop by SKU.
+void UpsertProducts::resolve_products(Batch& batch, std::vector<Item>& items) const {
+  std::vector<Item*> unknown;
+  for (auto& item : items) {
+    item.id = batch.id_get(system_, "product", item.sku);
+    if (!item.id && item.sku.find(',') == std::string::npos) unknown.push_back(&item);
+  }
+  for (std::size_t from = 0; from < unknown.size(); from += kLookupChunk) {
+    std::string skus;
+    std::map<std::string, Item*> by_sku;
+    for (std::size_t k = from; k < unknown.size() && k < from + kLookupChunk; ++k) {
+      skus += (skus.empty() ? "" : ",") + unknown[k]->sku;
+      by_sku[unknown[k]->sku] = unknown[k];
+    }
+    HttpRequest r;
+    r.target = "products";
+    r.query = {{"sku", skus}, {"per_page", "100"}, {"status", "any"}};
+    const Json found = call(batch, r);
+    for (const auto& p : found.is_array() ? found : Json::array()) {
+      auto it = by_sku.find(p.value("sku", std::string()));
+      if (it == by_sku.end() || it->second->id || !p.contains("id")) continue;
+      Item& item = *it->second;
+      item.id = id_text(p["id"]);
+      try {
+        batch.id_put(system_, "product", item.sku, *item.id);
+      } catch (const std::exception& e) {  // the shop's product is another SKU's in the map
+        item.done = true;
+        batch.finish(item.index, Result::failed(e.what()));
+      }
+    }
+  }
+}
+
+// Categories named by name get the shop's id, or make their product wait.
+void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) const {
+  std::map<std::string, std::optional<std::string>> known;  // lower-case name -> id
+  auto id_of = [&](const std::string& name) -> std::optional<std::string> {
+    auto cached = known.find(lower(name));
+    if (cached != known.end()) return cached->second;
+    std::optional<std::string> id = batch.id_get(system_, "category", name);
+    if (!id) {
+      HttpRequest r;
+      r.target = "products/categories";
+      r.query = {{"search", name}, {"per_page", "100"}};
+      for (const auto& c : call(batch, r)) {
+        if (lower(c.value("name", std::string())) == lower(name) && c.contains("id")) {
+          id = id_text(c["id"]);
+          batch.id_put(system_, "category", name, *id);
+          break;
+        }
+      }
+    }
+    known[lower(name)] = id;
+    return id;
+  };
+  for (auto& item : items) {
+    if (!item.product.contains("categories") || !item.product["categories"].is_array()) continue;
+    for (auto& category : item.product["categories"]) {
+      if (!category.is_object() || category.contains("id") || !category.contains("name")) continue;
+      const std::string name = category["name"].is_string() ? category["name"].get<std::string>()
+                                                            : category["name"].dump();
+      if (auto id = id_of(name)) {
+        category = Json{{"id", std::stoll(*id)}};
+        continue;
+      }
+      item.done = true;
+      batch.finish(item.index,
+                   category_topology_.empty()
+                       ? Result::failed("the shop has no category '" + name +
+                                        "' (give the node a category_topology to create it)")
+                       : Result::needs(category_topology_, Json{{"name", name}},
+                                       "category:" + lower(name),
+                                       "the shop has no category '" + name + "' yet"));
+      break;
+    }
+  }
+}
+
+void UpsertProducts::write(Batch& batch, std::vector<Item*>& chunk) const {
+  Json body{{"create", Json::array()}, {"update", Json::array()}};
+  std::vector<Item*> creates, updates;
+  for (Item* item : chunk) {
+    if (item->id) {
+      Json p = item->product;
+      p["id"] = std::stoll(*item->id);
+      body["update"].push_back(std::move(p));
+      updates.push_back(item);
+    } else {
+      body["create"].push_back(item->product);
+      creates.push_back(item);
+    }
+  }
+  HttpRequest r;
+  r.method = "POST";
+  r.target = "products/batch";
+  r.body = body.dump();
+  Json answer;
+  try {
+    answer = call(batch, r);
+  } catch (const Outcome& o) {  // the whole request: every product of the chunk
+    for (Item* item : chunk) batch.finish(item->index, o.result());
+    return;
+  }
+  auto settle = [&](const char* list, std::vector<Item*>& sent, bool created) {
+    const Json& results = answer.contains(list) ? answer[list] : Json::array();
+    for (std::size_t k = 0; k < sent.size(); ++k) {
+      Item& item = *sent[k];
+      if (k >= results.size()) {
+        batch.finish(item.index, Result::failed(std::string("POST products/batch: the shop's answer "
+                                                            "has no ") + list + " result for SKU " +
+                                                item.sku));
+        continue;
+      }
+      const Json& one = results[k];
+      if (one.contains("error")) {
+        const std::string code = one["error"].value("code", std::string());
+        if (!created && code == "woocommerce_rest_product_invalid_id") {
+          batch.id_forget(system_, "product", item.sku);
+          batch.finish(item.index, Result::retry("the shop no longer has product " + *item.id +
+                                                 " (SKU " + item.sku +
+                                                 "): forgotten, to be created again"));
+        } else {
+          batch.finish(item.index, Result::failed("SKU " + item.sku + ": " +
+                                                  item_error_text(one["error"])));
+        }
+        continue;
+      }
+      const std::string id = one.contains("id") ? id_text(one["id"]) : std::string();
+      try {
+        if (created && !id.empty()) batch.id_put(system_, "product", item.sku, id);
+      } catch (const std::exception& e) {
+        batch.finish(item.index, Result::failed(e.what()));
+        continue;
+      }
+      batch.emit(item.index, Json{{"sku", item.sku}, {"id", id},
+                                  {"action", created ? "created" : "updated"}});
+      batch.finish(item.index, Result::success());
+    }
+  };
+  settle("create", creates, true);
+  settle("update", updates, false);
+}
+
+}  // namespace weir::woocommerce

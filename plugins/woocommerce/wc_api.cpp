@@ -1,0 +1,51 @@
+#include "wc_api.hpp"
+
+namespace weir::woocommerce {
+
+const char* shop_settings_schema() {
+  return R"json({
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "api_version": {"type": "string", "enum": ["wc/v3"], "default": "wc/v3",
+                      "description": "the REST API version base_url ends with"},
+      "check_path": {"type": "string", "description": "weir apps check's request (default system_status)"}
+    }
+  })json";
+}
+
+std::string item_error_text(const Json& error) {
+  if (!error.is_object()) return error.dump();
+  std::string out = error.value("code", std::string());
+  const std::string message = error.value("message", std::string());
+  if (!message.empty()) out += (out.empty() ? "" : ": ") + message;
+  if (error.contains("data") && error["data"].is_object() && error["data"].contains("status")) {
+    out += " (HTTP " + error["data"]["status"].dump() + ")";
+  }
+  return out.empty() ? error.dump() : out;
+}
+
+std::string gmt_text(std::chrono::system_clock::time_point t) {
+  return format_utc(t, "%Y-%m-%dT%H:%M:%S");
+}
+
+std::string since_text(std::chrono::system_clock::time_point since) {
+  return gmt_text(std::chrono::floor<std::chrono::seconds>(since) - std::chrono::seconds(1));
+}
+
+int total_pages(const HttpResponse& answer) {
+  const std::string pages = answer.header("x-wp-totalpages");
+  try {
+    return pages.empty() ? 0 : std::stoi(pages);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string id_text(const Json& id) {
+  if (id.is_string()) return id.get<std::string>();
+  if (id.is_number_integer() || id.is_number_unsigned()) return id.dump();
+  throw std::runtime_error("the shop sent an id that is no number: " + id.dump());
+}
+
+}  // namespace weir::woocommerce
