@@ -19,3 +19,7 @@ endforeach()
 weir_add_test(NAME mapper_test SOURCES unit/mapper_test.cpp unit/mapper_config_test.cpp
   LIBS weir_plugins weir_topology)
 add_dependencies(mapper_test core)
+
+# The ERP connector's nodes that need no ERP: tax, config checks.
+weir_add_test(NAME erp_plugin_test SOURCES unit/erp_plugin_test.cpp LIBS weir_plugins)
+add_dependencies(erp_plugin_test erp)
