@@ -133,6 +133,7 @@ Response Api::create_order(const Request& req) {
                           "the order names no address and customer " + customer->number + " has none"});
       } else {
         o.shipping_address = customer->addresses[static_cast<std::size_t>(a)];
+        o.shipping_address.type = "shipping";
         field = render_.f("customers", "addresses") + "[" + std::to_string(a) + "]." +
                 render_.f("addresses", "postcode");
         prefix = "customer " + customer->number + "'s address: ";

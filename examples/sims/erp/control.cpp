@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-Response answer(const json& body, int status = 200) {
+Response answer(const Json& body, int status = 200) {
   Response r;
   r.status = status;
   r.body = body.dump();
@@ -17,7 +17,7 @@ Response answer(const json& body, int status = 200) {
 }
 
 Response refuse(int status, const std::string& message) {
-  return answer({{"error", message}}, status);
+  return answer(Json{{"error", message}}, status);
 }
 
 const char* const kStatusNames[] = {"new", "validated", "paid", "shipped", "cancelled"};
@@ -79,7 +79,7 @@ Response Control::handle(const Request& req) {
 }
 
 Response Control::style() const {
-  json j = json::parse(parts_.style.to_json().dump());
+  Json j = parts_.style.to_json();
   const char* const kAuth[] = {"none", "basic", "bearer"};
   j["auth"] = kAuth[static_cast<int>(parts_.auth.kind)];
   j["seed"] = parts_.seed.seed;
@@ -103,7 +103,7 @@ Response Control::change(const json& body) {
   const auto skus = parts_.erp.locked(
       [&](ErpData& d) { return d.change_products(percent, what, now); });
   for (std::size_t i = 0; i < skus.size(); ++i) parts_.stats.products_changed.add();
-  return answer({{"changed", skus.size()},
+  return answer(Json{{"changed", skus.size()},
                  {"what", what},
                  {"at", format_time(now, parts_.style.time_format)},
                  {"skus", skus}});
@@ -125,7 +125,7 @@ Response Control::order_status(const json& body) {
       o->tracking = body["tracking"].get<std::string>();
     }
     parts_.stats.status_changes.add();
-    return answer(json::parse(render_.order(*o).dump()));
+    return answer(render_.order(*o));
   });
 }
 
@@ -144,8 +144,7 @@ Response Control::fix_postcode(const json& body) {
       ++fixed;
     }
     if (fixed > 0) c->updated_at = parts_.clock.now();
-    json out = json::parse(render_.customer(*c).dump());
-    return answer({{"fixed_addresses", fixed}, {"customer", out}});
+    return answer(Json{{"fixed_addresses", fixed}, {"customer", render_.customer(*c)}});
   });
 }
 
@@ -170,7 +169,7 @@ Response Control::clock(const Request& req, const json& body) {
     parts_.clock.advance(by);
   }
   const Seconds now = parts_.clock.now();
-  return answer({{"now", format_time(now, parts_.style.time_format)}, {"epoch", now}});
+  return answer(Json{{"now", format_time(now, parts_.style.time_format)}, {"epoch", now}});
 }
 
 }  // namespace weir::sims::erp

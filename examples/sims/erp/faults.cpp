@@ -42,10 +42,10 @@ bool Faults::take_lost_answer() {
   return true;
 }
 
-nlohmann::json Faults::to_json() const {
+nlohmann::ordered_json Faults::to_json() const {
   const int left = outage_left();
   std::lock_guard lock(mu_);
-  return {{"outage_seconds_left", left},
+  return nlohmann::ordered_json{{"outage_seconds_left", left},
           {"every", fragility_.every},
           {"status", fragility_.status},
           {"latency_ms", fragility_.latency_ms},

@@ -30,7 +30,7 @@ class Faults {
   int latency_ms() const;
   // True (and one fewer left) if this create's answer is to be lost.
   bool take_lost_answer();
-  nlohmann::json to_json() const;
+  nlohmann::ordered_json to_json() const;
 
  private:
   using Clock = std::chrono::steady_clock;

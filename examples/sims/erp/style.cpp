@@ -240,8 +240,8 @@ void check_style(const Style& s) {
   }
 }
 
-nlohmann::json Style::to_json() const {
-  nlohmann::json j;
+nlohmann::ordered_json Style::to_json() const {
+  nlohmann::ordered_json j;
   j["style"] = name;
   j["paths"] = paths;
   j["naming"] = name_of(naming, kNamings);
@@ -263,7 +263,7 @@ nlohmann::json Style::to_json() const {
   j["empty_page"] = name_of(empty_page, kEmptyPages);
   j["create_answer"] = name_of(create_answer, kCreateAnswers);
   j["errors"] = name_of(errors, kErrorShapes);
-  j["status_codes"] = nlohmann::json::object();
+  j["status_codes"] = nlohmann::ordered_json::object();
   for (int i = 0; i < 5; ++i) j["status_codes"][kStatusNames[i]] = status_code(OrderStatus(i));
   j["confirm"] = {{"form", name_of(confirm, kConfirms)},
                   {"action", confirm_action},

@@ -70,7 +70,7 @@ struct Style {
   std::string status_code(OrderStatus s) const;
   // Accepts the style's code for a status; false if it is none.
   bool parse_status(std::string_view code, OrderStatus* out) const;
-  nlohmann::json to_json() const;
+  nlohmann::ordered_json to_json() const;
 };
 
 // The named styles; false (and `err` names the known ones) for another name.
