@@ -36,7 +36,6 @@ Result UpdateStockPrices::process(Context&) {
 
 void UpdateStockPrices::process_batch(Batch& batch) {
   std::vector<Line> lines;
-  std::map<std::string, Line*> unknown;  // sku -> line, to look up in the shop
   lines.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Json in;
@@ -65,21 +64,18 @@ void UpdateStockPrices::process_batch(Batch& batch) {
     }
     lines.push_back(std::move(line));
   }
-  for (auto& line : lines) {
-    if (line.id.empty() && line.sku.find(',') == std::string::npos) unknown[line.sku] = &line;
+  std::vector<std::string> unknown;
+  for (const auto& line : lines) {
+    if (line.id.empty()) unknown.push_back(line.sku);
   }
   if (!unknown.empty()) {
-    std::string skus;
-    for (const auto& [sku, _] : unknown) skus += (skus.empty() ? "" : ",") + sku;
-    HttpRequest r;
-    r.target = "products";
-    r.query = {{"sku", skus}, {"per_page", "100"}, {"status", "any"}};
-    for (const auto& p : call(batch, r)) {
-      auto it = unknown.find(p.value("sku", std::string()));
-      if (it == unknown.end() || !it->second->id.empty()) continue;
-      it->second->id = id_text(p["id"]);
+    const auto found = ids_by_sku(batch, unknown);
+    for (auto& line : lines) {
+      auto it = found.find(line.sku);
+      if (!line.id.empty() || it == found.end()) continue;
+      line.id = it->second;
       try {
-        batch.id_put(system_, "product", it->first, it->second->id);
+        batch.id_put(system_, "product", line.sku, line.id);
       } catch (const std::exception&) {
         // mapped to another SKU: write by id all the same, map nothing
       }

@@ -16,11 +16,6 @@ struct UpsertProducts::Item {
 
 namespace {
 
-// SKUs go into one comma-separated `sku` filter; one that holds a comma
-// cannot, and is created (the shop refuses a duplicate, which then fails
-// that product saying so).
-constexpr std::size_t kLookupChunk = 100;
-
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -112,33 +107,22 @@ void UpsertProducts::process_batch(Batch& batch) {
 
 // The shop's id of each product: the ID map, else the shop by SKU.
 void UpsertProducts::resolve_products(Batch& batch, std::vector<Item>& items) const {
-  std::vector<Item*> unknown;
+  std::vector<std::string> unknown;
   for (auto& item : items) {
     item.id = batch.id_get(system_, "product", item.sku);
-    if (!item.id && item.sku.find(',') == std::string::npos) unknown.push_back(&item);
+    if (!item.id) unknown.push_back(item.sku);
   }
-  for (std::size_t from = 0; from < unknown.size(); from += kLookupChunk) {
-    std::string skus;
-    std::map<std::string, Item*> by_sku;
-    for (std::size_t k = from; k < unknown.size() && k < from + kLookupChunk; ++k) {
-      skus += (skus.empty() ? "" : ",") + unknown[k]->sku;
-      by_sku[unknown[k]->sku] = unknown[k];
-    }
-    HttpRequest r;
-    r.target = "products";
-    r.query = {{"sku", skus}, {"per_page", "100"}, {"status", "any"}};
-    const Json found = call(batch, r);
-    for (const auto& p : found.is_array() ? found : Json::array()) {
-      auto it = by_sku.find(p.value("sku", std::string()));
-      if (it == by_sku.end() || it->second->id || !p.contains("id")) continue;
-      Item& item = *it->second;
-      item.id = id_text(p["id"]);
-      try {
-        batch.id_put(system_, "product", item.sku, *item.id);
-      } catch (const std::exception& e) {  // the shop's product is another SKU's in the map
-        item.done = true;
-        batch.finish(item.index, Result::failed(e.what()));
-      }
+  if (unknown.empty()) return;
+  const auto found = ids_by_sku(batch, unknown);
+  for (auto& item : items) {
+    auto it = found.find(item.sku);
+    if (item.id || it == found.end()) continue;
+    item.id = it->second;
+    try {
+      batch.id_put(system_, "product", item.sku, *item.id);
+    } catch (const std::exception& e) {  // the shop's product is another SKU's in the map
+      item.done = true;
+      batch.finish(item.index, Result::failed(e.what()));
     }
   }
 }

@@ -14,6 +14,30 @@ const char* shop_settings_schema() {
   })json";
 }
 
+std::map<std::string, std::string> ids_by_sku(Batch& batch, const std::vector<std::string>& skus) {
+  std::map<std::string, std::string> out;
+  std::vector<std::string> askable;
+  for (const auto& sku : skus) {
+    if (sku.find(',') == std::string::npos) askable.push_back(sku);
+  }
+  constexpr std::size_t kChunk = 100;  // per_page's most
+  for (std::size_t from = 0; from < askable.size(); from += kChunk) {
+    std::string list;
+    for (std::size_t k = from; k < askable.size() && k < from + kChunk; ++k) {
+      list += (list.empty() ? "" : ",") + askable[k];
+    }
+    HttpRequest r;
+    r.target = "products";
+    r.query = {{"sku", list}, {"per_page", "100"}, {"status", "any"}};
+    const Json found = call(batch, r);
+    for (const auto& p : found.is_array() ? found : Json::array()) {
+      const std::string sku = p.value("sku", std::string());
+      if (!sku.empty() && p.contains("id") && !out.count(sku)) out[sku] = id_text(p["id"]);
+    }
+  }
+  return out;
+}
+
 std::string item_error_text(const Json& error) {
   if (!error.is_object()) return error.dump();
   std::string out = error.value("code", std::string());

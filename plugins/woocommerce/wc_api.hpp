@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,12 @@ Json call(Via& via, HttpRequest request, HttpResponse* answer = nullptr) {
   if (answer) *answer = std::move(r);
   return body;
 }
+
+// The shop's ids of products by SKU, in one request per 100 SKUs
+// (GET products?sku=A,B,...: the shop takes a comma-separated list, so a SKU
+// that holds a comma cannot be asked for this way and is left out).
+// Throws Outcome as call() does.
+std::map<std::string, std::string> ids_by_sku(Batch& batch, const std::vector<std::string>& skus);
 
 // A per-item error inside a batch answer ({code, message, data:{status}})
 // as one line: "product_invalid_sku: Invalid or duplicated SKU. (HTTP 400)".
