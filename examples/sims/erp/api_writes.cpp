@@ -92,12 +92,11 @@ Response Api::create_order(const Request& req) {
   nlohmann::json body;
   std::string err;
   if (!parse_body(req.body, &body, &err)) return error(400, "invalid_json", err);
+  // Shape problems do not stop here: the data checks below add theirs, so
+  // that one 422 lists everything wrong with the order.
   OrderInput in;
   std::vector<FieldError> errors;
-  if (!read_order(body, render_, &in, &errors)) {
-    parts_.stats.orders_refused.add();
-    return error_response(parts_.style, 422, errors);
-  }
+  read_order(body, render_, &in, &errors);
   const Style& s = parts_.style;
   Response answer = parts_.erp.locked([&](ErpData& d) -> Response {
     Order& o = in.order;
@@ -110,17 +109,17 @@ Response Api::create_order(const Request& req) {
       }
     }
     const Customer* customer = d.customer(o.customer_id);
-    if (customer == nullptr) {
+    if (customer == nullptr && o.customer_id != 0) {
       errors.push_back({render_.f("orders", "customer_id"), "unknown_customer",
                         "no customer " + render_.customer_id_text(o.customer_id)});
     }
     for (std::size_t i = 0; i < o.lines.size(); ++i) {
       const Product* p = d.product(o.lines[i].sku);
       const std::string at = render_.f("orders", "lines") + "[" + std::to_string(i) + "].";
-      if (p == nullptr) {
+      if (p == nullptr && !o.lines[i].sku.empty()) {
         errors.push_back({at + render_.f("lines", "sku"), "unknown_sku",
                           "no product with SKU \"" + o.lines[i].sku + "\""});
-      } else if (!in.line_has_price[i]) {
+      } else if (p != nullptr && !in.line_has_price[i]) {
         o.lines[i].price = p->sale_price.value_or(p->price);
       }
     }

@@ -9,9 +9,10 @@
 int main(int argc, char** argv) {
   using namespace weir::sims;
   return run_main(argc, argv, "weir-sim-erp", [](const std::vector<std::string>& args) {
-    auto sim = std::make_shared<erp::ErpSim>(erp::parse_options(args));
-    std::cerr << "weir-sim-erp: style " << sim->handle(Request{"GET", "", "/_sim/style", {}, {}, "", ""}).body
-              << '\n';
+    const auto options = erp::parse_options(args);
+    auto sim = std::make_shared<erp::ErpSim>(options);
+    std::cerr << "weir-sim-erp: style " << options.style.name << ", " << options.seed.products
+              << " products, " << options.seed.customers << " customers (GET /_sim/style)\n";
     return Handler([sim](const Request& req) { return sim->handle(req); });
   });
 }
