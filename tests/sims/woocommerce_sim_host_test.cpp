@@ -1,14 +1,14 @@
 // weir-sim-woocommerce's webhooks (delivered to a receiver in this test)
 // and its fragile-host mode (508 above the concurrency, 429 above the
 // rate, 503 during an outage).
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "sim_http.hpp"
@@ -29,13 +29,14 @@ const std::string kKeys = "consumer_key=ck_test&consumer_secret=cs_test";
 class Receiver {
  public:
   Receiver()
-      : server_("127.0.0.1", 0, [this](const weir::sims::Request& r) {
-          std::lock_guard lock(mu_);
-          got_.push_back(r);
-          weir::sims::Response res;
-          res.status = status.load();
-          return res;
-        }),
+      : server_("127.0.0.1", 0,
+                [this](const weir::sims::Request& r) {
+                  std::lock_guard lock(mu_);
+                  got_.push_back(r);
+                  weir::sims::Response res;
+                  res.status = status.load();
+                  return res;
+                }),
         thread_([this] { server_.run(); }) {}
   ~Receiver() {
     server_.stop();
@@ -69,25 +70,32 @@ std::string signature(const std::string& body, const std::string& secret) {
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(body.data()), body.size(), md, &len);
   std::string out(4 * ((len + 2) / 3) + 1, '\0');
-  out.resize(static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), md, static_cast<int>(len))));
+  out.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), md, static_cast<int>(len))));
   return out;
 }
 
 HttpResult put_json(HttpClient& http, const std::string& url, const Json& body) {
-  return http.post(url, body.dump(), {{"Content-Type", "application/json"}, {"X-HTTP-Method-Override", "PUT"}});
+  return http.post(url, body.dump(),
+                   {{"Content-Type", "application/json"}, {"X-HTTP-Method-Override", "PUT"}});
 }
 
 }  // namespace
 
-TEST_CASE("a new webhook is pinged and a delivery carries the topic headers and a signature that verifies") {
+TEST_CASE(
+    "a new webhook is pinged and a delivery carries the topic headers and a signature that "
+    "verifies") {
   SimProcess shop("weir-sim-woocommerce", {"--products", "10", "--https-terminated"});
   REQUIRE(shop.start());
   Receiver receiver;
   HttpClient http;
   const std::string api = shop.base() + "/wp-json/wc/v3/";
   const HttpResult made = http.post(api + "webhooks?" + kKeys,
-                                    Json{{"name", "t"}, {"topic", "product.updated"}, {"delivery_url", receiver.url()},
-                                         {"secret", "s3cret"}}.dump(),
+                                    Json{{"name", "t"},
+                                         {"topic", "product.updated"},
+                                         {"delivery_url", receiver.url()},
+                                         {"secret", "s3cret"}}
+                                        .dump(),
                                     {{"Content-Type", "application/json"}});
   REQUIRE(made.status == 201);
   const Json hook = Json::parse(made.body);
@@ -95,7 +103,8 @@ TEST_CASE("a new webhook is pinged and a delivery carries the topic headers and 
   auto got = receiver.wait_for(1);
   REQUIRE(got.size() == 1);
   CHECK(got[0].body == "webhook_id=" + std::to_string(hook["id"].get<long>()));
-  CHECK(got[0].header("content-type").find("application/x-www-form-urlencoded") != std::string::npos);
+  CHECK(got[0].header("content-type").find("application/x-www-form-urlencoded") !=
+        std::string::npos);
 
   REQUIRE(put_json(http, api + "products/1?" + kKeys, {{"regular_price", "42.00"}}).status == 200);
   got = receiver.wait_for(2);
@@ -121,14 +130,18 @@ TEST_CASE("a webhook is disabled after 7 failed deliveries in a row and never re
   receiver.status = 500;
   HttpClient http;
   const std::string api = shop.base() + "/wp-json/wc/v3/";
-  const HttpResult made = http.post(api + "webhooks?" + kKeys,
-                                    Json{{"topic", "product.updated"}, {"delivery_url", receiver.url()}}.dump(),
-                                    {{"Content-Type", "application/json"}});
+  const HttpResult made =
+      http.post(api + "webhooks?" + kKeys,
+                Json{{"topic", "product.updated"}, {"delivery_url", receiver.url()}}.dump(),
+                {{"Content-Type", "application/json"}});
   REQUIRE(made.status == 201);
-  const std::string hook = api + "webhooks/" + std::to_string(Json::parse(made.body)["id"].get<long>()) + "?" + kKeys;
+  const std::string hook =
+      api + "webhooks/" + std::to_string(Json::parse(made.body)["id"].get<long>()) + "?" + kKeys;
   REQUIRE(receiver.wait_for(1).size() == 1);  // the ping (its failure does not count)
   for (int i = 1; i <= 7; ++i) {
-    REQUIRE(put_json(http, api + "products/1?" + kKeys, {{"regular_price", std::to_string(10 + i) + ".00"}}).status == 200);
+    REQUIRE(put_json(http, api + "products/1?" + kKeys,
+                     {{"regular_price", std::to_string(10 + i) + ".00"}})
+                .status == 200);
     REQUIRE(receiver.wait_for(1 + i).size() == static_cast<std::size_t>(1 + i));
     if (i == 6) {
       std::this_thread::sleep_for(100ms);
@@ -146,8 +159,10 @@ TEST_CASE("a webhook is disabled after 7 failed deliveries in a row and never re
   CHECK(receiver.wait_for(0).size() == 8);  // nothing more: disabled, and nothing retried
 }
 
-TEST_CASE("fragile mode answers 508 above the concurrency limit and the stats never see more at once") {
-  SimProcess shop("weir-sim-woocommerce", {"--products", "2000", "--https-terminated", "--max-concurrent", "2"});
+TEST_CASE(
+    "fragile mode answers 508 above the concurrency limit and the stats never see more at once") {
+  SimProcess shop("weir-sim-woocommerce",
+                  {"--products", "2000", "--https-terminated", "--max-concurrent", "2"});
   REQUIRE(shop.start());
   std::atomic<int> ok{0}, limited{0};
   std::atomic<bool> html{true};
@@ -156,7 +171,8 @@ TEST_CASE("fragile mode answers 508 above the concurrency limit and the stats ne
     clients.emplace_back([&] {
       HttpClient http;
       for (int i = 0; i < 15; ++i) {
-        const HttpResult r = http.get(shop.base() + "/wp-json/wc/v3/products?per_page=100&" + kKeys);
+        const HttpResult r =
+            http.get(shop.base() + "/wp-json/wc/v3/products?per_page=100&" + kKeys);
         if (r.status == 200) ++ok;
         if (r.status == 508) {
           ++limited;
@@ -175,9 +191,10 @@ TEST_CASE("fragile mode answers 508 above the concurrency limit and the stats ne
   CHECK(s["max_concurrent"].get<int>() <= 2);
 }
 
-TEST_CASE("fragile mode answers 429 above the rate with Retry-After always, never or every other time") {
-  SimProcess shop("weir-sim-woocommerce", {"--products", "5", "--https-terminated", "--rate", "5", "--burst", "5",
-                                           "--retry-after", "always"});
+TEST_CASE(
+    "fragile mode answers 429 above the rate with Retry-After always, never or every other time") {
+  SimProcess shop("weir-sim-woocommerce", {"--products", "5", "--https-terminated", "--rate", "5",
+                                           "--burst", "5", "--retry-after", "always"});
   REQUIRE(shop.start());
   HttpClient http;
   const std::string url = shop.base() + "/wp-json/wc/v3/system_status?" + kKeys;
@@ -196,12 +213,15 @@ TEST_CASE("fragile mode answers 429 above the rate with Retry-After always, neve
   CHECK(refused >= 10);
   CHECK(with == refused);
 
-  REQUIRE(http.post(shop.base() + "/_sim/fragile", R"({"rate":5,"burst":5,"retry_after":"never"})").status == 200);
+  REQUIRE(http.post(shop.base() + "/_sim/fragile", R"({"rate":5,"burst":5,"retry_after":"never"})")
+              .status == 200);
   burst(20, &refused, &with);
   CHECK(refused >= 10);
   CHECK(with == 0);
 
-  REQUIRE(http.post(shop.base() + "/_sim/fragile", R"({"rate":5,"burst":5,"retry_after":"sometimes"})").status == 200);
+  REQUIRE(
+      http.post(shop.base() + "/_sim/fragile", R"({"rate":5,"burst":5,"retry_after":"sometimes"})")
+          .status == 200);
   burst(20, &refused, &with);
   CHECK(refused >= 10);
   CHECK(with > 0);

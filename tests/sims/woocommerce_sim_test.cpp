@@ -4,9 +4,8 @@
 // authenticate with query keys behind --https-terminated unless the case is
 // about something else.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -23,7 +22,8 @@ namespace {
 const std::string kKeys = "consumer_key=ck_test&consumer_secret=cs_test";
 
 struct Shop {
-  explicit Shop(std::vector<std::string> args) : process("weir-sim-woocommerce", with_https(std::move(args))) {
+  explicit Shop(std::vector<std::string> args)
+      : process("weir-sim-woocommerce", with_https(std::move(args))) {
     REQUIRE(process.start());
   }
   static std::vector<std::string> with_https(std::vector<std::string> args) {
@@ -73,7 +73,9 @@ std::string shift(const std::string& date, int seconds) {
 
 }  // namespace
 
-TEST_CASE("paging by id with 100 per page reads every product exactly once while paging by the default date order does not") {
+TEST_CASE(
+    "paging by id with 100 per page reads every product exactly once while paging by the default "
+    "date order does not") {
   Shop shop({"--products", "1000", "--seed", "3"});
   long total = 0;
   const auto by_id = read_all(shop, "&orderby=id&order=asc", &total);
@@ -103,7 +105,9 @@ TEST_CASE("per_page 101 is a 400 rest_invalid_param naming per_page") {
   CHECK(shop.get("products?per_page=100").status == 200);
 }
 
-TEST_CASE("a listing carries X-WP-Total, X-WP-TotalPages and a Link with prev and next that repeats the query") {
+TEST_CASE(
+    "a listing carries X-WP-Total, X-WP-TotalPages and a Link with prev and next that repeats the "
+    "query") {
   Shop shop({"--products", "250"});
   const HttpResult r = shop.get("products?per_page=100&page=2&orderby=id");
   REQUIRE(r.status == 200);
@@ -140,8 +144,9 @@ TEST_CASE("a batch of 101 objects is a 413 woocommerce_rest_request_entity_too_l
 
 TEST_CASE("a batch with a duplicated SKU answers 200 with the error inside that item only") {
   Shop shop({"--products", "5"});
-  const Json body = {{"create", {{{"name", "A"}, {"sku", "DUP-1"}, {"regular_price", "9.99"}},
-                                 {{"name", "B"}, {"sku", "DUP-1"}, {"regular_price", "9.99"}}}},
+  const Json body = {{"create",
+                      {{{"name", "A"}, {"sku", "DUP-1"}, {"regular_price", "9.99"}},
+                       {{"name", "B"}, {"sku", "DUP-1"}, {"regular_price", "9.99"}}}},
                      {"update", {{{"id", 999999}, {"name", "ghost"}}}}};
   const HttpResult r = shop.send("POST", "products/batch", body);
   REQUIRE(r.status == 200);
@@ -160,29 +165,35 @@ TEST_CASE("a batch with a duplicated SKU answers 200 with the error inside that 
   CHECK(found.size() == 1);
 }
 
-TEST_CASE("a numeric price is a 400 while a sale price at or above the regular price is silently dropped") {
+TEST_CASE(
+    "a numeric price is a 400 while a sale price at or above the regular price is silently "
+    "dropped") {
   Shop shop({"--products", "5"});
-  const HttpResult numeric = shop.send("POST", "products", {{"name", "N"}, {"regular_price", 12.5}});
+  const HttpResult numeric =
+      shop.send("POST", "products", {{"name", "N"}, {"regular_price", 12.5}});
   REQUIRE(numeric.status == 400);
   const Json e = Json::parse(numeric.body);
   CHECK(e["code"] == "rest_invalid_param");
   CHECK(e["data"]["params"]["regular_price"] == "regular_price is not of type string.");
 
-  const HttpResult made = shop.send("POST", "products", {{"name", "S"}, {"regular_price", "10.00"}, {"sale_price", "12.00"}});
+  const HttpResult made = shop.send(
+      "POST", "products", {{"name", "S"}, {"regular_price", "10.00"}, {"sale_price", "12.00"}});
   REQUIRE(made.status == 201);
   const Json p = Json::parse(made.body);
   CHECK(p["sale_price"] == "");
   CHECK(p["price"] == "10.00");
   CHECK(p["on_sale"] == false);
 
-  const HttpResult sale = shop.send("PUT", "products/" + std::to_string(p["id"].get<long>()), {{"sale_price", "7.50"}});
+  const HttpResult sale =
+      shop.send("PUT", "products/" + std::to_string(p["id"].get<long>()), {{"sale_price", "7.50"}});
   REQUIRE(sale.status == 200);
   CHECK(Json::parse(sale.body)["price"] == "7.50");
 }
 
 TEST_CASE("modified_after excludes the same second and a Z date is shifted by the site's offset") {
   Shop shop({"--products", "20", "--utc-offset-minutes", "120"});
-  const HttpResult made = shop.send("POST", "products", {{"name", "Fresh"}, {"regular_price", "5.00"}});
+  const HttpResult made =
+      shop.send("POST", "products", {{"name", "Fresh"}, {"regular_price", "5.00"}});
   REQUIRE(made.status == 201);
   const Json p = Json::parse(made.body);
   const std::string id = std::to_string(p["id"].get<long>());
@@ -238,13 +249,19 @@ TEST_CASE("/_sim/stats counts requests by method and route and by status, and re
 
 TEST_CASE("orders are created by SKU without a stock check and reduce stock once processing") {
   Shop shop({"--products", "5"});
-  const HttpResult made = shop.send("POST", "products", {{"name", "Few"}, {"sku", "FEW-1"}, {"regular_price", "3.00"},
-                                                         {"manage_stock", true}, {"stock_quantity", 1}});
+  const HttpResult made = shop.send("POST", "products",
+                                    {{"name", "Few"},
+                                     {"sku", "FEW-1"},
+                                     {"regular_price", "3.00"},
+                                     {"manage_stock", true},
+                                     {"stock_quantity", 1}});
   REQUIRE(made.status == 201);
   const long pid = Json::parse(made.body)["id"];
-  const HttpResult order = shop.send("POST", "orders", {{"status", "pending"},
-                                                        {"billing", {{"first_name", "Ann"}, {"email", "ann@example.com"}}},
-                                                        {"line_items", {{{"sku", "FEW-1"}, {"quantity", 3}}}}});
+  const HttpResult order =
+      shop.send("POST", "orders",
+                {{"status", "pending"},
+                 {"billing", {{"first_name", "Ann"}, {"email", "ann@example.com"}}},
+                 {"line_items", {{{"sku", "FEW-1"}, {"quantity", 3}}}}});
   REQUIRE(order.status == 201);
   const Json o = Json::parse(order.body);
   CHECK(o["total"] == "9.00");

@@ -135,7 +135,8 @@ Authenticator::Result Authenticator::oauth(const Request& req, std::int64_t now)
   const std::int64_t ts = std::strtoll(params["oauth_timestamp"].c_str(), nullptr, 10);
   constexpr std::int64_t kWindow = 15 * 60;
   if (ts < now - kWindow || ts > now + kWindow) {
-    return {Outcome::kFailed, auth_error("woocommerce_rest_authentication_error", "Invalid timestamp.")};
+    return {Outcome::kFailed,
+            auth_error("woocommerce_rest_authentication_error", "Invalid timestamp.")};
   }
   std::lock_guard lock(mu_);
   const std::string& nonce = params["oauth_nonce"];
@@ -165,9 +166,10 @@ bool Authenticator::signature_matches(const Request& req,
   std::string normalized;
   for (const auto& [k, v] : encoded) normalized += (normalized.empty() ? "" : "&") + k + "=" + v;
   const std::string base = req.method + "&" + url_encode(base_url) + "&" + url_encode(normalized);
-  const std::string algorithm = params.at("oauth_signature_method") == "HMAC-SHA1" ? "sha1" : "sha256";
-  const std::string expected =
-      base64_encode(hmac(algorithm, creds_.consumer_secret + "&", base));  // WooCommerce: not encoded
+  const std::string algorithm =
+      params.at("oauth_signature_method") == "HMAC-SHA1" ? "sha1" : "sha256";
+  const std::string expected = base64_encode(
+      hmac(algorithm, creds_.consumer_secret + "&", base));  // WooCommerce: not encoded
   // WooCommerce turns spaces back into '+' (an unencoded '+' read as a
   // space) and decodes once more.
   std::string given = params.at("oauth_signature");

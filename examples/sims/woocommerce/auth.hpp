@@ -36,7 +36,8 @@ struct Credentials {
 
 class Authenticator {
  public:
-  Authenticator(Credentials credentials, bool https) : creds_(std::move(credentials)), https_(https) {}
+  Authenticator(Credentials credentials, bool https)
+      : creds_(std::move(credentials)), https_(https) {}
 
   enum class Outcome { kAuthenticated, kAnonymous, kFailed };
   struct Result {
@@ -50,7 +51,8 @@ class Authenticator {
  private:
   Result basic(const Request& req);
   Result oauth(const Request& req, std::int64_t now);
-  bool signature_matches(const Request& req, const std::map<std::string, std::string>& params) const;
+  bool signature_matches(const Request& req,
+                         const std::map<std::string, std::string>& params) const;
 
   Credentials creds_;
   bool https_;

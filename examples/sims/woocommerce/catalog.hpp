@@ -24,7 +24,7 @@ struct Image {
 
 struct Product {
   std::int64_t id = 0;
-  std::int64_t parent_id = 0;  // a variation's variable product
+  std::int64_t parent_id = 0;   // a variation's variable product
   std::string type = "simple";  // simple, variable, grouped, external, variation
   std::string status = "publish";
   std::string name;
@@ -41,7 +41,7 @@ struct Product {
   std::vector<std::int64_t> categories;
   bool manage_stock = false;
   std::int64_t stock_quantity = 0;
-  std::string backorders = "no";        // no, notify, yes
+  std::string backorders = "no";         // no, notify, yes
   std::string stock_status = "instock";  // stored; derived when manage_stock
   std::int64_t created = 0;              // instants (unix seconds)
   std::int64_t modified = 0;
@@ -68,7 +68,7 @@ class Catalog {
   // The next post id (products, variations and orders share it).
   std::int64_t next_post_id() { return ++last_post_id_; }
 
-  Product* find(std::int64_t id);  // products and variations
+  Product* find(std::int64_t id);          // products and variations
   Product* find_product(std::int64_t id);  // top-level only
   // The id holding `sku` (products and variations), or 0.
   std::int64_t id_for_sku(const std::string& sku) const;

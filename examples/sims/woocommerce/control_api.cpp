@@ -41,7 +41,8 @@ Response Shop::control(const Request& req) {
     s["webhook_pings"] = counts.pings;
     return json_reply(200, s);
   }
-  if (req.method != "POST") return json_reply(404, {{"code", "sim_no_route"}, {"message", req.path}});
+  if (req.method != "POST")
+    return json_reply(404, {{"code", "sim_no_route"}, {"message", req.path}});
   if (req.path == "/_sim/stats/reset") {
     stats_.reset();
     return json_reply(200, {{"reset", true}});
@@ -64,7 +65,8 @@ Response Shop::control(const Request& req) {
       s.retry_after = *mode;
     }
     gate_.configure(s);
-    return json_reply(200, {{"rate", s.rate}, {"burst", s.burst}, {"max_concurrent", s.max_concurrent}});
+    return json_reply(200,
+                      {{"rate", s.rate}, {"burst", s.burst}, {"max_concurrent", s.max_concurrent}});
   }
   return json_reply(404, {{"code", "sim_no_route"}, {"message", req.path}});
 }
@@ -82,18 +84,21 @@ Response Shop::change_products(const Json& body) {
     for (std::int64_t id : catalog_.product_ids()) {
       if (catalog_.find(id)->status != "trash") ids.push_back(id);
     }
-    const auto n = static_cast<std::size_t>(std::llround(static_cast<double>(ids.size()) * percent / 100.0));
+    const auto n =
+        static_cast<std::size_t>(std::llround(static_cast<double>(ids.size()) * percent / 100.0));
     const std::int64_t now = now_seconds();
     for (std::size_t i = 0; i < n; ++i) {  // a partial Fisher-Yates: n distinct products
       std::swap(ids[i], ids[i + r() % (ids.size() - i)]);
       Product* p = catalog_.find(ids[i]);
       Product* target = p;  // a variable product's price and stock live on a variation
-      if (p->type == "variable" && !p->variations.empty()) target = catalog_.find(p->variations.front());
+      if (p->type == "variable" && !p->variations.empty())
+        target = catalog_.find(p->variations.front());
       const int what = static_cast<int>(r() % 3);  // 0 price, 1 stock, 2 both
       if (what != 1 || !target->manage_stock) {
         const double factor = 0.8 + static_cast<double>(r() % 41) / 100.0;
         target->regular_price = money(std::max(0.5, price_value(target->regular_price) * factor));
-        if (!target->sale_price.empty() && price_value(target->sale_price) >= price_value(target->regular_price)) {
+        if (!target->sale_price.empty() &&
+            price_value(target->sale_price) >= price_value(target->regular_price)) {
           target->sale_price.clear();
         }
       }
@@ -144,8 +149,12 @@ Response Shop::make_orders(const Json& body) {
       const std::string first = kFirst[r() % 8], last = kLast[r() % 6];
       const Json order = {{"status", status},
                           {"billing",
-                           {{"first_name", first}, {"last_name", last}, {"address_1", "Main Street 1"},
-                            {"city", "Brno"}, {"postcode", "60200"}, {"country", "CZ"},
+                           {{"first_name", first},
+                            {"last_name", last},
+                            {"address_1", "Main Street 1"},
+                            {"city", "Brno"},
+                            {"postcode", "60200"},
+                            {"country", "CZ"},
                             {"email", first + "." + last + "@example.com"}}},
                           {"line_items", items}};
       std::int64_t id = 0;

@@ -43,12 +43,12 @@ class Gate {
 
  private:
   std::mutex mu_;
-  GateSettings s_;                           // guarded by mu_
-  double tokens_ = 0;                        // guarded by mu_
-  Clock::time_point refilled_{};             // guarded by mu_
-  Clock::time_point outage_until_{};         // guarded by mu_
-  int in_flight_ = 0;                        // guarded by mu_
-  std::int64_t refusals_ = 0;                // guarded by mu_
+  GateSettings s_;                    // guarded by mu_
+  double tokens_ = 0;                 // guarded by mu_
+  Clock::time_point refilled_{};      // guarded by mu_
+  Clock::time_point outage_until_{};  // guarded by mu_
+  int in_flight_ = 0;                 // guarded by mu_
+  std::int64_t refusals_ = 0;         // guarded by mu_
 };
 
 }  // namespace weir::sims::woo

@@ -72,11 +72,11 @@ std::variant<ListParams, RestError> read_list_params(
     if (!v) {
       errors.emplace_back(name, std::string(name) + " is not of type integer.");
     } else if (*v < min || (max && *v > *max)) {
-      errors.emplace_back(name, max ? std::string(name) + " must be between " +
-                                          std::to_string(min) + " (inclusive) and " +
-                                          std::to_string(*max) + " (inclusive)"
-                                    : std::string(name) + " must be greater than or equal to " +
-                                          std::to_string(min));
+      errors.emplace_back(
+          name,
+          max ? std::string(name) + " must be between " + std::to_string(min) +
+                    " (inclusive) and " + std::to_string(*max) + " (inclusive)"
+              : std::string(name) + " must be greater than or equal to " + std::to_string(min));
     } else {
       *out = *v;
     }

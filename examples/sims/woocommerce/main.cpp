@@ -77,8 +77,9 @@ ShopOptions parse_options(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return weir::sims::run_main(argc, argv, "weir-sim-woocommerce", [](const std::vector<std::string>& args) {
-    auto shop = std::make_shared<weir::sims::woo::Shop>(parse_options(args));
-    return [shop](const weir::sims::Request& req) { return shop->handle(req); };
-  });
+  return weir::sims::run_main(
+      argc, argv, "weir-sim-woocommerce", [](const std::vector<std::string>& args) {
+        auto shop = std::make_shared<weir::sims::woo::Shop>(parse_options(args));
+        return [shop](const weir::sims::Request& req) { return shop->handle(req); };
+      });
 }

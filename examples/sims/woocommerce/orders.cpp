@@ -37,9 +37,9 @@ double total_of(const Order& o) {
 }
 
 Json address(const Json& given, bool with_email) {
-  Json a = {{"first_name", ""}, {"last_name", ""}, {"company", ""}, {"address_1", ""},
-            {"address_2", ""},  {"city", ""},      {"state", ""},   {"postcode", ""},
-            {"country", ""}};
+  Json a = {{"first_name", ""}, {"last_name", ""}, {"company", ""},
+            {"address_1", ""},  {"address_2", ""}, {"city", ""},
+            {"state", ""},      {"postcode", ""},  {"country", ""}};
   if (with_email) a["email"] = "";
   a["phone"] = "";
   if (given.is_object()) {
@@ -104,13 +104,20 @@ Json render_order(const Order& o, const RenderContext& ctx) {
   Json items = Json::array();
   for (const auto& li : o.items) {
     const std::string total = money(li.price * static_cast<double>(li.quantity));
-    items.push_back({{"id", li.id},           {"name", li.name},
-                     {"product_id", li.product_id}, {"variation_id", li.variation_id},
-                     {"quantity", li.quantity}, {"tax_class", ""},
-                     {"subtotal", total},       {"subtotal_tax", "0.00"},
-                     {"total", total},          {"total_tax", "0.00"},
-                     {"taxes", Json::array()},  {"meta_data", Json::array()},
-                     {"sku", li.sku},           {"price", li.price}});
+    items.push_back({{"id", li.id},
+                     {"name", li.name},
+                     {"product_id", li.product_id},
+                     {"variation_id", li.variation_id},
+                     {"quantity", li.quantity},
+                     {"tax_class", ""},
+                     {"subtotal", total},
+                     {"subtotal_tax", "0.00"},
+                     {"total", total},
+                     {"total_tax", "0.00"},
+                     {"taxes", Json::array()},
+                     {"meta_data", Json::array()},
+                     {"sku", li.sku},
+                     {"price", li.price}});
   }
   auto date_or_null = [&](std::optional<std::int64_t> t, bool gmt) {
     return t ? Json(gmt ? ctx.clock.gmt(*t) : ctx.clock.site(*t)) : Json(nullptr);
@@ -160,12 +167,12 @@ Json render_order(const Order& o, const RenderContext& ctx) {
 
 OrderWrite write_order(OrderBook& book, Catalog& catalog, const Order& base, const Json& body,
                        bool strict, std::int64_t now) {
-  if (!body.is_object()) return {0, make_error(400, "rest_invalid_json", "Invalid JSON body passed."), {}};
+  if (!body.is_object())
+    return {0, make_error(400, "rest_invalid_json", "Invalid JSON body passed."), {}};
   if (strict && body.contains("status")) {
     const Json& s = body["status"];
-    if (!s.is_string() ||
-        std::find(kOrderStatuses.begin(), kOrderStatuses.end(), s.get<std::string>()) ==
-            kOrderStatuses.end()) {
+    if (!s.is_string() || std::find(kOrderStatuses.begin(), kOrderStatuses.end(),
+                                    s.get<std::string>()) == kOrderStatuses.end()) {
       return {0, invalid_params({{"status", not_one_of("status", kOrderStatuses)}}), {}};
     }
   }
@@ -185,8 +192,10 @@ OrderWrite write_order(OrderBook& book, Catalog& catalog, const Order& base, con
   if (body.contains("currency") && body["currency"].is_string()) o.currency = body["currency"];
   if (body.contains("line_items") && body["line_items"].is_array()) {
     for (const Json& in : body["line_items"]) {
-      const std::int64_t item_id = in.contains("id") && in["id"].is_number() ? in["id"].get<std::int64_t>() : 0;
-      auto it = std::find_if(o.items.begin(), o.items.end(), [&](const LineItem& li) { return li.id == item_id; });
+      const std::int64_t item_id =
+          in.contains("id") && in["id"].is_number() ? in["id"].get<std::int64_t>() : 0;
+      auto it = std::find_if(o.items.begin(), o.items.end(),
+                             [&](const LineItem& li) { return li.id == item_id; });
       if (item_id != 0 && it != o.items.end()) {
         if (in.contains("quantity") && in["quantity"].is_number()) it->quantity = in["quantity"];
         continue;
@@ -198,7 +207,8 @@ OrderWrite write_order(OrderBook& book, Catalog& catalog, const Order& base, con
   if (body.contains("status") && body["status"].is_string()) o.status = body["status"];
   if (body.contains("set_paid") && body["set_paid"] == true) {
     o.paid = now;
-    if (o.status == "pending" || o.status == "failed" || o.status == "on-hold") o.status = "processing";
+    if (o.status == "pending" || o.status == "failed" || o.status == "on-hold")
+      o.status = "processing";
   }
   o.modified = now;
   if (base.id == 0) {
@@ -209,7 +219,8 @@ OrderWrite write_order(OrderBook& book, Catalog& catalog, const Order& base, con
   if (reduces_stock(o.status) && !o.stock_reduced) {
     out.touched_products = move_stock(catalog, o, +1, now);
     o.stock_reduced = true;
-  } else if ((o.status == "cancelled" || o.status == "pending") && o.stock_reduced && old_status != o.status) {
+  } else if ((o.status == "cancelled" || o.status == "pending") && o.stock_reduced &&
+             old_status != o.status) {
     out.touched_products = move_stock(catalog, o, -1, now);
     o.stock_reduced = false;
   }

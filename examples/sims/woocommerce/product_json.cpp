@@ -103,11 +103,10 @@ Json render_product(const Product& p, const RenderContext& ctx) {
     j["featured"] = false;
     j["catalog_visibility"] = "visible";
   }
-  j["description"] = p.generated_content ? "<p>" + p.name + ": sturdy, simple, seeded.</p>\n"
-                                         : p.description;
+  j["description"] =
+      p.generated_content ? "<p>" + p.name + ": sturdy, simple, seeded.</p>\n" : p.description;
   if (!p.is_variation()) {
-    j["short_description"] =
-        p.generated_content ? "<p>" + p.name + "</p>\n" : p.short_description;
+    j["short_description"] = p.generated_content ? "<p>" + p.name + "</p>\n" : p.short_description;
   }
   j["sku"] = p.sku;
   const std::string price = active_price(p, ctx.catalog);
@@ -160,8 +159,12 @@ Json render_product(const Product& p, const RenderContext& ctx) {
           options.push_back(v->options.front().second);
         }
       }
-      attrs.push_back({{"id", 0}, {"name", "Size"}, {"position", 0}, {"visible", true},
-                       {"variation", true}, {"options", options}});
+      attrs.push_back({{"id", 0},
+                       {"name", "Size"},
+                       {"position", 0},
+                       {"visible", true},
+                       {"variation", true},
+                       {"options", options}});
     }
     j["attributes"] = attrs;
     j["variations"] = p.variations;
@@ -192,10 +195,11 @@ std::optional<RestError> check_product_schema(const Json& body) {
   if (!body.is_object()) return std::nullopt;
   std::vector<std::pair<std::string, std::string>> bad;
   auto type = [&](const char* name, const char* want, bool ok) {
-    if (body.contains(name) && !ok) bad.emplace_back(name, std::string(name) + " is not of type " + want + ".");
+    if (body.contains(name) && !ok)
+      bad.emplace_back(name, std::string(name) + " is not of type " + want + ".");
   };
-  for (const char* name : {"name", "slug", "sku", "regular_price", "sale_price", "description",
-                           "short_description"}) {
+  for (const char* name :
+       {"name", "slug", "sku", "regular_price", "sale_price", "description", "short_description"}) {
     type(name, "string", body.contains(name) && body[name].is_string());
   }
   auto is_int = [&](const char* n) {
@@ -259,7 +263,8 @@ void apply_images(Catalog& catalog, Product& p, const Json& images) {
     out.id = im.contains("id") ? integer(im["id"]) : 0;
     out.src = im.contains("src") ? text(im["src"]) : "";
     if (out.id == 0) out.id = catalog.next_post_id();  // a sideloaded attachment
-    if (out.src.empty()) out.src = "/wp-content/uploads/attachment-" + std::to_string(out.id) + ".jpg";
+    if (out.src.empty())
+      out.src = "/wp-content/uploads/attachment-" + std::to_string(out.id) + ".jpg";
     const auto slash = out.src.rfind('/');
     out.name = im.contains("name") ? text(im["name"]) : out.src.substr(slash + 1);
     p.images.push_back(std::move(out));
@@ -273,7 +278,8 @@ WriteResult write_product(Catalog& catalog, const Product& base, const Json& bod
   if (strictness == Strictness::kSchema) {
     if (auto e = check_product_schema(body)) return {0, e};
   }
-  if (!body.is_object()) return {0, make_error(400, "rest_invalid_json", "Invalid JSON body passed.")};
+  if (!body.is_object())
+    return {0, make_error(400, "rest_invalid_json", "Invalid JSON body passed.")};
   Product p = base;
   if (p.generated_content) {  // materialise before a partial write
     p.images = images_of(p);

@@ -11,8 +11,9 @@ namespace weir::sims::woo {
 namespace {
 
 std::optional<std::int64_t> id_segment(const std::string& s) {
-  if (s.empty() || s.size() > 18 ||
-      !std::all_of(s.begin(), s.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
+  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char ch) {
+        return std::isdigit(static_cast<unsigned char>(ch));
+      })) {
     return std::nullopt;
   }
   return std::stoll(s);
@@ -52,9 +53,9 @@ std::string cache_key(const Request& req, std::int64_t parent) {
   return key;
 }
 
-const std::vector<std::string> kProductOrderbys = {"date", "id", "include", "title", "slug",
-                                                   "price", "popularity", "rating", "menu_order",
-                                                   "modified"};
+const std::vector<std::string> kProductOrderbys = {"date",       "id",      "include",    "title",
+                                                   "slug",       "price",   "popularity", "rating",
+                                                   "menu_order", "modified"};
 
 }  // namespace
 
@@ -70,7 +71,8 @@ Response Shop::products(Call& c, const std::vector<std::string>& parts) {
     if (auto e = check_product_schema(c.json())) return error_reply(*e);
     if (!c.authenticated) return error_reply(denied("create"));
     std::int64_t id = 0;
-    if (auto e = product_write(c, Product{}, c.json(), Strictness::kSchema, &id)) return error_reply(*e);
+    if (auto e = product_write(c, Product{}, c.json(), Strictness::kSchema, &id))
+      return error_reply(*e);
     return json_reply(201, render_product(*catalog_.find(id), render_context(c.site)));
   }
   if (parts.size() == 2 && parts[1] == "batch") {
@@ -90,7 +92,8 @@ Response Shop::products(Call& c, const std::vector<std::string>& parts) {
       if (c.method != "POST") return error_reply(no_route());
       if (!c.authenticated) return error_reply(denied("create"));
       Product* p = catalog_.find_product(parent);
-      if (!p) return error_reply(make_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."));
+      if (!p)
+        return error_reply(make_error(404, "woocommerce_rest_product_invalid_id", "Invalid ID."));
       Product v;
       v.type = "variation";
       v.parent_id = parent;
@@ -113,7 +116,8 @@ Response Shop::products(Call& c, const std::vector<std::string>& parts) {
   Product* p = parent ? catalog_.find(item) : catalog_.find_product(item);
   if (p && parent && p->parent_id != parent) p = nullptr;
   auto invalid = [&](int status) {
-    return error_reply(make_error(status, "woocommerce_rest_" + kind + "_invalid_id", "Invalid ID."));
+    return error_reply(
+        make_error(status, "woocommerce_rest_" + kind + "_invalid_id", "Invalid ID."));
   };
   if (c.method == "GET") {
     if (p && !c.authenticated) return error_reply(denied("view"));
@@ -170,7 +174,7 @@ Response Shop::delete_product(Call& c, Product* p, bool force) {
 Response Shop::list_products(Call& c, std::int64_t parent) {
   std::vector<std::pair<std::string, std::string>> extra;
   const std::string status = c.req.param("status", "any");
-  static const std::vector<std::string> kStatuses = {"any", "future", "trash", "draft",
+  static const std::vector<std::string> kStatuses = {"any",     "future",  "trash",  "draft",
                                                      "pending", "private", "publish"};
   if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end()) {
     extra.emplace_back("status", not_one_of("status", kStatuses));
@@ -279,7 +283,8 @@ Response Shop::product_batch(Call& c, std::int64_t parent) {
   const std::string kind = parent ? "product_variation" : "product";
   const RenderContext ctx = render_context(c.site);
   auto failed = [](std::int64_t id, const RestError& e) {
-    return Json{{"id", id}, {"error", {{"code", e.code}, {"message", e.message}, {"data", e.data}}}};
+    return Json{{"id", id},
+                {"error", {{"code", e.code}, {"message", e.message}, {"data", e.data}}}};
   };
   Json out = Json::object();
   for (const Json& item : creates) {
@@ -318,8 +323,9 @@ Response Shop::product_batch(Call& c, std::int64_t parent) {
   }
   for (const Json& item : deletes) {
     const std::int64_t id = item.is_number() ? item.get<std::int64_t>()
-                            : item.is_string() ? std::strtoll(item.get<std::string>().c_str(), nullptr, 10)
-                                               : 0;
+                            : item.is_string()
+                                ? std::strtoll(item.get<std::string>().c_str(), nullptr, 10)
+                                : 0;
     if (id == 0) continue;
     Product* p = parent ? catalog_.find(id) : catalog_.find_product(id);
     if (p && parent && p->parent_id != parent) p = nullptr;

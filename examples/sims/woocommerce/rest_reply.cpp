@@ -25,7 +25,8 @@ RestError invalid_params(const std::vector<std::pair<std::string, std::string>>&
 }
 
 RestError no_route() {
-  return make_error(404, "rest_no_route", "No route was found matching the URL and request method.");
+  return make_error(404, "rest_no_route",
+                    "No route was found matching the URL and request method.");
 }
 
 Response json_reply(int status, const Json& body) {

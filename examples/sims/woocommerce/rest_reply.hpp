@@ -3,10 +3,9 @@
 // line too, as WP_REST_Server sends a WP_Error.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim_http.hpp"
 

@@ -12,14 +12,15 @@ namespace weir::sims::woo {
 
 namespace {
 
-const char* kAdjectives[] = {"Ergonomic", "Rustic", "Sleek", "Sturdy", "Compact", "Elegant",
-                             "Durable", "Handmade", "Classic", "Modern", "Vintage", "Smart"};
-const char* kMaterials[] = {"Steel", "Wooden", "Cotton", "Leather", "Granite", "Wool",
-                            "Bamboo", "Copper", "Glass", "Linen"};
-const char* kNouns[] = {"Chair", "Lamp", "Table", "Mug", "Backpack", "Scarf", "Clock",
-                        "Bottle", "Shelf", "Bench", "Kettle", "Blanket", "Vase", "Desk"};
-const char* kCategoryWords[] = {"Furniture", "Lighting", "Kitchen", "Textiles", "Outdoor",
-                                "Office", "Decor", "Garden", "Bath", "Storage", "Kids", "Travel"};
+const char* kAdjectives[] = {"Ergonomic", "Rustic",   "Sleek",   "Sturdy", "Compact", "Elegant",
+                             "Durable",   "Handmade", "Classic", "Modern", "Vintage", "Smart"};
+const char* kMaterials[] = {"Steel", "Wooden", "Cotton", "Leather", "Granite",
+                            "Wool",  "Bamboo", "Copper", "Glass",   "Linen"};
+const char* kNouns[] = {"Chair",  "Lamp",  "Table", "Mug",    "Backpack", "Scarf", "Clock",
+                        "Bottle", "Shelf", "Bench", "Kettle", "Blanket",  "Vase",  "Desk"};
+const char* kCategoryWords[] = {"Furniture", "Lighting", "Kitchen", "Textiles",
+                                "Outdoor",   "Office",   "Decor",   "Garden",
+                                "Bath",      "Storage",  "Kids",    "Travel"};
 const char* kSizes[] = {"S", "M", "L", "XL"};
 
 std::string money(double v) {
@@ -69,13 +70,15 @@ void seed_shop(const ShopOptions& options, Catalog& catalog, OrderBook& orders) 
     p.type = r() % 5 == 0 ? "variable" : "simple";
     p.generated_content = true;
     p.created = t;
-    p.modified = r() % 2 ? t : t + static_cast<std::int64_t>(r() % static_cast<std::uint64_t>(horizon - t));
+    p.modified =
+        r() % 2 ? t : t + static_cast<std::int64_t>(r() % static_cast<std::uint64_t>(horizon - t));
     char sku[32];
     std::snprintf(sku, sizeof sku, "WS-%06d", n);
     if (options.categories > 0) {
       const int cats = 1 + static_cast<int>(r() % 2);
       for (int k = 0; k < cats; ++k) {
-        const std::int64_t cid = 1 + static_cast<std::int64_t>(r() % static_cast<std::uint64_t>(options.categories));
+        const std::int64_t cid =
+            1 + static_cast<std::int64_t>(r() % static_cast<std::uint64_t>(options.categories));
         if (std::find(p.categories.begin(), p.categories.end(), cid) == p.categories.end()) {
           p.categories.push_back(cid);
           catalog.find_category(cid)->count++;
@@ -132,10 +135,17 @@ void seed_shop(const ShopOptions& options, Catalog& catalog, OrderBook& orders) 
     o.created = o.modified = horizon + 60 + static_cast<std::int64_t>(i) * 37;
     o.status = pick(r, kStatuses);
     o.stock_reduced = o.status != "pending";
-    o.billing = {{"first_name", "Customer"}, {"last_name", std::to_string(i + 1)}, {"company", ""},
-                 {"address_1", "Main Street " + std::to_string(i % 90 + 1)}, {"address_2", ""},
-                 {"city", "Brno"}, {"state", ""}, {"postcode", "60200"}, {"country", "CZ"},
-                 {"email", "customer" + std::to_string(i + 1) + "@example.com"}, {"phone", ""}};
+    o.billing = {{"first_name", "Customer"},
+                 {"last_name", std::to_string(i + 1)},
+                 {"company", ""},
+                 {"address_1", "Main Street " + std::to_string(i % 90 + 1)},
+                 {"address_2", ""},
+                 {"city", "Brno"},
+                 {"state", ""},
+                 {"postcode", "60200"},
+                 {"country", "CZ"},
+                 {"email", "customer" + std::to_string(i + 1) + "@example.com"},
+                 {"phone", ""}};
     o.shipping = o.billing;
     o.shipping.erase("email");
     const int lines = 1 + static_cast<int>(r() % 3);

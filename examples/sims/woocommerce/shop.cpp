@@ -14,8 +14,10 @@ bool depth_within(const std::string& text, int limit) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char ch = text[i];
     if (in_string) {
-      if (ch == '\\') ++i;
-      else if (ch == '"') in_string = false;
+      if (ch == '\\')
+        ++i;
+      else if (ch == '"')
+        in_string = false;
     } else if (ch == '"') {
       in_string = true;
     } else if (ch == '[' || ch == '{') {
@@ -34,7 +36,8 @@ std::vector<std::string> segments(const std::string& path) {
   std::size_t at = 0;
   while (at < path.size()) {
     const auto next = path.find('/', at);
-    const std::string seg = path.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    const std::string seg =
+        path.substr(at, next == std::string::npos ? std::string::npos : next - at);
     if (!seg.empty()) out.push_back(seg);
     if (next == std::string::npos) break;
     at = next + 1;
@@ -66,7 +69,8 @@ Shop::Shop(const ShopOptions& options)
   std::string secret = options.webhook_secret;
   if (secret.empty()) secret = "whsec_" + std::to_string(options.seed);
   hooks_ = std::make_unique<WebhookHub>(
-      [this](const std::string& resource, std::int64_t id) { return payload(resource, id); }, secret);
+      [this](const std::string& resource, std::int64_t id) { return payload(resource, id); },
+      secret);
 }
 
 std::optional<std::string> Shop::payload(const std::string& resource, std::int64_t id) {
@@ -98,7 +102,8 @@ Response Shop::handle(const Request& req) {
   c.method = req.method;
   if (req.method == "POST") {  // WordPress's method override
     if (req.has_param("_method")) c.method = req.param("_method");
-    if (!req.header("x-http-method-override").empty()) c.method = req.header("x-http-method-override");
+    if (!req.header("x-http-method-override").empty())
+      c.method = req.header("x-http-method-override");
   }
   c.site = (options_.https_terminated ? "https://" : "http://") + req.header("host");
   c.now = now_seconds();
@@ -136,7 +141,8 @@ Response Shop::route(Call& c, const std::vector<std::string>& parts) {
     }
   }
   if (parts.empty()) {
-    return json_reply(200, {{"name", "weir-sim-woocommerce"}, {"url", c.site},
+    return json_reply(200, {{"name", "weir-sim-woocommerce"},
+                            {"url", c.site},
                             {"namespaces", Json::array({"wc/v3"})}});
   }
   if (parts.size() < 2 || parts[0] != "wc" || parts[1] != "v3") return error_reply(no_route());
@@ -153,24 +159,22 @@ Response Shop::route(Call& c, const std::vector<std::string>& parts) {
   if (rest[0] == "orders") return orders(c, rest);
   if (rest[0] == "system_status" && rest.size() == 1 && c.method == "GET") {
     if (!c.authenticated) return error_reply(denied("view"));
-    return json_reply(200, {{"environment",
-                             {{"home_url", c.site},
-                              {"site_url", c.site},
-                              {"version", "9.4.0"},
-                              {"wp_version", "6.7.1"},
-                              {"wp_multisite", false},
-                              {"server_info", "weir-sim"},
-                              {"php_version", "8.2.0"}}},
-                            {"database", Json::object()},
-                            {"active_plugins", Json::array()},
-                            {"theme", Json::object()},
-                            {"settings",
-                             {{"currency", "EUR"}, {"currency_symbol", "&euro;"},
-                              {"api_enabled", true}}},
-                            {"security",
-                             {{"secure_connection", options_.https_terminated},
-                              {"hide_errors", true}}},
-                            {"pages", Json::array()}});
+    return json_reply(
+        200,
+        {{"environment",
+          {{"home_url", c.site},
+           {"site_url", c.site},
+           {"version", "9.4.0"},
+           {"wp_version", "6.7.1"},
+           {"wp_multisite", false},
+           {"server_info", "weir-sim"},
+           {"php_version", "8.2.0"}}},
+         {"database", Json::object()},
+         {"active_plugins", Json::array()},
+         {"theme", Json::object()},
+         {"settings", {{"currency", "EUR"}, {"currency_symbol", "&euro;"}, {"api_enabled", true}}},
+         {"security", {{"secure_connection", options_.https_terminated}, {"hide_errors", true}}},
+         {"pages", Json::array()}});
   }
   return error_reply(no_route());
 }

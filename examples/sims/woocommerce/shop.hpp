@@ -51,7 +51,7 @@ struct Call {
   std::string method;  // after _method / X-HTTP-Method-Override
   std::string site;    // "http://host:port" (https:// with --https-terminated)
   bool authenticated = false;
-  std::optional<Json> body;  // parsed JSON or form body
+  std::optional<Json> body;   // parsed JSON or form body
   std::vector<Event> events;  // webhook events, published after the answer is made
   std::int64_t now = 0;
 
@@ -95,10 +95,10 @@ class Shop {
   Gate gate_;
   Stats stats_;
   std::mutex mu_;
-  Catalog catalog_;         // guarded by mu_
-  OrderBook orders_;        // guarded by mu_
-  std::mt19937_64 rng_;     // guarded by mu_ (tie shuffles, /_sim/change)
-  std::string last_site_;   // guarded by mu_: the site as the last request named it
+  Catalog catalog_;           // guarded by mu_
+  OrderBook orders_;          // guarded by mu_
+  std::mt19937_64 rng_;       // guarded by mu_ (tie shuffles, /_sim/change)
+  std::string last_site_;     // guarded by mu_: the site as the last request named it
   std::int64_t changes_ = 0;  // guarded by mu_
   // Ordered id lists of recent list queries (key: the query without its
   // paging and auth parameters), so the next page of the same listing

@@ -38,9 +38,9 @@ std::string SiteClock::format(std::int64_t wall) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y),
+                m, d, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                static_cast<long long>(secs % 60));
   return buf;
 }
 
@@ -94,9 +94,9 @@ std::optional<std::int64_t> SiteClock::query_threshold(std::string_view s) const
     if (i != s.size()) return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
-  const std::int64_t wall = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) *
-                                86400 +
-                            h * 3600 + mi * 60 + se;
+  const std::int64_t wall =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+      mi * 60 + se;
   const std::int64_t instant = wall - zone;
   return instant + offset_;  // on the site's clock, as date_create()->setTimezone(site) does
 }

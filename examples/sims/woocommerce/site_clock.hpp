@@ -22,7 +22,8 @@ std::int64_t now_seconds();
 
 class SiteClock {
  public:
-  explicit SiteClock(int offset_minutes) : offset_(static_cast<std::int64_t>(offset_minutes) * 60) {}
+  explicit SiteClock(int offset_minutes)
+      : offset_(static_cast<std::int64_t>(offset_minutes) * 60) {}
 
   std::int64_t offset_seconds() const { return offset_; }
   std::string site(std::int64_t instant) const { return format(instant + offset_); }

@@ -29,7 +29,8 @@ void Stats::started(int in_flight) {
     last_second_.pop_front();
   }
   last_second_.push_back(now);
-  max_per_second_ = std::max<std::int64_t>(max_per_second_, static_cast<std::int64_t>(last_second_.size()));
+  max_per_second_ =
+      std::max<std::int64_t>(max_per_second_, static_cast<std::int64_t>(last_second_.size()));
   max_concurrent_ = std::max<std::int64_t>(max_concurrent_, in_flight);
 }
 

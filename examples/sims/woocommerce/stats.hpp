@@ -31,11 +31,11 @@ class Stats {
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::int64_t> by_route_;   // guarded by mu_
-  std::map<int, std::int64_t> by_status_;          // guarded by mu_
-  std::deque<std::chrono::steady_clock::time_point> last_second_;  // guarded by mu_
+  std::map<std::string, std::int64_t> by_route_;                      // guarded by mu_
+  std::map<int, std::int64_t> by_status_;                             // guarded by mu_
+  std::deque<std::chrono::steady_clock::time_point> last_second_;     // guarded by mu_
   std::int64_t total_ = 0, max_per_second_ = 0, max_concurrent_ = 0;  // guarded by mu_
-  std::int64_t created_ = 0, updated_ = 0, batches_ = 0;               // guarded by mu_
+  std::int64_t created_ = 0, updated_ = 0, batches_ = 0;              // guarded by mu_
 };
 
 }  // namespace weir::sims::woo

@@ -10,8 +10,9 @@ namespace weir::sims::woo {
 namespace {
 
 std::optional<std::int64_t> id_segment(const std::string& s) {
-  if (s.empty() || s.size() > 18 ||
-      !std::all_of(s.begin(), s.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
+  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char ch) {
+        return std::isdigit(static_cast<unsigned char>(ch));
+      })) {
     return std::nullopt;
   }
   return std::stoll(s);
@@ -36,7 +37,8 @@ Response Shop::categories(Call& c, const std::vector<std::string>& parts) {
     cat.slug = sanitize_title(body.value("slug", cat.name));
     for (const auto& existing : catalog_.categories()) {
       if (existing.name == cat.name && existing.parent == body.value("parent", std::int64_t{0})) {
-        RestError e = make_error(400, "term_exists", "A term with the name provided already exists with this parent.");
+        RestError e = make_error(400, "term_exists",
+                                 "A term with the name provided already exists with this parent.");
         e.data["resource_id"] = existing.id;
         e.data["term_id"] = existing.id;
         return e;
@@ -61,9 +63,11 @@ Response Shop::categories(Call& c, const std::vector<std::string>& parts) {
         if (p.id_match(cat.id)) all.push_back(&cat);
       }
       if (p.orderby == "name") {
-        std::stable_sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->name < b->name; });
+        std::stable_sort(all.begin(), all.end(),
+                         [](auto* a, auto* b) { return a->name < b->name; });
       } else if (p.orderby == "slug") {
-        std::stable_sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->slug < b->slug; });
+        std::stable_sort(all.begin(), all.end(),
+                         [](auto* a, auto* b) { return a->slug < b->slug; });
       }
       if (p.descending) std::reverse(all.begin(), all.end());
       Json out = Json::array();
@@ -79,11 +83,14 @@ Response Shop::categories(Call& c, const std::vector<std::string>& parts) {
     if (!c.authenticated) return error_reply(denied("create"));
     auto r = create(c.json());
     if (auto* e = std::get_if<RestError>(&r)) return error_reply(*e);
-    return json_reply(201, render_category(*catalog_.find_category(std::get<std::int64_t>(r)), ctx));
+    return json_reply(201,
+                      render_category(*catalog_.find_category(std::get<std::int64_t>(r)), ctx));
   }
   if (parts.size() == 2 && parts[1] == "batch") {
     const Json& body = c.json();
-    auto list = [&](const char* k) { return body.contains(k) && body[k].is_array() ? body[k] : Json::array(); };
+    auto list = [&](const char* k) {
+      return body.contains(k) && body[k].is_array() ? body[k] : Json::array();
+    };
     const Json creates = list("create"), updates = list("update"), deletes = list("delete");
     if (creates.size() + updates.size() + deletes.size() > 100) {
       return error_reply(make_error(413, "woocommerce_rest_request_entity_too_large",
@@ -97,19 +104,22 @@ Response Shop::categories(Call& c, const std::vector<std::string>& parts) {
       if (auto* e = std::get_if<RestError>(&r)) {
         out["create"].push_back(item_error(0, *e));
       } else {
-        out["create"].push_back(render_category(*catalog_.find_category(std::get<std::int64_t>(r)), ctx));
+        out["create"].push_back(
+            render_category(*catalog_.find_category(std::get<std::int64_t>(r)), ctx));
       }
     }
     for (const Json& item : updates) {
       const std::int64_t id = item.value("id", std::int64_t{0});
       Category* cat = catalog_.find_category(id);
       if (!cat) {
-        out["update"].push_back(item_error(item.value("id", Json(nullptr)),
-                                           make_error(404, "woocommerce_rest_term_invalid", "Resource does not exist.")));
+        out["update"].push_back(item_error(
+            item.value("id", Json(nullptr)),
+            make_error(404, "woocommerce_rest_term_invalid", "Resource does not exist.")));
         continue;
       }
       if (item.contains("name") && item["name"].is_string()) cat->name = item["name"];
-      if (item.contains("slug") && item["slug"].is_string()) cat->slug = sanitize_title(item["slug"]);
+      if (item.contains("slug") && item["slug"].is_string())
+        cat->slug = sanitize_title(item["slug"]);
       if (item.contains("parent") && item["parent"].is_number()) cat->parent = item["parent"];
       out["update"].push_back(render_category(*cat, ctx));
     }
@@ -117,7 +127,8 @@ Response Shop::categories(Call& c, const std::vector<std::string>& parts) {
       const std::int64_t id = item.is_number() ? item.get<std::int64_t>() : 0;
       Category* cat = catalog_.find_category(id);
       if (!cat) {
-        out["delete"].push_back(item_error(id, make_error(404, "woocommerce_rest_term_invalid", "Resource does not exist.")));
+        out["delete"].push_back(item_error(
+            id, make_error(404, "woocommerce_rest_term_invalid", "Resource does not exist.")));
         continue;
       }
       out["delete"].push_back(render_category(*cat, ctx));
@@ -129,8 +140,13 @@ Response Shop::categories(Call& c, const std::vector<std::string>& parts) {
   const auto id = parts.size() == 2 ? id_segment(parts[1]) : std::nullopt;
   if (!id) return error_reply(no_route());
   Category* cat = catalog_.find_category(*id);
-  if (!c.authenticated) return error_reply(denied(c.method == "GET" ? "view" : c.method == "DELETE" ? "delete" : "edit"));
-  if (!cat) return error_reply(make_error(404, "woocommerce_rest_term_invalid", "Resource does not exist."));
+  if (!c.authenticated)
+    return error_reply(denied(c.method == "GET"      ? "view"
+                              : c.method == "DELETE" ? "delete"
+                                                     : "edit"));
+  if (!cat)
+    return error_reply(
+        make_error(404, "woocommerce_rest_term_invalid", "Resource does not exist."));
   if (c.method == "GET") return json_reply(200, render_category(*cat, ctx));
   if (c.method == "DELETE") {
     if (!read_bool(c.req.param("force")).value_or(false)) {
@@ -146,12 +162,13 @@ Response Shop::categories(Call& c, const std::vector<std::string>& parts) {
   if (body.contains("name") && body["name"].is_string()) cat->name = body["name"];
   if (body.contains("slug") && body["slug"].is_string()) cat->slug = sanitize_title(body["slug"]);
   if (body.contains("parent") && body["parent"].is_number()) cat->parent = body["parent"];
-  if (body.contains("description") && body["description"].is_string()) cat->description = body["description"];
+  if (body.contains("description") && body["description"].is_string())
+    cat->description = body["description"];
   return json_reply(200, render_category(*cat, ctx));
 }
 
-std::optional<RestError> Shop::order_write(Call& c, const Order& base, const Json& body, bool strict,
-                                           std::int64_t* id) {
+std::optional<RestError> Shop::order_write(Call& c, const Order& base, const Json& body,
+                                           bool strict, std::int64_t* id) {
   const OrderWrite w = write_order(orders_, catalog_, base, body, strict, c.now);
   if (w.error) return w.error;
   *id = w.id;
@@ -182,7 +199,9 @@ Response Shop::orders(Call& c, const std::vector<std::string>& parts) {
     return error_reply(make_error(status, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."));
   };
   if (o && !c.authenticated) {
-    return error_reply(denied(c.method == "GET" ? "view" : c.method == "DELETE" ? "delete" : "edit"));
+    return error_reply(denied(c.method == "GET"      ? "view"
+                              : c.method == "DELETE" ? "delete"
+                                                     : "edit"));
   }
   if (c.method == "GET") return o ? json_reply(200, render_order(*o, ctx)) : invalid(404);
   if (write) {
@@ -222,15 +241,17 @@ Response Shop::list_orders(Call& c) {
       break;
     }
   }
-  auto parsed = read_list_params(c.req, clock_, {"date", "id", "include", "title", "slug", "modified"},
-                                 std::move(extra));
+  auto parsed = read_list_params(
+      c.req, clock_, {"date", "id", "include", "title", "slug", "modified"}, std::move(extra));
   if (auto* e = std::get_if<RestError>(&parsed)) return error_reply(*e);
   const ListParams& p = std::get<ListParams>(parsed);
   if (!c.authenticated) return error_reply(denied("view"));
   const bool any = std::find(statuses.begin(), statuses.end(), "any") != statuses.end();
   std::vector<std::int64_t> ids;
   for (const auto& [id, o] : orders_.all()) {
-    if (any ? o.status == "trash" : std::find(statuses.begin(), statuses.end(), o.status) == statuses.end()) continue;
+    if (any ? o.status == "trash"
+            : std::find(statuses.begin(), statuses.end(), o.status) == statuses.end())
+      continue;
     if (!p.id_match(id) || !p.dates_match(clock_, o.created, o.modified)) continue;
     ids.push_back(id);
   }
@@ -241,8 +262,8 @@ Response Shop::list_orders(Call& c) {
   };
   auto less = [&](std::int64_t a, std::int64_t b) { return key(a) < key(b); };
   sort_for_listing(ids, less, by_id, p.descending);
-  const auto page = page_of(ids, p, [&](std::int64_t a, std::int64_t b) { return key(a) == key(b); },
-                            !by_id, rng_);
+  const auto page = page_of(
+      ids, p, [&](std::int64_t a, std::int64_t b) { return key(a) == key(b); }, !by_id, rng_);
   Json out = Json::array();
   const RenderContext ctx = render_context(c.site);
   for (std::int64_t id : page) out.push_back(render_order(*orders_.find(id), ctx));
@@ -253,7 +274,9 @@ Response Shop::list_orders(Call& c) {
 
 Response Shop::order_batch(Call& c) {
   const Json& body = c.json();
-  auto list = [&](const char* k) { return body.contains(k) && body[k].is_array() ? body[k] : Json::array(); };
+  auto list = [&](const char* k) {
+    return body.contains(k) && body[k].is_array() ? body[k] : Json::array();
+  };
   const Json creates = list("create"), updates = list("update"), deletes = list("delete");
   if (creates.size() + updates.size() + deletes.size() > 100) {
     return error_reply(make_error(413, "woocommerce_rest_request_entity_too_large",
@@ -277,7 +300,8 @@ Response Shop::order_batch(Call& c) {
     std::int64_t id = 0;
     std::optional<RestError> e =
         o ? order_write(c, *o, item, false, &id)
-          : std::optional<RestError>(make_error(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."));
+          : std::optional<RestError>(
+                make_error(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."));
     out["update"].push_back(e ? item_error(given, *e) : render_order(*orders_.find(id), ctx));
   }
   for (const Json& item : deletes) {
@@ -285,7 +309,8 @@ Response Shop::order_batch(Call& c) {
     if (id == 0) continue;
     const Order* o = orders_.find(id);
     if (!o) {
-      out["delete"].push_back(item_error(id, make_error(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")));
+      out["delete"].push_back(
+          item_error(id, make_error(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")));
       continue;
     }
     out["delete"].push_back(render_order(*o, ctx));
@@ -321,15 +346,21 @@ Response Shop::webhooks(Call& c, const std::vector<std::string>& parts) {
   }
   const auto id = parts.size() == 2 ? id_segment(parts[1]) : std::nullopt;
   if (!id) return error_reply(no_route());
-  if (!c.authenticated) return error_reply(denied(c.method == "GET" ? "view" : c.method == "DELETE" ? "delete" : "edit"));
-  auto invalid = [] { return error_reply(make_error(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")); };
+  if (!c.authenticated)
+    return error_reply(denied(c.method == "GET"      ? "view"
+                              : c.method == "DELETE" ? "delete"
+                                                     : "edit"));
+  auto invalid = [] {
+    return error_reply(make_error(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID."));
+  };
   if (c.method == "GET") {
     auto w = hooks_->find(*id);
     return w ? json_reply(200, render_webhook(*w, clock_)) : invalid();
   }
   if (c.method == "DELETE") {
     if (!read_bool(c.req.param("force")).value_or(false)) {
-      return error_reply(make_error(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing."));
+      return error_reply(make_error(501, "woocommerce_rest_trash_not_supported",
+                                    "Webhooks do not support trashing."));
     }
     auto w = hooks_->erase(*id);
     return w ? json_reply(200, render_webhook(*w, clock_)) : invalid();

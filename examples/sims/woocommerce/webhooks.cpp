@@ -22,7 +22,8 @@ bool valid_topic(const std::string& topic) {
   const auto dot = topic.find('.');
   if (dot == std::string::npos) return false;
   const std::string resource = topic.substr(0, dot), event = topic.substr(dot + 1);
-  return (kResources.count(resource) && kEvents.count(event)) || (resource == "action" && !event.empty());
+  return (kResources.count(resource) && kEvents.count(event)) ||
+         (resource == "action" && !event.empty());
 }
 
 std::string hex(const std::string& raw) {
@@ -91,8 +92,9 @@ std::variant<Webhook, RestError> WebhookHub::create(const Json& body, const std:
                       "Webhook topic is required and must be valid.");
   }
   if (w.delivery_url.rfind("http://", 0) != 0 && w.delivery_url.rfind("https://", 0) != 0) {
-    return make_error(400, "woocommerce_rest_webhook_invalid_delivery_url",
-                      "Webhook delivery URL must be a valid URL starting with http:// or https://.");
+    return make_error(
+        400, "woocommerce_rest_webhook_invalid_delivery_url",
+        "Webhook delivery URL must be a valid URL starting with http:// or https://.");
   }
   w.name = body.value("name", "Webhook created on " + SiteClock::format(now));
   w.status = body.value("status", std::string("active"));
@@ -108,18 +110,21 @@ std::variant<Webhook, RestError> WebhookHub::create(const Json& body, const std:
   }
   // The ping: WooCommerce sends it within the create request and ignores
   // its outcome for the answer.
-  const PostResult r = http_post(w.delivery_url, "webhook_id=" + std::to_string(w.id),
-                                 {{"User-Agent", kUserAgent},
-                                  {"Content-Type", "application/x-www-form-urlencoded"}},
-                                 std::chrono::seconds(5));
-  if (r.status == 0) std::cerr << "weir-sim-woocommerce: ping of webhook " << w.id << " failed: " << r.error << '\n';
+  const PostResult r =
+      http_post(w.delivery_url, "webhook_id=" + std::to_string(w.id),
+                {{"User-Agent", kUserAgent}, {"Content-Type", "application/x-www-form-urlencoded"}},
+                std::chrono::seconds(5));
+  if (r.status == 0)
+    std::cerr << "weir-sim-woocommerce: ping of webhook " << w.id << " failed: " << r.error << '\n';
   return w;
 }
 
-std::variant<Webhook, RestError> WebhookHub::update(std::int64_t id, const Json& body, std::int64_t now) {
+std::variant<Webhook, RestError> WebhookHub::update(std::int64_t id, const Json& body,
+                                                    std::int64_t now) {
   std::lock_guard lock(mu_);
   auto it = hooks_.find(id);
-  if (it == hooks_.end()) return make_error(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.");
+  if (it == hooks_.end())
+    return make_error(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.");
   Webhook w = it->second;
   if (body.contains("topic")) {
     if (!body["topic"].is_string() || !valid_topic(body["topic"])) {
@@ -129,7 +134,8 @@ std::variant<Webhook, RestError> WebhookHub::update(std::int64_t id, const Json&
     w.topic = body["topic"];
   }
   if (body.contains("name") && body["name"].is_string()) w.name = body["name"];
-  if (body.contains("delivery_url") && body["delivery_url"].is_string()) w.delivery_url = body["delivery_url"];
+  if (body.contains("delivery_url") && body["delivery_url"].is_string())
+    w.delivery_url = body["delivery_url"];
   if (body.contains("secret") && body["secret"].is_string()) w.secret = body["secret"];
   if (body.contains("status") && body["status"].is_string()) {
     w.status = body["status"];
@@ -208,20 +214,21 @@ void WebhookHub::deliver(const Job& job) {
   const std::int64_t second = now_seconds();
   const std::string delivery_id =
       hex(hmac("sha256", "wp-salt", std::to_string(w->id) + std::to_string(second))).substr(0, 32);
-  const PostResult r = http_post(
-      w->delivery_url, body,
-      {{"User-Agent", kUserAgent},
-       {"Content-Type", "application/json"},
-       {"X-WC-Webhook-Source", w->site + "/"},
-       {"X-WC-Webhook-Topic", job.topic},
-       {"X-WC-Webhook-Resource", resource},
-       {"X-WC-Webhook-Event", event},
-       {"X-WC-Webhook-Signature", base64_encode(hmac("sha256", w->secret, body))},
-       {"X-WC-Webhook-ID", std::to_string(w->id)},
-       {"X-WC-Webhook-Delivery-ID", delivery_id}},
-      kTimeout);
+  const PostResult r =
+      http_post(w->delivery_url, body,
+                {{"User-Agent", kUserAgent},
+                 {"Content-Type", "application/json"},
+                 {"X-WC-Webhook-Source", w->site + "/"},
+                 {"X-WC-Webhook-Topic", job.topic},
+                 {"X-WC-Webhook-Resource", resource},
+                 {"X-WC-Webhook-Event", event},
+                 {"X-WC-Webhook-Signature", base64_encode(hmac("sha256", w->secret, body))},
+                 {"X-WC-Webhook-ID", std::to_string(w->id)},
+                 {"X-WC-Webhook-Delivery-ID", delivery_id}},
+                kTimeout);
   if (r.status == 0) {
-    std::cerr << "weir-sim-woocommerce: webhook " << w->id << " delivery failed: " << r.error << '\n';
+    std::cerr << "weir-sim-woocommerce: webhook " << w->id << " delivery failed: " << r.error
+              << '\n';
   }
   record(w->id, r.status >= 200 && r.status < 303);
 }

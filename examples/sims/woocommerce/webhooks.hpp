@@ -58,7 +58,8 @@ class WebhookHub {
  public:
   // Builds a payload at delivery time: (resource, id) -> JSON body, or
   // nullopt when the resource is gone (then {"id": N} is sent).
-  using PayloadBuilder = std::function<std::optional<std::string>(const std::string&, std::int64_t)>;
+  using PayloadBuilder =
+      std::function<std::optional<std::string>(const std::string&, std::int64_t)>;
 
   WebhookHub(PayloadBuilder build, std::string default_secret);
   ~WebhookHub();
@@ -67,7 +68,8 @@ class WebhookHub {
 
   // Validates and stores a webhook from a REST body, then pings it.
   // Must be called without the shop's lock (the ping blocks).
-  std::variant<Webhook, RestError> create(const Json& body, const std::string& site, std::int64_t now);
+  std::variant<Webhook, RestError> create(const Json& body, const std::string& site,
+                                          std::int64_t now);
   std::variant<Webhook, RestError> update(std::int64_t id, const Json& body, std::int64_t now);
   std::optional<Webhook> find(std::int64_t id);
   std::optional<Webhook> erase(std::int64_t id);
