@@ -136,9 +136,7 @@ std::vector<std::string> ErpData::change_products(double percent, const std::str
       p.stock_updated_at = now;
     }
     if (all || what == "text") {
-      p.short_description = p.short_description.substr(0, p.short_description.find(" (rev ")) +
-                            " (rev " + std::to_string(change_rounds) + ")";
-      p.description += "<p>Revised in round " + std::to_string(change_rounds) + ".</p>";
+      p.text_revision = change_rounds;
     }
     p.updated_at = now;
     skus.push_back(p.sku);

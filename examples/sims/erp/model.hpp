@@ -27,13 +27,17 @@ struct Warehouse {
   Seconds updated_at = 0;
 };
 
+// The texts and image URLs are made from a few stored facts when asked for
+// (see product_text.cpp): 500,000 products then fit in about a tenth of
+// the memory that stored texts would take.
 struct Product {
   std::string sku;
   std::string name;
-  std::string short_description;
-  std::string description;
   std::string brand;
-  std::vector<std::string> images;  // URLs
+  const char* kind = "";  // "Drill": what the texts call it
+  int image_count = 1;
+  int warranty_years = 1;
+  int text_revision = 0;  // bumped by each text change (/_sim/change)
   std::vector<int> category_ids;    // leaves of the category tree
   Cents price = 0;
   std::optional<Cents> sale_price;
@@ -44,6 +48,10 @@ struct Product {
   Seconds updated_at = 0;        // any change to the product, stock and price included
   Seconds price_updated_at = 0;  // the price list row
   Seconds stock_updated_at = 0;  // the stock rows
+
+  std::string short_description() const;
+  std::string description() const;  // HTML
+  std::vector<std::string> images() const;  // URLs
 };
 
 struct Address {

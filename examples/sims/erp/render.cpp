@@ -79,10 +79,10 @@ Json Render::product(const ErpData& d, const Product& p) const {
   Json j;
   j[f(r, "sku")] = p.sku;
   j[f(r, "name")] = p.name;
-  j[f(r, "short_description")] = p.short_description;
-  j[f(r, "description")] = p.description;
+  j[f(r, "short_description")] = p.short_description();
+  j[f(r, "description")] = p.description();
   j[f(r, "brand")] = p.brand;
-  j[f(r, "images")] = p.images;
+  j[f(r, "images")] = p.images();
   Json cats = Json::array();
   for (int id : p.category_ids) {
     const Category* c = d.category(id);

@@ -82,14 +82,9 @@ Product make_product(const SeedOptions& o, int index, int warehouses, Seconds no
   const std::string adjective = choose(kAdjectives, h(3));
   p.name = p.brand + " " + adjective + " " + kLeaves[leaf].noun + " " +
            numbered("%03ld", static_cast<long>(h(4) % 900 + 100));
-  p.short_description = adjective + " " + kLeaves[leaf].noun + " by " + p.brand + ".";
-  p.description = "<p>The " + p.name + " is a " + std::string(kLeaves[leaf].noun) +
-                  " for daily use.</p><p>Made by " + p.brand + "; warranty: " +
-                  std::to_string(h(5) % 5 + 1) + " year(s).</p>";
-  const int images = static_cast<int>(h(6) % 3) + 1;
-  for (int i = 1; i <= images; ++i) {
-    p.images.push_back("https://cdn.erp.example/img/" + p.sku + "-" + std::to_string(i) + ".jpg");
-  }
+  p.kind = kLeaves[leaf].noun;
+  p.warranty_years = static_cast<int>(h(5) % 5) + 1;
+  p.image_count = static_cast<int>(h(6) % 3) + 1;
   p.category_ids.push_back(kTopCount + 1 + leaf);
   if (h(7) % 5 == 0) p.category_ids.push_back(kTopCount + 1 + (leaf + 3) % kLeafCount);
   p.price = round_price(static_cast<Cents>(h(8) % 50000) + 199);
