@@ -4,12 +4,10 @@
 // creates, the order workflow (422 with its reason, confirmation, lookup by
 // external reference), outage and stats.
 #include <catch2/catch.hpp>
-
 #include <ctime>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "support/http_client.hpp"
 #include "support/sim_process.hpp"
@@ -55,10 +53,11 @@ class ErpSim {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
     if (!body.empty()) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* out) {
-      static_cast<std::string*>(out)->append(d, s * n);
-      return s * n;
-    });
+    curl_easy_setopt(
+        c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* out) {
+          static_cast<std::string*>(out)->append(d, s * n);
+          return s * n;
+        });
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(list);
@@ -78,7 +77,8 @@ class ErpSim {
     const std::time_t t = ::timegm(&tm) + seconds;
     ::gmtime_r(&t, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, time[10] == 'T' ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S", &tm);
+    std::strftime(buf, sizeof buf, time[10] == 'T' ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S",
+                  &tm);
     return buf;
   }
   static std::string enc(const std::string& text) {
@@ -147,7 +147,8 @@ void require_each_once(const std::vector<std::string>& skus, std::size_t n) {
 
 std::set<std::string> skus_of(const json& items, const char* key) {
   std::set<std::string> out;
-  for (const auto& p : items) out.insert(p.is_string() ? p.get<std::string>() : p.at(key).get<std::string>());
+  for (const auto& p : items)
+    out.insert(p.is_string() ? p.get<std::string>() : p.at(key).get<std::string>());
   return out;
 }
 
@@ -183,7 +184,9 @@ TEST_CASE("a 0-based page number and a cursor in the data envelope read each pro
     auto r = cursor.get("/api/v1/products?per_page=50" + (next.empty() ? "" : "&cursor=" + next));
     REQUIRE(r.status == 200);
     for (const auto& p : r.body["data"]) skus.push_back(p["sku"]);
-    next = r.body["meta"]["next_cursor"].is_null() ? "" : r.body["meta"]["next_cursor"].get<std::string>();
+    next = r.body["meta"]["next_cursor"].is_null()
+               ? ""
+               : r.body["meta"]["next_cursor"].get<std::string>();
   } while (!next.empty());
   require_each_once(skus, 120);
   REQUIRE(cursor.get("/api/v1/products?cursor=made-up").status == 400);
@@ -205,7 +208,8 @@ TEST_CASE("the since parameter returns only products changed at or after the tim
   REQUIRE(r.body["meta"]["total"] == 30);
   REQUIRE(skus_of(r.body["data"], "sku") == skus_of(changed.body["skus"], ""));
   // The price list moved with them; the stock rows did not.
-  REQUIRE(erp.get("/api/v1/prices?updated_since=" + erp.enc(change_at)).body["meta"]["total"] == 30);
+  REQUIRE(erp.get("/api/v1/prices?updated_since=" + erp.enc(change_at)).body["meta"]["total"] ==
+          30);
   REQUIRE(erp.get("/api/v1/stock?updated_since=" + erp.enc(change_at)).body["meta"]["total"] == 0);
   // One second later: nothing.
   REQUIRE(erp.get("/api/v1/products?updated_since=" + erp.enc(erp.after(change_at, 1)))
@@ -236,8 +240,11 @@ TEST_CASE("the filter expression returns only items changed after the time") {
   REQUIRE(skus_of(r.body, "ItemCode") == skus_of(changed.body["skus"], ""));
   REQUIRE(r.header("x-total-count") == "15");
   // gt is strict: at the change's own second nothing is after it; ge is not.
-  REQUIRE(erp.get("/rest/items?filter=" + erp.enc("LastModified gt '" + change_at + "'")).status == 404);
-  REQUIRE(erp.get("/rest/items?filter=" + erp.enc("LastModified ge '" + change_at + "'")).body.size() == 15);
+  REQUIRE(erp.get("/rest/items?filter=" + erp.enc("LastModified gt '" + change_at + "'")).status ==
+          404);
+  REQUIRE(
+      erp.get("/rest/items?filter=" + erp.enc("LastModified ge '" + change_at + "'")).body.size() ==
+      15);
   // Conditions combine with and; a quote in a text is doubled.
   const std::string sku = changed.body["skus"][0];
   auto one = erp.get("/rest/items?filter=" +
@@ -249,16 +256,20 @@ TEST_CASE("the filter expression returns only items changed after the time") {
 TEST_CASE("a filter mistake or an unknown parameter is a 400 that says what is wrong") {
   ErpSim filter({"--style", "filter"});
   REQUIRE(filter.started());
-  auto iso = filter.get("/rest/items?filter=" + filter.enc("LastModified gt '2026-12-01T10:00:00Z'"));
+  auto iso =
+      filter.get("/rest/items?filter=" + filter.enc("LastModified gt '2026-12-01T10:00:00Z'"));
   REQUIRE(iso.status == 400);
   REQUIRE(iso.body["error"]["code"] == "INVALID_QUERY");
   REQUIRE_THAT(iso.body["error"]["message"].get<std::string>(),
                Catch::Contains("at 17") && Catch::Contains("2026-12-01 10:00:00"));
-  auto field = filter.get("/rest/items?filter=" + filter.enc("updated_at gt '2026-12-01 10:00:00'"));
+  auto field =
+      filter.get("/rest/items?filter=" + filter.enc("updated_at gt '2026-12-01 10:00:00'"));
   REQUIRE(field.status == 400);
   REQUIRE_THAT(field.body["error"]["message"].get<std::string>(), Catch::Contains("LastModified"));
   REQUIRE(filter.get("/rest/items?filter=" + filter.enc("Price gt '5'")).status == 400);
-  REQUIRE(filter.get("/rest/items?filter=" + filter.enc("ItemCode eq 'A' or ItemCode eq 'B'")).status == 400);
+  REQUIRE(
+      filter.get("/rest/items?filter=" + filter.enc("ItemCode eq 'A' or ItemCode eq 'B'")).status ==
+      400);
   // The param form's parameter means nothing here: refused, not ignored.
   auto param = filter.get("/rest/items?updated_since=2026-12-01T10:00:00Z");
   REQUIRE(param.status == 400);
@@ -269,7 +280,8 @@ TEST_CASE("a filter mistake or an unknown parameter is a 400 that says what is w
   auto bad = classic.get("/api/v1/products?modified_after=2026-12-01T10:00:00Z");
   REQUIRE(bad.status == 400);
   REQUIRE(bad.body["errors"][0]["code"] == "invalid_query");
-  REQUIRE_THAT(bad.body["errors"][0]["reason"].get<std::string>(), Catch::Contains("updated_since"));
+  REQUIRE_THAT(bad.body["errors"][0]["reason"].get<std::string>(),
+               Catch::Contains("updated_since"));
   REQUIRE(classic.get("/api/v1/products?updated_since=yesterday").status == 400);
   REQUIRE(classic.get("/api/v1/products?per_page=101").status == 400);
 }
@@ -373,7 +385,8 @@ TEST_CASE("a create answers the new object in classic and the bare id in filter"
   auto found = filter.get("/rest/customers?filter=" + filter.enc("Email eq 'ada@example.com'"));
   REQUIRE(found.body.size() == 1);
   REQUIRE(found.body[0]["Id"] == "C00021");
-  REQUIRE(filter.post("/rest/customers", R"({"Name": "A", "Email": "ada@example.com"})").status == 409);
+  REQUIRE(filter.post("/rest/customers", R"({"Name": "A", "Email": "ada@example.com"})").status ==
+          409);
   REQUIRE(counter(filter, "customers", "duplicates_prevented") == 1);
 }
 
@@ -429,8 +442,10 @@ TEST_CASE("an order counts only after its confirmation call") {
 
   ErpSim filter({"--style", "filter"});
   REQUIRE(filter.started());
-  REQUIRE(filter.post("/rest/orders", R"({"ExternalRef": "WC-7", "CustomerId": "C00002",
-      "Lines": [{"ItemCode": "SKU-000003", "Quantity": 1}]})").status == 201);
+  REQUIRE(filter
+              .post("/rest/orders", R"({"ExternalRef": "WC-7", "CustomerId": "C00002",
+      "Lines": [{"ItemCode": "SKU-000003", "Quantity": 1}]})")
+              .status == 201);
   // The filter style confirms by PATCHing the status; no action route.
   REQUIRE(filter.post("/rest/orders/ORD-1001/validate", "").status == 404);
   REQUIRE(filter.send("PATCH", "/rest/orders/ORD-1001", R"({"Status": "S"})").status == 422);
@@ -441,7 +456,9 @@ TEST_CASE("an order counts only after its confirmation call") {
   REQUIRE(counter(filter, "orders", "confirmed") == 1);
 }
 
-TEST_CASE("the lookup by external reference finds an order, confirmed or not, and a second create is prevented") {
+TEST_CASE(
+    "the lookup by external reference finds an order, confirmed or not, and a second create is "
+    "prevented") {
   ErpSim classic({});
   REQUIRE(classic.started());
   // The answer to the create is lost (as in a crash): the client looks the
@@ -480,7 +497,8 @@ TEST_CASE("a status change made in the ERP shows in the order list filtered by m
   }
   REQUIRE(erp.post("/odata/Orders/1001/confirm", "").status == 200);
   const std::string shipped_at = erp.advance_clock(30);
-  auto s = erp.post("/_sim/order-status", R"({"id": 1001, "status": "shipped", "tracking": "1Z999"})");
+  auto s =
+      erp.post("/_sim/order-status", R"({"id": 1001, "status": "shipped", "tracking": "1Z999"})");
   REQUIRE(s.status == 200);
   auto list = erp.get("/odata/Orders?changedSince=" + erp.enc(shipped_at));
   REQUIRE(list.body["value"].size() == 1);
@@ -546,8 +564,9 @@ TEST_CASE("basic and bearer authentication refuse a request without the right cr
   REQUIRE(none.header("www-authenticate") == "Basic realm=\"erp\"");
   REQUIRE(basic.send("GET", "/api/v1/products", "", {{"Authorization", "Basic ZXJwOnMzY3JldA=="}})
               .status == 200);
-  REQUIRE(basic.send("GET", "/api/v1/products", "", {{"Authorization", "Basic ZXJwOndyb25n"}})
-              .status == 401);
+  REQUIRE(
+      basic.send("GET", "/api/v1/products", "", {{"Authorization", "Basic ZXJwOndyb25n"}}).status ==
+      401);
   REQUIRE(bearer.get("/rest/items").body["error"]["code"] == "UNAUTHORIZED");
   REQUIRE(bearer.send("GET", "/rest/items", "", {{"Authorization", "Bearer tok-1"}}).status == 200);
   REQUIRE(bearer.get("/_sim/stats").status == 200);  // control calls need none

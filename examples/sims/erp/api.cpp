@@ -14,7 +14,9 @@ Response json_response(const Json& body, int status = 200) {
   return r;
 }
 
-bool writable(const std::string& resource) { return resource == "customers" || resource == "orders"; }
+bool writable(const std::string& resource) {
+  return resource == "customers" || resource == "orders";
+}
 
 }  // namespace
 
@@ -23,7 +25,8 @@ Response Api::error(int status, const std::string& code, const std::string& reas
 }
 
 Response Api::created(const std::string& location, const Json& object, const Json& id) const {
-  Response r = json_response(parts_.style.create_answer == CreateAnswer::kObject ? object : id, 201);
+  Response r =
+      json_response(parts_.style.create_answer == CreateAnswer::kObject ? object : id, 201);
   r.headers.emplace_back("Location", location);
   return r;
 }
@@ -87,7 +90,8 @@ Response Api::get_one(const std::string& resource, const std::string& key) {
       if (resource == "products") return json_response(render_.product(d, *p));
       if (resource == "prices") return json_response(render_.price_row(*p));
       Json rows = Json::array();  // one SKU's stock: a row per warehouse
-      for (std::size_t w = 0; w < d.warehouses.size(); ++w) rows.push_back(render_.stock_row(d, *p, w));
+      for (std::size_t w = 0; w < d.warehouses.size(); ++w)
+        rows.push_back(render_.stock_row(d, *p, w));
       return json_response(rows);
     }
     if (resource == "customers") {

@@ -16,8 +16,8 @@ namespace weir::sims::erp {
 // Where a request goes: a collection, one record, or an order action.
 struct Route {
   std::string resource;
-  std::string key;     // the record's id or code; empty for the collection
-  std::string action;  // confirm or cancel action; empty for none
+  std::string key;      // the record's id or code; empty for the collection
+  std::string action;   // confirm or cancel action; empty for none
   std::string pattern;  // "/api/v1/orders/{id}/validate", for stats
 };
 

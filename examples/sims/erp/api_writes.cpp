@@ -42,10 +42,10 @@ Response Api::create_customer(const Request& req) {
   return parts_.erp.locked([&](ErpData& d) -> Response {
     if (const Customer* old = d.customer_by_email(c.email)) {
       parts_.stats.customers_duplicates.add();
-      return error_response(parts_.style, 409,
-                            {{render_.f("customers", "email"), "duplicate_email",
-                              "customer " + render_.customer_id_text(old->id) +
-                                  " has this e-mail address already"}});
+      return error_response(
+          parts_.style, 409,
+          {{render_.f("customers", "email"), "duplicate_email",
+            "customer " + render_.customer_id_text(old->id) + " has this e-mail address already"}});
     }
     c.created_at = c.updated_at = parts_.clock.now();
     const Customer& made = d.add_customer(std::move(c));
@@ -103,9 +103,10 @@ Response Api::create_order(const Request& req) {
     if (!o.external_ref.empty()) {
       if (const Order* old = d.order_by_ref(o.external_ref)) {
         parts_.stats.orders_duplicates.add();
-        return error_response(s, 409, {{render_.f("orders", "external_ref"), "duplicate_external_ref",
-                                        "order " + render_.order_id_text(old->id) +
-                                            " has this external reference already"}});
+        return error_response(
+            s, 409,
+            {{render_.f("orders", "external_ref"), "duplicate_external_ref",
+              "order " + render_.order_id_text(old->id) + " has this external reference already"}});
       }
     }
     const Customer* customer = d.customer(o.customer_id);
@@ -123,13 +124,15 @@ Response Api::create_order(const Request& req) {
         o.lines[i].price = p->sale_price.value_or(p->price);
       }
     }
-    std::string field = render_.f("orders", "shipping_address") + "." + render_.f("addresses", "postcode");
+    std::string field =
+        render_.f("orders", "shipping_address") + "." + render_.f("addresses", "postcode");
     std::string prefix;
     if (!in.has_address && customer != nullptr) {
       const int a = delivery_address(*customer);
       if (a < 0) {
-        errors.push_back({render_.f("orders", "shipping_address"), "missing_address",
-                          "the order names no address and customer " + customer->number + " has none"});
+        errors.push_back(
+            {render_.f("orders", "shipping_address"), "missing_address",
+             "the order names no address and customer " + customer->number + " has none"});
       } else {
         o.shipping_address = customer->addresses[static_cast<std::size_t>(a)];
         o.shipping_address.type = "shipping";
@@ -142,8 +145,10 @@ Response Api::create_order(const Request& req) {
     if (!o.shipping_address.country.empty() &&
         !check_postcode(o.shipping_address.country, o.shipping_address.postcode, &reason)) {
       const bool country = !known_country(o.shipping_address.country);
-      errors.push_back({country ? field.substr(0, field.rfind('.') + 1) + render_.f("addresses", "country") : field,
-                        country ? "unknown_country" : "invalid_postcode", prefix + reason});
+      errors.push_back(
+          {country ? field.substr(0, field.rfind('.') + 1) + render_.f("addresses", "country")
+                   : field,
+           country ? "unknown_country" : "invalid_postcode", prefix + reason});
     }
     if (!errors.empty()) {
       parts_.stats.orders_refused.add();
@@ -198,11 +203,13 @@ Response Api::patch_order(const Request& req, int id) {
   const std::string status_field = render_.f("orders", "status");
   std::vector<FieldError> errors;
   for (const auto& [k, v] : body.items()) {
-    if (k != status_field) errors.push_back({k, "read_only", "only " + status_field + " may change"});
+    if (k != status_field)
+      errors.push_back({k, "read_only", "only " + status_field + " may change"});
   }
   OrderStatus to = OrderStatus::kNew;
   const auto it = body.find(status_field);
-  if (it == body.end() || !it->is_string() || !parts_.style.parse_status(it->get<std::string>(), &to)) {
+  if (it == body.end() || !it->is_string() ||
+      !parts_.style.parse_status(it->get<std::string>(), &to)) {
     errors.push_back({status_field, "invalid_status",
                       "want " + parts_.style.status_code(OrderStatus::kValidated) + " or " +
                           parts_.style.status_code(OrderStatus::kCancelled)});

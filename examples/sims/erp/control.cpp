@@ -43,7 +43,8 @@ int read_id(const json& v, bool customer, const Render& r) {
   if (const int id = customer ? r.parse_customer_id(s) : r.parse_order_id(s)) return id;
   char* end = nullptr;
   const long n = std::strtol(s.c_str(), &end, 10);
-  return !s.empty() && end == s.c_str() + s.size() && n > 0 && n < 1000000000 ? static_cast<int>(n) : 0;
+  return !s.empty() && end == s.c_str() + s.size() && n > 0 && n < 1000000000 ? static_cast<int>(n)
+                                                                              : 0;
 }
 
 }  // namespace
@@ -85,8 +86,10 @@ Response Control::style() const {
   j["seed"] = parts_.seed.seed;
   j["now"] = format_time(parts_.clock.now(), parts_.style.time_format);
   parts_.erp.locked([&](ErpData& d) {
-    j["records"] = {{"products", d.products.size()},   {"customers", d.customers.size()},
-                    {"orders", d.orders.size()},       {"warehouses", d.warehouses.size()},
+    j["records"] = {{"products", d.products.size()},
+                    {"customers", d.customers.size()},
+                    {"orders", d.orders.size()},
+                    {"warehouses", d.warehouses.size()},
                     {"categories", d.categories.size()}};
   });
   return answer(j);
@@ -100,13 +103,13 @@ Response Control::change(const json& body) {
     return refuse(400, "what: price, stock, text or all, not \"" + what + "\"");
   }
   const Seconds now = parts_.clock.now();
-  const auto skus = parts_.erp.locked(
-      [&](ErpData& d) { return d.change_products(percent, what, now); });
+  const auto skus =
+      parts_.erp.locked([&](ErpData& d) { return d.change_products(percent, what, now); });
   for (std::size_t i = 0; i < skus.size(); ++i) parts_.stats.products_changed.add();
   return answer(Json{{"changed", skus.size()},
-                 {"what", what},
-                 {"at", format_time(now, parts_.style.time_format)},
-                 {"skus", skus}});
+                     {"what", what},
+                     {"at", format_time(now, parts_.style.time_format)},
+                     {"skus", skus}});
 }
 
 Response Control::order_status(const json& body) {
@@ -132,15 +135,18 @@ Response Control::order_status(const json& body) {
 Response Control::fix_postcode(const json& body) {
   const std::string wanted = body.value("postcode", std::string());
   return parts_.erp.locked([&](ErpData& d) -> Response {
-    Customer* c = body.contains("email") ? d.customer_by_email(body.value("email", std::string()))
-                                         : d.customer(read_id(body.value("id", json()), true, render_));
+    Customer* c = body.contains("email")
+                      ? d.customer_by_email(body.value("email", std::string()))
+                      : d.customer(read_id(body.value("id", json()), true, render_));
     if (c == nullptr) return refuse(404, "no such customer (give \"id\" or \"email\")");
     int fixed = 0;
     for (auto& a : c->addresses) {
       std::string reason;
       if (!known_country(a.country) || check_postcode(a.country, a.postcode, &reason)) continue;
-      if (!wanted.empty() && !check_postcode(a.country, wanted, &reason)) return refuse(400, reason);
-      a.postcode = wanted.empty() ? make_postcode(a.country, mix(parts_.seed.seed, c->id, 77)) : wanted;
+      if (!wanted.empty() && !check_postcode(a.country, wanted, &reason))
+        return refuse(400, reason);
+      a.postcode =
+          wanted.empty() ? make_postcode(a.country, mix(parts_.seed.seed, c->id, 77)) : wanted;
       ++fixed;
     }
     if (fixed > 0) c->updated_at = parts_.clock.now();
@@ -154,8 +160,8 @@ Response Control::fragile(const json& body) {
   f.status = body.value("status", 500);
   f.latency_ms = body.value("latency_ms", 0);
   f.lost_answers = body.value("lost_answers", 0);
-  if (f.every < 0 || f.status < 400 || f.status > 599 || f.latency_ms < 0 ||
-      f.latency_ms > 60000 || f.lost_answers < 0) {
+  if (f.every < 0 || f.status < 400 || f.status > 599 || f.latency_ms < 0 || f.latency_ms > 60000 ||
+      f.lost_answers < 0) {
     return refuse(400, "every >= 0, status 400-599, latency_ms 0-60000, lost_answers >= 0");
   }
   parts_.faults.set_fragility(f);

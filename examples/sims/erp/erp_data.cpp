@@ -91,8 +91,8 @@ bool ErpData::move_order(Order& o, OrderStatus to, Seconds now, std::string* err
   if (o.status == to) return true;
   const bool final = o.status == OrderStatus::kShipped || o.status == OrderStatus::kCancelled;
   if (final || (to != OrderStatus::kCancelled && to < o.status)) {
-    *err = "order " + o.number + " is " + kNames[static_cast<int>(o.status)] + " and cannot become " +
-           kNames[static_cast<int>(to)];
+    *err = "order " + o.number + " is " + kNames[static_cast<int>(o.status)] +
+           " and cannot become " + kNames[static_cast<int>(to)];
     return false;
   }
   o.status = to;

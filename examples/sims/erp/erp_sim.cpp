@@ -26,7 +26,8 @@ std::string base64(std::string_view in) {
   } else if (i + 2 == in.size()) {
     const auto n = static_cast<unsigned>(static_cast<unsigned char>(in[i]) << 16 |
                                          static_cast<unsigned char>(in[i + 1]) << 8);
-    out += std::string{kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63]} + "=";
+    out +=
+        std::string{kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63]} + "=";
   }
   return out;
 }
@@ -36,7 +37,8 @@ std::string base64(std::string_view in) {
 ErpSim::ErpSim(const SimOptions& options)
     : parts_(std::make_unique<Parts>(options, SimClock().now())), api_(*parts_), control_(*parts_) {
   const AuthConfig& a = options.auth;
-  if (a.kind == AuthConfig::Kind::kBasic) expected_authorization_ = "Basic " + base64(a.user + ":" + a.password);
+  if (a.kind == AuthConfig::Kind::kBasic)
+    expected_authorization_ = "Basic " + base64(a.user + ":" + a.password);
   if (a.kind == AuthConfig::Kind::kBearer) expected_authorization_ = "Bearer " + a.token;
 }
 
@@ -47,7 +49,8 @@ Response ErpSim::handle(const Request& req) {
     } catch (const nlohmann::json::exception& e) {
       Response r;
       r.status = 400;
-      r.body = nlohmann::json{{"error", std::string("a field has the wrong type: ") + e.what()}}.dump();
+      r.body =
+          nlohmann::json{{"error", std::string("a field has the wrong type: ") + e.what()}}.dump();
       return r;
     }
   }
@@ -84,10 +87,11 @@ std::optional<Response> ErpSim::check_auth(const Request& req) const {
     return std::nullopt;
   }
   const bool basic = parts_->auth.kind == AuthConfig::Kind::kBasic;
-  Response r = error_response(parts_->style, 401, "unauthorized",
-                              req.header("authorization").empty() ? "credentials are missing"
-                                                                  : "credentials are wrong");
-  r.headers.emplace_back("WWW-Authenticate", basic ? "Basic realm=\"erp\"" : "Bearer realm=\"erp\"");
+  Response r = error_response(
+      parts_->style, 401, "unauthorized",
+      req.header("authorization").empty() ? "credentials are missing" : "credentials are wrong");
+  r.headers.emplace_back("WWW-Authenticate",
+                         basic ? "Basic realm=\"erp\"" : "Bearer realm=\"erp\"");
   return r;
 }
 

@@ -1,7 +1,6 @@
 #include "errors.hpp"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace weir::sims::erp {

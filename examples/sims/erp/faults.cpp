@@ -13,8 +13,7 @@ int Faults::outage_left() const {
   std::lock_guard lock(mu_);
   const auto left = outage_until_ - Clock::now();
   if (left <= Clock::duration::zero()) return 0;
-  return static_cast<int>(
-      std::ceil(std::chrono::duration<double>(left).count()));
+  return static_cast<int>(std::ceil(std::chrono::duration<double>(left).count()));
 }
 
 void Faults::set_fragility(const Fragility& f) {
@@ -46,10 +45,10 @@ nlohmann::ordered_json Faults::to_json() const {
   const int left = outage_left();
   std::lock_guard lock(mu_);
   return nlohmann::ordered_json{{"outage_seconds_left", left},
-          {"every", fragility_.every},
-          {"status", fragility_.status},
-          {"latency_ms", fragility_.latency_ms},
-          {"lost_answers", fragility_.lost_answers}};
+                                {"every", fragility_.every},
+                                {"status", fragility_.status},
+                                {"latency_ms", fragility_.latency_ms},
+                                {"lost_answers", fragility_.lost_answers}};
 }
 
 }  // namespace weir::sims::erp

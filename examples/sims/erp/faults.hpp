@@ -6,9 +6,8 @@
 
 #include <chrono>
 #include <mutex>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace weir::sims::erp {
 

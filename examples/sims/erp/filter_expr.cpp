@@ -67,7 +67,8 @@ bool parse_literal(Cursor& c, std::string* out, bool* quoted, std::string* err) 
   *quoted = false;
   const std::size_t from = c.at;
   if (c.text[c.at] == '-') ++c.at;
-  while (!c.done() && (std::isdigit(static_cast<unsigned char>(c.text[c.at])) || c.text[c.at] == '.')) {
+  while (!c.done() &&
+         (std::isdigit(static_cast<unsigned char>(c.text[c.at])) || c.text[c.at] == '.')) {
     ++c.at;
   }
   *out = std::string(c.text.substr(from, c.at - from));
@@ -87,9 +88,12 @@ const TableField* find_field(const Table& t, const Style& s, std::string_view wi
 
 int compare(const FieldValue& a, const FieldValue& b) {
   switch (a.kind) {
-    case FieldValue::Kind::kNumber: return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
-    case FieldValue::Kind::kTime: return a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
-    case FieldValue::Kind::kText: return a.text.compare(b.text);
+    case FieldValue::Kind::kNumber:
+      return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
+    case FieldValue::Kind::kTime:
+      return a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
+    case FieldValue::Kind::kText:
+      return a.text.compare(b.text);
   }
   return 0;
 }
@@ -110,12 +114,15 @@ bool make_condition(const TableField& field, Op op, std::string_view text, const
   out->op = op;
   out->literal.kind = field.kind;
   switch (field.kind) {
-    case FieldValue::Kind::kText: out->literal.text = std::string(text); return true;
+    case FieldValue::Kind::kText:
+      out->literal.text = std::string(text);
+      return true;
     case FieldValue::Kind::kTime:
       if (parse_time(text, style.time_format, &out->literal.time)) return true;
-      *err = "\"" + std::string(text) + "\" is not a time like \"" +
-             (style.time_format == TimeFormat::kIso ? "2026-12-01T10:00:00Z"
-                                                     : "2026-12-01 10:00:00") + "\"";
+      *err =
+          "\"" + std::string(text) + "\" is not a time like \"" +
+          (style.time_format == TimeFormat::kIso ? "2026-12-01T10:00:00Z" : "2026-12-01 10:00:00") +
+          "\"";
       return false;
     case FieldValue::Kind::kNumber: {
       const std::string s(text);
@@ -146,16 +153,18 @@ bool parse_filter(std::string_view text, const Table& table, const Style& style,
     const std::string_view name = c.word();
     const TableField* field = find_field(table, style, name);
     if (name.empty() || field == nullptr) {
-      *err = "at " + std::to_string(field_at + 1) + ": want a field of " + table.resource +
-             " (" + field_list(table, style) + "), not \"" +
+      *err = "at " + std::to_string(field_at + 1) + ": want a field of " + table.resource + " (" +
+             field_list(table, style) + "), not \"" +
              std::string(name.empty() ? text.substr(field_at, 12) : name) + "\"";
       return false;
     }
     Op op;
     const std::size_t op_at = c.at;
     if (c.skip_spaces() == 0 || !parse_op(c.word(), &op)) {
-      *err = "at " + std::to_string(op_at + 1) + ": want one space or more and eq, ne, gt, ge, "
-             "lt or le after " + std::string(name);
+      *err = "at " + std::to_string(op_at + 1) +
+             ": want one space or more and eq, ne, gt, ge, "
+             "lt or le after " +
+             std::string(name);
       return false;
     }
     if (c.skip_spaces() == 0) {
@@ -193,12 +202,24 @@ bool matches(const Table& table, std::size_t row, const std::vector<Condition>& 
     const int r = compare(table.value(row, cond.canonical), cond.literal);
     bool ok = false;
     switch (cond.op) {
-      case Op::kEq: ok = r == 0; break;
-      case Op::kNe: ok = r != 0; break;
-      case Op::kGt: ok = r > 0; break;
-      case Op::kGe: ok = r >= 0; break;
-      case Op::kLt: ok = r < 0; break;
-      case Op::kLe: ok = r <= 0; break;
+      case Op::kEq:
+        ok = r == 0;
+        break;
+      case Op::kNe:
+        ok = r != 0;
+        break;
+      case Op::kGt:
+        ok = r > 0;
+        break;
+      case Op::kGe:
+        ok = r >= 0;
+        break;
+      case Op::kLt:
+        ok = r < 0;
+        break;
+      case Op::kLe:
+        ok = r <= 0;
+        break;
     }
     if (!ok) return false;
   }

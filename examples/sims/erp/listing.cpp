@@ -122,7 +122,8 @@ Response list_rows(const Request& req, const Table& table, const Render& render)
   std::size_t start = 0;
   if (!read_conditions(req, table, s, &conditions, &err) ||
       !read_int(req, s.size_param, 1, s.max_page_size, &size, &err) ||
-      (s.paging == Paging::kPage && !read_int(req, s.page_param, s.page_base, 1L << 30, &page, &err)) ||
+      (s.paging == Paging::kPage &&
+       !read_int(req, s.page_param, s.page_base, 1L << 30, &page, &err)) ||
       (s.paging == Paging::kOffset && !read_int(req, s.offset_param, 0, 1L << 40, &offset, &err))) {
     return error_response(s, 400, "invalid_query", err);
   }
@@ -131,7 +132,8 @@ Response list_rows(const Request& req, const Table& table, const Render& render)
     return error_response(s, 400, "invalid_cursor",
                           s.cursor_param + ": not a cursor this server gave out");
   }
-  const std::size_t skip = s.paging == Paging::kPage     ? static_cast<std::size_t>(page - s.page_base) * size
+  const std::size_t skip = s.paging == Paging::kPage
+                               ? static_cast<std::size_t>(page - s.page_base) * size
                            : s.paging == Paging::kOffset ? static_cast<std::size_t>(offset)
                                                          : 0;
   Json items = Json::array();
@@ -163,10 +165,11 @@ Response list_rows(const Request& req, const Table& table, const Render& render)
   if (s.envelope == Envelope::kValue) {
     body["value"] = std::move(items);
     if (more) {
-      body["@odata.nextLink"] =
-          s.paging == Paging::kPage     ? link_with(req, s.page_param, std::to_string(page + 1))
-          : s.paging == Paging::kOffset ? link_with(req, s.offset_param, std::to_string(offset + size))
-                                        : link_with(req, s.cursor_param, next_cursor);
+      body["@odata.nextLink"] = s.paging == Paging::kPage
+                                    ? link_with(req, s.page_param, std::to_string(page + 1))
+                                : s.paging == Paging::kOffset
+                                    ? link_with(req, s.offset_param, std::to_string(offset + size))
+                                    : link_with(req, s.cursor_param, next_cursor);
     }
     r.body = body.dump();
     return r;
@@ -177,7 +180,8 @@ Response list_rows(const Request& req, const Table& table, const Render& render)
     meta[m("page")] = page;
     meta[m("page_size")] = size;
     meta[m("total")] = total;
-    meta[m("total_pages")] = (total + static_cast<std::size_t>(size) - 1) / static_cast<std::size_t>(size);
+    meta[m("total_pages")] =
+        (total + static_cast<std::size_t>(size) - 1) / static_cast<std::size_t>(size);
   } else if (s.paging == Paging::kOffset) {
     meta[m("offset")] = offset;
     meta[m("limit")] = size;

@@ -37,20 +37,20 @@ struct Product {
   const char* kind = "";  // "Drill": what the texts call it
   int image_count = 1;
   int warranty_years = 1;
-  int text_revision = 0;  // bumped by each text change (/_sim/change)
-  std::vector<int> category_ids;    // leaves of the category tree
+  int text_revision = 0;          // bumped by each text change (/_sim/change)
+  std::vector<int> category_ids;  // leaves of the category tree
   Cents price = 0;
   std::optional<Cents> sale_price;
   std::string tax_class;  // "standard", "reduced", "zero"
   int weight_grams = 0;
   bool discontinued = false;
-  std::vector<int> stock;  // quantity per warehouse, in warehouse order
+  std::vector<int> stock;        // quantity per warehouse, in warehouse order
   Seconds updated_at = 0;        // any change to the product, stock and price included
   Seconds price_updated_at = 0;  // the price list row
   Seconds stock_updated_at = 0;  // the stock rows
 
   std::string short_description() const;
-  std::string description() const;  // HTML
+  std::string description() const;          // HTML
   std::vector<std::string> images() const;  // URLs
 };
 

@@ -15,8 +15,8 @@ long number(const std::string& flag, const std::string& value, long lo, long hi)
     used = 0;
   }
   if (value.empty() || used != value.size() || n < lo || n > hi) {
-    throw std::invalid_argument(flag + ": want a whole number from " + std::to_string(lo) +
-                                " to " + std::to_string(hi) + ", not \"" + value + "\"");
+    throw std::invalid_argument(flag + ": want a whole number from " + std::to_string(lo) + " to " +
+                                std::to_string(hi) + ", not \"" + value + "\"");
   }
   return n;
 }
@@ -39,22 +39,32 @@ SimOptions parse_options(const std::vector<std::string>& args) {
     if (i + 1 >= args.size()) throw std::invalid_argument(flag + ": a value is missing");
     const std::string& v = args[i + 1];
     if (flag == "--port" || flag == "--address" || flag == "--style") continue;
-    if (flag == "--seed") o.seed.seed = static_cast<std::uint64_t>(number(flag, v, 0, 1L << 62));
-    else if (flag == "--products") o.seed.products = static_cast<int>(number(flag, v, 0, 2000000));
-    else if (flag == "--customers") o.seed.customers = static_cast<int>(number(flag, v, 0, 1000000));
-    else if (flag == "--warehouses") o.seed.warehouses = static_cast<int>(number(flag, v, 1, 50));
-    else if (flag == "--bad-postcodes") o.seed.bad_postcodes = static_cast<int>(number(flag, v, 0, 1000000));
-    else if (flag == "--auth") auth = v;
-    else if (flag == "--user") o.auth.user = v;
-    else if (flag == "--password") o.auth.password = v;
-    else if (flag == "--token") o.auth.token = v;
+    if (flag == "--seed")
+      o.seed.seed = static_cast<std::uint64_t>(number(flag, v, 0, 1L << 62));
+    else if (flag == "--products")
+      o.seed.products = static_cast<int>(number(flag, v, 0, 2000000));
+    else if (flag == "--customers")
+      o.seed.customers = static_cast<int>(number(flag, v, 0, 1000000));
+    else if (flag == "--warehouses")
+      o.seed.warehouses = static_cast<int>(number(flag, v, 1, 50));
+    else if (flag == "--bad-postcodes")
+      o.seed.bad_postcodes = static_cast<int>(number(flag, v, 0, 1000000));
+    else if (flag == "--auth")
+      auth = v;
+    else if (flag == "--user")
+      o.auth.user = v;
+    else if (flag == "--password")
+      o.auth.password = v;
+    else if (flag == "--token")
+      o.auth.token = v;
     else if (!apply_style_flag(o.style, flag, v)) {
       throw std::invalid_argument("unknown option " + flag + " (README.md lists them)");
     }
   }
   if (auth == "basic") {
     o.auth.kind = AuthConfig::Kind::kBasic;
-    if (o.auth.user.empty()) throw std::invalid_argument("--auth basic needs --user (and --password)");
+    if (o.auth.user.empty())
+      throw std::invalid_argument("--auth basic needs --user (and --password)");
   } else if (auth == "bearer") {
     o.auth.kind = AuthConfig::Kind::kBearer;
     if (o.auth.token.empty()) throw std::invalid_argument("--auth bearer needs --token");

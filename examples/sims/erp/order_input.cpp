@@ -24,7 +24,8 @@ bool text_field(const json& obj, const Render& r, const char* resource, const ch
     return !required;
   }
   if (!v.is_string() || (required && v.get<std::string>().empty())) {
-    errors->push_back({name, "invalid_field", required ? "must be a non-empty string" : "must be a string"});
+    errors->push_back(
+        {name, "invalid_field", required ? "must be a non-empty string" : "must be a string"});
     return false;
   }
   *out = v.get<std::string>();
@@ -62,8 +63,8 @@ int read_id(const json& v, bool customer, const Render& r) {
 bool parse_body(const std::string& text, json* out, std::string* err) {
   bool too_deep = false;
   auto limit = [&](int depth, json::parse_event_t event, json&) {
-    if (depth > 64 && (event == json::parse_event_t::object_start ||
-                       event == json::parse_event_t::array_start)) {
+    if (depth > 64 &&
+        (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start)) {
       too_deep = true;
     }
     return !too_deep;
@@ -96,8 +97,10 @@ bool read_money(const json& v, Cents* out) {
     if (c == '.' && places < 0) {
       places = 0;
     } else if (c >= '0' && c <= '9' && places < 2 && whole < 10000000000LL) {
-      if (places < 0) whole = whole * 10 + (c - '0');
-      else cents = cents * 10 + (c - '0'), ++places;
+      if (places < 0)
+        whole = whole * 10 + (c - '0');
+      else
+        cents = cents * 10 + (c - '0'), ++places;
     } else {
       return false;
     }
@@ -113,7 +116,8 @@ bool read_customer(const json& body, const Render& r, Customer* out,
   text_field(body, r, c, "name", "", true, &out->name, errors);
   if (text_field(body, r, c, "email", "", true, &out->email, errors) &&
       out->email.find('@') == std::string::npos) {
-    errors->push_back({r.f(c, "email"), "invalid_email", "\"" + out->email + "\" is not an e-mail address"});
+    errors->push_back(
+        {r.f(c, "email"), "invalid_email", "\"" + out->email + "\" is not an e-mail address"});
   }
   text_field(body, r, c, "phone", "", false, &out->phone, errors);
   const json& addresses = get(body, r, c, "addresses");
@@ -140,7 +144,8 @@ bool read_order(const json& body, const Render& r, OrderInput* in,
   const json& customer = get(body, r, o, "customer_id");
   order.customer_id = read_id(customer, true, r);
   if (order.customer_id == 0) {
-    errors->push_back({r.f(o, "customer_id"), customer.is_null() ? "missing_field" : "invalid_field",
+    errors->push_back({r.f(o, "customer_id"),
+                       customer.is_null() ? "missing_field" : "invalid_field",
                        customer.is_null() ? "is required" : "is not a customer id of this ERP"});
   }
   if (text_field(body, r, o, "currency", "", false, &order.currency, errors) &&

@@ -5,10 +5,9 @@
 // customer's postcode fit) is checked by the API with the lock held.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "errors.hpp"
 #include "model.hpp"
@@ -17,7 +16,7 @@
 namespace weir::sims::erp {
 
 struct OrderInput {
-  Order order;             // lines and shipping address as sent
+  Order order;  // lines and shipping address as sent
   bool has_address = false;
   std::vector<bool> line_has_price;
 };

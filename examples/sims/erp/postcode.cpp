@@ -58,8 +58,8 @@ std::string known_countries() {
 bool check_postcode(std::string_view country, std::string_view postcode, std::string* reason) {
   const Rule* r = rule_of(country);
   if (r == nullptr) {
-    *reason = "the country \"" + std::string(country) + "\" is not served (known: " +
-              known_countries() + ")";
+    *reason = "the country \"" + std::string(country) +
+              "\" is not served (known: " + known_countries() + ")";
     return false;
   }
   if (fits(r->pattern, postcode)) return true;

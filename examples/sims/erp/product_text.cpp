@@ -12,8 +12,8 @@ std::string Product::short_description() const {
 }
 
 std::string Product::description() const {
-  std::string html = "<p>The " + name + " is a " + kind + " for daily use.</p><p>Made by " +
-                     brand + "; warranty: " + std::to_string(warranty_years) + " year(s).</p>";
+  std::string html = "<p>The " + name + " is a " + kind + " for daily use.</p><p>Made by " + brand +
+                     "; warranty: " + std::to_string(warranty_years) + " year(s).</p>";
   if (text_revision > 0) html += "<p>Revised in round " + std::to_string(text_revision) + ".</p>";
   return html;
 }

@@ -103,8 +103,8 @@ Json Render::product(const ErpData& d, const Product& p) const {
   j[f(r, "status")] = p.discontinued ? "discontinued" : "active";
   Json stock = Json::array();
   for (std::size_t w = 0; w < p.stock.size() && w < d.warehouses.size(); ++w) {
-    stock.push_back({{f("stock", "warehouse"), d.warehouses[w].code},
-                     {f("stock", "quantity"), p.stock[w]}});
+    stock.push_back(
+        {{f("stock", "warehouse"), d.warehouses[w].code}, {f("stock", "quantity"), p.stock[w]}});
   }
   j[f(r, "stock")] = std::move(stock);
   j[f(r, "updated_at")] = time(p.updated_at);

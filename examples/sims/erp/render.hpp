@@ -4,10 +4,9 @@
 // for ids (an id in a path or a body). Stateless; any thread.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "erp_data.hpp"
 #include "style.hpp"

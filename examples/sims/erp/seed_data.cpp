@@ -18,22 +18,29 @@ struct Leaf {
 
 const char* const kTops[] = {"Tools", "Garden", "Kitchen", "Office", "Outdoor"};
 const Leaf kLeaves[] = {
-    {"Tools", "Drills", "Drill"},           {"Tools", "Saws", "Saw"},
-    {"Tools", "Hand Tools", "Screwdriver Set"}, {"Garden", "Hoses", "Garden Hose"},
-    {"Garden", "Lawn Mowers", "Lawn Mower"}, {"Garden", "Planters", "Planter"},
-    {"Kitchen", "Cookware", "Frying Pan"},  {"Kitchen", "Knives", "Chef's Knife"},
-    {"Kitchen", "Small Appliances", "Kettle"}, {"Office", "Paper", "Copy Paper"},
-    {"Office", "Pens", "Gel Pen"},          {"Office", "Furniture", "Office Chair"},
-    {"Outdoor", "Tents", "Tent"},           {"Outdoor", "Backpacks", "Backpack"},
+    {"Tools", "Drills", "Drill"},
+    {"Tools", "Saws", "Saw"},
+    {"Tools", "Hand Tools", "Screwdriver Set"},
+    {"Garden", "Hoses", "Garden Hose"},
+    {"Garden", "Lawn Mowers", "Lawn Mower"},
+    {"Garden", "Planters", "Planter"},
+    {"Kitchen", "Cookware", "Frying Pan"},
+    {"Kitchen", "Knives", "Chef's Knife"},
+    {"Kitchen", "Small Appliances", "Kettle"},
+    {"Office", "Paper", "Copy Paper"},
+    {"Office", "Pens", "Gel Pen"},
+    {"Office", "Furniture", "Office Chair"},
+    {"Outdoor", "Tents", "Tent"},
+    {"Outdoor", "Backpacks", "Backpack"},
     {"Outdoor", "Lighting", "Headlamp"},
 };
 constexpr int kTopCount = 5;
 constexpr int kLeafCount = 15;
 
-const char* const kBrands[] = {"Vexa", "Nordwerk", "Alpenstahl", "Brightline", "Kessler",
-                               "Oakmont", "Tiberio", "Lumo"};
-const char* const kAdjectives[] = {"Compact", "Pro", "Classic", "Eco", "Heavy-Duty",
-                                   "Lightweight", "Premium", "Everyday"};
+const char* const kBrands[] = {"Vexa",    "Nordwerk", "Alpenstahl", "Brightline",
+                               "Kessler", "Oakmont",  "Tiberio",    "Lumo"};
+const char* const kAdjectives[] = {"Compact",    "Pro",         "Classic", "Eco",
+                                   "Heavy-Duty", "Lightweight", "Premium", "Everyday"};
 const char* const kWarehouses[][3] = {{"MAIN", "Main warehouse", "DE"},
                                       {"EAST", "East depot", "PL"},
                                       {"WEST", "West depot", "NL"},
@@ -47,7 +54,7 @@ struct Person {
 const Person kFirst[] = {{"Anna", "anna"},   {"Jürgen", "juergen"}, {"Léa", "lea"},
                          {"Marco", "marco"}, {"Sophie", "sophie"},  {"Lukas", "lukas"},
                          {"Emma", "emma"},   {"Piotr", "piotr"}};
-const Person kLast[] = {{"Müller", "mueller"}, {"Schmidt", "schmidt"}, {"Dubois", "dubois"},
+const Person kLast[] = {{"Müller", "mueller"}, {"Schmidt", "schmidt"},  {"Dubois", "dubois"},
                         {"Rossi", "rossi"},    {"de Vries", "devries"}, {"Nowak", "nowak"},
                         {"Weber", "weber"},    {"Gruber", "gruber"}};
 
@@ -57,9 +64,9 @@ struct Place {
   const char* street;
 };
 // Germany half the time: the postcode rule the tests lean on is German.
-const Place kPlaces[] = {{"DE", "Berlin", "Hauptstraße"}, {"DE", "München", "Lindenweg"},
-                         {"DE", "Köln", "Bahnhofstraße"}, {"DE", "Hamburg", "Am Markt"},
-                         {"AT", "Wien", "Ringstraße"},    {"CH", "Zürich", "Seestrasse"},
+const Place kPlaces[] = {{"DE", "Berlin", "Hauptstraße"},  {"DE", "München", "Lindenweg"},
+                         {"DE", "Köln", "Bahnhofstraße"},  {"DE", "Hamburg", "Am Markt"},
+                         {"AT", "Wien", "Ringstraße"},     {"CH", "Zürich", "Seestrasse"},
                          {"NL", "Utrecht", "Dorpsstraat"}, {"FR", "Lyon", "Rue de la Paix"}};
 
 template <typename T, std::size_t N>
@@ -74,7 +81,9 @@ std::string numbered(const char* format, long n) {
 }
 
 Product make_product(const SeedOptions& o, int index, int warehouses, Seconds now) {
-  const auto h = [&](std::uint64_t salt) { return mix(o.seed, static_cast<std::uint64_t>(index), salt); };
+  const auto h = [&](std::uint64_t salt) {
+    return mix(o.seed, static_cast<std::uint64_t>(index), salt);
+  };
   const int leaf = static_cast<int>(h(1) % kLeafCount);
   Product p;
   p.sku = numbered("SKU-%06ld", index);
@@ -94,7 +103,8 @@ Product make_product(const SeedOptions& o, int index, int warehouses, Seconds no
   p.weight_grams = static_cast<int>(h(11) % 25000) + 50;
   p.discontinued = h(12) % 20 == 0;
   for (int w = 0; w < warehouses; ++w) {
-    const auto s = mix(o.seed, static_cast<std::uint64_t>(index), 100 + static_cast<std::uint64_t>(w));
+    const auto s =
+        mix(o.seed, static_cast<std::uint64_t>(index), 100 + static_cast<std::uint64_t>(w));
     p.stock.push_back(s % 10 == 0 ? 0 : static_cast<int>(s % 250));
   }
   p.updated_at = now - static_cast<Seconds>(h(13) % kSpread) - 60;
@@ -104,19 +114,27 @@ Product make_product(const SeedOptions& o, int index, int warehouses, Seconds no
 }
 
 Customer make_customer(const SeedOptions& o, int index, Seconds now) {
-  const auto h = [&](std::uint64_t salt) { return mix(o.seed, static_cast<std::uint64_t>(index), 1000 + salt); };
+  const auto h = [&](std::uint64_t salt) {
+    return mix(o.seed, static_cast<std::uint64_t>(index), 1000 + salt);
+  };
   const Person& first = choose(kFirst, h(1));
   const Person& last = choose(kLast, h(2));
   Customer c;
   c.id = index;
   c.number = numbered("C%05ld", index);
   c.name = std::string(first.name) + " " + last.name;
-  c.email = std::string(first.ascii) + "." + last.ascii + "." + std::to_string(index) + "@example.com";
+  c.email =
+      std::string(first.ascii) + "." + last.ascii + "." + std::to_string(index) + "@example.com";
   c.phone = numbered("+49 30 %07ld", static_cast<long>(h(3) % 10000000));
   const Place& place = choose(kPlaces, h(4));
-  Address billing{"billing", c.name, std::string(place.street) + " " + std::to_string(h(5) % 120 + 1),
-                  place.city, make_postcode(place.country, h(6)), place.country};
-  if (index <= o.bad_postcodes) billing.postcode = billing.postcode.substr(0, billing.postcode.size() - 1);
+  Address billing{"billing",
+                  c.name,
+                  std::string(place.street) + " " + std::to_string(h(5) % 120 + 1),
+                  place.city,
+                  make_postcode(place.country, h(6)),
+                  place.country};
+  if (index <= o.bad_postcodes)
+    billing.postcode = billing.postcode.substr(0, billing.postcode.size() - 1);
   Address shipping = billing;
   shipping.type = "shipping";
   c.addresses = {billing, shipping};
@@ -128,7 +146,8 @@ Customer make_customer(const SeedOptions& o, int index, Seconds now) {
 }  // namespace
 
 std::uint64_t mix(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
-  std::uint64_t x = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^
+  std::uint64_t x = a * 0x9E3779B97F4A7C15ull ^
+                    (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^
                     (c + 0x2545F4914F6CDD1Dull) * 0x94D049BB133111EBull;
   for (int i = 0; i < 2; ++i) {
     x += 0x9E3779B97F4A7C15ull;
@@ -160,7 +179,8 @@ SeedData make_seed_data(const SeedOptions& o, Seconds now) {
     if (w < 5) {
       d.warehouses.push_back({kWarehouses[w][0], kWarehouses[w][1], kWarehouses[w][2], stamp});
     } else {
-      d.warehouses.push_back({numbered("WH%02ld", w + 1), numbered("Depot %ld", w + 1), "DE", stamp});
+      d.warehouses.push_back(
+          {numbered("WH%02ld", w + 1), numbered("Depot %ld", w + 1), "DE", stamp});
     }
   }
   d.products.reserve(static_cast<std::size_t>(o.products));

@@ -8,10 +8,9 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
-
-#include <nlohmann/json.hpp>
 
 namespace weir::sims::erp {
 
@@ -28,14 +27,14 @@ class Stats {
 
   Counter orders_created;
   Counter orders_confirmed;
-  Counter orders_refused;          // 422
-  Counter orders_duplicates;       // a second create with a known external reference
+  Counter orders_refused;     // 422
+  Counter orders_duplicates;  // a second create with a known external reference
   Counter customers_created;
-  Counter customers_refused;       // 422
-  Counter customers_duplicates;    // a second create with a known e-mail address
-  Counter products_changed;        // by /_sim/change
-  Counter status_changes;          // orders moved by the ERP's clerk (/_sim/order-status)
-  Counter faults_injected;         // answers spoiled by /_sim/outage and /_sim/fragile
+  Counter customers_refused;     // 422
+  Counter customers_duplicates;  // a second create with a known e-mail address
+  Counter products_changed;      // by /_sim/change
+  Counter status_changes;        // orders moved by the ERP's clerk (/_sim/order-status)
+  Counter faults_injected;       // answers spoiled by /_sim/outage and /_sim/fragile
 
  private:
   mutable std::mutex mu_;

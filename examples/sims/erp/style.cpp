@@ -27,8 +27,8 @@ std::string name_of(E e, const Choices<E>& choices) {
   return "?";
 }
 
-const Choices<Naming> kNamings{{"snake", Naming::kSnake}, {"pascal", Naming::kPascal},
-                               {"camel", Naming::kCamel}};
+const Choices<Naming> kNamings{
+    {"snake", Naming::kSnake}, {"pascal", Naming::kPascal}, {"camel", Naming::kCamel}};
 const Choices<TimeFormat> kTimeFormats{{"iso", TimeFormat::kIso}, {"sql", TimeFormat::kSql}};
 const Choices<Decimals> kDecimals{{"string", Decimals::kString}, {"number", Decimals::kNumber}};
 const Choices<IdForm> kIdForms{{"number", IdForm::kNumber}, {"prefixed", IdForm::kPrefixed}};
@@ -137,17 +137,20 @@ int to_int(std::string_view flag, const std::string& value, int lo, int hi) {
 }  // namespace
 
 const std::vector<std::string>& resource_names() {
-  static const std::vector<std::string> kNames{"products",  "prices",     "stock",     "customers",
-                                               "orders",    "categories", "warehouses"};
+  static const std::vector<std::string> kNames{"products", "prices",     "stock",     "customers",
+                                               "orders",   "categories", "warehouses"};
   return kNames;
 }
 
 std::vector<std::string> style_names() { return {"classic", "filter", "cursor"}; }
 
 bool preset_style(std::string_view name, Style* out, std::string* err) {
-  if (name == "classic") *out = classic();
-  else if (name == "filter") *out = filter();
-  else if (name == "cursor") *out = cursor();
+  if (name == "classic")
+    *out = classic();
+  else if (name == "filter")
+    *out = filter();
+  else if (name == "cursor")
+    *out = cursor();
   else {
     *err = "--style: \"" + std::string(name) + "\" is none of classic, filter, cursor";
     return false;
@@ -184,40 +187,66 @@ bool apply_style_flag(Style& s, std::string_view flag, const std::string& value)
     const std::string resource(flag.substr(7));
     if (!s.paths.count(resource)) return false;
     if (value.empty() || value[0] != '/' || value.back() == '/') {
-      throw std::invalid_argument(std::string(flag) + ": a path starts with / and does not end "
-                                                      "with one, not \"" + value + "\"");
+      throw std::invalid_argument(std::string(flag) +
+                                  ": a path starts with / and does not end "
+                                  "with one, not \"" +
+                                  value + "\"");
     }
     s.paths[resource] = value;
-  } else if (flag == "--naming") s.naming = pick(flag, value, kNamings);
+  } else if (flag == "--naming")
+    s.naming = pick(flag, value, kNamings);
   else if (flag == "--field") {
     const auto eq = value.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
       throw std::invalid_argument("--field: want canonical=wire_name, not \"" + value + "\"");
     }
     s.renames[value.substr(0, eq)] = value.substr(eq + 1);
-  } else if (flag == "--time-format") s.time_format = pick(flag, value, kTimeFormats);
-  else if (flag == "--decimals") s.decimals = pick(flag, value, kDecimals);
-  else if (flag == "--ids") s.ids = pick(flag, value, kIdForms);
-  else if (flag == "--since") s.since = pick(flag, value, kSinceForms);
-  else if (flag == "--since-param") s.since_param = value;
-  else if (flag == "--filter-param") s.filter_param = value;
-  else if (flag == "--paging") s.paging = pick(flag, value, kPagings);
-  else if (flag == "--page-base") s.page_base = to_int(flag, value, 0, 1);
-  else if (flag == "--page-param") s.page_param = value;
-  else if (flag == "--size-param") s.size_param = value;
-  else if (flag == "--offset-param") s.offset_param = value;
-  else if (flag == "--cursor-param") s.cursor_param = value;
-  else if (flag == "--page-size") s.default_page_size = to_int(flag, value, 1, 100000);
-  else if (flag == "--max-page-size") s.max_page_size = to_int(flag, value, 1, 100000);
-  else if (flag == "--envelope") s.envelope = pick(flag, value, kEnvelopes);
-  else if (flag == "--empty-page") s.empty_page = pick(flag, value, kEmptyPages);
-  else if (flag == "--create-answer") s.create_answer = pick(flag, value, kCreateAnswers);
-  else if (flag == "--errors") s.errors = pick(flag, value, kErrorShapes);
-  else if (flag == "--status-codes") s.statuses = pick(flag, value, kStatusCodes);
-  else if (flag == "--confirm") s.confirm = pick(flag, value, kConfirms);
-  else if (flag == "--confirm-action") s.confirm_action = value;
-  else if (flag == "--cancel-action") s.cancel_action = value;
-  else return false;
+  } else if (flag == "--time-format")
+    s.time_format = pick(flag, value, kTimeFormats);
+  else if (flag == "--decimals")
+    s.decimals = pick(flag, value, kDecimals);
+  else if (flag == "--ids")
+    s.ids = pick(flag, value, kIdForms);
+  else if (flag == "--since")
+    s.since = pick(flag, value, kSinceForms);
+  else if (flag == "--since-param")
+    s.since_param = value;
+  else if (flag == "--filter-param")
+    s.filter_param = value;
+  else if (flag == "--paging")
+    s.paging = pick(flag, value, kPagings);
+  else if (flag == "--page-base")
+    s.page_base = to_int(flag, value, 0, 1);
+  else if (flag == "--page-param")
+    s.page_param = value;
+  else if (flag == "--size-param")
+    s.size_param = value;
+  else if (flag == "--offset-param")
+    s.offset_param = value;
+  else if (flag == "--cursor-param")
+    s.cursor_param = value;
+  else if (flag == "--page-size")
+    s.default_page_size = to_int(flag, value, 1, 100000);
+  else if (flag == "--max-page-size")
+    s.max_page_size = to_int(flag, value, 1, 100000);
+  else if (flag == "--envelope")
+    s.envelope = pick(flag, value, kEnvelopes);
+  else if (flag == "--empty-page")
+    s.empty_page = pick(flag, value, kEmptyPages);
+  else if (flag == "--create-answer")
+    s.create_answer = pick(flag, value, kCreateAnswers);
+  else if (flag == "--errors")
+    s.errors = pick(flag, value, kErrorShapes);
+  else if (flag == "--status-codes")
+    s.statuses = pick(flag, value, kStatusCodes);
+  else if (flag == "--confirm")
+    s.confirm = pick(flag, value, kConfirms);
+  else if (flag == "--confirm-action")
+    s.confirm_action = value;
+  else if (flag == "--cancel-action")
+    s.cancel_action = value;
+  else
+    return false;
   return true;
 }
 
@@ -251,14 +280,10 @@ nlohmann::ordered_json Style::to_json() const {
   j["ids"] = name_of(ids, kIdForms);
   j["since"] = {{"form", name_of(since, kSinceForms)},
                 {"param", since == SinceForm::kParam ? since_param : filter_param}};
-  j["paging"] = {{"mode", name_of(paging, kPagings)},
-                 {"page_base", page_base},
-                 {"page_param", page_param},
-                 {"size_param", size_param},
-                 {"offset_param", offset_param},
-                 {"cursor_param", cursor_param},
-                 {"default_size", default_page_size},
-                 {"max_size", max_page_size}};
+  j["paging"] = {{"mode", name_of(paging, kPagings)}, {"page_base", page_base},
+                 {"page_param", page_param},          {"size_param", size_param},
+                 {"offset_param", offset_param},      {"cursor_param", cursor_param},
+                 {"default_size", default_page_size}, {"max_size", max_page_size}};
   j["envelope"] = name_of(envelope, kEnvelopes);
   j["empty_page"] = name_of(empty_page, kEmptyPages);
   j["create_answer"] = name_of(create_answer, kCreateAnswers);

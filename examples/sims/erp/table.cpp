@@ -11,10 +11,17 @@ FieldValue at(Seconds t) { return {K::kTime, "", 0, t}; }
 double money(Cents c) { return static_cast<double>(c) / 100.0; }
 
 Table products(const ErpData& d, const Render& r) {
-  Table t{"products", d.products.size(),
-          {{"sku", K::kText}, {"name", K::kText}, {"brand", K::kText}, {"status", K::kText},
-           {"tax_class", K::kText}, {"price", K::kNumber}, {"updated_at", K::kTime}},
-          {}, {}};
+  Table t{"products",
+          d.products.size(),
+          {{"sku", K::kText},
+           {"name", K::kText},
+           {"brand", K::kText},
+           {"status", K::kText},
+           {"tax_class", K::kText},
+           {"price", K::kNumber},
+           {"updated_at", K::kTime}},
+          {},
+          {}};
   t.value = [&d](std::size_t i, const std::string& f) {
     const Product& p = d.products[i];
     if (f == "sku") return text(p.sku);
@@ -30,10 +37,15 @@ Table products(const ErpData& d, const Render& r) {
 }
 
 Table prices(const ErpData& d, const Render& r) {
-  Table t{"prices", d.products.size(),
-          {{"sku", K::kText}, {"price_list", K::kText}, {"currency", K::kText},
-           {"price", K::kNumber}, {"updated_at", K::kTime}},
-          {}, {}};
+  Table t{"prices",
+          d.products.size(),
+          {{"sku", K::kText},
+           {"price_list", K::kText},
+           {"currency", K::kText},
+           {"price", K::kNumber},
+           {"updated_at", K::kTime}},
+          {},
+          {}};
   t.value = [&d](std::size_t i, const std::string& f) {
     const Product& p = d.products[i];
     if (f == "sku") return text(p.sku);
@@ -49,10 +61,14 @@ Table prices(const ErpData& d, const Render& r) {
 // One row per product and warehouse: row = product * warehouses + warehouse.
 Table stock(const ErpData& d, const Render& r) {
   const std::size_t w = d.warehouses.size();
-  Table t{"stock", d.products.size() * w,
-          {{"sku", K::kText}, {"warehouse", K::kText}, {"quantity", K::kNumber},
+  Table t{"stock",
+          d.products.size() * w,
+          {{"sku", K::kText},
+           {"warehouse", K::kText},
+           {"quantity", K::kNumber},
            {"updated_at", K::kTime}},
-          {}, {}};
+          {},
+          {}};
   t.value = [&d, w](std::size_t i, const std::string& f) {
     const Product& p = d.products[i / w];
     if (f == "sku") return text(p.sku);
@@ -66,10 +82,15 @@ Table stock(const ErpData& d, const Render& r) {
 
 Table customers(const ErpData& d, const Render& r) {
   const bool numeric = r.style().ids == IdForm::kNumber;
-  Table t{"customers", d.customers.size(),
-          {{"id", numeric ? K::kNumber : K::kText}, {"number", K::kText}, {"name", K::kText},
-           {"email", K::kText}, {"updated_at", K::kTime}},
-          {}, {}};
+  Table t{"customers",
+          d.customers.size(),
+          {{"id", numeric ? K::kNumber : K::kText},
+           {"number", K::kText},
+           {"name", K::kText},
+           {"email", K::kText},
+           {"updated_at", K::kTime}},
+          {},
+          {}};
   t.value = [&d, &r, numeric](std::size_t i, const std::string& f) {
     const Customer& c = d.customers[i];
     if (f == "id") return numeric ? number(c.id) : text(r.customer_id_text(c.id));
@@ -85,11 +106,17 @@ Table customers(const ErpData& d, const Render& r) {
 Table orders(const ErpData& d, const Render& r) {
   const bool numeric = r.style().ids == IdForm::kNumber;
   const K id_kind = numeric ? K::kNumber : K::kText;
-  Table t{"orders", d.orders.size(),
-          {{"id", id_kind}, {"number", K::kText}, {"external_ref", K::kText},
-           {"customer_id", id_kind}, {"status", K::kText}, {"created_at", K::kTime},
+  Table t{"orders",
+          d.orders.size(),
+          {{"id", id_kind},
+           {"number", K::kText},
+           {"external_ref", K::kText},
+           {"customer_id", id_kind},
+           {"status", K::kText},
+           {"created_at", K::kTime},
            {"updated_at", K::kTime}},
-          {}, {}};
+          {},
+          {}};
   t.value = [&d, &r, numeric](std::size_t i, const std::string& f) {
     const Order& o = d.orders[i];
     if (f == "id") return numeric ? number(o.id) : text(r.order_id_text(o.id));
@@ -107,10 +134,12 @@ Table orders(const ErpData& d, const Render& r) {
 }
 
 Table categories(const ErpData& d, const Render& r) {
-  Table t{"categories", d.categories.size(),
-          {{"id", K::kNumber}, {"name", K::kText}, {"parent_id", K::kNumber},
-           {"updated_at", K::kTime}},
-          {}, {}};
+  Table t{
+      "categories",
+      d.categories.size(),
+      {{"id", K::kNumber}, {"name", K::kText}, {"parent_id", K::kNumber}, {"updated_at", K::kTime}},
+      {},
+      {}};
   t.value = [&d](std::size_t i, const std::string& f) {
     const Category& c = d.categories[i];
     if (f == "id") return number(c.id);
@@ -123,9 +152,11 @@ Table categories(const ErpData& d, const Render& r) {
 }
 
 Table warehouses(const ErpData& d, const Render& r) {
-  Table t{"warehouses", d.warehouses.size(),
+  Table t{"warehouses",
+          d.warehouses.size(),
           {{"code", K::kText}, {"name", K::kText}, {"updated_at", K::kTime}},
-          {}, {}};
+          {},
+          {}};
   t.value = [&d](std::size_t i, const std::string& f) {
     const Warehouse& w = d.warehouses[i];
     if (f == "code") return text(w.code);

@@ -20,8 +20,8 @@ bool digits(std::string_view text, std::size_t at, std::size_t n, int* out) {
 // "YYYY-MM-DD?HH:MM:SS" with `sep` between date and time.
 bool date_time(std::string_view text, char sep, Seconds* out) {
   int y, mo, d, h, mi, s;
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != sep ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != sep || text[13] != ':' ||
+      text[16] != ':') {
     return false;
   }
   if (!digits(text, 0, 4, &y) || !digits(text, 5, 2, &mo) || !digits(text, 8, 2, &d) ||
