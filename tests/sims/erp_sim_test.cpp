@@ -442,6 +442,41 @@ TEST_CASE("an order to a German postcode of four digits is refused with 422 and 
   REQUIRE(codes == std::set<std::string>{"invalid_quantity", "unknown_customer", "unknown_sku"});
 }
 
+TEST_CASE("a customer corrected by PATCH at the source can then be shipped to") {
+  ErpSim erp({});
+  REQUIRE(erp.started());
+  auto c = erp.post("/api/v1/customers", R"({"name": "Bo", "email": "bo@example.com",
+      "addresses": [{"street": "Weg 1", "city": "Wien", "postcode": "10100", "country": "AT"}]})");
+  REQUIRE(c.status == 201);  // the ERP keeps what it is given for a customer
+  const std::string order = R"({"external_ref": "WC-5", "customer_id": 21,
+      "lines": [{"sku": "SKU-000002", "quantity": 1}]})";
+  auto refused = erp.post("/api/v1/orders", order);
+  REQUIRE(refused.status == 422);
+  REQUIRE(refused.body["errors"][0]["field"] == "addresses[0].postcode");
+  REQUIRE(refused.body["errors"][0]["reason"] ==
+          "customer C00021's address: an Austrian postcode has 4 digits, not \"10100\"");
+  auto patched = erp.send("PATCH", "/api/v1/customers/21", R"({"addresses": [{"street": "Weg 1",
+      "city": "Wien", "postcode": "1010", "country": "AT"}]})");
+  REQUIRE(patched.status == 200);
+  REQUIRE(patched.body["addresses"][0]["postcode"] == "1010");
+  REQUIRE(patched.body["email"] == "bo@example.com");  // fields not sent stay
+  auto made = erp.post("/api/v1/orders", order);
+  REQUIRE(made.status == 201);
+  REQUIRE(made.body["shipping_address"]["postcode"] == "1010");
+}
+
+TEST_CASE("a fragile ERP fails every Nth API request with the status asked for") {
+  ErpSim erp({});
+  REQUIRE(erp.started());
+  REQUIRE(erp.post("/_sim/fragile", R"({"every": 3, "status": 429})").status == 200);
+  std::vector<long> statuses;
+  for (int i = 0; i < 6; ++i) statuses.push_back(erp.get("/api/v1/warehouses").status);
+  REQUIRE(statuses == std::vector<long>{200, 200, 429, 200, 200, 429});
+  REQUIRE(erp.post("/_sim/fragile", "{}").status == 200);
+  REQUIRE(erp.get("/api/v1/warehouses").status == 200);
+  REQUIRE(erp.post("/_sim/fragile", R"({"status": 200})").status == 400);
+}
+
 TEST_CASE("an order counts only after its confirmation call") {
   ErpSim classic({});
   REQUIRE(classic.started());

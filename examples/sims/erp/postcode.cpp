@@ -63,8 +63,9 @@ bool check_postcode(std::string_view country, std::string_view postcode, std::st
     return false;
   }
   if (fits(r->pattern, postcode)) return true;
-  *reason = std::string("a ") + r->adjective + " postcode has " + r->description + ", not \"" +
-            std::string(postcode) + "\"";
+  const bool vowel = std::string_view("AEIOU").find(r->adjective[0]) != std::string_view::npos;
+  *reason = std::string(vowel ? "an " : "a ") + r->adjective + " postcode has " + r->description +
+            ", not \"" + std::string(postcode) + "\"";
   return false;
 }
 
