@@ -26,6 +26,52 @@ int delivery_address(const Customer& c) {
   return c.addresses.empty() ? -1 : 0;
 }
 
+// What needs the data: the customer and SKUs exist, line prices default
+// to the product's, and the address the order ships to (its own, else the
+// customer's) has a postcode that fits its country. Fills in `in`.
+void check_order_data(ErpData& d, const Render& r, OrderInput& in,
+                      std::vector<FieldError>* errors) {
+  Order& o = in.order;
+  const Customer* customer = o.customer_id == 0 ? nullptr : d.customer(o.customer_id);
+  if (customer == nullptr && o.customer_id != 0) {
+    errors->push_back({r.f("orders", "customer_id"), "unknown_customer",
+                       "no customer " + r.customer_id_text(o.customer_id)});
+  }
+  for (std::size_t i = 0; i < o.lines.size(); ++i) {
+    const Product* p = d.product(o.lines[i].sku);
+    const std::string at = r.f("orders", "lines") + "[" + std::to_string(i) + "].";
+    if (p == nullptr && !o.lines[i].sku.empty()) {
+      errors->push_back({at + r.f("lines", "sku"), "unknown_sku",
+                         "no product with SKU \"" + o.lines[i].sku + "\""});
+    } else if (p != nullptr && !in.line_has_price[i]) {
+      o.lines[i].price = p->sale_price.value_or(p->price);
+    }
+  }
+  std::string at = r.f("orders", "shipping_address") + ".";
+  std::string whose;
+  if (!in.has_address && customer != nullptr) {
+    const int a = delivery_address(*customer);
+    if (a < 0) {
+      errors->push_back(
+          {r.f("orders", "shipping_address"), "missing_address",
+           "the order names no address and customer " + customer->number + " has none"});
+      return;
+    }
+    o.shipping_address = customer->addresses[static_cast<std::size_t>(a)];
+    o.shipping_address.type = "shipping";
+    at = r.f("customers", "addresses") + "[" + std::to_string(a) + "].";
+    whose = "customer " + customer->number + "'s address: ";
+  }
+  const Address& ship = o.shipping_address;
+  std::string reason;
+  if (ship.country.empty() || check_postcode(ship.country, ship.postcode, &reason)) return;
+  if (!known_country(ship.country)) {
+    errors->push_back({at + r.f("addresses", "country"), "unknown_country", whose + reason});
+  } else {
+    errors->push_back({at + r.f("addresses", "postcode"), "invalid_postcode", whose + reason});
+  }
+}
+
 }  // namespace
 
 Response Api::create_customer(const Request& req) {
@@ -109,47 +155,7 @@ Response Api::create_order(const Request& req) {
               "order " + render_.order_id_text(old->id) + " has this external reference already"}});
       }
     }
-    const Customer* customer = d.customer(o.customer_id);
-    if (customer == nullptr && o.customer_id != 0) {
-      errors.push_back({render_.f("orders", "customer_id"), "unknown_customer",
-                        "no customer " + render_.customer_id_text(o.customer_id)});
-    }
-    for (std::size_t i = 0; i < o.lines.size(); ++i) {
-      const Product* p = d.product(o.lines[i].sku);
-      const std::string at = render_.f("orders", "lines") + "[" + std::to_string(i) + "].";
-      if (p == nullptr && !o.lines[i].sku.empty()) {
-        errors.push_back({at + render_.f("lines", "sku"), "unknown_sku",
-                          "no product with SKU \"" + o.lines[i].sku + "\""});
-      } else if (p != nullptr && !in.line_has_price[i]) {
-        o.lines[i].price = p->sale_price.value_or(p->price);
-      }
-    }
-    std::string field =
-        render_.f("orders", "shipping_address") + "." + render_.f("addresses", "postcode");
-    std::string prefix;
-    if (!in.has_address && customer != nullptr) {
-      const int a = delivery_address(*customer);
-      if (a < 0) {
-        errors.push_back(
-            {render_.f("orders", "shipping_address"), "missing_address",
-             "the order names no address and customer " + customer->number + " has none"});
-      } else {
-        o.shipping_address = customer->addresses[static_cast<std::size_t>(a)];
-        o.shipping_address.type = "shipping";
-        field = render_.f("customers", "addresses") + "[" + std::to_string(a) + "]." +
-                render_.f("addresses", "postcode");
-        prefix = "customer " + customer->number + "'s address: ";
-      }
-    }
-    std::string reason;
-    if (!o.shipping_address.country.empty() &&
-        !check_postcode(o.shipping_address.country, o.shipping_address.postcode, &reason)) {
-      const bool country = !known_country(o.shipping_address.country);
-      errors.push_back(
-          {country ? field.substr(0, field.rfind('.') + 1) + render_.f("addresses", "country")
-                   : field,
-           country ? "unknown_country" : "invalid_postcode", prefix + reason});
-    }
+    check_order_data(d, render_, in, &errors);
     if (!errors.empty()) {
       parts_.stats.orders_refused.add();
       return error_response(s, 422, errors);

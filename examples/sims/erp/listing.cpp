@@ -110,90 +110,133 @@ std::string link_with(const Request& req, const std::string& name, const std::st
   return "http://" + (host.empty() ? std::string("127.0.0.1") : host) + req.path + q;
 }
 
+// What the client asked for: the page size and where the page starts.
+struct PageRequest {
+  long size = 0;
+  long page = 0;              // page mode
+  long offset = 0;            // offset mode
+  std::size_t start_row = 0;  // cursor mode: the first row to look at
+  std::size_t skip = 0;       // page and offset modes: matching rows before the page
+};
+
+// The matching rows of one page.
+struct Page {
+  Json items = Json::array();
+  std::size_t total = 0;     // page and offset modes: all matching rows
+  std::size_t next_row = 0;  // cursor mode: where the next page starts; 0: no next page
+  bool more = false;
+};
+
+bool read_page_request(const Request& req, const Style& s, PageRequest* p, std::string* err) {
+  p->size = s.default_page_size;
+  p->page = s.page_base;
+  if (!read_int(req, s.size_param, 1, s.max_page_size, &p->size, err)) return false;
+  if (s.paging == Paging::kPage) {
+    if (!read_int(req, s.page_param, s.page_base, 1L << 30, &p->page, err)) return false;
+    p->skip = static_cast<std::size_t>(p->page - s.page_base) * static_cast<std::size_t>(p->size);
+  } else if (s.paging == Paging::kOffset) {
+    if (!read_int(req, s.offset_param, 0, 1L << 40, &p->offset, err)) return false;
+    p->skip = static_cast<std::size_t>(p->offset);
+  } else if (req.has_param(s.cursor_param) &&
+             !decode_cursor(req.param(s.cursor_param), &p->start_row)) {
+    *err = s.cursor_param + ": not a cursor this server gave out";
+    return false;
+  }
+  return true;
+}
+
+// Page and offset modes count every match (for the total); cursor mode
+// stops at the first match after the page.
+Page collect(const Table& table, const std::vector<Condition>& conditions, const Style& s,
+             const PageRequest& p) {
+  Page page;
+  const auto size = static_cast<std::size_t>(p.size);
+  for (std::size_t row = p.start_row; row < table.rows; ++row) {
+    if (!matches(table, row, conditions)) continue;
+    if (s.paging == Paging::kCursor && page.items.size() == size) {
+      page.next_row = row;
+      break;
+    }
+    if (page.total >= p.skip && page.items.size() < size) page.items.push_back(table.render(row));
+    ++page.total;
+  }
+  page.more =
+      s.paging == Paging::kCursor ? page.next_row != 0 : p.skip + page.items.size() < page.total;
+  return page;
+}
+
+std::string next_link(const Request& req, const Style& s, const PageRequest& p,
+                      const std::string& cursor) {
+  switch (s.paging) {
+    case Paging::kPage:
+      return link_with(req, s.page_param, std::to_string(p.page + 1));
+    case Paging::kOffset:
+      return link_with(req, s.offset_param, std::to_string(p.offset + p.size));
+    case Paging::kCursor:
+      return link_with(req, s.cursor_param, cursor);
+  }
+  return "";
+}
+
+Json meta_of(const Style& s, const PageRequest& p, const Page& page, const std::string& cursor) {
+  const auto m = [&](const char* canonical) { return s.field("meta", canonical); };
+  Json meta;
+  if (s.paging == Paging::kPage) {
+    const auto size = static_cast<std::size_t>(p.size);
+    meta[m("page")] = p.page;
+    meta[m("page_size")] = p.size;
+    meta[m("total")] = page.total;
+    meta[m("total_pages")] = (page.total + size - 1) / size;
+  } else if (s.paging == Paging::kOffset) {
+    meta[m("offset")] = p.offset;
+    meta[m("limit")] = p.size;
+    meta[m("total")] = page.total;
+  } else {
+    meta[m("page_size")] = p.size;
+    meta[m("next_cursor")] = page.more ? Json(cursor) : Json(nullptr);
+  }
+  return meta;
+}
+
+Response wrap(const Request& req, const Style& s, const PageRequest& p, Page page) {
+  Response r;
+  if (s.paging != Paging::kCursor) {
+    r.headers.emplace_back("X-Total-Count", std::to_string(page.total));
+  }
+  const std::string cursor = page.more ? encode_cursor(page.next_row) : "";
+  Json body;
+  switch (s.envelope) {
+    case Envelope::kBare:
+      body = std::move(page.items);
+      break;
+    case Envelope::kValue:
+      body["value"] = std::move(page.items);
+      if (page.more) body["@odata.nextLink"] = next_link(req, s, p, cursor);
+      break;
+    case Envelope::kData:
+      body["data"] = std::move(page.items);
+      body["meta"] = meta_of(s, p, page, cursor);
+      break;
+  }
+  r.body = body.dump();
+  return r;
+}
+
 }  // namespace
 
 Response list_rows(const Request& req, const Table& table, const Render& render) {
   const Style& s = render.style();
   std::string err;
   std::vector<Condition> conditions;
-  long size = s.default_page_size;
-  long page = s.page_base;
-  long offset = 0;
-  std::size_t start = 0;
-  if (!read_conditions(req, table, s, &conditions, &err) ||
-      !read_int(req, s.size_param, 1, s.max_page_size, &size, &err) ||
-      (s.paging == Paging::kPage &&
-       !read_int(req, s.page_param, s.page_base, 1L << 30, &page, &err)) ||
-      (s.paging == Paging::kOffset && !read_int(req, s.offset_param, 0, 1L << 40, &offset, &err))) {
+  PageRequest p;
+  if (!read_conditions(req, table, s, &conditions, &err) || !read_page_request(req, s, &p, &err)) {
     return error_response(s, 400, "invalid_query", err);
   }
-  if (s.paging == Paging::kCursor && req.has_param(s.cursor_param) &&
-      !decode_cursor(req.param(s.cursor_param), &start)) {
-    return error_response(s, 400, "invalid_cursor",
-                          s.cursor_param + ": not a cursor this server gave out");
-  }
-  const std::size_t skip = s.paging == Paging::kPage
-                               ? static_cast<std::size_t>(page - s.page_base) * size
-                           : s.paging == Paging::kOffset ? static_cast<std::size_t>(offset)
-                                                         : 0;
-  Json items = Json::array();
-  std::size_t total = 0;
-  std::size_t next_row = 0;  // cursor: where the next page starts; 0: no next page
-  for (std::size_t row = start; row < table.rows; ++row) {
-    if (!matches(table, row, conditions)) continue;
-    if (s.paging == Paging::kCursor && items.size() == static_cast<std::size_t>(size)) {
-      next_row = row;
-      break;
-    }
-    if (total >= skip && items.size() < static_cast<std::size_t>(size)) {
-      items.push_back(table.render(row));
-    }
-    ++total;
-  }
-  if (items.empty() && s.empty_page == EmptyPage::kNotFound) {
+  Page page = collect(table, conditions, s, p);
+  if (page.items.empty() && s.empty_page == EmptyPage::kNotFound) {
     return error_response(s, 404, "not_found", "no " + table.resource + " on this page");
   }
-  const bool more = s.paging == Paging::kCursor ? next_row != 0 : skip + items.size() < total;
-  Response r;
-  if (s.paging != Paging::kCursor) r.headers.emplace_back("X-Total-Count", std::to_string(total));
-  const std::string next_cursor = more ? encode_cursor(next_row) : "";
-  if (s.envelope == Envelope::kBare) {
-    r.body = items.dump();
-    return r;
-  }
-  Json body;
-  if (s.envelope == Envelope::kValue) {
-    body["value"] = std::move(items);
-    if (more) {
-      body["@odata.nextLink"] = s.paging == Paging::kPage
-                                    ? link_with(req, s.page_param, std::to_string(page + 1))
-                                : s.paging == Paging::kOffset
-                                    ? link_with(req, s.offset_param, std::to_string(offset + size))
-                                    : link_with(req, s.cursor_param, next_cursor);
-    }
-    r.body = body.dump();
-    return r;
-  }
-  Json meta;
-  const auto m = [&](const char* canonical) { return s.field("meta", canonical); };
-  if (s.paging == Paging::kPage) {
-    meta[m("page")] = page;
-    meta[m("page_size")] = size;
-    meta[m("total")] = total;
-    meta[m("total_pages")] =
-        (total + static_cast<std::size_t>(size) - 1) / static_cast<std::size_t>(size);
-  } else if (s.paging == Paging::kOffset) {
-    meta[m("offset")] = offset;
-    meta[m("limit")] = size;
-    meta[m("total")] = total;
-  } else {
-    meta[m("page_size")] = size;
-    meta[m("next_cursor")] = more ? Json(next_cursor) : Json(nullptr);
-  }
-  body["data"] = std::move(items);
-  body["meta"] = std::move(meta);
-  r.body = body.dump();
-  return r;
+  return wrap(req, s, p, std::move(page));
 }
 
 }  // namespace weir::sims::erp
