@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
   auto* one = run_cmd->add_option("--payload", r.payload, "JSON payload, or @file.json");
   auto* many = run_cmd->add_option("--payloads", r.payloads_file, "JSON lines file: one process per line");
   one->excludes(many);
+  run_cmd->add_option("--start", r.start, "start at this node only (default: every entry node)");
   run_cmd->add_option("--correlation-id", r.correlation_id, "correlation id (single process)")
       ->excludes(many);
   run_cmd->add_flag("--wait", r.wait, "wait until the process(es) complete and print the outcome");

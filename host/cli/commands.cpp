@@ -361,8 +361,10 @@ Result<Json> single_payload(const std::string& arg) {
 Result<std::vector<std::uint64_t>> start_all(const Common& c, const RunOptions& r) {
   std::vector<std::uint64_t> ids;
   auto send = [&](std::vector<Json> payloads, Json cids) -> Status {
-    auto data = ask(c, Json{{"cmd", "run"}, {"topology", r.topology}, {"payloads", payloads},
-                            {"correlation_ids", cids}});
+    Json request{{"cmd", "run"}, {"topology", r.topology}, {"payloads", payloads},
+                 {"correlation_ids", cids}};
+    if (!r.start.empty()) request["start"] = r.start;
+    auto data = ask(c, request);
     if (!data) return data.status();
     for (const auto& id : (*data)["processes"]) ids.push_back(id.get<std::uint64_t>());
     return Status::ok();

@@ -38,6 +38,7 @@ struct RunOptions {
   std::string payload;        // JSON text, or @file.json; empty: {}
   std::string payloads_file;  // JSON lines: one process per line
   std::string correlation_id;
+  std::string start;          // only this node; empty: every entry node
   bool wait = false;
   double timeout_s = 0;  // with --wait; 0 waits as long as it takes
 };

@@ -271,6 +271,7 @@ Json ControlServer::handle_run(Request& req) {
     }
     std::string cid = i < cids.size() ? cids[i].get<std::string>() : "";
     starts.push_back(engine::StartRequest{store::Bytes(bin.begin(), bin.end()), {}, cid});
+    starts.back().start_node = req.body.value("start", "");
   }
   auto ids = host_.engine->start_processes(topology, std::move(starts));
   return ids ? ok_reply(Json{{"processes", *ids}}) : error_reply(ids.error());

@@ -117,7 +117,10 @@ void CommitPlan::take_starts(store::CommitBatch& batch, const EntryPoints& entry
     cmd->entry_queues = entry->second;
     for (const auto& req : cmd->requests) {
       batch.new_processes.push_back(store::NewProcess{cmd->topology, req.correlation_id,
-                                                      cmd->entry_queues, req.headers,
+                                                      req.start_queue
+                                                          ? std::vector{req.start_queue}
+                                                          : cmd->entry_queues,
+                                                      req.headers,
                                                       req.payload, req.trigger, req.fire_ms,
                                                       cmd->delta_overlap_ms});
     }

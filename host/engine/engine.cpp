@@ -351,6 +351,16 @@ void Engine::start_processes_async(const std::string& topology, std::vector<Star
                                 (known.empty() ? "none" : known) + ")"));
     }
     delta_overlap_ms = it->second.delta_overlap_ms;
+    for (auto& req : requests) {  // a trigger's `start:` node: its queue
+      if (req.start_node.empty()) continue;
+      for (const auto& n : it->second.nodes) {
+        if (n->node == req.start_node) req.start_queue = n->queue;
+      }
+      if (req.start_queue == 0) {
+        return done(Status::error("topology " + topology + " has no node '" + req.start_node +
+                                  "' to start at"));
+      }
+    }
   }
   if (requests.empty()) return done(std::vector<store::ProcessId>{});
   auto cmd = std::make_unique<StartCommand>();  // the pump looks up the entry nodes

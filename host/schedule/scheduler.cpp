@@ -180,7 +180,8 @@ void CronTriggers::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
     return;
   }
   engine::StartRequest req{payload::from_json(e.spec.payload), {},
-                           e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms};
+                           e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms,
+                           e.spec.start};
   auto started = starter_.start_processes(e.topology, {std::move(req)});
   std::lock_guard lock(mu_);
   fired(current(e), started, slot_ms, now);

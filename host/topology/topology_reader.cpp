@@ -131,6 +131,14 @@ Topology Reader::read(const YAML::Node& root) {
   require(found, {"name", "nodes"}, "", yaml_line(root));
   for (const Entry& e : found) read_top_entry(e);
   add_errors(check_graph(topology_.nodes, topology_.edges));
+  for (const TriggerSpec& t : topology_.triggers) {
+    if (t.start.empty() || topology_.node(t.start)) continue;
+    std::vector<std::string> ids;
+    for (const auto& n : topology_.nodes) ids.push_back(n.id);
+    error(t.start_line, "trigger '" + t.id + "' starts at '" + t.start + "', which is no node of "
+                        "this topology (" + did_you_mean(t.start, ids) + "nodes: " +
+                        name_list(ids) + ")");
+  }
   return topology_;
 }
 

@@ -16,7 +16,7 @@ namespace weir::topology {
 namespace {
 
 const std::vector<std::string> kTriggerKeys = {"id",      "cron",    "timezone",    "overlap",
-                                               "payload", "webhook", "description"};
+                                               "payload", "webhook", "description", "start"};
 const std::vector<std::string> kWebhookKeys = {"signature", "header",      "algorithm",
                                                "encoding",  "prefix",      "secret",
                                                "secret_env", "secret_file", "max_body"};
@@ -185,6 +185,9 @@ TriggerSpec read_one(const YAML::Node& map, bool needs_id, const std::string& ow
       auto zone = triggers::TimeZone::load(text);
       if (!zone) error(line, owner + ": " + zone.error());
       t.timezone = text;
+    } else if (key == "start") {
+      t.start = text;  // a node id; checked once the nodes are read (topology_reader.cpp)
+      t.start_line = line;
     } else if (key == "overlap") {
       if (text != "true" && text != "false") {
         error(line, owner + ": overlap must be true or false, got '" + text + "'");

@@ -268,6 +268,7 @@ void Receiver::handle(Request&& request, Respond answer) {
   if (correlation.empty()) correlation = request.header("X-Request-ID");
   engine::StartRequest start{std::move(body).value(), payload::encode_headers(headers),
                              correlation};
+  start.start_node = hook->spec.start;
   starter_.start_processes_async(topology, {std::move(start)},
                                  [respond = std::move(respond), topology](engine::StartResult r) {
                                    if (r && !r->empty())

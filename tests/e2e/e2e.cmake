@@ -5,7 +5,7 @@ weir_add_test(NAME e2e_test
     e2e/version_test.cpp e2e/paging_test.cpp e2e/prerequisite_test.cpp
     e2e/cron_test.cpp e2e/webhook_test.cpp e2e/reload_test.cpp e2e/hostile_input_test.cpp
     e2e/private_files_test.cpp
-    e2e/http_abuse_test.cpp e2e/apps_test.cpp e2e/abi_test.cpp
+    e2e/http_abuse_test.cpp e2e/apps_test.cpp e2e/abi_test.cpp e2e/start_test.cpp
   LIBS weir_store weir_control weir_http CURL::libcurl OpenSSL::Crypto)
 add_dependencies(e2e_test weir core testkit testkit_v2 testkit_v3 fixture_abi_major fixture_good_abi13)
 

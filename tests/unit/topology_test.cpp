@@ -172,6 +172,20 @@ TEST_CASE("delta: an overlap, the default one, and a bad one named at its line")
         "d.yaml:2: delta must be a mapping such as {overlap: 1s}, got 'true'");
 }
 
+TEST_CASE("a trigger's start: must name a node, said at its line") {
+  LoadResult good = weir::topology::load_topology_text(
+      "name: x\ntrigger: {cron: \"@every 1m\", start: b}\nnodes: [{id: a, type: core.pass}, "
+      "{id: b, type: core.pass}]\n", "s.yaml", catalog());
+  REQUIRE(good.topology);
+  CHECK(good.topology->triggers.at(0).start == "b");
+  LoadResult bad = weir::topology::load_topology_text(
+      "name: x\ntriggers:\n  - id: poll\n    cron: \"@every 1m\"\n    start: c\n"
+      "nodes: [{id: a, type: core.pass}, {id: b, type: core.pass}]\n", "s.yaml", catalog());
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].to_string() ==
+        "s.yaml:5: trigger 'poll' starts at 'c', which is no node of this topology (nodes: a, b)");
+}
+
 TEST_CASE("text loads use the label as the file") {
   LoadResult r = weir::topology::load_topology_text("name: x\nnodes: [{id: a, type: core.pas}]\n",
                                                     "inline.yaml", catalog());

@@ -26,6 +26,8 @@ struct StartRequest {
   std::string correlation_id;    // empty: the process id
   std::string trigger;           // a trigger's fire: recorded with the start (store::NewProcess)
   std::int64_t fire_ms = 0;
+  std::string start_node;        // only this node (a trigger's `start:`); empty: every entry node
+  store::QueueId start_queue = 0;  // the engine's: start_node's queue
 };
 
 using StartResult = Result<std::vector<store::ProcessId>>;

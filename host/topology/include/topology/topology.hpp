@@ -66,6 +66,11 @@ struct TriggerSpec {
   std::string timezone;         // empty: the host's (weir.yaml `timezone`, UTC by default)
   bool overlap = false;         // may a fire start a run while this trigger's last one runs
   nlohmann::json payload = nlohmann::json::object();  // each fire's process payload
+  // `start: NODE`: its processes start at that node only (one topology can
+  // take orders by webhook at a mapper and poll for them at a source);
+  // empty: at every entry node.
+  std::string start;
+  int start_line = 0;
   int line = 0;
 };
 
