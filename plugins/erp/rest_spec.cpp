@@ -73,12 +73,25 @@ RequestSpec parse_request(const Json& obj, const std::string& where, const char*
 FieldPath parse_path(const std::string& text) {
   FieldPath p;
   p.text = text;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const auto dot = text.find('.', start);
-    p.keys.push_back(text.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '[' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\'')) {
+      // ["@odata.nextLink"]: a key with dots (or anything) in it
+      const char quote = text[i + 1];
+      const auto close = text.find(std::string(1, quote) + "]", i + 2);
+      if (close == std::string::npos) {  // unclosed: the rest is the key, as written
+        p.keys.push_back(text.substr(i));
+        break;
+      }
+      p.keys.push_back(text.substr(i + 2, close - i - 2));
+      i = close + 2;
+      if (i < text.size() && text[i] == '.') ++i;
+      continue;
+    }
+    const auto end = text.find_first_of(".[", i);
+    p.keys.push_back(text.substr(i, end == std::string::npos ? std::string::npos : end - i));
+    if (end == std::string::npos) break;
+    i = text[end] == '.' ? end + 1 : end;
   }
   return p;
 }

@@ -24,7 +24,8 @@
 
 namespace weir::erp {
 
-// "data.items" -> the array there; "" -> the answer itself.
+// "data.items" -> the array there; "" -> the answer itself; a key with dots
+// in brackets: ["@odata.nextLink"] (or ['...']).
 struct FieldPath {
   std::vector<std::string> keys;
   std::string text;

@@ -94,3 +94,13 @@ TEST_CASE("the ERP connector's declarative configs name each mistake when valida
   CHECK(PluginTestHost::validate(erp.type("erp.tax"), R"({"rates": {"standard": "x"}})") ==
         std::vector<std::string>{"erp.tax: rate of standard is \"x\", not a number"});
 }
+
+TEST_CASE("the ERP connector's paths reach keys with dots in brackets") {
+  // The cursor style's next link sits under "@odata.nextLink" (OData's name).
+  Erp erp;
+  CHECK(PluginTestHost::validate(erp.type("erp.list"),
+                                 R"({"path": "odata/Products", "records": "value",
+                                     "paginate": {"kind": "cursor",
+                                                  "cursor": "[\"@odata.nextLink\"]"}})")
+            .empty());
+}
