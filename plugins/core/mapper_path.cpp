@@ -85,6 +85,7 @@ std::optional<FieldPath> FieldPath::parse(std::string_view text, std::string* er
     *error = "is empty";
     return std::nullopt;
   }
+  if (text == "@") return FieldPath(std::string(text), false, {});  // the scope itself
   PathReader r(text);
   bool from_root = false;
   std::vector<Step> steps;

@@ -7,6 +7,8 @@
 //                        has there (items without it are left out)
 //   ["a.b"] / ['x y']    a key with characters the dotted form cannot hold
 //   $.currency           from the document's root, also inside `each`
+//   @                    the scope itself: inside `each`, the item (a list of
+//                        URLs to objects: each: {fields: {src: {from: "@"}}})
 //
 // A path is relative to its scope: the document, or inside `each` the item.
 // A step that finds nothing (no such key, index past the end, a key on a

@@ -33,3 +33,9 @@ add_dependencies(id_map_e2e_test weir core testkit)
 # next only what changed since it began; weir sync reset.
 weir_add_test(NAME delta_e2e_test SOURCES e2e/delta_test.cpp LIBS weir_http)
 add_dependencies(delta_e2e_test weir core testkit)
+
+# The shipped product-sync topology with the real connectors against both
+# simulators: a full import, then only what changed; the shop's paging traps.
+weir_add_test(NAME product_sync_e2e_test SOURCES e2e/product_sync_test.cpp LIBS CURL::libcurl)
+add_dependencies(product_sync_e2e_test weir core woocommerce erp testkit weir-sim-erp
+  weir-sim-woocommerce)

@@ -181,6 +181,17 @@ TEST_CASE("core.mapper maps arrays item by item, with paths from the item and fr
   CHECK(out["stock"].is_null());
 }
 
+TEST_CASE("core.mapper's @ is the item itself inside each (a list of URLs to objects)") {
+  MapperNode node(R"({"fields": {
+    "images": {"from": "pictures", "each": {"fields": {"src": {"from": "@"}, "position": {"const": 0}}}},
+    "copy": {"from": "@", "fields": {"sku": {"from": "code"}}}
+  }})");
+  CHECK(node.map(Json::parse(R"({"code": "A", "pictures": ["https://x/1.jpg", "https://x/2.jpg"]})")) ==
+        Json::parse(R"({"images": [{"src": "https://x/1.jpg", "position": 0},
+                                   {"src": "https://x/2.jpg", "position": 0}],
+                        "copy": {"sku": "A"}})"));
+}
+
 TEST_CASE("core.mapper fills constants, and defaults for missing or null values") {
   MapperNode node(R"({"fields": {
     "type": {"const": "simple"},
