@@ -37,7 +37,8 @@
 //                     value is null, "", [] or {}
 // `map` and `type` apply to each item of an array value (from a [*] path).
 // `default`, `const` and map values are outputs: they are converted by
-// `type` when the config is compiled, not mapped again.
+// `type` when the config is compiled, not mapped again ("" stays "" for
+// type decimal: `default: ""` clears a shop's sale price).
 //
 // An error (a required value missing, a value not in the map, text that is
 // no number) fails the message it happened in, naming the output field and

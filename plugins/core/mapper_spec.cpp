@@ -212,6 +212,8 @@ class SpecCompiler {
       std::string why;
       json out;
       if (value.is_null()) return;
+      // "" stays "" for a decimal: the shops' "no value" (a cleared sale price).
+      if (s.conversion->type == ValueType::decimal && value == "") return;
       if (convert(value, *s.conversion, out, &why)) {
         value = std::move(out);
       } else {

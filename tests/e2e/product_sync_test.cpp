@@ -173,3 +173,43 @@ edges:
   const Json stats = get_json(shop.base() + "/_sim/stats");
   CHECK(stats["by_status"].value("401", 0) == 0);
 }
+
+TEST_CASE("price-stock-sync: prices and MAIN stock in bulk, then only the changed rows") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+                                  "--seed", "4"});
+  SimProcess shop("weir-sim-woocommerce", {"--products", "0", "--seed", "4"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "woocommerce.so", "erp.so"});
+  add_apps(home, erp, shop);
+  for (const char* t : {"product-sync.yaml", "create-category.yaml", "price-stock-sync.yaml"}) {
+    home.add_topology(t, shipped(t));
+  }
+  HostProcess host(home);
+  REQUIRE(host.start());
+  run_sync(home);  // the products exist in the shop first
+
+  auto run_prices = [&] {
+    auto r = home.cli("run", {"price-stock-sync", "--wait", "--timeout", "120"});
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+  };
+  // The first run writes every price row and every MAIN stock row: two
+  // updates a product, 100 to a request.
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  run_prices();
+  Json stats = get_json(shop.base() + "/_sim/stats");
+  CHECK(stats["products_updated"] == 2 * kProducts);
+  CHECK(stats["by_route"].value("GET /wc/v3/products", 0) == 0);  // all known from the ID map
+  CHECK(stats["batch_requests"].get<int>() <= 2 * kProducts / 100 + 2);
+
+  // 2% of the prices and 2% of the stock change: only those rows go.
+  const Json prices = post_json(erp.base() + "/_sim/change", {{"percent", 2}, {"what", "price"}});
+  const Json stock = post_json(erp.base() + "/_sim/change", {{"percent", 2}, {"what", "stock"}});
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  run_prices();
+  stats = get_json(shop.base() + "/_sim/stats");
+  CHECK(stats["products_updated"] ==
+        prices["changed"].get<int>() + stock["changed"].get<int>());
+  CHECK(stats["requests"].get<int>() <= 2);
+}

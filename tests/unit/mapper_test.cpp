@@ -192,6 +192,13 @@ TEST_CASE("core.mapper's @ is the item itself inside each (a list of URLs to obj
                         "copy": {"sku": "A"}})"));
 }
 
+TEST_CASE("core.mapper keeps an empty default of a decimal empty (a cleared sale price)") {
+  MapperNode node(R"({"fields": {
+    "sale_price": {"from": "sale", "type": "decimal", "decimals": 2, "default": ""}}})");
+  CHECK(node.map(Json::parse(R"({"sale": null})")) == Json::parse(R"({"sale_price": ""})"));
+  CHECK(node.map(Json::parse(R"({"sale": 9.5})")) == Json::parse(R"({"sale_price": "9.50"})"));
+}
+
 TEST_CASE("core.mapper fills constants, and defaults for missing or null values") {
   MapperNode node(R"({"fields": {
     "type": {"const": "simple"},
