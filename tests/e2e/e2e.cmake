@@ -39,3 +39,10 @@ add_dependencies(delta_e2e_test weir core testkit)
 weir_add_test(NAME product_sync_e2e_test SOURCES e2e/product_sync_test.cpp LIBS CURL::libcurl)
 add_dependencies(product_sync_e2e_test weir core woocommerce erp testkit weir-sim-erp
   weir-sim-woocommerce)
+
+# The shipped order-sync topology: one ERP order per shop order by webhook,
+# poll, duplicate delivery and a SIGKILL between the ERP's create and the
+# commit; a bad postcode in the trash with the ERP's reason.
+weir_add_test(NAME order_sync_e2e_test SOURCES e2e/order_sync_test.cpp
+  LIBS CURL::libcurl OpenSSL::Crypto)
+add_dependencies(order_sync_e2e_test weir core woocommerce erp weir-sim-erp weir-sim-woocommerce)

@@ -1,0 +1,191 @@
+// End to end: the shipped order-sync topology with the real connectors,
+// against both simulators (the shop behind HTTPS termination, so Basic auth
+// works, as it does for most shops). One shop order is one ERP order,
+// however it arrives: by webhook, by the reconciliation poll, delivered
+// twice, or redelivered after the host was SIGKILLed between the ERP's
+// create and weir's commit. A webhook lost while weir was away is caught by
+// the poll. An order the ERP refuses (a bad postcode) lands in the trash with
+// the ERP's reason; corrected in the shop, the next poll takes it through.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "support/cli_json.hpp"
+#include "support/host_process.hpp"
+#include "support/http_client.hpp"
+#include "support/sim_process.hpp"
+
+using namespace weir::test;
+using Json = nlohmann::json;
+
+namespace {
+
+const std::pair<std::string, std::string> kShopAuth{"Authorization", "Basic Y2tfdGVzdDpjc190ZXN0"};
+const char* kHookSecret = "hook-secret-1";
+
+std::string shipped(const std::string& file) {
+  std::ifstream in(std::string(WEIR_SOURCE_DIR) + "/topologies/" + file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Json call(const std::string& method, const std::string& url, const Json& body = nullptr,
+          int expected = 200) {
+  HttpClient http;
+  std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"},
+                                                           kShopAuth};
+  if (method != "GET" && method != "POST") headers.emplace_back("X-HTTP-Method-Override", method);
+  auto r = method == "GET" ? http.send("GET", url, "", headers)
+                           : http.post(url, body.is_null() ? "{}" : body.dump(), headers);
+  INFO(method << " " << url << ": " << r.status << " " << r.body << r.error);
+  REQUIRE(r.status == expected);
+  return Json::parse(r.body);
+}
+
+// base64(HMAC-SHA256(body, secret)): WooCommerce's X-WC-Webhook-Signature.
+std::string woo_signature(const std::string& body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), kHookSecret, static_cast<int>(std::strlen(kHookSecret)),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &n);
+  std::string out(4 * ((n + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(n));
+  return out;
+}
+
+Json an_order(const std::string& sku, const std::string& postcode) {
+  const Json address = {{"first_name", "Anna"}, {"last_name", "Novak"},
+                        {"address_1", "Unter den Linden 1"}, {"city", "Berlin"},
+                        {"postcode", postcode}, {"country", "DE"}};
+  Json billing = address;
+  billing["email"] = "anna.novak@example.com";
+  return {{"status", "processing"}, {"currency", "EUR"}, {"billing", billing},
+          {"shipping", address},
+          {"line_items", Json::array({{{"sku", sku}, {"quantity", 2}}})}};
+}
+
+bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+struct Stack {
+  SimProcess erp{"weir-sim-erp", {"--style", "classic", "--products", "40", "--seed", "9"}};
+  SimProcess shop{"weir-sim-woocommerce", {"--products", "0", "--seed", "9", "--https-terminated",
+                                           "--webhook-secret", kHookSecret}};
+  WeirHome home{{"core.so", "woocommerce.so", "erp.so"}};
+
+  Stack() {
+    REQUIRE(erp.start());
+    REQUIRE(shop.start());
+    ::setenv("WC_KEY", "ck_test", 1);
+    ::setenv("WC_SECRET", "cs_test", 1);
+    ::setenv("WC_WEBHOOK_SECRET", kHookSecret, 1);
+    std::filesystem::create_directories(home.path("apps"));
+    home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() + "/api/v1\n");
+    home.write("apps/shop.yaml", "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
+                                     "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", "
+                                     "password: \"env:WC_SECRET\"}\nrate: 50/s\n");
+    for (const char* t : {"product-sync.yaml", "create-category.yaml", "order-sync.yaml"}) {
+      home.add_topology(t, shipped(t));
+    }
+  }
+  std::string api(const std::string& path) const { return shop.base() + "/wp-json/wc/v3/" + path; }
+  Json erp_orders() const { return call("GET", erp.base() + "/_sim/stats")["orders"]; }
+  std::string weir_http() const {
+    return "http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("order-sync: one ERP order per shop order, by webhook, poll, duplicate and crash") {
+  Stack s;
+  auto host = std::make_unique<HostProcess>(s.home);
+  REQUIRE(host->start());
+  auto products = s.home.cli("run", {"product-sync", "--wait", "--timeout", "120"});
+  INFO(products.out);
+  REQUIRE(products.code == 0);  // the shop sells the ERP's products
+  call("POST", s.api("webhooks"), {{"name", "weir"}, {"topic", "order.created"},
+                                   {"delivery_url", s.weir_http() + "/hooks/order-sync/created"},
+                                   {"secret", kHookSecret}}, 201);
+
+  // Three orders by webhook.
+  std::vector<long long> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(call("POST", s.api("orders"), an_order("SKU-00000" + std::to_string(i + 1), "10115"),
+                       201)["id"].get<long long>());
+  }
+  REQUIRE(wait_for([&] { return s.erp_orders()["confirmed"] == 3; }, std::chrono::seconds(30)));
+
+  // The poll sees them again, and one delivery comes twice: nothing new.
+  auto poll = s.home.cli("run", {"order-sync", "--start", "shop-orders", "--wait", "--timeout", "60"});
+  INFO(poll.out);
+  REQUIRE(poll.code == 0);
+  const Json order = call("GET", s.api("orders/" + std::to_string(ids[0])));
+  HttpClient http;
+  const std::string body = order.dump();
+  auto again = http.post(s.weir_http() + "/hooks/order-sync/created", body,
+                         {{"Content-Type", "application/json"},
+                          {"X-WC-Webhook-Signature", woo_signature(body)},
+                          {"X-WC-Webhook-Topic", "order.created"}});
+  REQUIRE(again.status == 202);
+  REQUIRE(wait_done(s.home, "erp", 3 + 3 + 1));  // webhook 3, poll 3, the duplicate
+  CHECK(s.erp_orders()["created"] == 3);
+  CHECK(s.erp_orders()["duplicates_prevented"] == 0);  // never even tried twice
+  // The customer was created once, then found by e-mail.
+  CHECK(call("GET", s.erp.base() + "/_sim/stats")["customers"]["created"] == 1);
+
+  // A crash between the ERP's create and weir's commit: every ERP call now
+  // takes 1 s; once the ERP has created the order (weir is then confirming
+  // it), the host is SIGKILLed.
+  call("POST", s.erp.base() + "/_sim/fragile", {{"latency_ms", 1000}});
+  call("POST", s.api("orders"), an_order("SKU-000004", "10117"), 201);
+  REQUIRE(wait_for([&] { return s.erp_orders()["created"] == 4; }, std::chrono::seconds(30)));
+  host->kill(SIGKILL);
+  host.reset();
+  call("POST", s.erp.base() + "/_sim/fragile", Json::object());
+  host = std::make_unique<HostProcess>(s.home);
+  REQUIRE(host->start());
+  // Redelivered: the lookup by external reference finds the unconfirmed
+  // order, which is confirmed, not created again.
+  REQUIRE(wait_for([&] { return s.erp_orders()["confirmed"] == 4; }, std::chrono::seconds(30)));
+  CHECK(s.erp_orders()["created"] == 4);
+  CHECK(s.erp_orders()["duplicates_prevented"] == 0);
+
+  // The restarted host listens on another port: the shop's webhook fails
+  // (WooCommerce never retries it). The poll catches the order all the
+  // same; its postcode is bad: the ERP's reason lands in the trash.
+  const long long bad = call("POST", s.api("orders"), an_order("SKU-000005", "1234"), 201)["id"];
+  auto caught = s.home.cli("run", {"order-sync", "--start", "shop-orders", "--wait", "--timeout", "60"});
+  INFO(caught.out);
+  CHECK(caught.code == 2);  // completed, with that order in the trash
+  const Json trash = json_of(s.home.cli("trash ls", {"--json"}));
+  REQUIRE(trash.size() == 1);
+  CHECK(trash[0]["node"] == "erp");
+  CHECK_THAT(trash[0]["error"].get<std::string>(),
+             Catch::Contains("422") && Catch::Contains("a German postcode has 5 digits"));
+  CHECK(s.erp_orders()["created"] == 4);
+  // Corrected in the shop; the next poll (orders changed since the last
+  // one began) takes it through.
+  Json fix = an_order("SKU-000005", "12345");
+  call("PUT", s.api("orders/" + std::to_string(bad)), {{"shipping", fix["shipping"]}});
+  auto later = s.home.cli("run", {"order-sync", "--start", "shop-orders", "--wait", "--timeout", "60"});
+  INFO(later.out);
+  CHECK(later.code == 0);
+  CHECK(s.erp_orders()["confirmed"] == 5);
+  CHECK(s.erp_orders()["created"] == 5);
+}
