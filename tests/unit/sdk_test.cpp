@@ -333,6 +333,14 @@ TEST_CASE("HttpResponse::problem: other statuses fail with the remote system's o
         "POST products/batch: HTTP 401: invalid_token: expired");
   CHECK(answer(422, R"({"errors":[{"message":"SKU taken"}]})").problem()->error() ==
         "POST products/batch: HTTP 422: SKU taken");
+  // An ERP's validation list: every problem, with its field and code.
+  CHECK(answer(422, R"({"errors":[{"field":"shipping_address.postcode","code":"invalid_postcode",)"
+                    R"("reason":"a German postcode has 5 digits, not \"1234\""},)"
+                    R"({"field":"lines[0].sku","code":"unknown_sku","reason":"no SKU X"}]})")
+            .problem()
+            ->error() ==
+        "POST products/batch: HTTP 422: shipping_address.postcode: invalid_postcode: a German "
+        "postcode has 5 digits, not \"1234\"; lines[0].sku: unknown_sku: no SKU X");
   // 500 is not among the answers that pass: the shop failed on this item.
   CHECK(answer(500, "Fatal error: Allowed memory size exhausted\n\n in x.php").problem()->outcome() ==
         WEIR_OUTCOME_FAILED);

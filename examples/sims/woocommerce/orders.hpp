@@ -43,6 +43,7 @@ struct Order {
   std::string payment_method;
   std::vector<LineItem> items;
   bool stock_reduced = false;
+  std::vector<Json> notes;  // order notes (WordPress comments), newest last
 };
 
 extern const std::vector<std::string> kOrderStatuses;

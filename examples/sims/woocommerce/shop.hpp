@@ -78,6 +78,7 @@ class Shop {
   Response categories(Call& c, const std::vector<std::string>& parts);
   Response orders(Call& c, const std::vector<std::string>& parts);
   Response list_orders(Call& c);
+  Response order_notes(Call& c, const std::vector<std::string>& parts);
   Response order_batch(Call& c);
   std::optional<RestError> order_write(Call& c, const Order& base, const Json& body, bool strict,
                                        std::int64_t* id);
@@ -100,6 +101,7 @@ class Shop {
   std::mt19937_64 rng_;       // guarded by mu_ (tie shuffles, /_sim/change)
   std::string last_site_;     // guarded by mu_: the site as the last request named it
   std::int64_t changes_ = 0;  // guarded by mu_
+  std::int64_t last_note_id_ = 0;  // guarded by mu_ (order notes: WordPress comment ids)
   // Ordered id lists of recent list queries (key: the query without its
   // paging and auth parameters), so the next page of the same listing
   // costs its own size; emptied by every write.

@@ -192,6 +192,7 @@ Response Shop::orders(Call& c, const std::vector<std::string>& parts) {
     if (!write) return error_reply(no_route());
     return order_batch(c);
   }
+  if (parts.size() == 3 && parts[2] == "notes") return order_notes(c, parts);
   const auto id = parts.size() == 2 ? id_segment(parts[1]) : std::nullopt;
   if (!id) return error_reply(no_route());
   Order* o = orders_.find(*id);
@@ -223,6 +224,39 @@ Response Shop::orders(Call& c, const std::vector<std::string>& parts) {
     return json_reply(200, before);
   }
   return error_reply(no_route());
+}
+
+// orders/<id>/notes: GET lists an order's notes (newest first, as
+// WooCommerce does), POST adds one: {"note": text (required), "customer_note":
+// bool}, answering 201 with the note.
+Response Shop::order_notes(Call& c, const std::vector<std::string>& parts) {
+  const auto id = id_segment(parts[1]);
+  Order* o = id ? orders_.find(*id) : nullptr;
+  if (c.method != "GET" && c.method != "POST") return error_reply(no_route());
+  if (!c.authenticated) return error_reply(denied(c.method == "GET" ? "view" : "create"));
+  if (!o) {
+    return error_reply(make_error(404, "woocommerce_rest_order_invalid_id", "Invalid order ID."));
+  }
+  if (c.method == "GET") {
+    Json out = Json::array();
+    for (auto it = o->notes.rbegin(); it != o->notes.rend(); ++it) out.push_back(*it);
+    return json_reply(200, out);
+  }
+  const Json body = c.json();
+  if (!body.is_object() || !body.contains("note") || !body["note"].is_string() ||
+      body["note"].get<std::string>().empty()) {
+    return error_reply(make_error(400, "rest_missing_callback_param", "Missing parameter(s): note"));
+  }
+  const std::string when = clock_.site(c.now), when_gmt = clock_.gmt(c.now);
+  Json note = {{"id", ++last_note_id_},
+               {"author", "WooCommerce"},
+               {"date_created", when},
+               {"date_created_gmt", when_gmt},
+               {"note", body["note"]},
+               {"customer_note", body.value("customer_note", false)},
+               {"added_by_user", false}};
+  o->notes.push_back(note);
+  return json_reply(201, note);
 }
 
 Response Shop::list_orders(Call& c) {

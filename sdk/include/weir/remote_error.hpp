@@ -8,6 +8,8 @@
 //                            (or named: "%fieldName" with parameters {"fieldName": "sku"})
 //   OAuth / generic APIs     {"error": "invalid_token", "error_description": "..."},
 //                            {"error": {"message": "..."}}, {"errors": [{"message": "..."}]}
+//   ERPs (validation)        {"errors": [{"field": "x.postcode", "code": "invalid_postcode",
+//                             "reason": "..."}, ...]}: every item, "; " between
 //   shared PHP hosting       an HTML page (508 Resource Limit Is Reached): its <title>
 // Anything else: the body's text with its white space folded. Never assumes
 // JSON; the result is cut to `max` bytes on a UTF-8 character boundary.
@@ -111,6 +113,13 @@ inline std::string from_json(const nlohmann::json& doc) {
     const std::string code = string_at("code");
     return code.empty() ? message : code + ": " + message;
   }
+  // {"field": "shipping_address.postcode", "code": "invalid_postcode", "reason": "..."}
+  for (const char* key : {"reason", "detail", "description"}) {
+    if (std::string why = string_at(key); !why.empty()) {
+      const std::string field = string_at("field"), code = string_at("code");
+      return (field.empty() ? "" : field + ": ") + (code.empty() ? "" : code + ": ") + why;
+    }
+  }
   if (const auto e = doc.find("error"); e != doc.end()) {
     if (e->is_object()) return from_json(*e);
     if (e->is_string()) {
@@ -120,7 +129,12 @@ inline std::string from_json(const nlohmann::json& doc) {
     }
   }
   if (const auto list = doc.find("errors"); list != doc.end() && list->is_array() && !list->empty()) {
-    return (*list)[0].is_string() ? (*list)[0].get<std::string>() : from_json((*list)[0]);
+    std::string all;  // every problem the remote listed, in its order
+    for (const auto& item : *list) {
+      const std::string one = item.is_string() ? item.get<std::string>() : from_json(item);
+      if (!one.empty()) all += (all.empty() ? "" : "; ") + one;
+    }
+    return all;
   }
   return {};
 }
