@@ -278,7 +278,8 @@ TEST_CASE("an unknown type offers the closest known type and the plugin's types"
         "known: core.comparator, core.log, core.mapper, core.pass)");
   CHECK(where(errors[1]) == "unknown_type.yaml:9");
   CHECK_THAT(errors[1].message, Contains("node 'shop' has unknown type 'shop.upsert' "
-                                         "(no plugin 'shop' is loaded; known: "));
+                                         "(no plugin 'shop' is loaded; did you mean erp.upsert? "
+                                         "known: "));
   CHECK_THAT(errors[1].message, Contains("core.pass") && Contains("testkit.counter"));
 }
 
