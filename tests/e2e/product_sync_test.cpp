@@ -213,3 +213,33 @@ TEST_CASE("price-stock-sync: prices and MAIN stock in bulk, then only the change
         prices["changed"].get<int>() + stock["changed"].get<int>());
   CHECK(stats["requests"].get<int>() <= 2);
 }
+
+TEST_CASE("product-sync against a fragile shop: never over its limit, and every product arrives") {
+  // A shared PHP host: above 2 requests at once it answers 508 (an HTML
+  // page), above 10 a second 429. weir's app says 10/s with a burst of 2 and
+  // 2 requests at once, so the limiter keeps it under both; the answers
+  // that come anyway (the shop's own window is not ours) slow the app down
+  // and are retried.
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", "300", "--seed", "6"});
+  SimProcess shop("weir-sim-woocommerce", {"--products", "0", "--seed", "6", "--rate", "10",
+                                           "--burst", "2", "--max-concurrent", "2"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "woocommerce.so", "erp.so"});
+  add_apps(home, erp, shop);
+  home.write("apps/shop.yaml",
+             "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
+                 "/wp-json/wc/v3\nauth: {kind: oauth1, consumer_key: \"env:WC_KEY\", "
+                 "consumer_secret: \"env:WC_SECRET\"}\nrate: 10/s\nburst: 2\nconcurrency: 2\n");
+  home.add_topology("product-sync.yaml", shipped("product-sync.yaml"));
+  home.add_topology("create-category.yaml", shipped("create-category.yaml"));
+  HostProcess host(home);
+  REQUIRE(host.start());
+  run_sync(home);
+  const Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["products_created"] == 300);
+  CHECK(stats["max_requests_per_second"].get<int>() <= 12);  // 10/s + burst 2
+  CHECK(stats["max_concurrent"].get<int>() <= 2);
+  CHECK(stats["resource_limit_508"] == 0);
+}
