@@ -16,7 +16,7 @@ packages=(
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libssl-dev
   tzdata  # cron triggers read time zones from /usr/share/zoneinfo
   ca-certificates  # the HTTP client verifies shops' TLS against the system's CAs
-  curl openssl  # the demo posts a signed webhook
+  curl openssl jq  # the demos: signed webhooks, the simulators' JSON
 )
 # Never libmsgpack-dev: its C package hijacks find_package(msgpack).
 
