@@ -47,3 +47,8 @@ add_dependencies(product_sync_e2e_test weir core woocommerce erp testkit weir-si
 weir_add_test(NAME order_sync_e2e_test SOURCES e2e/order_sync_test.cpp
   LIBS CURL::libcurl OpenSSL::Crypto)
 add_dependencies(order_sync_e2e_test weir core woocommerce erp weir-sim-erp weir-sim-woocommerce)
+
+# The generic ERP connector against the ERP simulator's filter and cursor
+# styles, by configuration alone.
+weir_add_test(NAME erp_styles_e2e_test SOURCES e2e/erp_styles_test.cpp LIBS CURL::libcurl)
+add_dependencies(erp_styles_e2e_test weir core woocommerce erp weir-sim-erp weir-sim-woocommerce)
