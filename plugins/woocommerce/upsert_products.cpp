@@ -105,12 +105,18 @@ void UpsertProducts::process_batch(Batch& batch) {
   if (!chunk.empty()) write(batch, chunk);
 }
 
-// The shop's id of each product: the ID map, else the shop by SKU.
+// The shop's id of each product: the ID map, else, for a product delivered
+// again (its earlier attempt may have created it before the host stopped,
+// or met a product of the same SKU the map does not know), the shop by SKU.
+// A first delivery the map does not know is created straight away: a full
+// import costs one request per 100 products, not two; should the shop have
+// the SKU already (a shop weir did not fill), it refuses the create and the
+// product comes again, to be looked up (see write()).
 void UpsertProducts::resolve_products(Batch& batch, std::vector<Item>& items) const {
   std::vector<std::string> unknown;
   for (auto& item : items) {
     item.id = batch.id_get(system_, "product", item.sku);
-    if (!item.id) unknown.push_back(item.sku);
+    if (!item.id && batch.message(item.index).attempt() > 1) unknown.push_back(item.sku);
   }
   if (unknown.empty()) return;
   const auto found = ids_by_sku(batch, unknown);
@@ -215,6 +221,15 @@ void UpsertProducts::write(Batch& batch, std::vector<Item*>& chunk) const {
           batch.finish(item.index, Result::retry("the shop no longer has product " + *item.id +
                                                  " (SKU " + item.sku +
                                                  "): forgotten, to be created again"));
+        } else if (created && code == "product_invalid_sku" &&
+                   batch.message(item.index).attempt() == 1) {
+          // The shop has this SKU already (filled before weir, or by an
+          // attempt that never committed): the next attempt looks it up
+          // and updates it. A later attempt that still cannot create it
+          // fails with the shop's words below.
+          batch.finish(item.index, Result::retry("SKU " + item.sku + " is in the shop already "
+                                                 "(" + item_error_text(one["error"]) +
+                                                 "): looked up at the next attempt"));
         } else {
           batch.finish(item.index, Result::failed("SKU " + item.sku + ": " +
                                                   item_error_text(one["error"])));

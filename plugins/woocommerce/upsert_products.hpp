@@ -15,11 +15,14 @@
 // `category_topology` (Result::needs, one per category name), or, without
 // one, fails the product saying so.
 //
-// Which product is which: the ID map (system, "product", sku) first; the
-// SKUs it does not know are looked up in the shop in one request
-// (GET products?sku=A,B,...), so a create whose answer came just before the
-// host stopped is found and updated, not made twice; the rest are created,
-// and each created id is mapped in the commit of this call's results.
+// Which product is which: the ID map (system, "product", sku) first; a
+// product delivered again whose SKU it does not know is looked up in the
+// shop (one GET products?sku=A,B,... for the batch), so a create whose answer
+// came just before the host stopped is found and updated, not made twice;
+// the rest are created (a full import: one request per 100 products), and
+// each created id is mapped in the commit of this call's results. A create
+// the shop refuses as a duplicate SKU (a shop filled before weir) comes again
+// and is looked up then.
 //
 // Outcomes per product: the batch answer's per-item errors (inside a 200)
 // fail that product alone with the shop's words; an update of a product the

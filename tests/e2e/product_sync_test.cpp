@@ -243,3 +243,48 @@ TEST_CASE("product-sync against a fragile shop: never over its limit, and every 
   CHECK(stats["max_concurrent"].get<int>() <= 2);
   CHECK(stats["resource_limit_508"] == 0);
 }
+
+TEST_CASE("product-sync into a shop that has some products already: found by SKU, not doubled") {
+  // A shop filled before weir (or by an attempt that never committed): the
+  // create is refused as a duplicate SKU, the product comes again, is looked
+  // up by its SKU, mapped and updated.
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", "120", "--seed", "8"});
+  SimProcess shop("weir-sim-woocommerce", {"--products", "0", "--seed", "8", "--https-terminated"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  HttpClient http;
+  for (const char* sku : {"SKU-000001", "SKU-000050", "SKU-000120"}) {
+    auto r = http.post(shop.base() + "/wp-json/wc/v3/products",
+                       Json{{"name", "old"}, {"sku", sku}, {"regular_price", "1.00"}}.dump(),
+                       {{"Content-Type", "application/json"},
+                        {"Authorization", "Basic Y2tfdGVzdDpjc190ZXN0"}});
+    REQUIRE(r.status == 201);
+  }
+  WeirHome home({"core.so", "woocommerce.so", "erp.so"});
+  add_apps(home, erp, shop);
+  home.write("apps/shop.yaml", "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
+                                   "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", "
+                                   "password: \"env:WC_SECRET\"}\n");
+  // Retries come back fast here (the shipped file waits as the host's policy says).
+  std::string topology = shipped("product-sync.yaml");
+  const std::string shop_node = "    config: {system: shop, category_topology: create-category}";
+  topology.replace(topology.find(shop_node), shop_node.size(),
+                   shop_node + "\n    retry: {delay: 100ms, max_delay: 1s}");
+  home.add_topology("product-sync.yaml", topology);
+  home.add_topology("create-category.yaml", shipped("create-category.yaml"));
+  HostProcess host(home);
+  REQUIRE(host.start());
+  run_sync(home);
+  const Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["products_created"] == 120 - 3 + 3);  // the 3 old ones were created by the test
+  CHECK(stats["products_updated"] == 3);
+  CHECK(json_of(home.cli("trash ls", {"--json"})).empty());
+  const Json mapped = json_of(home.cli("ids ls", {"--system", "shop", "--entity", "product",
+                                                  "--limit", "1000", "--json"}));
+  CHECK(mapped.size() == 120);
+  // Only products delivered again are looked up (the three, and those that
+  // waited for their category to be created): fewer lookups than batches.
+  CHECK(stats["by_route"].value("GET /wc/v3/products", 0) <
+        stats["by_route"].value("POST /wc/v3/products/batch", 0));
+}
