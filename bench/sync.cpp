@@ -56,6 +56,7 @@ Json http_json(const std::string& url, const std::string& post = "") {
 
 // A child process; its stdout into `out_file`.
 pid_t spawn(const std::vector<std::string>& argv, const std::string& out_file) {
+  std::fflush(stdout);  // or the child writes what this process has buffered, again
   const pid_t pid = ::fork();
   if (pid == 0) {
     std::freopen(out_file.c_str(), "w", stdout);
@@ -81,6 +82,7 @@ std::string wait_listening(const std::string& out_file) {
 }
 
 int run_weir(const std::vector<std::string>& args) {
+  std::fflush(stdout);
   std::string cmd = "'" + kBin + "/weir'";
   for (const auto& a : args) cmd += " '" + a + "'";
   return std::system((cmd + " >/dev/null 2>&1").c_str());
