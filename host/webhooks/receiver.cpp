@@ -126,7 +126,16 @@ void Receiver::set_topologies(const std::vector<topology::Topology>& topologies)
   for (const auto& t : topologies) {
     if (!t.enabled) continue;
     routes->topology_names.push_back(t.name);
-    routes->entry_nodes[t.name] = t.entry_nodes();
+    // Where its processes start: the entry nodes, and a webhook's `start:`
+    // node (the queue a flood of deliveries fills, which max_queued caps).
+    auto& entries = routes->entry_nodes[t.name];
+    entries = t.entry_nodes();
+    for (const auto& spec : t.triggers) {
+      if (spec.webhook && !spec.start.empty() &&
+          std::find(entries.begin(), entries.end(), spec.start) == entries.end()) {
+        entries.push_back(spec.start);
+      }
+    }
     auto& hooks = routes->hooks[t.name];
     for (const auto& spec : t.triggers) {
       if (!spec.webhook) continue;

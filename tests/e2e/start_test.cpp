@@ -2,7 +2,9 @@
 // (a webhook at the mapper, a poll at a source); each trigger's processes
 // start at its own node only, and `weir run --start` does the same by hand.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
@@ -52,4 +54,39 @@ edges: []
   auto wrong = home.cli("run", {"orders", "--start", "nowhere", "--payload", "{}"});
   CHECK(wrong.code == 1);
   CHECK_THAT(wrong.out, Catch::Contains("topology orders has no node 'nowhere' to start at"));
+}
+
+TEST_CASE("http.max_queued counts a webhook's start: node, where its deliveries wait") {
+  WeirHome home({"core.so", "testkit.so"});
+  home.write("weir.yaml", "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
+                          "http: {listen: \"127.0.0.1:0\", max_queued: 3}\n");
+  home.add_topology("orders.yaml", R"(name: orders
+triggers:
+  - {id: created, webhook: {signature: none}, start: intake}  # not an entry node
+nodes:
+  - {id: poll, type: core.pass}
+  - id: intake
+    type: testkit.act
+    config: {defaults: {sleep_ms: 3000}}
+edges:
+  - poll -> intake
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  HttpClient http;
+  const std::string url =
+      "http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>() +
+      "/hooks/orders/created";
+  // Posted until the cap answers (its count is refreshed every 250 ms).
+  int accepted = 0, status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = http.post(url, R"({"id": 1})", {{"Content-Type", "application/json"}}).status;
+    if (status != 202) break;
+    ++accepted;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(accepted >= 3);
+  CHECK(status == 503);
+  host.kill(SIGKILL);
 }
