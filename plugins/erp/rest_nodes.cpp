@@ -18,6 +18,16 @@ std::string must(std::optional<std::string> v, const std::string& error) {
   return *v;
 }
 
+// Each text value in `body` rendered as a template (keys stay as written).
+void fill_templates(Json& body, const Json& doc, const std::map<std::string, std::string>& extra) {
+  if (body.is_string()) {
+    std::string error;
+    body = must(render(body.get<std::string>(), doc, extra, &error), error);
+  } else if (body.is_object() || body.is_array()) {
+    for (auto& v : body) fill_templates(v, doc, extra);
+  }
+}
+
 // A request spec filled in from `doc` and `extra`.
 HttpRequest build(const RequestSpec& spec, const Json& doc,
                   const std::map<std::string, std::string>& extra, bool with_body) {
@@ -29,7 +39,15 @@ HttpRequest build(const RequestSpec& spec, const Json& doc,
     r.query[name] = must(render(pattern, doc, extra, &error), error);
   }
   if (with_body) {
-    r.body = spec.body ? must(render(*spec.body, doc, extra, &error), error) : doc.dump();
+    if (!spec.body) {
+      r.body = doc.dump();
+    } else if (spec.body->is_string()) {
+      r.body = must(render(spec.body->get<std::string>(), doc, extra, &error), error);
+    } else {
+      Json body = *spec.body;
+      fill_templates(body, doc, extra);
+      r.body = body.dump();
+    }
     r.headers["content-type"] = "application/json";
   }
   return r;
@@ -196,10 +214,11 @@ RemoteId Upsert::write(Context& ctx, const WriteSpec& spec, const Json& doc) {
       [&] {
         const HttpResponse answer = send(ctx, build(spec.create, doc, {}, true));
         const Json parsed = Json::parse(answer.body, nullptr, false);
-        auto made = id_in(answer.body, parsed.is_discarded() ? nullptr : &parsed, spec.id);
+        const FieldPath& where = spec.created_id ? *spec.created_id : spec.id;
+        auto made = id_in(answer.body, parsed.is_discarded() ? nullptr : &parsed, where);
         if (!made) {
           throw Outcome(Result::failed(spec.create.method + " " + spec.create.path +
-                                       ": the answer has no id at '" + spec.id.text +
+                                       ": the answer has no id at '" + where.text +
                                        "'; it begins " + answer.body.substr(0, 160)));
         }
         follow_up(*made);

@@ -8,7 +8,9 @@
 // on the first (full) run there is none. An answer listed in
 // empty_statuses (a 404 for "no more") ends the list.
 //
-// erp.upsert: writes one record: the ID map (system, entity, key) first,
+// erp.upsert: writes one record (`created_id` says where a create's answer
+// has the id when not where records have it: "" for a bare id as the whole
+// body): the ID map (system, entity, key) first,
 // else the lookup by natural key, else the create and its follow-up calls
 // (after_create), each id mapped in the commit of the call's results, so a
 // redelivered create (a crash after the ERP answered) finds the record

@@ -64,7 +64,7 @@ RequestSpec parse_request(const Json& obj, const std::string& where, const char*
       }
     }
   }
-  if (obj.contains("body")) r.body = obj["body"].is_string() ? obj["body"].get<std::string>() : obj["body"].dump();
+  if (obj.contains("body")) r.body = obj["body"];
   return r;
 }
 
@@ -236,14 +236,15 @@ std::optional<WriteSpec> parse_write(const Json& config, std::vector<std::string
     errors->push_back("config must be a mapping, got " + config.dump());
     return std::nullopt;
   }
-  known_keys(config, "", {"system", "entity", "key", "lookup", "id", "create", "update",
-                          "after_create", "after_create_ok"}, errors);
+  known_keys(config, "", {"system", "entity", "key", "lookup", "id", "created_id", "create",
+                          "update", "after_create", "after_create_ok"}, errors);
   w.system = text_of(config, "system", "", errors, "erp");
   w.entity = text_of(config, "entity", "", errors);
   if (w.entity.empty()) errors->push_back("entity names what is written (product, order, customer)");
   w.key = parse_path(text_of(config, "key", "", errors));
   if (w.key.text.empty()) errors->push_back("key says where our id is in the input (e.g. sku)");
   w.id = parse_path(text_of(config, "id", "", errors));
+  if (config.contains("created_id")) w.created_id = parse_path(text_of(config, "created_id", "", errors));
   if (config.contains("lookup")) {
     std::vector<std::string> lookup_errors;
     w.lookup = parse_list(config["lookup"], &lookup_errors);

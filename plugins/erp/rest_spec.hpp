@@ -9,7 +9,8 @@
 // dotted path: "{customer.email}"), "{id}" by the record's remote id,
 // "{since}" / "{until}" by the sync window's times in the spec's time format.
 // "{{" is a literal "{". A template whose field is missing is an error that
-// names the field.
+// names the field. A request body given as a mapping has its text values
+// filled in ({Status: V}, {reference: "{number}"}); its keys stay as written.
 //
 // Parsing reports every problem ("paginate.kind: 'pages' is not one of
 // none, page, offset, cursor"); a parsed spec is immutable and thread-safe.
@@ -48,7 +49,10 @@ struct RequestSpec {
   std::string method = "GET";
   std::string path;                           // a template
   std::map<std::string, std::string> params;  // name -> template
-  std::optional<std::string> body;            // a JSON template; none: the document itself
+  // The body: a mapping (JSON) whose text values are templates
+  // ({Status: V}, {note: "from {number}"}), or text that is one template;
+  // none: the document itself.
+  std::optional<Json> body;
 };
 
 struct Paginator {
@@ -81,6 +85,8 @@ struct WriteSpec {
   FieldPath key;               // our id in the input document (a SKU, the shop's order number)
   std::optional<ListSpec> lookup;  // find by natural key; its first record is the match
   FieldPath id;                // where a record's (or a create's answer's) id is; "" the body
+  std::optional<FieldPath> created_id;  // where a create's answer has it, when elsewhere
+                                        // ("": the answer is the bare id, "ORD-1001")
   RequestSpec create;
   std::optional<RequestSpec> update;       // none: a found record is left as it is
   std::vector<RequestSpec> after_create;   // follow-up calls (validate the order)

@@ -144,3 +144,126 @@ TEST_CASE("erp.list reads the filter style: offset paging, a 404 empty page, a f
 TEST_CASE("erp.list reads the cursor style: value lists and an @odata.nextLink to follow") {
   check_style(kCursor);
 }
+
+TEST_CASE("erp.create_order writes to the filter style: bare-id creates, PATCH confirmation, "
+          "lookups by filter expression") {
+  SimProcess erp("weir-sim-erp", {"--style", "filter", "--products", "40", "--seed", "12"});
+  SimProcess shop("weir-sim-woocommerce", {"--products", "0", "--seed", "12", "--https-terminated",
+                                           "--webhook-secret", "s3cret"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  ::setenv("WC_KEY", "ck_test", 1);
+  ::setenv("WC_SECRET", "cs_test", 1);
+  ::setenv("WC_WEBHOOK_SECRET", "s3cret", 1);
+  WeirHome home({"core.so", "woocommerce.so", "erp.so"});
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() + "/rest\n");
+  home.write("apps/shop.yaml", "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
+                                   "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", "
+                                   "password: \"env:WC_SECRET\"}\n");
+  home.add_topology("sync.yaml", std::string(R"(name: sync
+nodes:
+  - {id: erp-products, type: erp.list, app: erp, config: )") + kFilter.list + R"(}
+  - {id: map, type: core.mapper, config: {fields: )" + kFilter.fields + R"(}}
+  - {id: shop, type: woocommerce.upsert_products, app: shop, max_batch: 100,
+     config: {category_topology: category}}
+edges:
+  - erp-products -> map -> shop
+)");
+  home.add_topology("category.yaml", R"(name: category
+nodes:
+  - {id: category, type: woocommerce.create_category, app: shop}
+edges: []
+)");
+  home.add_topology("orders.yaml", R"(name: orders
+triggers:
+  - {id: created, webhook: {signature: woocommerce, secret: "env:WC_WEBHOOK_SECRET"}, start: map}
+nodes:
+  - {id: shop-orders, type: woocommerce.list_orders, app: shop}
+  - id: map
+    type: core.mapper
+    config:
+      fields:
+        ExternalRef: {from: id, type: string, required: true}
+        Currency: {from: currency, default: EUR}
+        Lines:
+          from: line_items
+          each: {fields: {ItemCode: {from: sku, required: true},
+                          Quantity: {from: quantity, type: integer}, Price: {from: price, type: number}}}
+        ShippingAddress:
+          from: shipping
+          fields: {Name: {template: "{first_name} {last_name}"}, Street: {from: address_1},
+                   City: {from: city}, Postcode: {from: postcode}, Country: {from: country}}
+        Customer:
+          from: billing
+          fields: {Name: {template: "{first_name} {last_name}"}, Email: {from: email, required: true}}
+  - id: erp
+    type: erp.create_order
+    app: erp
+    config:
+      customer_from: Customer
+      customer_field: CustomerId
+      customer:
+        entity: customer
+        key: Email
+        lookup: {path: customers, params: {filter: "Email eq '{Email}'"}, records: "",
+                 empty_statuses: [404]}
+        id: Id
+        created_id: ""
+        create: {path: customers}
+      order:
+        entity: order
+        key: ExternalRef
+        lookup: {path: orders, params: {filter: "ExternalRef eq '{ExternalRef}'"}, records: "",
+                 empty_statuses: [404]}
+        id: Id
+        created_id: ""
+        create: {path: orders}
+        after_create: [{method: PATCH, path: "orders/{id}", body: {Status: V}}]
+edges:
+  - shop-orders -> map -> erp
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto synced = home.cli("run", {"sync", "--wait", "--timeout", "60"});
+  INFO(synced.out);
+  REQUIRE(synced.code == 0);
+
+  HttpClient http;
+  const std::vector<std::pair<std::string, std::string>> auth{
+      {"Content-Type", "application/json"}, {"Authorization", "Basic Y2tfdGVzdDpjc190ZXN0"}};
+  const std::string weir_http =
+      "http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>();
+  REQUIRE(http.post(shop.base() + "/wp-json/wc/v3/webhooks",
+                    Json{{"topic", "order.created"}, {"secret", "s3cret"},
+                         {"delivery_url", weir_http + "/hooks/orders/created"}}.dump(), auth)
+              .status == 201);
+  for (const char* sku : {"SKU-000003", "SKU-000007"}) {
+    const Json address = {{"first_name", "Jan"}, {"last_name", "Vos"}, {"address_1", "Dam 1"},
+                          {"city", "Amsterdam"}, {"postcode", "1012 JS"}, {"country", "NL"}};
+    Json billing = address;
+    billing["email"] = "jan.vos@example.com";
+    const Json order = {{"status", "processing"}, {"billing", billing}, {"shipping", address},
+                        {"line_items", Json::array({{{"sku", sku}, {"quantity", 1}}})}};
+    REQUIRE(http.post(shop.base() + "/wp-json/wc/v3/orders", order.dump(), auth).status == 201);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (get_json(erp.base() + "/_sim/stats")["orders"]["confirmed"] != 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Json stats = get_json(erp.base() + "/_sim/stats");
+  INFO(stats.dump() << json_of(home.cli("trash ls", {"--json"})).dump());
+  CHECK(stats["orders"]["confirmed"] == 2);  // confirmed by PATCH {"Status": "V"}
+  // The poll sees both again: found through the ID map, nothing created.
+  auto poll = home.cli("run", {"orders", "--start", "shop-orders", "--wait", "--timeout", "60"});
+  INFO(poll.out);
+  CHECK(poll.code == 0);
+  stats = get_json(erp.base() + "/_sim/stats");
+  CHECK(stats["orders"]["created"] == 2);
+  CHECK(stats["orders"]["duplicates_prevented"] == 0);
+  CHECK(stats["customers"]["created"] == 1);  // the second order found its customer by e-mail
+  const Json mapped = json_of(home.cli("ids ls", {"--system", "erp", "--entity", "order", "--json"}));
+  REQUIRE(mapped.size() == 2);
+  CHECK(mapped[0]["remote_id"].get<std::string>().rfind("ORD-", 0) == 0);  // the bare id
+}
