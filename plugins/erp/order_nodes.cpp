@@ -65,7 +65,7 @@ Tax::Tax(const NodeInit& init) {
 
 Result Tax::process(Context& ctx) {
   Json order = ctx.message().json();
-  Json* lines = order.is_object() ? const_cast<Json*>(lines_.find(order)) : nullptr;
+  Json* lines = order.is_object() ? lines_.find(order) : nullptr;
   if (!lines || !lines->is_array()) {
     return Result::failed("erp.tax: the order has no lines at '" + lines_.text + "'");
   }

@@ -31,6 +31,7 @@ struct FieldPath {
   std::vector<std::string> keys;
   std::string text;
   const Json* find(const Json& doc) const;  // null: missing
+  Json* find(Json& doc) const { return const_cast<Json*>(find(static_cast<const Json&>(doc))); }
 };
 FieldPath parse_path(const std::string& text);
 

@@ -16,6 +16,7 @@
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
+#include "support/sim_json.hpp"
 #include "support/sim_process.hpp"
 
 using namespace weir::test;
@@ -24,20 +25,6 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr int kProducts = 230;  // not a multiple of the page size: a short last page
-
-Json get_json(const std::string& url) {
-  HttpClient http;
-  auto r = http.get(url);
-  REQUIRE(r.status == 200);
-  return Json::parse(r.body);
-}
-
-Json post_json(const std::string& url, const Json& body) {
-  HttpClient http;
-  auto r = http.post(url, body.dump(), {{"Content-Type", "application/json"}});
-  REQUIRE(r.status == 200);
-  return Json::parse(r.body);
-}
 
 struct Style {
   const char* name;

@@ -17,6 +17,7 @@
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 #include "support/remote.hpp"
+#include "support/sim_json.hpp"
 
 using namespace weir::test;
 using Json = nlohmann::json;
@@ -99,15 +100,6 @@ edges: []
 )";
 }
 
-bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 }  // namespace
 
 TEST_CASE("id map: a create killed before its commit is found by its SKU, not made twice") {
@@ -136,7 +128,7 @@ TEST_CASE("id map: a create killed before its commit is found by its SKU, not ma
     std::ofstream(pause) << "wait";
     auto started = home.cli("run", {"products", "--payload", R"({"sku": "SKU-2"})"});
     REQUIRE(started.code == 0);
-    REQUIRE(wait_for([&] { return shop.creates() == 2; }, std::chrono::seconds(30)));
+    REQUIRE(wait_until([&] { return shop.creates() == 2; }, std::chrono::seconds(30)));
     host.kill(SIGKILL);
   }
   std::filesystem::remove(pause);
@@ -146,7 +138,7 @@ TEST_CASE("id map: a create killed before its commit is found by its SKU, not ma
     // The message is delivered again: no mapping was committed, so
     // find_or_create asks the shop by SKU, finds product 101, maps it and
     // updates it.
-    REQUIRE(wait_for([&] { return shop.updates() == 2; }, std::chrono::seconds(30)));
+    REQUIRE(wait_until([&] { return shop.updates() == 2; }, std::chrono::seconds(30)));
     CHECK(shop.creates() == 2);
     CHECK(shop.products() == std::map<std::string, std::string>{{"100", "SKU-1"}, {"101", "SKU-2"}});
 

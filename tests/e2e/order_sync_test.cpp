@@ -21,6 +21,7 @@
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
+#include "support/sim_json.hpp"
 #include "support/sim_process.hpp"
 
 using namespace weir::test;
@@ -30,13 +31,6 @@ namespace {
 
 const std::pair<std::string, std::string> kShopAuth{"Authorization", "Basic Y2tfdGVzdDpjc190ZXN0"};
 const char* kHookSecret = "hook-secret-1";
-
-std::string shipped(const std::string& file) {
-  std::ifstream in(std::string(WEIR_SOURCE_DIR) + "/topologies/" + file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 Json call(const std::string& method, const std::string& url, const Json& body = nullptr,
           int expected = 200) {
@@ -73,15 +67,6 @@ Json an_order(const std::string& sku, const std::string& postcode) {
           {"line_items", Json::array({{{"sku", sku}, {"quantity", 2}}})}};
 }
 
-bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 struct Stack {
   SimProcess erp{"weir-sim-erp", {"--style", "classic", "--products", "40", "--seed", "9"}};
   SimProcess shop{"weir-sim-woocommerce", {"--products", "0", "--seed", "9", "--https-terminated",
@@ -101,7 +86,7 @@ struct Stack {
                                      "password: \"env:WC_SECRET\"}\nrate: 50/s\n");
     for (const char* t : {"product-sync.yaml", "create-category.yaml", "order-sync.yaml",
                           "order-status-sync.yaml"}) {
-      home.add_topology(t, shipped(t));
+      home.add_topology(t, shipped_topology(t));
     }
   }
   std::string api(const std::string& path) const { return shop.base() + "/wp-json/wc/v3/" + path; }
@@ -130,7 +115,7 @@ TEST_CASE("order-sync: one ERP order per shop order, by webhook, poll, duplicate
     ids.push_back(call("POST", s.api("orders"), an_order("SKU-00000" + std::to_string(i + 1), "10115"),
                        201)["id"].get<long long>());
   }
-  REQUIRE(wait_for([&] { return s.erp_orders()["confirmed"] == 3; }, std::chrono::seconds(30)));
+  REQUIRE(wait_until([&] { return s.erp_orders()["confirmed"] == 3; }, std::chrono::seconds(30)));
 
   // The poll sees them again, and one delivery comes twice: nothing new.
   auto poll = s.home.cli("run", {"order-sync", "--start", "shop-orders", "--wait", "--timeout", "60"});
@@ -155,7 +140,7 @@ TEST_CASE("order-sync: one ERP order per shop order, by webhook, poll, duplicate
   // it), the host is SIGKILLed.
   call("POST", s.erp.base() + "/_sim/fragile", {{"latency_ms", 1000}});
   call("POST", s.api("orders"), an_order("SKU-000004", "10117"), 201);
-  REQUIRE(wait_for([&] { return s.erp_orders()["created"] == 4; }, std::chrono::seconds(30)));
+  REQUIRE(wait_until([&] { return s.erp_orders()["created"] == 4; }, std::chrono::seconds(30)));
   host->kill(SIGKILL);
   host.reset();
   call("POST", s.erp.base() + "/_sim/fragile", Json::object());
@@ -163,7 +148,7 @@ TEST_CASE("order-sync: one ERP order per shop order, by webhook, poll, duplicate
   REQUIRE(host->start());
   // Redelivered: the lookup by external reference finds the unconfirmed
   // order, which is confirmed, not created again.
-  REQUIRE(wait_for([&] { return s.erp_orders()["confirmed"] == 4; }, std::chrono::seconds(30)));
+  REQUIRE(wait_until([&] { return s.erp_orders()["confirmed"] == 4; }, std::chrono::seconds(30)));
   CHECK(s.erp_orders()["created"] == 4);
   CHECK(s.erp_orders()["duplicates_prevented"] == 0);
 

@@ -24,6 +24,7 @@
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
 #include "support/jsonl.hpp"
+#include "support/sim_json.hpp"
 #include "support/sim_process.hpp"
 
 using namespace weir::test;
@@ -32,29 +33,6 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr int kProducts = 250;
-
-std::string shipped(const std::string& file) {
-  std::ifstream in(std::string(WEIR_SOURCE_DIR) + "/topologies/" + file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-Json get_json(const std::string& url) {
-  HttpClient http;
-  auto r = http.get(url);
-  INFO(url << ": " << r.status << " " << r.body);
-  REQUIRE(r.status == 200);
-  return Json::parse(r.body);
-}
-
-Json post_json(const std::string& url, const Json& body) {
-  HttpClient http;
-  auto r = http.post(url, body.dump(), {{"Content-Type", "application/json"}});
-  INFO(url << ": " << r.status << " " << r.body);
-  REQUIRE(r.status == 200);
-  return Json::parse(r.body);
-}
 
 // A home with both applications pointed at the simulators.
 void add_apps(const WeirHome& home, const SimProcess& erp, const SimProcess& shop) {
@@ -85,8 +63,8 @@ TEST_CASE("product-sync: a full import, then only what changed reaches the shop"
   REQUIRE(shop.start());
   WeirHome home({"core.so", "woocommerce.so", "erp.so"});
   add_apps(home, erp, shop);
-  home.add_topology("product-sync.yaml", shipped("product-sync.yaml"));
-  home.add_topology("create-category.yaml", shipped("create-category.yaml"));
+  home.add_topology("product-sync.yaml", shipped_topology("product-sync.yaml"));
+  home.add_topology("create-category.yaml", shipped_topology("create-category.yaml"));
   HostProcess host(home);
   REQUIRE(host.start());
 
@@ -183,7 +161,7 @@ TEST_CASE("price-stock-sync: prices and MAIN stock in bulk, then only the change
   WeirHome home({"core.so", "woocommerce.so", "erp.so"});
   add_apps(home, erp, shop);
   for (const char* t : {"product-sync.yaml", "create-category.yaml", "price-stock-sync.yaml"}) {
-    home.add_topology(t, shipped(t));
+    home.add_topology(t, shipped_topology(t));
   }
   HostProcess host(home);
   REQUIRE(host.start());
@@ -231,8 +209,8 @@ TEST_CASE("product-sync against a fragile shop: never over its limit, and every 
              "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
                  "/wp-json/wc/v3\nauth: {kind: oauth1, consumer_key: \"env:WC_KEY\", "
                  "consumer_secret: \"env:WC_SECRET\"}\nrate: 10/s\nburst: 2\nconcurrency: 2\n");
-  home.add_topology("product-sync.yaml", shipped("product-sync.yaml"));
-  home.add_topology("create-category.yaml", shipped("create-category.yaml"));
+  home.add_topology("product-sync.yaml", shipped_topology("product-sync.yaml"));
+  home.add_topology("create-category.yaml", shipped_topology("create-category.yaml"));
   HostProcess host(home);
   REQUIRE(host.start());
   run_sync(home);
@@ -266,12 +244,12 @@ TEST_CASE("product-sync into a shop that has some products already: found by SKU
                                    "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", "
                                    "password: \"env:WC_SECRET\"}\n");
   // Retries come back fast here (the shipped file waits as the host's policy says).
-  std::string topology = shipped("product-sync.yaml");
+  std::string topology = shipped_topology("product-sync.yaml");
   const std::string shop_node = "    config: {system: shop, category_topology: create-category}";
   topology.replace(topology.find(shop_node), shop_node.size(),
                    shop_node + "\n    retry: {delay: 100ms, max_delay: 1s}");
   home.add_topology("product-sync.yaml", topology);
-  home.add_topology("create-category.yaml", shipped("create-category.yaml"));
+  home.add_topology("create-category.yaml", shipped_topology("create-category.yaml"));
   HostProcess host(home);
   REQUIRE(host.start());
   run_sync(home);
