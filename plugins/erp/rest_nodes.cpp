@@ -212,7 +212,19 @@ RemoteId Upsert::write(Context& ctx, const WriteSpec& spec, const Json& doc) {
         return id_in(records[0].dump(), &records[0], spec.id);
       },
       [&] {
-        const HttpResponse answer = send(ctx, build(spec.create, doc, {}, true));
+        const HttpRequest create = build(spec.create, doc, {}, true);
+        HttpResponse answer = ctx.http(create);
+        const auto& exists = spec.exists_statuses;
+        if (spec.lookup && std::find(exists.begin(), exists.end(), answer.status) != exists.end()) {
+          // Two deliveries of one item at once: both looked it up, neither
+          // found it, the other created it first. The next attempt's
+          // lookup finds it (and does its follow-up calls).
+          throw Outcome(Result::retry(create.method + " " + create.target + ": the " +
+                                      spec.entity + " '" + key + "' exists already (HTTP " +
+                                      std::to_string(answer.status) +
+                                      "): looked up at the next attempt"));
+        }
+        if (auto bad = answer.problem()) throw Outcome(*bad);
         const Json parsed = Json::parse(answer.body, nullptr, false);
         const FieldPath& where = spec.created_id ? *spec.created_id : spec.id;
         auto made = id_in(answer.body, parsed.is_discarded() ? nullptr : &parsed, where);

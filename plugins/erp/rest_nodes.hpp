@@ -17,8 +17,11 @@
 // instead of making a second one; a found record is updated when the config
 // has an update, and a record found only by lookup gets the follow-up calls
 // again (a crash may have come between the create and them; statuses in
-// after_create_ok, e.g. 409 "already validated", count as done). Goes on as
-// the input with `<entity>_id` added (order_id: the ERP's id).
+// after_create_ok, e.g. 409 "already validated", count as done). A create
+// answered with one of exists_statuses (default 409: the webhook and the
+// poll delivered one order at the same moment, the other made it first) is
+// retried, to be found by the lookup. Goes on as the input with
+// `<entity>_id` added (order_id: the ERP's id).
 //
 // Both keep no state between calls: safe at any concurrency.
 #pragma once

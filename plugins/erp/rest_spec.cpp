@@ -237,7 +237,8 @@ std::optional<WriteSpec> parse_write(const Json& config, std::vector<std::string
     return std::nullopt;
   }
   known_keys(config, "", {"system", "entity", "key", "lookup", "id", "created_id", "create",
-                          "update", "after_create", "after_create_ok"}, errors);
+                          "update", "after_create", "after_create_ok", "exists_statuses"},
+             errors);
   w.system = text_of(config, "system", "", errors, "erp");
   w.entity = text_of(config, "entity", "", errors);
   if (w.entity.empty()) errors->push_back("entity names what is written (product, order, customer)");
@@ -265,6 +266,9 @@ std::optional<WriteSpec> parse_write(const Json& config, std::vector<std::string
     }
   }
   w.after_create_ok = statuses_of(config, "after_create_ok", "", errors);
+  if (config.contains("exists_statuses")) {
+    w.exists_statuses = statuses_of(config, "exists_statuses", "", errors);
+  }
   if (errors->size() != before) return std::nullopt;
   return w;
 }

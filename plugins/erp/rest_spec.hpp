@@ -92,6 +92,10 @@ struct WriteSpec {
   std::optional<RequestSpec> update;       // none: a found record is left as it is
   std::vector<RequestSpec> after_create;   // follow-up calls (validate the order)
   std::vector<int> after_create_ok;        // statuses that count as done (already validated)
+  // Create answers that mean "it exists already" (another delivery of the
+  // same item created it a moment ago): with a lookup, the item is retried
+  // and the lookup of its next attempt finds what the other one made.
+  std::vector<int> exists_statuses{409};
 };
 
 std::optional<ListSpec> parse_list(const Json& config, std::vector<std::string>* errors);

@@ -6,9 +6,12 @@
 //  - "cursor": OData-like, camelCase, {"value": [...]} with an absolute
 //    "@odata.nextLink" to follow, changes by a changedSince parameter.
 // For each: the full import reaches the shop whole, and after 2% of the
-// prices changed, exactly those products reach it in one request.
+// prices changed, exactly those products reach it in one request; and the
+// order flow (customer lookup or create, order create, the style's confirm
+// call) makes one ERP order per shop order, by webhook and by the poll.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -122,19 +125,12 @@ edges: []
   CHECK(get_json(shop.base() + "/_sim/stats")["requests"] == 0);
 }
 
-}  // namespace
-
-TEST_CASE("erp.list reads the filter style: offset paging, a 404 empty page, a filter expression") {
-  check_style(kFilter);
-}
-
-TEST_CASE("erp.list reads the cursor style: value lists and an @odata.nextLink to follow") {
-  check_style(kCursor);
-}
-
-TEST_CASE("erp.create_order writes to the filter style: bare-id creates, PATCH confirmation, "
-          "lookups by filter expression") {
-  SimProcess erp("weir-sim-erp", {"--style", "filter", "--products", "40", "--seed", "12"});
+// The order flow against one style: shop orders by webhook, and the poll
+// that sees them again; `order_nodes` are the topology's map and erp nodes
+// (in YAML) spelled in that style.
+void check_orders(const Style& style, const std::string& order_nodes,
+                  const std::function<bool(const std::string&)>& erp_id_ok) {
+  SimProcess erp("weir-sim-erp", {"--style", style.name, "--products", "40", "--seed", "12"});
   SimProcess shop("weir-sim-woocommerce", {"--products", "0", "--seed", "12", "--https-terminated",
                                            "--webhook-secret", "s3cret"});
   REQUIRE(erp.start());
@@ -144,14 +140,15 @@ TEST_CASE("erp.create_order writes to the filter style: bare-id creates, PATCH c
   ::setenv("WC_WEBHOOK_SECRET", "s3cret", 1);
   WeirHome home({"core.so", "woocommerce.so", "erp.so"});
   std::filesystem::create_directories(home.path("apps"));
-  home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() + "/rest\n");
+  home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() +
+                                  style.base_path + "\n");
   home.write("apps/shop.yaml", "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
                                    "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", "
                                    "password: \"env:WC_SECRET\"}\n");
   home.add_topology("sync.yaml", std::string(R"(name: sync
 nodes:
-  - {id: erp-products, type: erp.list, app: erp, config: )") + kFilter.list + R"(}
-  - {id: map, type: core.mapper, config: {fields: )" + kFilter.fields + R"(}}
+  - {id: erp-products, type: erp.list, app: erp, config: )") + style.list + R"(}
+  - {id: map, type: core.mapper, config: {fields: )" + style.fields + R"(}}
   - {id: shop, type: woocommerce.upsert_products, app: shop, max_batch: 100,
      config: {category_topology: category}}
 edges:
@@ -167,7 +164,64 @@ triggers:
   - {id: created, webhook: {signature: woocommerce, secret: "env:WC_WEBHOOK_SECRET"}, start: map}
 nodes:
   - {id: shop-orders, type: woocommerce.list_orders, app: shop}
-  - id: map
+)" + order_nodes + R"(edges:
+  - shop-orders -> map -> erp
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto synced = home.cli("run", {"sync", "--wait", "--timeout", "60"});
+  INFO(synced.out);
+  REQUIRE(synced.code == 0);
+
+  HttpClient http;
+  const std::vector<std::pair<std::string, std::string>> auth{
+      {"Content-Type", "application/json"}, {"Authorization", "Basic Y2tfdGVzdDpjc190ZXN0"}};
+  const std::string weir_http =
+      "http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>();
+  REQUIRE(http.post(shop.base() + "/wp-json/wc/v3/webhooks",
+                    Json{{"topic", "order.created"}, {"secret", "s3cret"},
+                         {"delivery_url", weir_http + "/hooks/orders/created"}}.dump(), auth)
+              .status == 201);
+  for (const char* sku : {"SKU-000003", "SKU-000007"}) {
+    const Json address = {{"first_name", "Jan"}, {"last_name", "Vos"}, {"address_1", "Dam 1"},
+                          {"city", "Amsterdam"}, {"postcode", "1012 JS"}, {"country", "NL"}};
+    Json billing = address;
+    billing["email"] = "jan.vos@example.com";
+    const Json order = {{"status", "processing"}, {"billing", billing}, {"shipping", address},
+                        {"line_items", Json::array({{{"sku", sku}, {"quantity", 1}}})}};
+    REQUIRE(http.post(shop.base() + "/wp-json/wc/v3/orders", order.dump(), auth).status == 201);
+  }
+  REQUIRE(wait_until([&] { return get_json(erp.base() + "/_sim/stats")["orders"]["confirmed"] >= 2; },
+                     std::chrono::seconds(30)));
+  Json stats = get_json(erp.base() + "/_sim/stats");
+  INFO(stats.dump() << json_of(home.cli("trash ls", {"--json"})).dump());
+  CHECK(stats["orders"]["confirmed"] == 2);  // by the style's confirm call
+  // The poll sees both again: found through the ID map, nothing created.
+  auto poll = home.cli("run", {"orders", "--start", "shop-orders", "--wait", "--timeout", "60"});
+  INFO(poll.out);
+  CHECK(poll.code == 0);
+  stats = get_json(erp.base() + "/_sim/stats");
+  CHECK(stats["orders"]["created"] == 2);
+  CHECK(stats["orders"]["duplicates_prevented"] == 0);
+  CHECK(stats["customers"]["created"] == 1);  // the second order found its customer by e-mail
+  const Json mapped = json_of(home.cli("ids ls", {"--system", "erp", "--entity", "order", "--json"}));
+  REQUIRE(mapped.size() == 2);
+  for (const auto& m : mapped) CHECK(erp_id_ok(m["remote_id"].get<std::string>()));
+}
+
+}  // namespace
+
+TEST_CASE("erp.list reads the filter style: offset paging, a 404 empty page, a filter expression") {
+  check_style(kFilter);
+}
+
+TEST_CASE("erp.list reads the cursor style: value lists and an @odata.nextLink to follow") {
+  check_style(kCursor);
+}
+
+TEST_CASE("erp.create_order writes to the filter style: bare-id creates, PATCH confirmation, "
+          "lookups by filter expression") {
+  check_orders(kFilter, R"(  - id: map
     type: core.mapper
     config:
       fields:
@@ -207,50 +261,50 @@ nodes:
         created_id: ""
         create: {path: orders}
         after_create: [{method: PATCH, path: "orders/{id}", body: {Status: V}}]
-edges:
-  - shop-orders -> map -> erp
-)");
-  HostProcess host(home);
-  REQUIRE(host.start());
-  auto synced = home.cli("run", {"sync", "--wait", "--timeout", "60"});
-  INFO(synced.out);
-  REQUIRE(synced.code == 0);
+)",
+               [](const std::string& id) { return id.rfind("ORD-", 0) == 0; });  // the bare id
+}
 
-  HttpClient http;
-  const std::vector<std::pair<std::string, std::string>> auth{
-      {"Content-Type", "application/json"}, {"Authorization", "Basic Y2tfdGVzdDpjc190ZXN0"}};
-  const std::string weir_http =
-      "http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>();
-  REQUIRE(http.post(shop.base() + "/wp-json/wc/v3/webhooks",
-                    Json{{"topic", "order.created"}, {"secret", "s3cret"},
-                         {"delivery_url", weir_http + "/hooks/orders/created"}}.dump(), auth)
-              .status == 201);
-  for (const char* sku : {"SKU-000003", "SKU-000007"}) {
-    const Json address = {{"first_name", "Jan"}, {"last_name", "Vos"}, {"address_1", "Dam 1"},
-                          {"city", "Amsterdam"}, {"postcode", "1012 JS"}, {"country", "NL"}};
-    Json billing = address;
-    billing["email"] = "jan.vos@example.com";
-    const Json order = {{"status", "processing"}, {"billing", billing}, {"shipping", address},
-                        {"line_items", Json::array({{{"sku", sku}, {"quantity", 1}}})}};
-    REQUIRE(http.post(shop.base() + "/wp-json/wc/v3/orders", order.dump(), auth).status == 201);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (get_json(erp.base() + "/_sim/stats")["orders"]["confirmed"] != 2 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  Json stats = get_json(erp.base() + "/_sim/stats");
-  INFO(stats.dump() << json_of(home.cli("trash ls", {"--json"})).dump());
-  CHECK(stats["orders"]["confirmed"] == 2);  // confirmed by PATCH {"Status": "V"}
-  // The poll sees both again: found through the ID map, nothing created.
-  auto poll = home.cli("run", {"orders", "--start", "shop-orders", "--wait", "--timeout", "60"});
-  INFO(poll.out);
-  CHECK(poll.code == 0);
-  stats = get_json(erp.base() + "/_sim/stats");
-  CHECK(stats["orders"]["created"] == 2);
-  CHECK(stats["orders"]["duplicates_prevented"] == 0);
-  CHECK(stats["customers"]["created"] == 1);  // the second order found its customer by e-mail
-  const Json mapped = json_of(home.cli("ids ls", {"--system", "erp", "--entity", "order", "--json"}));
-  REQUIRE(mapped.size() == 2);
-  CHECK(mapped[0]["remote_id"].get<std::string>().rfind("ORD-", 0) == 0);  // the bare id
+TEST_CASE("erp.create_order writes to the cursor style: camelCase records in a value list, "
+          "confirmation by POST .../confirm") {
+  check_orders(kCursor, R"(  - id: map
+    type: core.mapper
+    config:
+      fields:
+        externalRef: {from: id, type: string, required: true}
+        currency: {from: currency, default: EUR}
+        lines:
+          from: line_items
+          each: {fields: {sku: {from: sku, required: true},
+                          quantity: {from: quantity, type: integer}, price: {from: price, type: number}}}
+        shippingAddress:
+          from: shipping
+          fields: {name: {template: "{first_name} {last_name}"}, street: {from: address_1},
+                   city: {from: city}, postcode: {from: postcode}, country: {from: country}}
+        customer:
+          from: billing
+          fields: {name: {template: "{first_name} {last_name}"}, email: {from: email, required: true}}
+  - id: erp
+    type: erp.create_order
+    app: erp
+    config:
+      customer_from: customer
+      customer_field: customerId
+      customer:
+        entity: customer
+        key: email
+        lookup: {path: Customers, params: {email: "{email}"}, records: value}
+        id: id
+        create: {path: Customers}
+      order:
+        entity: order
+        key: externalRef
+        lookup: {path: Orders, params: {externalRef: "{externalRef}"}, records: value}
+        id: id
+        create: {path: Orders}
+        after_create: [{path: "Orders/{id}/confirm"}]
+)",
+               [](const std::string& id) {
+                 return !id.empty() && id.find_first_not_of("0123456789") == std::string::npos;
+               });
 }

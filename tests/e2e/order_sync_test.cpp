@@ -56,12 +56,13 @@ std::string woo_signature(const std::string& body) {
   return out;
 }
 
-Json an_order(const std::string& sku, const std::string& postcode) {
+Json an_order(const std::string& sku, const std::string& postcode,
+              const std::string& email = "anna.novak@example.com") {
   const Json address = {{"first_name", "Anna"}, {"last_name", "Novak"},
                         {"address_1", "Unter den Linden 1"}, {"city", "Berlin"},
                         {"postcode", postcode}, {"country", "DE"}};
   Json billing = address;
-  billing["email"] = "anna.novak@example.com";
+  billing["email"] = email;
   return {{"status", "processing"}, {"currency", "EUR"}, {"billing", billing},
           {"shipping", address},
           {"line_items", Json::array({{{"sku", sku}, {"quantity", 2}}})}};
@@ -73,7 +74,9 @@ struct Stack {
                                            "--webhook-secret", kHookSecret}};
   WeirHome home{{"core.so", "woocommerce.so", "erp.so"}};
 
-  Stack() {
+  // erp_concurrency > 1: the shipped order-sync with more calls at once on
+  // its erp node (so two deliveries of one order can race).
+  explicit Stack(int erp_concurrency = 1) {
     REQUIRE(erp.start());
     REQUIRE(shop.start());
     ::setenv("WC_KEY", "ck_test", 1);
@@ -86,11 +89,20 @@ struct Stack {
                                      "password: \"env:WC_SECRET\"}\nrate: 50/s\n");
     for (const char* t : {"product-sync.yaml", "create-category.yaml", "order-sync.yaml",
                           "order-status-sync.yaml"}) {
-      home.add_topology(t, shipped_topology(t));
+      std::string text = without_cron(shipped_topology(t));  // polls started by the test
+      if (erp_concurrency > 1 && std::string(t) == "order-sync.yaml") {
+        const std::string node = "  - id: erp\n    type: erp.create_order\n";
+        const auto at = text.find(node);
+        REQUIRE(at != std::string::npos);
+        text.insert(at + node.size(),
+                    "    concurrency: " + std::to_string(erp_concurrency) + "\n");
+      }
+      home.add_topology(t, text);
     }
   }
   std::string api(const std::string& path) const { return shop.base() + "/wp-json/wc/v3/" + path; }
   Json erp_orders() const { return call("GET", erp.base() + "/_sim/stats")["orders"]; }
+  Json erp_stats() const { return call("GET", erp.base() + "/_sim/stats"); }
   std::string weir_http() const {
     return "http://" + json_of(home.cli("status", {"--json"}))["http"].get<std::string>();
   }
@@ -201,4 +213,110 @@ TEST_CASE("order-sync: one ERP order per shop order, by webhook, poll, duplicate
   const int sent = node_status(s.home, "shop", "order-status-sync")["done"];
   statuses();
   CHECK(node_status(s.home, "shop", "order-status-sync")["done"] == sent);
+}
+
+// "Redelivered after a SIGKILL at any point between the ERP call and the
+// commit": an order's write is several ERP calls (customer lookup and
+// create, order lookup, create and confirm). With every ERP call slowed
+// down, the host is killed once the ERP has answered N of them, for every
+// N: the call in flight then still takes effect at the ERP, and weir has
+// committed nothing. The redelivered message must find what the ERP has
+// (the lookups by e-mail and external reference) and make neither a second
+// customer nor a second order. The last N leaves the ERP with the order
+// created and confirmed and weir with nothing: the point just before the
+// commit.
+TEST_CASE("order-sync: a SIGKILL after any ERP call of an order's write makes one ERP order") {
+  Stack s;
+  auto host = std::make_unique<HostProcess>(s.home);
+  REQUIRE(host->start());
+  auto products = s.home.cli("run", {"product-sync", "--wait", "--timeout", "120"});
+  INFO(products.out);
+  REQUIRE(products.code == 0);
+
+  // The shop's order, delivered to weir as the shop's webhook would.
+  auto deliver = [&](int n) {
+    const Json made = call("POST", s.api("orders"),
+                           an_order("SKU-00000" + std::to_string(n % 9 + 1), "10115",
+                                    "buyer" + std::to_string(n) + "@example.com"),
+                           201);
+    const std::string body = made.dump();
+    HttpClient http;
+    auto r = http.post(s.weir_http() + "/hooks/order-sync/created", body,
+                       {{"Content-Type", "application/json"},
+                        {"X-WC-Webhook-Signature", woo_signature(body)},
+                        {"X-WC-Webhook-Topic", "order.created"}});
+    REQUIRE(r.status == 202);
+  };
+  auto requests = [&] { return s.erp_stats()["requests_total"].get<int>(); };
+  auto settled = [&](int orders) {
+    REQUIRE(wait_until([&] { return s.erp_orders()["confirmed"] == orders; },
+                       std::chrono::seconds(30)));
+    REQUIRE(wait_done(s.home, "erp", orders));
+    const Json stats = s.erp_stats();
+    INFO(stats.dump() << "\n" << s.home.cli("trash ls").out);
+    CHECK(stats["orders"]["created"] == orders);
+    CHECK(stats["customers"]["created"] == orders);
+    CHECK(stats["orders"]["duplicates_prevented"] == 0);
+    CHECK(stats["customers"]["duplicates_prevented"] == 0);
+  };
+
+  // Unharmed, an order of a new customer takes this many ERP calls.
+  int base = requests();
+  deliver(0);
+  settled(1);
+  const int calls = requests() - base;
+  REQUIRE(calls >= 4);  // lookup and create of the customer and the order, at least
+
+  for (int answered = 1; answered < calls; ++answered) {
+    INFO("killed after " << answered << " of " << calls << " ERP calls");
+    call("POST", s.erp.base() + "/_sim/fragile", {{"latency_ms", 400}});
+    base = requests();
+    deliver(answered);
+    REQUIRE(wait_until([&] { return requests() >= base + answered; }, std::chrono::seconds(30)));
+    host->kill(SIGKILL);
+    host.reset();
+    // The call in flight takes effect at the ERP all the same.
+    REQUIRE(wait_until([&] { return requests() >= base + answered + 1; },
+                       std::chrono::seconds(10)));
+    call("POST", s.erp.base() + "/_sim/fragile", Json::object());
+    host = std::make_unique<HostProcess>(s.home);
+    REQUIRE(host->start());
+    settled(answered + 1);
+  }
+  CHECK(json_of(s.home.cli("trash ls", {"--json"})).empty());
+}
+
+// The webhook and the poll (or two hosts) deliver one new order at the same
+// moment: both calls look the customer and the order up, neither finds
+// them, both create. The ERP refuses the second create (409, it has that
+// e-mail and that external reference); that call is retried and its
+// lookup finds what the first made. One customer, one order, no trash.
+TEST_CASE("order-sync: two deliveries of one order at the same moment make one ERP order") {
+  Stack s(2);
+  auto host = std::make_unique<HostProcess>(s.home);
+  REQUIRE(host->start());
+  auto products = s.home.cli("run", {"product-sync", "--wait", "--timeout", "120"});
+  INFO(products.out);
+  REQUIRE(products.code == 0);
+  call("POST", s.erp.base() + "/_sim/fragile", {{"latency_ms", 300}});
+  const Json made = call("POST", s.api("orders"), an_order("SKU-000002", "10115"), 201);
+  const std::string body = made.dump();
+  for (int twice = 0; twice < 2; ++twice) {
+    HttpClient http;
+    auto r = http.post(s.weir_http() + "/hooks/order-sync/created", body,
+                       {{"Content-Type", "application/json"},
+                        {"X-WC-Webhook-Signature", woo_signature(body)},
+                        {"X-WC-Webhook-Topic", "order.created"}});
+    REQUIRE(r.status == 202);
+  }
+  REQUIRE(wait_done(s.home, "erp", 2, std::chrono::seconds(60)));
+  const Json stats = s.erp_stats();
+  INFO(stats.dump() << "\n" << s.home.cli("trash ls").out);
+  CHECK(stats["orders"]["created"] == 1);
+  CHECK(stats["orders"]["confirmed"] == 1);
+  CHECK(stats["customers"]["created"] == 1);
+  // They did race: the ERP refused a second create of each.
+  CHECK(stats["customers"]["duplicates_prevented"] == 1);
+  CHECK(stats["orders"]["duplicates_prevented"].get<int>() <= 1);
+  CHECK(json_of(s.home.cli("trash ls", {"--json"})).empty());
 }
