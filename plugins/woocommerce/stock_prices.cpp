@@ -69,13 +69,16 @@ void UpdateStockPrices::process_batch(Batch& batch) {
     if (line.id.empty()) unknown.push_back(line.sku);
   }
   if (!unknown.empty()) {
-    const auto found = ids_by_sku(batch, unknown);
+    const auto found = items_by_sku(batch, unknown);
     for (auto& line : lines) {
       auto it = found.find(line.sku);
       if (!line.id.empty() || it == found.end()) continue;
-      line.id = it->second;
+      const ShopItem& item = it->second;
+      line.id = item.id;
+      if (item.variation()) line.target = "products/" + item.parent + "/variations/batch";
       try {
-        batch.id_put(system_, "product", line.sku, line.id);
+        if (item.variation()) batch.id_put(system_, "variation", line.sku, item.variation_ref());
+        else batch.id_put(system_, "product", line.sku, line.id);
       } catch (const std::exception&) {
         // mapped to another SKU: write by id all the same, map nothing
       }

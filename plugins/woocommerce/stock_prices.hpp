@@ -11,9 +11,11 @@
 // (a mapper makes it: prices as decimal strings). The product's id: the ID
 // map (system, "product", sku), else the shop by SKU in one request for the
 // batch; a SKU the shop does not have fails alone ("no product with SKU X":
-// the product sync creates products, this flow only updates). A variation
-// mapped as (system, "variation", sku) -> "<parent id>/<variation id>" goes
-// to its parent's variations/batch. Per-item errors fail their item alone.
+// the product sync creates products, this flow only updates). A SKU that is
+// a variation in the shop (the shop's SKU search lists variations with
+// their parent) is mapped as (system, "variation", sku) -> "<parent
+// id>/<variation id>" and written through its parent's variations/batch,
+// one request per parent in the batch. Per-item errors fail their item alone.
 // Each updated item goes on as {sku, id, action: "updated"}.
 #pragma once
 

@@ -12,6 +12,10 @@ struct UpsertProducts::Item {
   std::string sku;
   std::optional<std::string> id;  // the shop's, when known
   bool done = false;              // finished (failed or waiting) before the write
+  // Per image of product["images"]: the URL it is sent by (to map the
+  // attachment the shop makes of it), or "" when sent by the mapped id.
+  std::vector<std::string> sent_urls;
+  std::vector<std::string> mapped_urls;  // URLs sent as mapped ids
 };
 
 namespace {
@@ -93,6 +97,7 @@ void UpsertProducts::process_batch(Batch& batch) {
   }
   resolve_products(batch, items);
   resolve_categories(batch, items);
+  resolve_images(batch, items);
   std::vector<Item*> chunk;
   for (auto& item : items) {
     if (item.done) continue;
@@ -119,11 +124,19 @@ void UpsertProducts::resolve_products(Batch& batch, std::vector<Item>& items) co
     if (!item.id && batch.message(item.index).attempt() > 1) unknown.push_back(item.sku);
   }
   if (unknown.empty()) return;
-  const auto found = ids_by_sku(batch, unknown);
+  const auto found = items_by_sku(batch, unknown);
   for (auto& item : items) {
     auto it = found.find(item.sku);
     if (item.id || it == found.end()) continue;
-    item.id = it->second;
+    if (it->second.variation()) {  // not ours to overwrite with a simple product
+      item.done = true;
+      batch.finish(item.index,
+                   Result::failed("SKU " + item.sku + " is a variation (id " + it->second.id +
+                                  ") of product " + it->second.parent +
+                                  " in the shop; this node writes simple products"));
+      continue;
+    }
+    item.id = it->second.id;
     try {
       batch.id_put(system_, "product", item.sku, *item.id);
     } catch (const std::exception& e) {  // the shop's product is another SKU's in the map
@@ -178,6 +191,49 @@ void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) 
   }
 }
 
+// Images the shop has already (mapped from an earlier write) go as {id}.
+void UpsertProducts::resolve_images(Batch& batch, std::vector<Item>& items) const {
+  for (auto& item : items) {
+    if (item.done || !item.product.contains("images") || !item.product["images"].is_array()) {
+      continue;
+    }
+    for (auto& image : item.product["images"]) {
+      std::string url;
+      if (image.is_object() && !image.contains("id") && image.contains("src") &&
+          image["src"].is_string()) {
+        url = image["src"].get<std::string>();
+      }
+      if (url.empty()) {
+        item.sent_urls.emplace_back();
+        continue;
+      }
+      if (auto id = batch.id_get(system_, "image", url)) {
+        image.erase("src");
+        image["id"] = std::stoll(*id);
+        item.mapped_urls.push_back(url);
+        item.sent_urls.emplace_back();
+      } else {
+        item.sent_urls.push_back(url);
+      }
+    }
+  }
+}
+
+// The attachments the shop made of the URLs sent, from the written product.
+void UpsertProducts::map_images(Batch& batch, const Item& item, const Json& written) const {
+  const Json* images = written.contains("images") && written["images"].is_array()
+                           ? &written["images"] : nullptr;
+  for (std::size_t k = 0; images && k < item.sent_urls.size() && k < images->size(); ++k) {
+    const Json& made = (*images)[k];
+    if (item.sent_urls[k].empty() || !made.is_object() || !made.contains("id")) continue;
+    try {
+      batch.id_put(system_, "image", item.sent_urls[k], id_text(made["id"]));
+    } catch (const std::exception&) {
+      // the attachment is another URL's already: leave both as they are
+    }
+  }
+}
+
 void UpsertProducts::write(Batch& batch, std::vector<Item*>& chunk) const {
   Json body{{"create", Json::array()}, {"update", Json::array()}};
   std::vector<Item*> creates, updates;
@@ -216,7 +272,14 @@ void UpsertProducts::write(Batch& batch, std::vector<Item*>& chunk) const {
       const Json& one = results[k];
       if (one.contains("error")) {
         const std::string code = one["error"].value("code", std::string());
-        if (!created && code == "woocommerce_rest_product_invalid_id") {
+        if (code == "woocommerce_product_invalid_image_id" && !item.mapped_urls.empty()) {
+          // An attachment we mapped is gone from the media library: send
+          // this product's images by URL again.
+          for (const auto& url : item.mapped_urls) batch.id_forget(system_, "image", url);
+          batch.finish(item.index, Result::retry("SKU " + item.sku + ": " +
+                                                 item_error_text(one["error"]) +
+                                                 ": its images are sent by URL again"));
+        } else if (!created && code == "woocommerce_rest_product_invalid_id") {
           batch.id_forget(system_, "product", item.sku);
           batch.finish(item.index, Result::retry("the shop no longer has product " + *item.id +
                                                  " (SKU " + item.sku +
@@ -243,6 +306,7 @@ void UpsertProducts::write(Batch& batch, std::vector<Item*>& chunk) const {
         batch.finish(item.index, Result::failed(e.what()));
         continue;
       }
+      map_images(batch, item, one);
       batch.emit(item.index, Json{{"sku", item.sku}, {"id", id},
                                   {"action", created ? "created" : "updated"}});
       batch.finish(item.index, Result::success());

@@ -14,8 +14,8 @@ const char* shop_settings_schema() {
   })json";
 }
 
-std::map<std::string, std::string> ids_by_sku(Batch& batch, const std::vector<std::string>& skus) {
-  std::map<std::string, std::string> out;
+std::map<std::string, ShopItem> items_by_sku(Batch& batch, const std::vector<std::string>& skus) {
+  std::map<std::string, ShopItem> out;
   std::vector<std::string> askable;
   for (const auto& sku : skus) {
     if (sku.find(',') == std::string::npos) askable.push_back(sku);
@@ -32,7 +32,13 @@ std::map<std::string, std::string> ids_by_sku(Batch& batch, const std::vector<st
     const Json found = call(batch, r);
     for (const auto& p : found.is_array() ? found : Json::array()) {
       const std::string sku = p.value("sku", std::string());
-      if (!sku.empty() && p.contains("id") && !out.count(sku)) out[sku] = id_text(p["id"]);
+      if (sku.empty() || !p.contains("id") || out.count(sku)) continue;
+      ShopItem item{id_text(p["id"]), ""};
+      const Json parent = p.value("parent_id", Json(0));
+      if (p.value("type", std::string()) == "variation" && !parent.is_null() && parent != 0) {
+        item.parent = id_text(parent);
+      }
+      out[sku] = std::move(item);
     }
   }
   return out;

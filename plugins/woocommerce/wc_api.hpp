@@ -41,11 +41,22 @@ Json call(Via& via, HttpRequest request, HttpResponse* answer = nullptr) {
   return body;
 }
 
-// The shop's ids of products by SKU, in one request per 100 SKUs
-// (GET products?sku=A,B,...: the shop takes a comma-separated list, so a SKU
-// that holds a comma cannot be asked for this way and is left out).
+// What the shop has under a SKU: a product, or a variation of a variable
+// product (then `parent` is that product's id).
+struct ShopItem {
+  std::string id;
+  std::string parent;  // empty: a top-level product
+  bool variation() const { return !parent.empty(); }
+  // The ID map's value for a variation: "<parent>/<id>".
+  std::string variation_ref() const { return parent + "/" + id; }
+};
+
+// The shop's products and variations by SKU, in one request per 100 SKUs
+// (GET products?sku=A,B,...: WooCommerce then lists variations too, each
+// with its parent_id; it takes a comma-separated list, so a SKU that holds
+// a comma cannot be asked for this way and is left out).
 // Throws Outcome as call() does.
-std::map<std::string, std::string> ids_by_sku(Batch& batch, const std::vector<std::string>& skus);
+std::map<std::string, ShopItem> items_by_sku(Batch& batch, const std::vector<std::string>& skus);
 
 // A per-item error inside a batch answer ({code, message, data:{status}})
 // as one line: "product_invalid_sku: Invalid or duplicated SKU. (HTTP 400)".

@@ -63,7 +63,7 @@ TEST_CASE("product-sync: a full import, then only what changed reaches the shop"
   REQUIRE(shop.start());
   WeirHome home({"core.so", "woocommerce.so", "erp.so"});
   add_apps(home, erp, shop);
-  home.add_topology("product-sync.yaml", shipped_topology("product-sync.yaml"));
+  home.add_topology("product-sync.yaml", without_cron(shipped_topology("product-sync.yaml")));
   home.add_topology("create-category.yaml", shipped_topology("create-category.yaml"));
   HostProcess host(home);
   REQUIRE(host.start());
@@ -89,6 +89,11 @@ TEST_CASE("product-sync: a full import, then only what changed reaches the shop"
   CHECK(stats["by_status"].value("400", 0) == 0);  // no term_exists: nothing made twice
   // The shop's limit (50/s, burst 5) held in every second.
   CHECK(stats["max_requests_per_second"].get<int>() <= 55);
+  // Each image URL was downloaded once, and its attachment mapped.
+  const Json images = json_of(home.cli("ids ls", {"--system", "shop", "--entity", "image",
+                                                  "--limit", "5000", "--json"}));
+  CHECK(images.size() >= static_cast<std::size_t>(kProducts) / 2);
+  CHECK(stats["images_sideloaded"] == images.size());
 
   // 2. Nothing changed: the shop is not asked anything.
   post_json(shop.base() + "/_sim/stats/reset", Json::object());
@@ -105,6 +110,7 @@ TEST_CASE("product-sync: a full import, then only what changed reaches the shop"
   CHECK(stats["products_created"] == 0);
   CHECK(stats["requests"] == 1);  // one products/batch: no lookup, the ID map knew them all
   CHECK(stats["batch_requests"] == 1);
+  CHECK(stats["images_sideloaded"] == 0);  // their images went as the shop's attachment ids
 
   // 4. Stock changes move the ERP's modification time, not what the shop is
   //    sent: the comparator holds them all back.
@@ -113,6 +119,21 @@ TEST_CASE("product-sync: a full import, then only what changed reaches the shop"
   run_sync(home);
   CHECK(get_json(shop.base() + "/_sim/stats")["requests"] == 0);
   CHECK(node_status(home, "compare", "product-sync")["stopped"].get<int>() >= kProducts * 4 / 100);
+
+  // 5. Someone empties the shop's media library; texts change in the ERP.
+  //    The mapped attachments are gone: those products are retried with
+  //    their image URLs, downloaded once more, and nothing lands in the trash.
+  REQUIRE(post_json(shop.base() + "/_sim/media/delete", Json::object())["deleted"] ==
+          images.size());
+  const Json edited = post_json(erp.base() + "/_sim/change", {{"percent", 2}, {"what", "text"}});
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  run_sync(home);
+  stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["products_updated"] == edited["changed"]);
+  CHECK(stats["images_sideloaded"].get<int>() >= edited["changed"].get<int>());
+  CHECK(stats["images_sideloaded"].get<int>() <= 3 * edited["changed"].get<int>());
+  CHECK(json_of(home.cli("trash ls", {"--json"})).empty());
 }
 
 TEST_CASE("woocommerce.list_products reads every product once despite the shop's paging traps") {
@@ -161,7 +182,7 @@ TEST_CASE("price-stock-sync: prices and MAIN stock in bulk, then only the change
   WeirHome home({"core.so", "woocommerce.so", "erp.so"});
   add_apps(home, erp, shop);
   for (const char* t : {"product-sync.yaml", "create-category.yaml", "price-stock-sync.yaml"}) {
-    home.add_topology(t, shipped_topology(t));
+    home.add_topology(t, without_cron(shipped_topology(t)));
   }
   HostProcess host(home);
   REQUIRE(host.start());
@@ -192,6 +213,108 @@ TEST_CASE("price-stock-sync: prices and MAIN stock in bulk, then only the change
   CHECK(stats["requests"].get<int>() <= 2);
 }
 
+// A shop whose owner made a variable product by hand, with variations whose
+// SKUs are ERP articles (a T-shirt in three sizes), beside simple products.
+// The price and stock flow finds each SKU in the shop (WooCommerce's SKU
+// search lists variations with their parent), maps the variations, and
+// writes them through their parent's variations endpoint; a second run goes
+// by the ID map alone.
+TEST_CASE("price-stock-sync: ERP articles that are variations in the shop, written as variations") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", "6", "--seed", "8"});
+  SimProcess shop("weir-sim-woocommerce", {"--products", "0", "--seed", "8", "--https-terminated"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  ::setenv("WC_KEY", "ck_test", 1);
+  ::setenv("WC_SECRET", "cs_test", 1);
+  WeirHome home({"core.so", "woocommerce.so", "erp.so"});
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() + "/api/v1\n");
+  home.write("apps/shop.yaml", "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
+                                   "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", "
+                                   "password: \"env:WC_SECRET\"}\n");
+  home.add_topology("price-stock-sync.yaml",
+                    without_cron(shipped_topology("price-stock-sync.yaml")));
+
+  HttpClient http;
+  const std::vector<std::pair<std::string, std::string>> auth{
+      {"Content-Type", "application/json"}, {"Authorization", "Basic Y2tfdGVzdDpjc190ZXN0"}};
+  auto shop_call = [&](const std::string& method, const std::string& path, const Json& body) {
+    const std::string url = shop.base() + "/wp-json/wc/v3/" + path;
+    auto r = method == "GET" ? http.send("GET", url, "", auth) : http.post(url, body.dump(), auth);
+    INFO(method << " " << path << ": " << r.status << " " << r.body);
+    REQUIRE(r.status / 100 == 2);
+    return Json::parse(r.body);
+  };
+  const Json shirt = shop_call("POST", "products",
+                               {{"name", "T-shirt"}, {"type", "variable"}, {"sku", "TSHIRT"},
+                                {"attributes", Json::array({{{"name", "Size"}, {"variation", true},
+                                                             {"options", {"S", "M", "L"}}}})}});
+  const std::string parent = std::to_string(shirt["id"].get<long long>());
+  Json create = Json::array();
+  const char* sizes[] = {"S", "M", "L"};
+  for (int i = 0; i < 3; ++i) {
+    create.push_back({{"sku", "SKU-00000" + std::to_string(i + 1)}, {"regular_price", "1.00"},
+                      {"attributes", Json::array({{{"name", "Size"}, {"option", sizes[i]}}})}});
+  }
+  const Json made = shop_call("POST", "products/" + parent + "/variations/batch", {{"create", create}});
+  REQUIRE(made["create"].size() == 3);
+  for (int i = 4; i <= 6; ++i) {
+    shop_call("POST", "products", {{"name", "Simple " + std::to_string(i)}, {"regular_price", "1.00"},
+                                   {"sku", "SKU-00000" + std::to_string(i)}});
+  }
+
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto run_prices = [&] {
+    auto r = home.cli("run", {"price-stock-sync", "--wait", "--timeout", "60"});
+    INFO(r.out << home.cli("trash ls").out);
+    REQUIRE(r.code == 0);
+  };
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  run_prices();
+  // Each article has the ERP's price and MAIN stock, variations included.
+  auto check_articles = [&] {
+    for (int i = 1; i <= 6; ++i) {
+      const std::string sku = "SKU-00000" + std::to_string(i);
+      const Json price = get_json(erp.base() + "/api/v1/prices/" + sku);
+      long long main_stock = 0;
+      for (const auto& row : get_json(erp.base() + "/api/v1/stock/" + sku)) {
+        if (row["warehouse"] == "MAIN") main_stock = row["quantity"].get<long long>();
+      }
+      const Json found = shop_call("GET", "products?sku=" + sku, nullptr);
+      REQUIRE(found.size() == 1);
+      Json item = found[0];
+      if (i <= 3) {
+        CHECK(item["type"] == "variation");
+        CHECK(std::to_string(item["parent_id"].get<long long>()) == parent);
+        item = shop_call("GET", "products/" + parent + "/variations/" +
+                                    std::to_string(item["id"].get<long long>()), nullptr);
+      }
+      INFO(sku << ": " << item.dump());
+      CHECK(item["regular_price"] == price["price"]);
+      CHECK(item["stock_quantity"] == main_stock);
+      CHECK(item["manage_stock"] == true);
+    }
+  };
+  check_articles();
+  Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["by_route"].value("POST /wc/v3/products/<id>/variations/batch", 0) >= 1);
+  const Json mapped =
+      json_of(home.cli("ids ls", {"--system", "shop", "--entity", "variation", "--json"}));
+  CHECK(mapped.size() == 3);
+  for (const auto& m : mapped) CHECK(m["remote_id"].get<std::string>().rfind(parent + "/", 0) == 0);
+
+  // Every price changes: the second run finds every article in the ID map.
+  post_json(erp.base() + "/_sim/change", {{"percent", 100}, {"what", "price"}});
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  run_prices();
+  stats = get_json(shop.base() + "/_sim/stats");
+  CHECK(stats["by_route"].value("GET /wc/v3/products", 0) == 0);
+  CHECK(stats["by_route"].value("POST /wc/v3/products/<id>/variations/batch", 0) >= 1);
+  check_articles();
+}
+
 TEST_CASE("product-sync against a fragile shop: never over its limit, and every product arrives") {
   // A shared PHP host: above 2 requests at once it answers 508 (an HTML
   // page), above 10 a second 429. weir's app says 10/s with a burst of 2 and
@@ -209,7 +332,7 @@ TEST_CASE("product-sync against a fragile shop: never over its limit, and every 
              "name: shop\ntype: woocommerce.shop\nbase_url: " + shop.base() +
                  "/wp-json/wc/v3\nauth: {kind: oauth1, consumer_key: \"env:WC_KEY\", "
                  "consumer_secret: \"env:WC_SECRET\"}\nrate: 10/s\nburst: 2\nconcurrency: 2\n");
-  home.add_topology("product-sync.yaml", shipped_topology("product-sync.yaml"));
+  home.add_topology("product-sync.yaml", without_cron(shipped_topology("product-sync.yaml")));
   home.add_topology("create-category.yaml", shipped_topology("create-category.yaml"));
   HostProcess host(home);
   REQUIRE(host.start());
@@ -244,7 +367,7 @@ TEST_CASE("product-sync into a shop that has some products already: found by SKU
                                    "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", "
                                    "password: \"env:WC_SECRET\"}\n");
   // Retries come back fast here (the shipped file waits as the host's policy says).
-  std::string topology = shipped_topology("product-sync.yaml");
+  std::string topology = without_cron(shipped_topology("product-sync.yaml"));
   const std::string shop_node = "    config: {system: shop, category_topology: create-category}";
   topology.replace(topology.find(shop_node), shop_node.size(),
                    shop_node + "\n    retry: {delay: 100ms, max_delay: 1s}");

@@ -276,3 +276,62 @@ TEST_CASE("orders are created by SKU without a stock check and reduce stock once
   CHECK(shop.send("PUT", "orders/" + oid, {{"status", "shipped"}}).status == 400);
   CHECK(Json::parse(shop.get("orders/" + oid).body)["status"] == "processing");
 }
+
+TEST_CASE("products?sku= lists a variation too, with type variation and its parent_id") {
+  Shop shop({"--products", "0", "--seed", "5"});
+  const HttpResult parent = shop.send(
+      "POST", "products",
+      {{"name", "Shirt"}, {"type", "variable"}, {"sku", "SHIRT"},
+       {"attributes", Json::array({{{"name", "Size"}, {"variation", true}, {"options", {"S"}}}})}});
+  REQUIRE(parent.status == 201);
+  const long parent_id = Json::parse(parent.body)["id"].get<long>();
+  const HttpResult variation = shop.send(
+      "POST", "products/" + std::to_string(parent_id) + "/variations",
+      {{"sku", "SHIRT-S"}, {"regular_price", "9.00"},
+       {"attributes", Json::array({{{"name", "Size"}, {"option", "S"}}})}});
+  REQUIRE(variation.status == 201);
+  const HttpResult found = shop.get("products?sku=SHIRT-S,SHIRT");
+  REQUIRE(found.status == 200);
+  const Json items = Json::parse(found.body);
+  REQUIRE(items.size() == 2);
+  std::set<std::string> types;
+  for (const auto& item : items) {
+    types.insert(item["type"].get<std::string>());
+    if (item["type"] == "variation") CHECK(item["parent_id"] == parent_id);
+  }
+  CHECK(types == std::set<std::string>{"variable", "variation"});
+  // Without sku only top-level products are listed.
+  CHECK(Json::parse(shop.get("products").body).size() == 1);
+}
+
+TEST_CASE("an image by URL is downloaded on every write, by id it is reused, a deleted id is a 400") {
+  Shop shop({"--products", "0", "--seed", "5"});
+  const Json image = {{"src", "https://cdn.example/img/a.jpg"}};
+  const HttpResult made = shop.send("POST", "products",
+                                    {{"name", "A"}, {"sku", "A"}, {"images", Json::array({image})}});
+  REQUIRE(made.status == 201);
+  const Json product = Json::parse(made.body);
+  const long id = product["id"].get<long>();
+  const long attachment = product["images"][0]["id"].get<long>();
+  CHECK(product["images"][0]["src"].get<std::string>().find("/wp-content/uploads/2026/12/a.jpg") !=
+        std::string::npos);
+  // The same URL again: a second download, a second attachment (a-1.jpg).
+  const Json again = Json::parse(
+      shop.send("PUT", "products/" + std::to_string(id), {{"images", Json::array({image})}}).body);
+  CHECK(again["images"][0]["id"] != attachment);
+  CHECK(again["images"][0]["src"].get<std::string>().find("a-1.jpg") != std::string::npos);
+  // By id: no download.
+  const HttpResult by_id = shop.send("PUT", "products/" + std::to_string(id),
+                                     {{"images", Json::array({{{"id", attachment}}})}});
+  REQUIRE(by_id.status == 200);
+  CHECK(Json::parse(by_id.body)["images"][0]["id"] == attachment);
+  CHECK(Json::parse(shop.http.get(shop.process.base() + "/_sim/stats").body)["images_sideloaded"] == 2);
+  // The media library emptied: the id is no image any more.
+  REQUIRE(shop.control("media/delete", Json::object()).status == 200);
+  const HttpResult gone = shop.send("PUT", "products/" + std::to_string(id),
+                                    {{"images", Json::array({{{"id", attachment}}})}});
+  CHECK(gone.status == 400);
+  CHECK(Json::parse(gone.body)["code"] == "woocommerce_product_invalid_image_id");
+  CHECK(Json::parse(gone.body)["message"] == "#" + std::to_string(attachment) +
+                                                 " is an invalid image ID.");
+}

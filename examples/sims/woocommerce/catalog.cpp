@@ -71,4 +71,37 @@ Category* Catalog::find_category(std::int64_t id) {
   return it != categories_.end() && it->id == id ? &*it : nullptr;
 }
 
+std::int64_t Catalog::sideload(const std::string& url) {
+  std::string name = url.substr(0, url.find_first_of("?#"));
+  name = name.substr(name.rfind('/') + 1);
+  if (name.empty()) name = "image.jpg";
+  // WordPress keeps file names unique in the uploads folder: photo-1.jpg.
+  if (const int used = upload_names_[name]++) {
+    const auto dot = name.rfind('.');
+    const std::string suffix = "-" + std::to_string(used);
+    name = dot == std::string::npos ? name + suffix : name.substr(0, dot) + suffix + name.substr(dot);
+  }
+  const std::int64_t id = next_post_id();
+  attachments_[id] = "/wp-content/uploads/2026/12/" + name;
+  ++sideloads_;
+  return id;
+}
+
+std::size_t Catalog::delete_attachments() {
+  const std::size_t n = attachments_.size();
+  attachments_.clear();
+  return n;
+}
+
+const std::string* Catalog::attachment(std::int64_t id) const {
+  static thread_local std::string generated;
+  if (auto it = attachments_.find(id); it != attachments_.end()) return &it->second;
+  constexpr std::int64_t kSeeded = 4000000000LL;
+  if (id > kSeeded && by_id_.count(id - kSeeded)) {
+    generated = "/wp-content/uploads/2026/11/product-" + std::to_string(id - kSeeded) + ".jpg";
+    return &generated;
+  }
+  return nullptr;
+}
+
 }  // namespace weir::sims::woo

@@ -81,6 +81,17 @@ class Catalog {
   const std::vector<std::int64_t>& product_ids() const { return product_ids_; }
   std::size_t product_count() const { return product_ids_.size(); }
 
+  // The media library. An image given by URL is downloaded ("sideloaded")
+  // into a new attachment, a post in the id sequence, every time (as
+  // WooCommerce does: it never checks whether it has that URL already); an
+  // image given by id must be an attachment. Seeded products' images are
+  // attachments 4,000,000,000 + the product's id.
+  std::int64_t sideload(const std::string& url);  // the new attachment's id
+  const std::string* attachment(std::int64_t id) const;  // its path; null: none
+  std::int64_t sideloads() const { return sideloads_; }
+  std::size_t delete_attachments();  // all of them (not the seeded ones); products keep
+                                     // showing theirs, as WordPress does with a dangling id
+
   std::vector<Category>& categories() { return categories_; }
   Category* find_category(std::int64_t id);
   std::int64_t next_category_id() { return ++last_category_id_; }
@@ -90,6 +101,9 @@ class Catalog {
   std::unordered_map<std::string, std::int64_t> by_sku_;
   std::vector<std::int64_t> product_ids_;
   std::vector<Category> categories_;  // ascending ids
+  std::unordered_map<std::int64_t, std::string> attachments_;  // id -> path under the site
+  std::unordered_map<std::string, int> upload_names_;           // file name -> times used
+  std::int64_t sideloads_ = 0;
   std::int64_t last_post_id_ = 0;
   std::int64_t last_category_id_ = 0;
 };

@@ -49,6 +49,10 @@ Response Shop::control(const Request& req) {
   }
   if (req.path == "/_sim/change") return change_products(body);
   if (req.path == "/_sim/orders") return make_orders(body);
+  if (req.path == "/_sim/media/delete") {  // an admin empties the media library
+    std::lock_guard lock(mu_);
+    return json_reply(200, {{"deleted", catalog_.delete_attachments()}});
+  }
   if (req.path == "/_sim/outage") {
     const double seconds = body.value("seconds", 0.0);
     gate_.outage(std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)));

@@ -255,20 +255,34 @@ bool boolean(const Json& v) {
   return integer(v) != 0;
 }
 
-void apply_images(Catalog& catalog, Product& p, const Json& images) {
-  p.images.clear();
+// As WC_REST_Products_Controller::set_product_images: an image without an
+// id is downloaded from its src into a new attachment (every time); an id
+// must be an image attachment, else 400 woocommerce_product_invalid_image_id.
+std::optional<RestError> apply_images(Catalog& catalog, Product& p, const Json& images) {
+  std::vector<Image> out;
   for (const Json& im : images) {
-    if (!im.is_object()) continue;
-    Image out;
-    out.id = im.contains("id") ? integer(im["id"]) : 0;
-    out.src = im.contains("src") ? text(im["src"]) : "";
-    if (out.id == 0) out.id = catalog.next_post_id();  // a sideloaded attachment
-    if (out.src.empty())
-      out.src = "/wp-content/uploads/attachment-" + std::to_string(out.id) + ".jpg";
-    const auto slash = out.src.rfind('/');
-    out.name = im.contains("name") ? text(im["name"]) : out.src.substr(slash + 1);
-    p.images.push_back(std::move(out));
+    if (!im.is_object() || im.empty()) continue;
+    Image one;
+    one.id = im.contains("id") ? integer(im["id"]) : 0;
+    if (one.id == 0 && im.contains("src") && !text(im["src"]).empty()) {
+      one.id = catalog.sideload(text(im["src"]));
+    }
+    const std::string* path = catalog.attachment(one.id);
+    if (!path) {
+      return make_error(400, "woocommerce_product_invalid_image_id",
+                        "#" + std::to_string(one.id) + " is an invalid image ID.");
+    }
+    one.src = *path;
+    const auto slash = one.src.rfind('/'), dot = one.src.rfind('.');
+    one.name = im.contains("name") && !text(im["name"]).empty()
+                   ? text(im["name"])
+                   : one.src.substr(slash + 1, dot == std::string::npos || dot < slash
+                                                    ? std::string::npos
+                                                    : dot - slash - 1);
+    out.push_back(std::move(one));
   }
+  p.images = std::move(out);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -306,7 +320,9 @@ WriteResult write_product(Catalog& catalog, const Product& base, const Json& bod
       if (catalog.find_category(cid)) p.categories.push_back(cid);
     }
   }
-  if (has("images") && body["images"].is_array()) apply_images(catalog, p, body["images"]);
+  if (has("images") && body["images"].is_array()) {
+    if (auto e = apply_images(catalog, p, body["images"])) return {0, e};
+  }
   // A sale price not below the regular price is no sale (WooCommerce drops it).
   if (!p.sale_price.empty() && !p.regular_price.empty() &&
       price_value(p.sale_price) >= price_value(p.regular_price)) {

@@ -142,7 +142,9 @@ Response Shop::products(Call& c, const std::vector<std::string>& parts) {
 
 std::optional<RestError> Shop::product_write(Call& c, const Product& base, const Json& body,
                                              Strictness strictness, std::int64_t* id) {
+  const std::int64_t sideloads = catalog_.sideloads();
   const WriteResult r = write_product(catalog_, base, body, strictness, c.now);
+  stats_.images_sideloaded(catalog_.sideloads() - sideloads);  // done even when it failed
   if (r.error) return r.error;
   *id = r.id;
   const bool created = base.id == 0;
@@ -217,8 +219,19 @@ Response Shop::list_products(Call& c, std::int64_t parent) {
       if (auto v = read_int(s)) categories.push_back(*v);
     }
     const std::string search = lower(p.search);
+    // With `sku`, the products endpoint lists variations too (WooCommerce
+    // queries post types product and product_variation then).
+    std::vector<std::int64_t> by_sku;
+    if (!parent && !skus.empty()) {
+      for (const auto& sku : skus) {
+        if (const std::int64_t id = catalog_.id_for_sku(sku)) by_sku.push_back(id);
+      }
+      std::sort(by_sku.begin(), by_sku.end());
+      by_sku.erase(std::unique(by_sku.begin(), by_sku.end()), by_sku.end());
+    }
     const std::vector<std::int64_t>& candidates =
-        parent ? catalog_.find(parent)->variations : catalog_.product_ids();
+        parent ? catalog_.find(parent)->variations
+               : (skus.empty() ? catalog_.product_ids() : by_sku);
     std::vector<std::int64_t> ids;
     for (std::int64_t id : candidates) {
       const Product& x = find(id);
@@ -256,7 +269,12 @@ Response Shop::list_products(Call& c, std::int64_t parent) {
   const auto page = page_of(ordered, p, equal, !by_id, rng_);
   Json out = Json::array();
   const RenderContext ctx = render_context(c.site);
-  for (std::int64_t id : page) out.push_back(render_product(find(id), ctx));
+  for (std::int64_t id : page) {
+    const Product& x = find(id);
+    Json one = render_product(x, ctx);
+    if (!parent && x.is_variation()) one["parent_id"] = x.parent_id;  // the product schema's
+    out.push_back(std::move(one));
+  }
   Response res = json_reply(200, out);
   const std::string route =
       parent ? "/wc/v3/products/" + std::to_string(parent) + "/variations" : "/wc/v3/products";

@@ -51,6 +51,11 @@ void Stats::products_updated(int n) {
   updated_ += n;
 }
 
+void Stats::images_sideloaded(std::int64_t n) {
+  std::lock_guard lock(mu_);
+  sideloaded_ += n;
+}
+
 void Stats::batch_request() {
   std::lock_guard lock(mu_);
   ++batches_;
@@ -75,7 +80,8 @@ Json Stats::to_json() {
               {"max_concurrent", max_concurrent_},
               {"products_created", created_},
               {"products_updated", updated_},
-              {"batch_requests", batches_}};
+              {"batch_requests", batches_},
+              {"images_sideloaded", sideloaded_}};
 }
 
 void Stats::reset() {
@@ -83,7 +89,7 @@ void Stats::reset() {
   by_route_.clear();
   by_status_.clear();
   last_second_.clear();
-  total_ = max_per_second_ = max_concurrent_ = created_ = updated_ = batches_ = 0;
+  total_ = max_per_second_ = max_concurrent_ = created_ = updated_ = batches_ = sideloaded_ = 0;
 }
 
 }  // namespace weir::sims::woo

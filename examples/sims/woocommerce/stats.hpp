@@ -22,6 +22,7 @@ class Stats {
   void finished(const std::string& method, const std::string& path, int status);
   void products_created(int n);
   void products_updated(int n);
+  void images_sideloaded(std::int64_t n);
   void batch_request();
   Json to_json();
   void reset();
@@ -36,6 +37,7 @@ class Stats {
   std::deque<std::chrono::steady_clock::time_point> last_second_;     // guarded by mu_
   std::int64_t total_ = 0, max_per_second_ = 0, max_concurrent_ = 0;  // guarded by mu_
   std::int64_t created_ = 0, updated_ = 0, batches_ = 0;              // guarded by mu_
+  std::int64_t sideloaded_ = 0;                                       // guarded by mu_
 };
 
 }  // namespace weir::sims::woo
