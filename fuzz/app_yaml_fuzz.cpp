@@ -145,6 +145,16 @@ void check_auth(const AuthSpec& a) {
                       "oauth1 with a token without its secret, or the other way round");
       WEIR_FUZZ_CHECK(roles.size() == 2 + 2 * roles.count("token"), "oauth1 with other secrets");
       break;
+    case Kind::login:
+      WEIR_FUZZ_CHECK(!roles.empty(), "login without fields");
+      WEIR_FUZZ_CHECK(!a.login_path.empty(), "login without a path");
+      WEIR_FUZZ_CHECK(!a.ttl || a.ttl->count() > 0, "login with a ttl that is not positive");
+      WEIR_FUZZ_CHECK(is_token(a.scheme), "login with a scheme that is not one word");
+      break;
+  }
+  if (a.kind != Kind::login) {
+    WEIR_FUZZ_CHECK(a.login_path.empty() && a.extra.empty() && !a.ttl,
+                    "login keys for another kind");
   }
   WEIR_FUZZ_CHECK(a.signature_method == "HMAC-SHA256" || a.signature_method == "HMAC-SHA1",
                   "an unknown signature method");

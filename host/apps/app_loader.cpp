@@ -27,8 +27,8 @@ const std::vector<std::string> kAppKeys = {"name",    "type",  "base_url", "desc
                                            "auth",    "rate",  "burst",    "concurrency",
                                            "timeout", "retry", "tls",      "settings",
                                            "max_response"};
-const std::vector<std::string> kAuthKinds = {"none",   "basic", "bearer",
-                                             "header", "query", "oauth1"};
+const std::vector<std::string> kAuthKinds = {"none",  "basic",  "bearer", "header",
+                                             "query", "oauth1", "login"};
 // The keys of each auth kind; the secrets among them are references.
 const std::map<std::string, std::vector<std::string>> kAuthKeys = {
     {"none", {"kind"}},
@@ -38,6 +38,7 @@ const std::map<std::string, std::vector<std::string>> kAuthKeys = {
     {"query", {"kind", "params"}},
     {"oauth1",
      {"kind", "consumer_key", "consumer_secret", "token", "token_secret", "signature_method"}},
+    {"login", {"kind", "path", "fields", "format", "extra", "token", "scheme", "ttl"}},
 };
 const std::map<std::string, std::vector<std::string>> kAuthRequired = {
     {"basic", {"username", "password"}},
@@ -45,6 +46,7 @@ const std::map<std::string, std::vector<std::string>> kAuthRequired = {
     {"header", {"name", "value"}},
     {"query", {"params"}},
     {"oauth1", {"consumer_key", "consumer_secret"}},
+    {"login", {"path", "fields"}},
 };
 
 // RFC 9110 token: what a header's name may be.
@@ -311,6 +313,7 @@ class Reader {
              : kind == "header" ? AuthSpec::Kind::header
              : kind == "query"  ? AuthSpec::Kind::query
              : kind == "oauth1" ? AuthSpec::Kind::oauth1
+             : kind == "login"  ? AuthSpec::Kind::login
                                 : AuthSpec::Kind::none;
     for (const auto& kv : v) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
@@ -336,21 +339,25 @@ class Reader {
         } else if (s) {
           a.signature_method = *s;
         }
-      } else if (key == "params") {
+      } else if (kind == "login" && key != "fields") {
+        read_login_key(key, at, kv.second);
+      } else if (key == "params" || key == "fields") {
         if (!kv.second.IsMap() || kv.second.size() == 0) {
-          error(at,
-                "auth.params must map query parameter names to secrets, e.g. "
-                "{consumer_key: \"env:WC_KEY\"}");
+          error(at, key == "params" ? "auth.params must map query parameter names to secrets, e.g. "
+                                      "{consumer_key: \"env:WC_KEY\"}"
+                                    : "auth.fields must map the login's field names to secrets, "
+                                      "e.g. {username: \"env:MAGE_USER\", password: "
+                                      "\"file:secrets/mage\"}");
           continue;
         }
-        check_unique_keys(kv.second, "auth.params");
+        check_unique_keys(kv.second, "auth." + key);
         for (const auto& p : kv.second) {
           const std::string name = p.first.IsScalar() ? p.first.Scalar() : "";
           if (name.empty()) {
-            error(yaml_line(p.first), "auth.params: a query parameter needs a name");
+            error(yaml_line(p.first), "auth." + key + ": a field needs a name");
             continue;
           }
-          if (auto ref = secret("auth.params." + name, yaml_line(p.first), p.second)) {
+          if (auto ref = secret("auth." + key + "." + name, yaml_line(p.first), p.second)) {
             a.secrets[name] = *ref;
           }
         }
@@ -365,6 +372,46 @@ class Reader {
     }
     if (kind == "oauth1" && (v["token"].IsDefined() != v["token_secret"].IsDefined())) {
       error(line, "auth of kind oauth1 takes token and token_secret together, or neither");
+    }
+  }
+
+  // The keys of a login other than its secret fields.
+  void read_login_key(const std::string& key, int at, const YAML::Node& v) {
+    AuthSpec& a = app_.auth;
+    if (key == "extra") {
+      if (!v.IsMap()) {
+        error(at, "auth.extra must be a mapping of plain fields, e.g. "
+                  "{grant_type: client_credentials}");
+        return;
+      }
+      for (const auto& p : v) {
+        auto name = scalar("auth.extra", yaml_line(p.first), p.first);
+        auto value = scalar("auth.extra." + name.value_or(""), yaml_line(p.first), p.second);
+        if (name && value) a.extra[*name] = *value;
+      }
+      return;
+    }
+    auto s = scalar("auth." + key, at, v);
+    if (!s) return;
+    if (key == "path") {
+      a.login_path = *s;
+    } else if (key == "format") {
+      if (*s != "json" && *s != "form") {
+        error(at, "auth.format must be json or form, got '" + *s + "'");
+      }
+      a.login_form = *s == "form";
+    } else if (key == "token") {
+      a.token_field = *s;
+    } else if (key == "scheme") {
+      if (!is_header_name(*s)) error(at, "auth.scheme must be one word such as Bearer");
+      a.scheme = *s;
+    } else if (key == "ttl") {
+      auto d = parse_duration(*s);
+      if (!d || d->count() <= 0) {
+        error(at, "auth.ttl must be a duration such as 4h or 55m, got '" + *s + "'");
+      } else {
+        a.ttl = *d;
+      }
     }
   }
 
@@ -464,6 +511,8 @@ const char* to_string(AuthSpec::Kind kind) {
       return "query";
     case AuthSpec::Kind::oauth1:
       return "oauth1";
+    case AuthSpec::Kind::login:
+      return "login";
     case AuthSpec::Kind::none:
       break;
   }

@@ -112,6 +112,7 @@ Json apps_view(const HostView& host) {
     Json auth = {{"kind", apps::to_string(a.auth.kind)}, {"secrets", secrets}};
     if (a.auth.kind == apps::AuthSpec::Kind::header) auth["header"] = a.auth.header;
     if (a.auth.kind == apps::AuthSpec::Kind::oauth1) auth["signature_method"] = a.auth.signature_method;
+    if (a.auth.kind == apps::AuthSpec::Kind::login) auth["path"] = a.auth.login_path;
     const bool invalid_edit = std::any_of(loaded->app_errors.begin(), loaded->app_errors.end(),
                                           [&](const auto& e) { return e.file == a.file; });
     Json app = {{"name", a.name},

@@ -239,13 +239,99 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
   Url url = std::move(resolved).value();
 
   // The secrets, read now: a rotated file is used at once.
-  std::map<std::string, std::string> secret;
-  std::vector<std::string> secret_params;
+  Secrets secret;
   for (const auto& [role, source] : secrets_) {
     auto v = source->get();
     if (!v) return Status::error("app " + app_.name + ": auth." + role + ": " + v.error());
     secret[role] = std::move(v).value();
   }
+  std::vector<std::string> secret_params;
+  if (app_.auth.kind == apps::AuthSpec::Kind::query) {
+    for (const auto& [name, value] : secret) secret_params.push_back(name);
+  }
+  if (app_.auth.kind != apps::AuthSpec::Kind::login) {
+    return attempt(request, std::move(url), secret, secret_params, max_wait_ms, nullptr, false);
+  }
+  // A session expires on the server's clock, not ours: a 401 is how we
+  // learn it. The request goes once more with a fresh session, not again
+  // after that (wrong credentials would otherwise loop).
+  std::optional<std::uint64_t> stale;
+  for (int round = 0;; ++round) {
+    auto s = session(secret, max_wait_ms, stale);
+    if (!s) return s.status();
+    if (s->refused) return std::move(*s->refused);
+    Response out = attempt(request, url, secret, secret_params, max_wait_ms, &s->token, false);
+    if (out.status != 401 || round == 1) return out;
+    spdlog::info("http {}: 401 with the session of login #{}: logging in again", app_.name,
+                 s->generation);
+    stale = s->generation;
+  }
+}
+
+Result<AppClient::Session> AppClient::session(const Secrets& secret, std::int64_t max_wait_ms,
+                                              std::optional<std::uint64_t> stale) {
+  std::lock_guard lock(login_mu_);  // one login at a time; the others wait and share it
+  const auto& a = app_.auth;
+  const bool expired = a.ttl && weir::now_ms() - token_at_ms_ >= a.ttl->count();
+  if (token_generation_ != 0 && !expired && (!stale || *stale != token_generation_)) {
+    return Session{token_, token_generation_, std::nullopt};
+  }
+  Request login;
+  login.method = "POST";
+  login.target = a.login_path;
+  if (a.login_form) {
+    Params form;
+    for (const auto& [k, v] : a.extra) form.emplace_back(k, v);
+    for (const auto& [k, v] : secret) form.emplace_back(k, v);
+    login.body = build_query(form);
+    login.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  } else {
+    nlohmann::json body = nlohmann::json::object();
+    for (const auto& [k, v] : a.extra) body[k] = v;
+    for (const auto& [k, v] : secret) body[k] = v;
+    login.body = body.dump();
+    login.headers.emplace_back("Content-Type", "application/json");
+  }
+  login.headers.emplace_back("Accept", "application/json");
+  auto url = resolve(login);
+  if (!url) return url.status();
+  Response answer = attempt(login, std::move(url).value(), secret, {}, max_wait_ms, nullptr, true);
+  const std::string where = "app " + app_.name + ": login (POST " + a.login_path + ")";
+  if (answer.status < 200 || answer.status >= 300 || !answer.transport_error.empty()) {
+    token_generation_ = 0;  // whatever we had is not to be used again
+    if (answer.status == 401 || answer.status == 403) {
+      // Credentials do not get better by waiting: the remote's words, cut.
+      return Status::error(where + " answered " + std::to_string(answer.status) + ": " +
+                           answer.body.substr(0, 300));
+    }
+    if (answer.status != 0 && answer.transport_error.empty()) {
+      answer.transport_error = where + " answered " + std::to_string(answer.status);
+    }
+    return Session{"", 0, std::move(answer)};
+  }
+  std::string token;
+  const auto parsed = nlohmann::json::parse(answer.body, nullptr, false);
+  if (a.token_field.empty()) {
+    token = parsed.is_string() ? parsed.get<std::string>() : answer.body;
+  } else if (parsed.is_object() && parsed.contains(a.token_field) &&
+             parsed[a.token_field].is_string()) {
+    token = parsed[a.token_field].get<std::string>();
+  }
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty() || token.find_first_of("\r\n") != std::string::npos) {
+    return Status::error(where + ": the answer has no token" +
+                         (a.token_field.empty() ? "" : " at '" + a.token_field + "'"));
+  }
+  token_ = std::move(token);
+  token_at_ms_ = weir::now_ms();
+  ++token_generation_;
+  spdlog::info("http {}: logged in (session #{})", app_.name, token_generation_);
+  return Session{token_, token_generation_, std::nullopt};
+}
+
+Response AppClient::attempt(const Request& request, Url url, const Secrets& secret,
+                            const std::vector<std::string>& secret_params,
+                            std::int64_t max_wait_ms, const std::string* session, bool raw) {
   // The budget before the authentication: an OAuth 1.0a timestamp and
   // nonce are made once the request may go, not before a long wait (a
   // server refuses a stale timestamp). Nothing below can fail.
@@ -266,29 +352,30 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
 
   Headers headers = request.headers;
   using Kind = apps::AuthSpec::Kind;
-  switch (app_.auth.kind) {
+  switch (raw ? Kind::none : app_.auth.kind) {
     case Kind::basic:
       headers.emplace_back("Authorization",
-                           "Basic " + base64(secret["username"] + ":" + secret["password"]));
+                           "Basic " + base64(secret.at("username") + ":" + secret.at("password")));
       break;
     case Kind::bearer:
-      headers.emplace_back("Authorization", "Bearer " + secret["token"]);
+      headers.emplace_back("Authorization", "Bearer " + secret.at("token"));
       break;
     case Kind::header:
-      headers.emplace_back(app_.auth.header, secret["value"]);
+      headers.emplace_back(app_.auth.header, secret.at("value"));
       break;
     case Kind::query: {
       Params extra;
-      for (const auto& [name, value] : secret) {
-        extra.emplace_back(name, value);
-        secret_params.push_back(name);
-      }
+      for (const auto& [name, value] : secret) extra.emplace_back(name, value);
       url.query += (url.query.empty() ? "" : "&") + build_query(extra);
       break;
     }
     case Kind::oauth1: {
-      OAuth1Credentials c{secret["consumer_key"], secret["consumer_secret"], secret["token"],
-                          secret["token_secret"], app_.auth.signature_method};
+      auto get = [&](const char* role) {
+        auto it = secret.find(role);
+        return it == secret.end() ? std::string() : it->second;
+      };
+      OAuth1Credentials c{get("consumer_key"), get("consumer_secret"), get("token"),
+                          get("token_secret"), app_.auth.signature_method};
       Params form;
       for (const auto& [k, v] : request.headers) {
         if (lower(k) == "content-type" &&
@@ -302,6 +389,9 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
       headers.emplace_back("Authorization", signed_request.authorization);
       break;
     }
+    case Kind::login:
+      if (session) headers.emplace_back("Authorization", app_.auth.scheme + " " + *session);
+      break;
     case Kind::none:
       break;
   }
@@ -380,8 +470,11 @@ Result<Response> AppClient::send(const Request& in, std::int64_t max_wait_ms) {
   give_back(std::move(handle));
   // A server may echo the request's query (WooCommerce's Link header does):
   // no secret of this request goes back to the plugin in a header.
+  std::vector<std::string> hidden;
+  for (const auto& [role, s] : secret) hidden.push_back(s);
+  if (session) hidden.push_back(*session);
   for (auto& [name, value] : out.headers) {
-    for (const auto& [role, s] : secret) {
+    for (const std::string& s : hidden) {
       for (const std::string& form : {s, percent_encode(s)}) {
         // Searched again after the replacement, so a secret that is part of
         // "REDACTED" cannot make this loop forever.

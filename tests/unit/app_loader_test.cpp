@@ -93,6 +93,20 @@ TEST_CASE("each auth kind takes its own keys, secrets by reference") {
   CHECK(oauth.secrets.size() == 4);
   CHECK(oauth.signature_method == "HMAC-SHA1");
   CHECK(ok("{kind: none}").kind == apps::AuthSpec::Kind::none);
+  const auto login = ok("{kind: login, path: integration/admin/token, fields: {username: "
+                        "\"env:MU\", password: \"file:/run/secrets/mp\"}, ttl: 4h}");
+  CHECK(login.kind == apps::AuthSpec::Kind::login);
+  CHECK(login.login_path == "integration/admin/token");
+  CHECK(login.secrets.size() == 2);
+  CHECK(login.ttl == std::chrono::hours(4));
+  CHECK(login.scheme == "Bearer");
+  CHECK_FALSE(login.login_form);
+  const auto grant = ok("{kind: login, path: /oauth/token, format: form, extra: {grant_type: "
+                        "client_credentials}, fields: {client_id: \"env:CI\", client_secret: "
+                        "\"env:CS\"}, token: access_token}");
+  CHECK(grant.login_form);
+  CHECK(grant.extra.at("grant_type") == "client_credentials");
+  CHECK(grant.token_field == "access_token");
 }
 
 TEST_CASE("mistakes in an application file are reported at their line") {
@@ -123,6 +137,14 @@ TEST_CASE("mistakes in an application file are reported at their line") {
                   "auth: {kind: bearer, tokn: \"env:T\", token: \"env:T\"}\n") ==
         std::vector<std::string>{"4: auth of kind bearer has no key 'tokn' (did you mean token? "
                                  "allowed: kind, token)"});
+  CHECK(errors_of("name: a\ntype: http\nbase_url: https://x.example\n"
+                  "auth: {kind: login, fields: {password: hunter2}, format: xml, ttl: soon}\n") ==
+        std::vector<std::string>{
+            "4: auth.fields.password: a secret is given by reference: env:NAME or file:PATH, "
+            "never the secret itself (the value is not shown here, in case it is one)",
+            "4: auth.format must be json or form, got 'xml'",
+            "4: auth.ttl must be a duration such as 4h or 55m, got 'soon'",
+            "4: auth of kind login needs 'path'"});
   CHECK(errors_of("name: a\ntype: http\nbase_url: https://x.example\ntls: {insecure: yes}\n") ==
         std::vector<std::string>{"4: tls.insecure must be true or false, got 'yes'"});
 }

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "apps/app_loader.hpp"
 #include "http/http_server.hpp"
 #include "httpclient/client.hpp"
@@ -54,6 +56,28 @@ struct Remote {
       } else if (r.path == "/api/export") {  // a runaway answer: 3 MB of JSON
         out.content_type = "application/json";
         out.body = "[" + std::string(3 << 20, ' ') + "]";
+      } else if (r.path == "/api/login") {  // as Magento's admin token: a bare JSON string
+        std::lock_guard lock(mu);
+        ++logins;
+        const auto body = nlohmann::json::parse(r.body, nullptr, false);
+        if (body.is_object() && body.value("username", "") == "admin" &&
+            body.value("password", "") == "s3cret-pw" && r.header("Authorization").empty()) {
+          token = "tok-" + std::to_string(logins);
+          out.content_type = "application/json";
+          out.body = "\"" + token + "\"";
+        } else {
+          out.status = 401;
+          out.body = R"({"message":"The account sign-in was incorrect."})";
+        }
+      } else if (r.path.rfind("/api/session/", 0) == 0) {  // needs the current token
+        std::lock_guard lock(mu);
+        if (token.empty() || r.header("Authorization") != "Bearer " + token) {
+          ++refused;
+          out.status = 401;
+          out.body = R"({"message":"The consumer isn't authorized to access %resources."})";
+        } else {
+          out.body = "{\"ok\": true}";
+        }
       } else if (r.path == "/api/moved") {
         out.status = 302;
         out.headers.emplace_back("Location", "http://127.0.0.1:1/elsewhere");
@@ -85,6 +109,16 @@ struct Remote {
   std::mutex mu;
   std::vector<http::Request> seen;
   std::vector<std::thread> later;  // guarded by mu until the destructor
+  int logins = 0, refused = 0;     // guarded by mu
+  std::string token;               // guarded by mu: the session /api/login gave last
+  void expire() {
+    std::lock_guard lock(mu);
+    token.clear();
+  }
+  int count_logins() {
+    std::lock_guard lock(mu);
+    return logins;
+  }
 };
 
 apps::App app_of(const std::string& base, const std::string& auth, const std::string& extra = "") {
@@ -176,6 +210,67 @@ TEST_CASE("http client: each auth kind as the remote sees it, secrets read at th
   }
   ::unsetenv("WEIR_TEST_HC_USER");
   ::unsetenv("WEIR_TEST_HC_PASS");
+}
+
+TEST_CASE("http client: a login session is got once, shared, renewed on a 401 and after its ttl") {
+  Remote remote;
+  ::setenv("WEIR_TEST_HC_ADMIN", "admin", 1);
+  ::setenv("WEIR_TEST_HC_ADMIN_PW", "s3cret-pw", 1);
+  const std::string auth =
+      "{kind: login, path: login, fields: {username: \"env:WEIR_TEST_HC_ADMIN\", password: "
+      "\"env:WEIR_TEST_HC_ADMIN_PW\"}}";
+  LogCapture log;
+  AppClient c(app_of(remote.base, auth), nullptr);
+  for (int i = 0; i < 3; ++i) CHECK(get(c, "session/orders").status == 200);
+  CHECK(remote.count_logins() == 1);
+  CHECK(remote.last().header("Authorization") == "Bearer tok-1");
+
+  // The server forgets the session (Magento's admin token expires): the
+  // 401 makes one login, and the request goes again with the new token.
+  remote.expire();
+  CHECK(get(c, "session/orders").status == 200);
+  CHECK(remote.count_logins() == 2);
+  CHECK(remote.last().header("Authorization") == "Bearer tok-2");
+
+  // Eight requests meet an expired session at once: one login serves all.
+  remote.expire();
+  std::vector<std::thread> callers;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&] {
+      httpclient::Request r;
+      r.target = "session/products";
+      auto out = c.send(r);
+      ok += out.is_ok() && out.value().status == 200;
+    });
+  }
+  for (auto& t : callers) t.join();
+  CHECK(ok == 8);
+  CHECK(remote.count_logins() == 3);
+
+  // Wrong credentials: an error with the remote's words, tried once.
+  ::setenv("WEIR_TEST_HC_ADMIN_PW", "wrong", 1);
+  remote.expire();
+  httpclient::Request r;
+  r.target = "session/orders";
+  auto refused = c.send(r);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK_THAT(refused.error(), Catch::Contains("app shop: login (POST login) answered 401") &&
+                                  Catch::Contains("The account sign-in was incorrect."));
+  CHECK(remote.count_logins() == 4);  // the old session's 401, then one login, not more
+  // Neither the password nor a session token is in any log line.
+  CHECK_THAT(log.text(), !Catch::Contains("s3cret-pw") && !Catch::Contains("tok-"));
+
+  // With a ttl the session is renewed before the server refuses it.
+  ::setenv("WEIR_TEST_HC_ADMIN_PW", "s3cret-pw", 1);
+  AppClient timed(app_of(remote.base, auth.substr(0, auth.size() - 1) + ", ttl: 300ms}"), nullptr);
+  CHECK(get(timed, "session/a").status == 200);
+  const int before = remote.count_logins();
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  CHECK(get(timed, "session/a").status == 200);
+  CHECK(remote.count_logins() == before + 1);
+  ::unsetenv("WEIR_TEST_HC_ADMIN");
+  ::unsetenv("WEIR_TEST_HC_ADMIN_PW");
 }
 
 TEST_CASE("http client: refused before sending, no redirect followed, a missing secret named") {

@@ -9,12 +9,20 @@
 //   base_url: https://shop.example.com/wp-json/wc/v3   # required: http:// or https://
 //   description: the WooCommerce shop
 //   auth:                           # default: none
-//     kind: query                   # none | basic | bearer | header | query | oauth1
+//     kind: query                   # none | basic | bearer | header | query | oauth1 | login
 //     params: {consumer_key: "env:WC_KEY", consumer_secret: "file:secrets/wc"}
 //     # basic:  username, password           bearer: token
 //     # header: name (the header), value     query:  params (name -> secret)
 //     # oauth1: consumer_key, consumer_secret, token, token_secret (both or neither),
 //     #         signature_method: HMAC-SHA256 (default) | HMAC-SHA1
+//     # login:  a session token got by logging in (Magento's admin token, an
+//     #         OAuth 2 client-credentials grant): POST `path` (from base_url)
+//     #         with `fields` (name -> secret) as JSON, or as a form with
+//     #         `format: form`, plus plain `extra` fields; the token is the
+//     #         answer's whole body (a JSON string or text) or its field
+//     #         `token: access_token`; sent as "Authorization: <scheme> <token>"
+//     #         (scheme default Bearer); renewed after `ttl` (optional) and
+//     #         whenever the app answers 401 (the request is then sent once more)
 //   rate: 5/s                       # default: none (limiter/rate.hpp: 5/s, 300/min, 1/2s)
 //   burst: 1                        # default 1: requests that may start together
 //   concurrency: 4                  # default 4: requests in flight at most
@@ -47,7 +55,7 @@
 namespace weir::apps {
 
 struct AuthSpec {
-  enum class Kind { none, basic, bearer, header, query, oauth1 };
+  enum class Kind { none, basic, bearer, header, query, oauth1, login };
   Kind kind = Kind::none;
   // By role: basic: username, password; bearer: token; header: value;
   // oauth1: consumer_key, consumer_secret, token, token_secret; query: each
@@ -55,6 +63,13 @@ struct AuthSpec {
   std::map<std::string, SecretRef> secrets;
   std::string header;                            // header: the header's name
   std::string signature_method = "HMAC-SHA256";  // oauth1
+  // login: the secrets are the fields sent to log in.
+  std::string login_path;
+  bool login_form = false;                        // format: form (else json)
+  std::map<std::string, std::string> extra;  // plain fields (grant_type: ...)
+  std::string token_field;                         // "": the whole body is the token
+  std::string scheme = "Bearer";
+  std::optional<std::chrono::milliseconds> ttl;   // renew after; unset: only on a 401
 };
 
 const char* to_string(AuthSpec::Kind kind);

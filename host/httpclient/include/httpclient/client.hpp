@@ -6,7 +6,10 @@
 //    the answer: credentials never go to another host);
 //  - applies the app's authentication, reading each secret when the request
 //    is made (basic, bearer, header, query, oauth1), so a plugin never sees
-//    one; an error names the variable or file, never a value;
+//    one; an error names the variable or file, never a value; `login` logs
+//    in first (one login at a time, shared by every request of the app),
+//    keeps the session token until its ttl, and on a 401 logs in again and
+//    sends the request once more;
 //  - waits for the app's limiter (limiter/app_limiter.hpp), and tells it each
 //    answer: 429/503/508 slow it down, Retry-After pauses the whole app;
 //  - verifies TLS against the system's CAs or tls.ca_file (tls.insecure
@@ -21,7 +24,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -89,6 +94,22 @@ class AppClient {
   void give_back(std::unique_ptr<Handle> h);
   Result<Url> resolve(const Request& r) const;
   Status check_request(const Request& r) const;
+  using Secrets = std::map<std::string, std::string>;
+  // One request with its budget: authenticated by the app's kind unless
+  // `session` is given (login: "Authorization: <scheme> <session>"), or
+  // `raw` (the login request itself, whose fields are in its body).
+  Response attempt(const Request& request, Url url, const Secrets& secret,
+                   const std::vector<std::string>& secret_params, std::int64_t max_wait_ms,
+                   const std::string* session, bool raw);
+  // The login session: the token, logging in when there is none, it is past
+  // its ttl, or it is `stale` (a request of that generation got a 401).
+  struct Session {
+    std::string token;
+    std::uint64_t generation = 0;
+    std::optional<Response> refused;  // the login's own answer, when not 2xx
+  };
+  Result<Session> session(const Secrets& secret, std::int64_t max_wait_ms,
+                          std::optional<std::uint64_t> stale);
 
   const apps::App app_;
   const Url base_;
@@ -97,6 +118,10 @@ class AppClient {
   std::vector<std::pair<std::string, std::shared_ptr<SecretSource>>> secrets_;  // by role
   std::mutex mu_;
   std::vector<std::unique_ptr<Handle>> idle_;  // guarded by mu_
+  std::mutex login_mu_;                        // held while logging in, and for the below
+  std::string token_;                          // guarded by login_mu_
+  std::uint64_t token_generation_ = 0;         // guarded by login_mu_; 0: none yet
+  std::int64_t token_at_ms_ = 0;               // guarded by login_mu_
 };
 
 
