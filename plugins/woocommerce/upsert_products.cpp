@@ -1,5 +1,7 @@
 #include "upsert_products.hpp"
 
+#include <cstdint>
+#include <cstdio>
 #include <map>
 
 #include "wc_api.hpp"
@@ -12,13 +14,22 @@ struct UpsertProducts::Item {
   std::string sku;
   std::optional<std::string> id;  // the shop's, when known
   bool done = false;              // finished (failed or waiting) before the write
-  // Per image of product["images"]: the URL it is sent by (to map the
-  // attachment the shop makes of it), or "" when sent by the mapped id.
-  std::vector<std::string> sent_urls;
-  std::vector<std::string> mapped_urls;  // URLs sent as mapped ids
+  std::string images_digest;  // "<sku> <digest>" of the images sent; "" none sent
 };
 
 namespace {
+
+// FNV-1a, 64 bits, as hex: a digest that is the same in every process.
+std::string digest_of(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -97,7 +108,7 @@ void UpsertProducts::process_batch(Batch& batch) {
   }
   resolve_products(batch, items);
   resolve_categories(batch, items);
-  resolve_images(batch, items);
+  leave_out_unchanged_images(batch, items);
   std::vector<Item*> chunk;
   for (auto& item : items) {
     if (item.done) continue;
@@ -191,45 +202,14 @@ void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) 
   }
 }
 
-// Images the shop has already (mapped from an earlier write) go as {id}.
-void UpsertProducts::resolve_images(Batch& batch, std::vector<Item>& items) const {
+// An update whose images are those the shop was last sent goes without them.
+void UpsertProducts::leave_out_unchanged_images(Batch& batch, std::vector<Item>& items) const {
   for (auto& item : items) {
-    if (item.done || !item.product.contains("images") || !item.product["images"].is_array()) {
-      continue;
-    }
-    for (auto& image : item.product["images"]) {
-      std::string url;
-      if (image.is_object() && !image.contains("id") && image.contains("src") &&
-          image["src"].is_string()) {
-        url = image["src"].get<std::string>();
-      }
-      if (url.empty()) {
-        item.sent_urls.emplace_back();
-        continue;
-      }
-      if (auto id = batch.id_get(system_, "image", url)) {
-        image.erase("src");
-        image["id"] = std::stoll(*id);
-        item.mapped_urls.push_back(url);
-        item.sent_urls.emplace_back();
-      } else {
-        item.sent_urls.push_back(url);
-      }
-    }
-  }
-}
-
-// The attachments the shop made of the URLs sent, from the written product.
-void UpsertProducts::map_images(Batch& batch, const Item& item, const Json& written) const {
-  const Json* images = written.contains("images") && written["images"].is_array()
-                           ? &written["images"] : nullptr;
-  for (std::size_t k = 0; images && k < item.sent_urls.size() && k < images->size(); ++k) {
-    const Json& made = (*images)[k];
-    if (item.sent_urls[k].empty() || !made.is_object() || !made.contains("id")) continue;
-    try {
-      batch.id_put(system_, "image", item.sent_urls[k], id_text(made["id"]));
-    } catch (const std::exception&) {
-      // the attachment is another URL's already: leave both as they are
+    if (item.done || !item.product.contains("images")) continue;
+    item.images_digest = item.sku + " " + digest_of(item.product["images"].dump());
+    if (item.id && batch.id_get(system_, "images", item.sku) == item.images_digest) {
+      item.product.erase("images");
+      item.images_digest.clear();
     }
   }
 }
@@ -272,14 +252,7 @@ void UpsertProducts::write(Batch& batch, std::vector<Item*>& chunk) const {
       const Json& one = results[k];
       if (one.contains("error")) {
         const std::string code = one["error"].value("code", std::string());
-        if (code == "woocommerce_product_invalid_image_id" && !item.mapped_urls.empty()) {
-          // An attachment we mapped is gone from the media library: send
-          // this product's images by URL again.
-          for (const auto& url : item.mapped_urls) batch.id_forget(system_, "image", url);
-          batch.finish(item.index, Result::retry("SKU " + item.sku + ": " +
-                                                 item_error_text(one["error"]) +
-                                                 ": its images are sent by URL again"));
-        } else if (!created && code == "woocommerce_rest_product_invalid_id") {
+        if (!created && code == "woocommerce_rest_product_invalid_id") {
           batch.id_forget(system_, "product", item.sku);
           batch.finish(item.index, Result::retry("the shop no longer has product " + *item.id +
                                                  " (SKU " + item.sku +
@@ -302,11 +275,13 @@ void UpsertProducts::write(Batch& batch, std::vector<Item*>& chunk) const {
       const std::string id = one.contains("id") ? id_text(one["id"]) : std::string();
       try {
         if (created && !id.empty()) batch.id_put(system_, "product", item.sku, id);
+        if (!item.images_digest.empty()) {
+          batch.id_put(system_, "images", item.sku, item.images_digest);
+        }
       } catch (const std::exception& e) {
         batch.finish(item.index, Result::failed(e.what()));
         continue;
       }
-      map_images(batch, item, one);
       batch.emit(item.index, Json{{"sku", item.sku}, {"id", id},
                                   {"action", created ? "created" : "updated"}});
       batch.finish(item.index, Result::success());

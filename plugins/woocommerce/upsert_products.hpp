@@ -24,15 +24,15 @@
 // the shop refuses as a duplicate SKU (a shop filled before weir) comes again
 // and is looked up then.
 //
-// Images by URL ({src}) are downloaded by WooCommerce into a new attachment
-// on every write that sends them, wanted or not: a product whose price
-// changed would fetch its pictures again, and the media library would fill
-// with copies. So each attachment the shop made is mapped (system, "image",
-// src URL) from the write's answer (its images come in the order sent), and
-// later writes send a mapped image as {id}: the shop downloads an image once,
-// when it is new. An attachment deleted in the shop (400
-// woocommerce_product_invalid_image_id) forgets the product's image
-// mappings and retries it, sending URLs again.
+// Images: WooCommerce downloads every image sent by URL ({src}) into a new
+// attachment on every write that sends it, wanted or not: a product whose
+// price changed would fetch its pictures again, and the media library would
+// fill with copies. So an update sends `images` only when the product's list
+// changed since the write that last sent it: the ID map keeps a digest of
+// that list per SKU, (system, "images", sku) -> "<sku> <digest>" (one row
+// per product, written with the product's own write; no request). An update
+// whose list has the same digest goes without `images`: the shop keeps the
+// pictures it has. A create always sends them.
 //
 // Outcomes per product: the batch answer's per-item errors (inside a 200)
 // fail that product alone with the shop's words; an update of a product the
@@ -58,8 +58,7 @@ class UpsertProducts : public Node {
   struct Item;
   void resolve_products(Batch& batch, std::vector<Item>& items) const;
   void resolve_categories(Batch& batch, std::vector<Item>& items) const;
-  void resolve_images(Batch& batch, std::vector<Item>& items) const;
-  void map_images(Batch& batch, const Item& item, const Json& written) const;
+  void leave_out_unchanged_images(Batch& batch, std::vector<Item>& items) const;
   void write(Batch& batch, std::vector<Item*>& chunk) const;
 
   std::string system_ = "shop";

@@ -99,8 +99,8 @@ Response Control::change(const json& body) {
   const double percent = body.value("percent", 10.0);
   const std::string what = body.value("what", std::string("all"));
   if (percent < 0 || percent > 100) return refuse(400, "percent: from 0 to 100");
-  if (what != "price" && what != "stock" && what != "text" && what != "all") {
-    return refuse(400, "what: price, stock, text or all, not \"" + what + "\"");
+  if (what != "price" && what != "stock" && what != "text" && what != "images" && what != "all") {
+    return refuse(400, "what: price, stock, text, images or all, not \"" + what + "\"");
   }
   const Seconds now = parts_.clock.now();
   const auto skus =

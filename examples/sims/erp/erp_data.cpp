@@ -138,6 +138,10 @@ std::vector<std::string> ErpData::change_products(double percent, const std::str
     if (all || what == "text") {
       p.text_revision = change_rounds;
     }
+    if (what == "images") {  // new pictures (new URLs), one more or fewer of them
+      p.image_revision = change_rounds;
+      p.image_count = p.image_count % 3 + 1;
+    }
     p.updated_at = now;
     skus.push_back(p.sku);
   }

@@ -38,6 +38,7 @@ struct Product {
   int image_count = 1;
   int warranty_years = 1;
   int text_revision = 0;          // bumped by each text change (/_sim/change)
+  int image_revision = 0;         // bumped by each change of images (/_sim/change)
   std::vector<int> category_ids;  // leaves of the category tree
   Cents price = 0;
   std::optional<Cents> sale_price;

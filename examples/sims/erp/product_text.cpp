@@ -21,7 +21,9 @@ std::string Product::description() const {
 std::vector<std::string> Product::images() const {
   std::vector<std::string> urls;
   for (int i = 1; i <= image_count; ++i) {
-    urls.push_back("https://cdn.erp.example/img/" + sku + "-" + std::to_string(i) + ".jpg");
+    const std::string revision = image_revision ? "-r" + std::to_string(image_revision) : "";
+    urls.push_back("https://cdn.erp.example/img/" + sku + revision + "-" + std::to_string(i) +
+                   ".jpg");
   }
   return urls;
 }
