@@ -1,0 +1,34 @@
+// The Magento 2 connector: the shop's application type and a node type for
+// each flow (products, prices and stock; orders follow). Every request goes
+// through the node's application (`app: shop`, type magento.shop), so the
+// host authenticates (admin login or the integration's OAuth), limits and
+// logs it.
+#include <weir/weir.hpp>
+
+#include "list_products.hpp"
+#include "mg_api.hpp"
+#include "stock_prices.hpp"
+#include "upsert_products.hpp"
+
+#ifndef WEIR_MAGENTO_VERSION
+#define WEIR_MAGENTO_VERSION "0.0.0"
+#endif
+
+using namespace weir::magento;
+
+WEIR_PLUGIN_WITH_APP_TYPES(
+    "magento", WEIR_MAGENTO_VERSION, "Magento 2 shops (REST API)",
+    ({weir::app_type("shop", "A Magento 2 shop: base_url .../rest, auth an admin login "
+                             "(kind: login) or the integration's oauth1",
+                     shop_settings_schema(), "V1/store/storeConfigs")}),
+    weir::node<ListProducts>("list_products", WEIR_NODE_BATCH,
+                             "Reads the shop's products page by page (pages counted from "
+                             "total_count; a delta window becomes updated_at gteq)",
+                             ListProducts::schema(), 1, kShopAppType),
+    weir::node<UpsertProducts>("upsert_products", WEIR_NODE_CONNECTOR,
+                               "Saves products by SKU: one by one for a few, the async bulk API "
+                               "for many, each finished by its own operation",
+                               UpsertProducts::schema(), 100, kShopAppType),
+    weir::node<UpdateStockPrices>("update_stock_prices", WEIR_NODE_CONNECTOR,
+                                  "Writes prices (base-prices) and MSI stock (source-items) in bulk",
+                                  UpdateStockPrices::schema(), 100, kShopAppType));

@@ -1,0 +1,73 @@
+#include "mg_api.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace weir::magento {
+
+const char* shop_settings_schema() {
+  return R"json({
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "check_path": {"type": "string",
+                     "description": "weir apps check's request (default V1/store/storeConfigs)"}
+    }
+  })json";
+}
+
+std::string v1(const std::string& store, const std::string& rest) {
+  return store + "/V1/" + rest;
+}
+
+std::string sku_segment(const std::string& sku) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : sku) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string mg_time(std::chrono::system_clock::time_point t) {
+  return format_utc(t, "%Y-%m-%d %H:%M:%S");
+}
+
+void add_criteria(HttpRequest& r, const Criteria& c) {
+  for (std::size_t g = 0; g < c.filters.size(); ++g) {
+    const std::string at = "searchCriteria[filter_groups][" + std::to_string(g) + "][filters][0]";
+    r.query[at + "[field]"] = c.filters[g].field;
+    r.query[at + "[value]"] = c.filters[g].value;
+    r.query[at + "[condition_type]"] = c.filters[g].condition;
+  }
+  if (!c.sort_field.empty()) {
+    r.query["searchCriteria[sortOrders][0][field]"] = c.sort_field;
+    r.query["searchCriteria[sortOrders][0][direction]"] = "ASC";
+  }
+  r.query["searchCriteria[pageSize]"] = std::to_string(c.page_size);
+  r.query["searchCriteria[currentPage]"] = std::to_string(c.page);
+}
+
+int page_count(long long total, int page_size) {
+  if (total <= 0 || page_size <= 0) return 0;
+  return static_cast<int>((total + page_size - 1) / page_size);
+}
+
+std::string store_of(const Json& config, std::vector<std::string>& errors) {
+  if (!config.is_object() || !config.contains("store")) return "default";
+  const Json& s = config["store"];
+  const std::string text = s.is_string() ? s.get<std::string>() : std::string();
+  const bool ok = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+  if (!ok) errors.push_back("store must be a store code such as default or all, got " + s.dump());
+  return text;
+}
+
+}  // namespace weir::magento

@@ -1,0 +1,71 @@
+// What every Magento node shares: requests to Magento's REST API through the
+// node's application, paths with the store code, searchCriteria in its
+// bracketed query form, and Magento's time format.
+//
+// The application (`type: magento.shop`) has base_url ".../rest" (not a
+// store's path: the async bulk API lives at /rest/<store>/async/bulk/V1,
+// outside /rest/<store>/V1) and its auth: an admin login (`kind: login`,
+// path V1/integration/admin/token, renewed on the 401 that an expired
+// token gets), or the integration's OAuth 1.0a (consumer key and secret,
+// access token and secret). Each node names the store view it writes in
+// its config (`store`, default "default"; "all" for every store view).
+//
+// No state: safe on any thread.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <weir/weir.hpp>
+
+namespace weir::magento {
+
+inline constexpr const char* kShopAppType = "magento.shop";
+const char* shop_settings_schema();
+
+// Sends `request` through `via` (a Context or a Batch); on an answer that is
+// not 2xx (or none) throws Outcome with the right result (the SDK fills
+// Magento's %1 / %name placeholders into the trash entry's text). Returns the
+// answer's body as JSON (an HTML page behind a 200 fails saying so).
+template <class Via>
+Json call(Via& via, HttpRequest request) {
+  if (!request.body.empty() && !request.headers.count("content-type")) {
+    request.headers["content-type"] = "application/json";
+  }
+  HttpResponse r = via.http(request);
+  if (auto bad = r.problem()) throw Outcome(*bad);
+  return r.json();
+}
+
+// "<store>/V1/<rest>": a path below the app's base_url (".../rest").
+std::string v1(const std::string& store, const std::string& rest);
+
+// A SKU as a path segment: everything but RFC 3986's unreserved characters
+// percent-encoded ('/' as %2F, '+' as %2B: Magento decodes a path with
+// urldecode(), so a literal '+' would be a space).
+std::string sku_segment(const std::string& sku);
+
+// Magento's time text, UTC without a zone marker: "2026-12-01 10:00:00".
+std::string mg_time(std::chrono::system_clock::time_point t);
+
+// searchCriteria query parameters: one filter group per condition (ANDed),
+// entity_id ascending (a stable order across pages), a page.
+struct Criteria {
+  struct Filter {
+    std::string field, value, condition = "eq";
+  };
+  std::vector<Filter> filters;
+  std::string sort_field = "entity_id";
+  int page_size = 100;
+  int page = 1;
+};
+void add_criteria(HttpRequest& r, const Criteria& c);
+
+// Pages in a list of `total` items at `page_size` each (Magento answers a
+// page past the end with the last page again: stop by this, never by an
+// empty page).
+int page_count(long long total, int page_size);
+
+// A node config's `store` (default "default"): checked to be a store code.
+std::string store_of(const Json& config, std::vector<std::string>& errors);
+
+}  // namespace weir::magento

@@ -1,0 +1,187 @@
+#include "upsert_products.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "mg_api.hpp"
+
+namespace weir::magento {
+
+struct UpsertProducts::Item {
+  std::size_t index = 0;
+  std::string sku;
+  Json product;
+};
+
+namespace {
+
+// custom_attributes as a mapping becomes Magento's list.
+void normalise(Json& product) {
+  if (!product.contains("custom_attributes") || !product["custom_attributes"].is_object()) return;
+  Json list = Json::array();
+  for (const auto& [code, value] : product["custom_attributes"].items()) {
+    list.push_back({{"attribute_code", code}, {"value", value}});
+  }
+  product["custom_attributes"] = std::move(list);
+}
+
+}  // namespace
+
+const char* UpsertProducts::schema() {
+  return R"json({
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "store": {"type": "string", "default": "default",
+                "description": "the store code the products are saved through (all: every view)"},
+      "bulk_from": {"type": "integer", "minimum": 0, "default": 20,
+                    "description": "batches of this many products or more use the async bulk API (0: never)"},
+      "poll_ms": {"type": "integer", "minimum": 50, "maximum": 60000, "default": 1000},
+      "bulk_wait_seconds": {"type": "integer", "minimum": 1, "maximum": 86400, "default": 600}
+    }
+  })json";
+}
+
+UpsertProducts::UpsertProducts(const NodeInit& init) {
+  std::vector<std::string> errors;
+  store_ = store_of(init.config, errors);
+  if (!errors.empty()) throw std::invalid_argument("magento.upsert_products: " + errors.front());
+  bulk_from_ = init.config.value("bulk_from", 20);
+  poll_ms_ = init.config.value("poll_ms", 1000);
+  bulk_wait_seconds_ = init.config.value("bulk_wait_seconds", 600);
+}
+
+Result UpsertProducts::process(Context&) {
+  return Result::failed("magento.upsert_products answers whole batches (host error)");
+}
+
+void UpsertProducts::process_batch(Batch& batch) {
+  std::vector<Item> items;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Json product;
+    try {
+      product = batch.message(i).json();
+    } catch (const std::exception& e) {
+      batch.finish(i, Result::failed(std::string("magento.upsert_products: ") + e.what()));
+      continue;
+    }
+    const Json* sku = product.is_object() && product.contains("sku") ? &product["sku"] : nullptr;
+    if (!sku || !sku->is_string() || sku->get<std::string>().empty()) {
+      batch.finish(i, Result::failed("magento.upsert_products: a product without a SKU (Magento "
+                                     "finds products by it): " + product.dump().substr(0, 200)));
+      continue;
+    }
+    normalise(product);
+    items.push_back(Item{i, sku->get<std::string>(), std::move(product)});
+  }
+  if (items.empty()) return;
+  if (bulk_from_ > 0 && items.size() >= bulk_from_) {
+    in_bulk(batch, items);
+  } else {
+    one_by_one(batch, items);
+  }
+}
+
+void UpsertProducts::one_by_one(Batch& batch, std::vector<Item>& items) const {
+  for (auto& item : items) {
+    Context ctx(batch, item.index);
+    HttpRequest r;
+    r.method = "PUT";
+    r.target = v1(store_, "products/" + sku_segment(item.sku));
+    r.body = Json{{"product", item.product}}.dump();
+    try {
+      const Json saved = call(ctx, r);
+      Json out{{"sku", item.sku}, {"action", "saved"}};
+      if (saved.is_object() && saved.contains("id")) out["id"] = saved["id"];
+      batch.emit(item.index, out);
+      batch.finish(item.index, Result::success());
+    } catch (const Outcome& o) {
+      batch.finish(item.index, o.result());
+    }
+  }
+}
+
+void UpsertProducts::in_bulk(Batch& batch, std::vector<Item>& items) const {
+  Json body = Json::array();
+  for (const auto& item : items) body.push_back({{"product", item.product}});
+  HttpRequest r;
+  r.method = "POST";
+  r.target = store_ + "/async/bulk/V1/products";
+  r.body = body.dump();
+  r.headers["content-type"] = "application/json";
+  const HttpResponse accepted = batch.http(r);
+  if (accepted.status == 400) {
+    // Refused whole: a product Magento cannot even convert. Product by
+    // product, the one at fault fails alone with Magento's words.
+    return one_by_one(batch, items);
+  }
+  if (auto bad = accepted.problem()) {
+    for (const auto& item : items) batch.finish(item.index, *bad);
+    return;
+  }
+  const Json answer = accepted.json();
+  const std::string uuid = answer.value("bulk_uuid", std::string());
+  if (uuid.empty()) {
+    for (const auto& item : items) {
+      batch.finish(item.index, Result::failed("POST " + r.target + ": the answer has no bulk_uuid: " +
+                                              answer.dump().substr(0, 200)));
+    }
+    return;
+  }
+  // Follow the bulk until no operation is open, or the wait is over.
+  HttpRequest status;
+  status.target = v1(store_, "bulk/" + uuid + "/status");
+  Json operations = Json::array();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(bulk_wait_seconds_);
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms_));
+    HttpResponse s = batch.http(status);
+    if (s.ok()) {
+      const Json j = s.json();
+      operations = j.value("operations_list", Json::array());
+      const bool open = std::any_of(operations.begin(), operations.end(), [](const Json& op) {
+        return op.value("status", 4) == 4;
+      });
+      if (!open && operations.size() >= items.size()) break;
+    } else if (auto bad = s.problem(); bad && bad->outcome() != WEIR_OUTCOME_RETRY) {
+      for (const auto& item : items) batch.finish(item.index, *bad);
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
+  std::vector<const Json*> by_index(items.size(), nullptr);
+  for (const auto& op : operations) {
+    const long long id = op.value("id", -1LL);
+    if (id >= 0 && static_cast<std::size_t>(id) < items.size()) by_index[id] = &op;
+  }
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    const Item& item = items[k];
+    const Json* op = by_index[k];
+    const int code = op ? op->value("status", 4) : 4;
+    const std::string message = op && op->contains("result_message") &&
+                                        (*op)["result_message"].is_string()
+                                    ? (*op)["result_message"].get<std::string>()
+                                    : std::string();
+    if (code == 1) {
+      batch.emit(item.index, Json{{"sku", item.sku}, {"action", "bulk"}, {"bulk_uuid", uuid}});
+      batch.finish(item.index, Result::success());
+    } else if (code == 2) {
+      batch.finish(item.index, Result::retry("bulk " + uuid + ": SKU " + item.sku +
+                                             " failed for now: " + message));
+    } else if (code == 4) {
+      batch.finish(item.index, Result::retry("bulk " + uuid + ": SKU " + item.sku +
+                                             " still open after " +
+                                             std::to_string(bulk_wait_seconds_) +
+                                             " s: saved again at the next attempt"));
+    } else {
+      batch.finish(item.index, Result::failed("SKU " + item.sku + ": " +
+                                              (message.empty() ? "Magento's bulk operation "
+                                                                 "failed (status " +
+                                                                     std::to_string(code) + ")"
+                                                               : message)));
+    }
+  }
+}
+
+}  // namespace weir::magento

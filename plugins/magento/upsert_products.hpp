@@ -1,0 +1,54 @@
+// magento.upsert_products: creates or updates products by SKU, synchronously
+// for a few, through the asynchronous bulk API for many.
+//
+//   - id: shop
+//     type: magento.upsert_products
+//     app: shop
+//     max_batch: 100
+//     config: {store: all, bulk_from: 20}
+//
+// Input: a product in Magento's shape ({sku, name, price, status,
+// visibility, type_id, attribute_set_id, weight, extension_attributes,
+// custom_attributes}); `custom_attributes` may also be a mapping
+// {description: ..., url_key: ...}, sent as Magento's list of
+// {attribute_code, value}. Magento finds a product by its SKU (a save of an
+// unknown SKU creates it), so a product needs no ID map to be written once:
+// a write delivered again after a crash saves the same data again.
+//
+// A batch smaller than `bulk_from` goes product by product (PUT
+// <store>/V1/products/<sku>): each gets Magento's own answer. A larger one
+// goes in one POST <store>/async/bulk/V1/products: Magento accepts it (202,
+// a bulk_uuid) and saves later, so the node follows GET
+// <store>/V1/bulk/<uuid>/status (every `poll_ms`, at most
+// `bulk_wait_seconds`) and finishes each product by its own operation:
+// complete is done, retriably failed is retried, failed or rejected goes to
+// the trash with Magento's message; one still open at the end is retried
+// (saving it again is harmless). A bulk Magento refuses whole (400: one
+// product it cannot even convert) is sent product by product instead, so
+// the one at fault fails alone. Each written product goes on as {sku, id?,
+// action: saved|bulk}.
+#pragma once
+
+#include <weir/weir.hpp>
+
+namespace weir::magento {
+
+class UpsertProducts : public Node {
+ public:
+  static const char* schema();
+  explicit UpsertProducts(const NodeInit& init);
+  Result process(Context& ctx) override;
+  void process_batch(Batch& batch) override;
+
+ private:
+  struct Item;
+  void one_by_one(Batch& batch, std::vector<Item>& items) const;
+  void in_bulk(Batch& batch, std::vector<Item>& items) const;
+
+  std::string store_ = "default";
+  std::size_t bulk_from_ = 20;  // 0: never
+  int poll_ms_ = 1000;
+  int bulk_wait_seconds_ = 600;
+};
+
+}  // namespace weir::magento

@@ -1,0 +1,234 @@
+// End to end: the Magento variants of the shipped flows (product-sync-magento,
+// price-stock-sync-magento) with the real connectors against the ERP and
+// Magento simulators (examples/sims/magento/README.md). The full import goes
+// through Magento's asynchronous bulk API and is followed to each
+// operation's end; a delta goes product by product; the product list pages
+// by total_count (Magento repeats the last page past the end); an admin
+// token that expires mid-sync costs one login, not a product; failing bulk
+// operations put exactly those products in the trash with Magento's words;
+// a fragile shop is never pushed over its limit.
+#include <catch2/catch.hpp>
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "support/cli_json.hpp"
+#include "support/host_process.hpp"
+#include "support/jsonl.hpp"
+#include "support/sim_json.hpp"
+#include "support/sim_process.hpp"
+
+using namespace weir::test;
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr int kProducts = 250;
+
+// Both applications; the shop by an admin login (the simulator's defaults).
+void add_apps(const WeirHome& home, const SimProcess& erp, const SimProcess& shop,
+              const std::string& shop_extra = "rate: 50/s\nburst: 5\n") {
+  ::setenv("MAGENTO_USER", "admin", 1);
+  ::setenv("MAGENTO_PASSWORD", "admin123", 1);
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() +
+                                  "/api/v1\nrate: 200/s\nconcurrency: 8\n");
+  home.write("apps/shop.yaml",
+             "name: shop\ntype: magento.shop\nbase_url: " + shop.base() +
+                 "/rest\nauth: {kind: login, path: V1/integration/admin/token, fields: "
+                 "{username: \"env:MAGENTO_USER\", password: \"env:MAGENTO_PASSWORD\"}}\n" +
+                 shop_extra);
+}
+
+int run(const WeirHome& home, const std::string& topology) {
+  auto r = home.cli("run", {topology, "--wait", "--timeout", "180"});
+  INFO(r.out << home.cli("trash ls").out);
+  return r.code;
+}
+
+Json shop_product(const SimProcess& shop, const std::string& sku) {
+  // Through the control-free API: an admin token first.
+  HttpClient http;
+  auto t = http.post(shop.base() + "/rest/V1/integration/admin/token",
+                     R"({"username":"admin","password":"admin123"})",
+                     {{"Content-Type", "application/json"}});
+  REQUIRE(t.status == 200);
+  auto r = http.send("GET", shop.base() + "/rest/V1/products/" + sku, "",
+                     {{"Authorization", "Bearer " + Json::parse(t.body).get<std::string>()}});
+  REQUIRE(r.status == 200);
+  return Json::parse(r.body);
+}
+
+}  // namespace
+
+TEST_CASE("product-sync-magento: a full import through the bulk API, then only what changed") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+                                  "--seed", "21"});
+  SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "21", "--bulk-delay-ms",
+                                       "100", "--bulk-rate", "0"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "magento.so", "erp.so"});
+  add_apps(home, erp, shop);
+  home.add_topology("product-sync-magento.yaml",
+                    without_cron(shipped_topology("product-sync-magento.yaml")));
+  HostProcess host(home);
+  REQUIRE(host.start());
+
+  // 1. The full import: batches of 100 through the bulk API, each product
+  //    finished by its own operation.
+  REQUIRE(run(home, "product-sync-magento") == 0);
+  Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["products_created"] == kProducts);
+  CHECK(stats["bulk_operations_complete"] == kProducts);
+  CHECK(stats["bulk_requests"] == (kProducts + 99) / 100);
+  CHECK(stats["by_route"].value("PUT /V1/products/<sku>", 0) == 0);
+  CHECK(stats["admin_tokens_issued"] == 1);
+  const Json erp_one = get_json(erp.base() + "/api/v1/products/SKU-000007");
+  const Json saved = shop_product(shop, "SKU-000007");
+  CHECK(saved["name"] == erp_one["name"]);
+  CHECK(saved["price"].get<double>() == std::stod(erp_one["price"].get<std::string>()));
+
+  // 2. Nothing changed: Magento is asked nothing.
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "product-sync-magento") == 0);
+  CHECK(get_json(shop.base() + "/_sim/stats")["requests"] == 0);
+
+  // 3. 2% of the prices change: those products, one by one.
+  const Json changed = post_json(erp.base() + "/_sim/change", {{"percent", 2}, {"what", "price"}});
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "product-sync-magento") == 0);
+  stats = get_json(shop.base() + "/_sim/stats");
+  CHECK(stats["products_updated"] == changed["changed"]);
+  CHECK(stats["requests"] == changed["changed"]);  // a PUT each, nothing else
+  const std::string sku = changed["skus"][0];
+  CHECK(shop_product(shop, sku)["price"].get<double>() ==
+        std::stod(get_json(erp.base() + "/api/v1/products/" + sku)["price"].get<std::string>()));
+}
+
+TEST_CASE("magento.list_products reads every product once: pages counted by total_count") {
+  SimProcess shop("weir-sim-magento", {"--products", std::to_string(kProducts), "--seed", "22"});
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "magento.so", "testkit.so"});
+  add_apps(home, shop, shop);
+  const std::string record = home.path("listed.jsonl");
+  home.add_topology("shop-products.yaml", R"(name: shop-products
+nodes:
+  - {id: list, type: magento.list_products, app: shop, config: {page_size: 7}}
+  - {id: got, type: testkit.record, config: {path: ")" + record + R"("}}
+edges:
+  - list -> got
+)");
+  HostProcess host(home);
+  REQUIRE(host.start());
+  REQUIRE(run(home, "shop-products") == 0);
+  std::set<long long> ids;
+  std::size_t lines = 0;
+  for (const auto& line : read_jsonl(record)) {
+    ids.insert(line["payload"]["id"].get<long long>());
+    ++lines;
+  }
+  const long long total = get_json(shop.base() + "/_sim/stats")["products"].get<long long>();
+  CHECK(lines == static_cast<std::size_t>(total));  // the last page read once, not again
+  CHECK(ids.size() == static_cast<std::size_t>(total));
+  CHECK(get_json(shop.base() + "/_sim/stats")["by_route"].value("GET /V1/products", 0) ==
+        (total + 6) / 7);
+}
+
+TEST_CASE("product-sync-magento: an admin token expiring mid-sync, a fragile shop, failing "
+          "bulk operations") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+                                  "--seed", "23"});
+  // The shop takes 40 requests a second (5 at once), and saves 100 bulk
+  // operations a second.
+  SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "23", "--rate", "40",
+                                       "--burst", "5", "--bulk-delay-ms", "100", "--bulk-rate",
+                                       "100"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "magento.so", "erp.so"});
+  add_apps(home, erp, shop, "rate: 30/s\nburst: 5\n");
+  // Small bulks, so the sync takes a few seconds and the token dies in it.
+  std::string topology = without_cron(shipped_topology("product-sync-magento.yaml"));
+  const std::string from = "max_batch: 100\n    concurrency: 2\n";
+  REQUIRE(topology.find(from) != std::string::npos);
+  topology.replace(topology.find(from), from.size(), "max_batch: 25\n    concurrency: 2\n");
+  home.add_topology("product-sync-magento.yaml", topology);
+  const std::vector<std::string> doomed = {"SKU-000011", "SKU-000120", "SKU-000200"};
+  post_json(shop.base() + "/_sim/bulk-fail",
+            {{"skus", doomed}, {"message", "The value of attribute \"weight\" must be set"}});
+  HostProcess host(home);
+  REQUIRE(host.start());
+
+  std::atomic<bool> done{false};
+  std::thread expire([&] {
+    // Once some products are in, every admin token expires.
+    wait_until([&] { return done || get_json(shop.base() + "/_sim/stats")["products_created"] >= 50; },
+               std::chrono::seconds(60));
+    post_json(shop.base() + "/_sim/expire-tokens", Json::object());
+  });
+  const int code = run(home, "product-sync-magento");
+  done = true;
+  expire.join();
+  CHECK(code == 2);  // completed, with the doomed products in the trash
+
+  const Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["products_created"] == kProducts - 3);
+  CHECK(stats["products_updated"] == 0);  // nothing saved twice
+  CHECK(stats["admin_tokens_issued"] == 2);  // one login again, after the expiry
+  CHECK(stats["throttled_429"] == 0);
+  CHECK(stats["max_requests_per_second"].get<int>() <= 40);
+  const Json trash = json_of(home.cli("trash ls", {"--json"}));
+  REQUIRE(trash.size() == doomed.size());
+  std::set<std::string> trashed;
+  for (const auto& t : trash) {
+    CHECK(t["node"] == "shop");
+    CHECK_THAT(t["error"].get<std::string>(),
+               Catch::Contains("The value of attribute \"weight\" must be set"));
+    for (const auto& sku : doomed) {
+      if (t["error"].get<std::string>().find(sku) != std::string::npos) trashed.insert(sku);
+    }
+  }
+  CHECK(trashed == std::set<std::string>(doomed.begin(), doomed.end()));
+}
+
+TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk, then only changed rows") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+                                  "--seed", "24"});
+  SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "24", "--bulk-delay-ms",
+                                       "100", "--bulk-rate", "0"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "magento.so", "erp.so"});
+  add_apps(home, erp, shop);
+  for (const char* t : {"product-sync-magento.yaml", "price-stock-sync-magento.yaml"}) {
+    home.add_topology(t, without_cron(shipped_topology(t)));
+  }
+  HostProcess host(home);
+  REQUIRE(host.start());
+  REQUIRE(run(home, "product-sync-magento") == 0);
+
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "price-stock-sync-magento") == 0);
+  Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["prices_written"] == kProducts);
+  CHECK(stats["stock_items_written"] == kProducts);
+  CHECK(stats["requests"].get<int>() <= 2 * ((kProducts + 99) / 100) + 4);
+
+  const Json prices = post_json(erp.base() + "/_sim/change", {{"percent", 2}, {"what", "price"}});
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "price-stock-sync-magento") == 0);
+  stats = get_json(shop.base() + "/_sim/stats");
+  CHECK(stats["prices_written"] == prices["changed"]);
+  CHECK(stats["stock_items_written"] == 0);
+  CHECK(stats["requests"] == 1);
+  const std::string sku = prices["skus"][0];
+  CHECK(shop_product(shop, sku)["price"].get<double>() ==
+        std::stod(get_json(erp.base() + "/api/v1/prices/" + sku)["price"].get<std::string>()));
+}
