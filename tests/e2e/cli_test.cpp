@@ -156,7 +156,7 @@ TEST_CASE("topology validate prints each error with file:line and exits non-zero
 }
 
 TEST_CASE("every topology shipped in topologies/ validates against the shipped plugins") {
-  WeirHome home({"core.so", "woocommerce.so", "erp.so"});
+  WeirHome home({"core.so", "woocommerce.so", "erp.so", "magento.so"});
   int checked = 0;
   for (const auto& entry : std::filesystem::directory_iterator(WEIR_SOURCE_DIR "/topologies")) {
     if (entry.path().extension() != ".yaml") continue;
@@ -165,8 +165,8 @@ TEST_CASE("every topology shipped in topologies/ validates against the shipped p
     CHECK(r.code == 0);
     ++checked;
   }
-  CHECK(checked >= 7);  // chain, shop-orders, product-sync, create-category, price-stock-sync,
-                        // order-sync, order-status-sync
+  CHECK(checked >= 9);  // chain, shop-orders, product-sync, create-category, price-stock-sync,
+                        // order-sync, order-status-sync, product- and price-stock-sync-magento
 }
 
 TEST_CASE("a broken weir.yaml stops serve with file:line") {

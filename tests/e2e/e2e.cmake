@@ -7,7 +7,7 @@ weir_add_test(NAME e2e_test
     e2e/private_files_test.cpp
     e2e/http_abuse_test.cpp e2e/apps_test.cpp e2e/abi_test.cpp e2e/start_test.cpp
   LIBS weir_store weir_control weir_http CURL::libcurl OpenSSL::Crypto)
-add_dependencies(e2e_test weir core woocommerce erp testkit testkit_v2 testkit_v3 fixture_abi_major
+add_dependencies(e2e_test weir core woocommerce erp magento testkit testkit_v2 testkit_v3 fixture_abi_major
   fixture_good_abi13)
 
 # The limiter as a shop sees it: rates and throughput measured in the test,
