@@ -1,5 +1,5 @@
 // The Magento 2 connector: the shop's application type and a node type for
-// each flow (products, prices and stock; orders follow). Every request goes
+// each flow (products, prices and stock, orders and their statuses). Every request goes
 // through the node's application (`app: shop`, type magento.shop), so the
 // host authenticates (admin login or the integration's OAuth), limits and
 // logs it.
@@ -7,6 +7,7 @@
 
 #include "list_products.hpp"
 #include "mg_api.hpp"
+#include "orders.hpp"
 #include "stock_prices.hpp"
 #include "upsert_products.hpp"
 
@@ -31,4 +32,11 @@ WEIR_PLUGIN_WITH_APP_TYPES(
                                UpsertProducts::schema(), 100, kShopAppType),
     weir::node<UpdateStockPrices>("update_stock_prices", WEIR_NODE_CONNECTOR,
                                   "Writes prices (base-prices) and MSI stock (source-items) in bulk",
-                                  UpdateStockPrices::schema(), 100, kShopAppType));
+                                  UpdateStockPrices::schema(), 100, kShopAppType),
+    weir::node<ListOrders>("list_orders", WEIR_NODE_BATCH,
+                           "Reads the shop's orders changed in the window, page by page (the "
+                           "order intake: Magento has no webhooks)",
+                           ListOrders::schema(), 1, kShopAppType),
+    weir::node<UpdateOrderStatus>("update_order_status", WEIR_NODE_CONNECTOR,
+                                  "Invoices, ships (with tracking) or cancels an order",
+                                  UpdateOrderStatus::schema(), 1, kShopAppType));

@@ -53,9 +53,10 @@ add_dependencies(order_sync_e2e_test weir core woocommerce erp weir-sim-erp weir
 weir_add_test(NAME erp_styles_e2e_test SOURCES e2e/erp_styles_test.cpp LIBS CURL::libcurl)
 add_dependencies(erp_styles_e2e_test weir core woocommerce erp weir-sim-erp weir-sim-woocommerce)
 
-# The Magento variants of the shipped product and price/stock flows against
-# the ERP and Magento simulators: the bulk API, the last-page trap, an admin
-# token expiring mid-sync, failing bulk operations, a fragile shop.
+# The Magento variants of the shipped flows against the ERP and Magento
+# simulators: the bulk API, the last-page trap, an admin token expiring
+# mid-sync, failing bulk operations, a fragile shop, orders by poll once each
+# across a SIGKILL, statuses back as order actions.
 weir_add_test(NAME magento_sync_e2e_test SOURCES e2e/magento_sync_test.cpp LIBS CURL::libcurl)
 add_dependencies(magento_sync_e2e_test weir core magento erp testkit weir-sim-erp
   weir-sim-magento)

@@ -1,12 +1,14 @@
 // End to end: the Magento variants of the shipped flows (product-sync-magento,
-// price-stock-sync-magento) with the real connectors against the ERP and
+// price-stock-sync-magento, order-sync-magento, order-status-sync-magento)
+// with the real connectors against the ERP and
 // Magento simulators (examples/sims/magento/README.md). The full import goes
 // through Magento's asynchronous bulk API and is followed to each
 // operation's end; a delta goes product by product; the product list pages
 // by total_count (Magento repeats the last page past the end); an admin
 // token that expires mid-sync costs one login, not a product; failing bulk
 // operations put exactly those products in the trash with Magento's words;
-// a fragile shop is never pushed over its limit.
+// a fragile shop is never pushed over its limit; orders come in by poll
+// once each, across a SIGKILL, and statuses go back as order actions.
 #include <catch2/catch.hpp>
 #include <atomic>
 #include <filesystem>
@@ -231,4 +233,75 @@ TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk, then onl
   const std::string sku = prices["skus"][0];
   CHECK(shop_product(shop, sku)["price"].get<double>() ==
         std::stod(get_json(erp.base() + "/api/v1/prices/" + sku)["price"].get<std::string>()));
+}
+
+// Orders by poll (Magento has no webhooks) into the ERP exactly once, also
+// across a SIGKILL in the middle of the intake; then the ERP's statuses back
+// as Magento's order actions.
+TEST_CASE("order-sync-magento: each order once by poll across a SIGKILL, statuses back as actions") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", "40", "--seed", "25"});
+  SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "25", "--bulk-delay-ms",
+                                       "100", "--bulk-rate", "0"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "magento.so", "erp.so"});
+  add_apps(home, erp, shop);
+  for (const char* t : {"product-sync-magento.yaml", "order-sync-magento.yaml",
+                        "order-status-sync-magento.yaml"}) {
+    home.add_topology(t, without_cron(shipped_topology(t)));
+  }
+  auto host = std::make_unique<HostProcess>(home);
+  REQUIRE(host->start());
+  REQUIRE(run(home, "product-sync-magento") == 0);  // the shop sells the ERP's products
+  auto erp_stats = [&] { return get_json(erp.base() + "/_sim/stats"); };
+
+  // Five orders, one poll.
+  const Json first = post_json(shop.base() + "/_sim/orders", {{"count", 5}, {"status", "pending"}});
+  REQUIRE(run(home, "order-sync-magento") == 0);
+  CHECK(erp_stats()["orders"]["confirmed"] == 5);
+
+  // Three more; the poll is killed once the ERP has made the first of them
+  // (every ERP call slowed down), and runs again after the restart.
+  post_json(shop.base() + "/_sim/orders", {{"count", 3}, {"status", "processing"}});
+  post_json(erp.base() + "/_sim/fragile", {{"latency_ms", 300}});
+  auto started = home.cli("run", {"order-sync-magento"});
+  REQUIRE(started.code == 0);
+  REQUIRE(wait_until([&] { return erp_stats()["orders"]["created"] >= 6; },
+                     std::chrono::seconds(30)));
+  host->kill(SIGKILL);
+  host.reset();
+  post_json(erp.base() + "/_sim/fragile", Json::object());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the call in flight lands
+  host = std::make_unique<HostProcess>(home);
+  REQUIRE(host->start());
+  REQUIRE(wait_until([&] { return erp_stats()["orders"]["confirmed"] == 8; },
+                     std::chrono::seconds(60)));
+  // And a poll that sees all eight again makes nothing.
+  REQUIRE(run(home, "order-sync-magento") == 0);
+  Json stats = erp_stats();
+  INFO(stats.dump() << home.cli("trash ls").out);
+  CHECK(stats["orders"]["created"] == 8);
+  CHECK(stats["orders"]["confirmed"] == 8);
+
+  // Statuses back: the ERP's first order paid, the second shipped with a
+  // tracking number, the third cancelled.
+  const auto ids = first["ids"];
+  post_json(erp.base() + "/_sim/order-status",
+            {{"external_ref", std::to_string(ids[0].get<long long>())}, {"status", "paid"}});
+  post_json(erp.base() + "/_sim/order-status",
+            {{"external_ref", std::to_string(ids[1].get<long long>())}, {"status", "shipped"},
+             {"tracking", "1Z999AA10123456784"}});
+  post_json(erp.base() + "/_sim/order-status",
+            {{"external_ref", std::to_string(ids[2].get<long long>())}, {"status", "cancelled"}});
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "order-status-sync-magento") == 0);
+  const Json shop_stats = get_json(shop.base() + "/_sim/stats");
+  INFO(shop_stats.dump());
+  CHECK(shop_stats["orders_invoiced"] == 1);
+  CHECK(shop_stats["orders_shipped"] == 1);
+  CHECK(shop_stats["orders_canceled"] == 1);
+  // Run again: the comparator holds every status back; Magento is asked nothing.
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "order-status-sync-magento") == 0);
+  CHECK(get_json(shop.base() + "/_sim/stats")["requests"] == 0);
 }
