@@ -392,3 +392,48 @@ TEST_CASE("product-sync into a shop that has some products already: found by SKU
   CHECK(stats["by_route"].value("GET /wc/v3/products", 0) <
         stats["by_route"].value("POST /wc/v3/products/batch", 0));
 }
+
+// Bad input gets a clear error and loses nothing: products without a SKU
+// fail alone, named, while the rest of their batch reaches the shop; an
+// application pointed at the wrong system says so at `weir apps check`,
+// with that system's own words.
+TEST_CASE("woocommerce connector: a product without a SKU fails alone, a wrong app is named") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", "5", "--seed", "6"});
+  SimProcess shop("weir-sim-woocommerce", {"--products", "0", "--seed", "6"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "woocommerce.so", "erp.so"});
+  add_apps(home, erp, shop);
+  home.write("apps/wrong.yaml", "name: wrong\ntype: woocommerce.shop\nbase_url: " + erp.base() +
+                                    "/api/v1\n");
+  home.add_topology("direct.yaml", R"(name: direct
+nodes:
+  - {id: shop, type: woocommerce.upsert_products, app: shop, max_batch: 100}
+edges: []
+)");
+  std::ofstream(home.path("products.jsonl"))
+      << R"({"sku": "BAD-1", "name": "One", "regular_price": "9.99"})" << "\n"
+      << R"({"name": "No SKU", "regular_price": "1.00"})" << "\n"
+      << R"({"sku": "BAD-2", "name": "Two", "regular_price": "9.99"})" << "\n"
+      << R"({"sku": "", "name": "Empty SKU", "regular_price": "1.00"})" << "\n"
+      << R"({"sku": "BAD-3", "name": "Three", "regular_price": "9.99"})" << "\n";
+  HostProcess host(home);
+  REQUIRE(host.start());
+  auto r = home.cli("run direct", {"--payloads", home.path("products.jsonl"), "--wait",
+                                   "--timeout", "60"});
+  INFO(r.out);
+  CHECK(r.code == 2);  // completed, two of them in the trash
+  CHECK(get_json(shop.base() + "/_sim/stats")["products_created"] == 3);
+  const Json trash = json_of(home.cli("trash ls", {"--json"}));
+  REQUIRE(trash.size() == 2);
+  for (const auto& t : trash) {
+    CHECK_THAT(t["error"].get<std::string>(),
+               Catch::Contains("woocommerce.upsert_products: a product without a SKU"));
+  }
+
+  auto check = home.cli("apps check", {"wrong"});
+  INFO(check.out);
+  CHECK(check.code == 1);
+  CHECK_THAT(check.out, Catch::Contains("404") &&
+                            Catch::Contains("no route GET /api/v1/system_status"));
+}
