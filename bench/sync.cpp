@@ -9,6 +9,12 @@
 //
 //   build/bin/bench_sync [--products 500000] [--small 5000] [--rate 50] [--delta 1]
 //
+// With --shop magento the same against the Magento simulator and the
+// shipped product-sync-magento topology: --mode bulk (the default: batches of
+// 100 through Magento's asynchronous bulk API, each followed to its end by
+// status requests, which count against the same rate) or --mode sync (one
+// PUT per product: the floor is then N / R seconds, so give it a smaller N).
+//
 // Last line: `sync: key=value ...` with every size's figures.
 #include <signal.h>
 #include <sys/wait.h>
@@ -104,38 +110,68 @@ struct Figures {
   double rss_mb = 0, delta_s = 0;
 };
 
-Figures run_size(int products, int rate, int delta_percent) {
+struct Options {
+  int rate = 50, delta_percent = 1;
+  bool magento = false, bulk = true;
+};
+
+Figures run_size(int products, const Options& o) {
+  const int rate = o.rate, delta_percent = o.delta_percent;
   namespace fs = std::filesystem;
   const fs::path home = fs::temp_directory_path() / ("weir-bench-sync-" + std::to_string(::getpid()));
   fs::remove_all(home);
   fs::create_directories(home / "plugins");
   fs::create_directories(home / "topologies");
   fs::create_directories(home / "apps");
-  for (const char* p : {"core.so", "woocommerce.so", "erp.so"}) {
+  for (const char* p : {"core.so", o.magento ? "magento.so" : "woocommerce.so", "erp.so"}) {
     fs::copy_file(kPlugins + "/" + p, home / "plugins" / p);
   }
-  for (const char* t : {"product-sync.yaml", "create-category.yaml"}) {
-    fs::copy_file(kSource + "/topologies/" + t, home / "topologies" / t);
+  const std::string topology = o.magento ? "product-sync-magento" : "product-sync";
+  if (o.magento) {
+    std::ifstream in(kSource + "/topologies/product-sync-magento.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string t = text.str();
+    if (!o.bulk) t.replace(t.find("bulk_from: 20"), 13, "bulk_from: 0");
+    std::ofstream(home / "topologies" / "product-sync-magento.yaml") << t;
+  } else {
+    for (const char* t : {"product-sync.yaml", "create-category.yaml"}) {
+      fs::copy_file(kSource + "/topologies/" + t, home / "topologies" / t);
+    }
   }
   const pid_t erp = spawn({kBin + "/weir-sim-erp", "--style", "classic", "--products",
                            std::to_string(products), "--seed", "1"},
                           (home / "erp.out").string());
-  const pid_t shop = spawn({kBin + "/weir-sim-woocommerce", "--products", "0", "--seed", "1",
-                            "--https-terminated"},
-                           (home / "shop.out").string());
+  const pid_t shop =
+      o.magento ? spawn({kBin + "/weir-sim-magento", "--products", "0", "--seed", "1",
+                         "--bulk-delay-ms", "100", "--bulk-rate", "0"},
+                        (home / "shop.out").string())
+                : spawn({kBin + "/weir-sim-woocommerce", "--products", "0", "--seed", "1",
+                         "--https-terminated"},
+                        (home / "shop.out").string());
   const std::string erp_url = wait_listening((home / "erp.out").string());
   const std::string shop_url = wait_listening((home / "shop.out").string());
   std::ofstream(home / "weir.yaml") << "data_dir: data\nplugins_dir: plugins\n"
                                        "topologies_dir: topologies\nhttp: {listen: \"127.0.0.1:0\"}\n";
   std::ofstream(home / "apps/erp.yaml") << "name: erp\ntype: erp.rest\nbase_url: " << erp_url
                                         << "/api/v1\nrate: 1000/s\nconcurrency: 8\n";
-  std::ofstream(home / "apps/shop.yaml")
-      << "name: shop\ntype: woocommerce.shop\nbase_url: " << shop_url
-      << "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", password: "
-         "\"env:WC_SECRET\"}\nrate: "
-      << rate << "/s\nburst: 1\nconcurrency: 4\n";
+  if (o.magento) {
+    std::ofstream(home / "apps/shop.yaml")
+        << "name: shop\ntype: magento.shop\nbase_url: " << shop_url
+        << "/rest\nauth: {kind: login, path: V1/integration/admin/token, fields: {username: "
+           "\"env:MAGENTO_USER\", password: \"env:MAGENTO_PASSWORD\"}}\nrate: "
+        << rate << "/s\nburst: 1\nconcurrency: 4\ntimeout: 120s\n";
+  } else {
+    std::ofstream(home / "apps/shop.yaml")
+        << "name: shop\ntype: woocommerce.shop\nbase_url: " << shop_url
+        << "/wp-json/wc/v3\nauth: {kind: basic, username: \"env:WC_KEY\", password: "
+           "\"env:WC_SECRET\"}\nrate: "
+        << rate << "/s\nburst: 1\nconcurrency: 4\n";
+  }
   ::setenv("WC_KEY", "ck_test", 1);
   ::setenv("WC_SECRET", "cs_test", 1);
+  ::setenv("MAGENTO_USER", "admin", 1);
+  ::setenv("MAGENTO_PASSWORD", "admin123", 1);
   const std::string config = (home / "weir.yaml").string();
   const pid_t host = spawn({kBin + "/weir", "serve", "--config", config}, (home / "weir.out").string());
   for (int i = 0; i < 300 && run_weir({"status", "--config", config}) != 0; ++i) {
@@ -144,9 +180,10 @@ Figures run_size(int products, int rate, int delta_percent) {
 
   Figures f;
   f.products = products;
-  f.floor_s = (products + 99) / 100 / static_cast<double>(rate);
+  // A request per 100 products; Magento's synchronous mode, one per product.
+  f.floor_s = (o.magento && !o.bulk ? products : (products + 99) / 100) / static_cast<double>(rate);
   auto t0 = Clock::now();
-  run_weir({"run", "product-sync", "--config", config, "--wait"});
+  run_weir({"run", topology, "--config", config, "--wait"});
   f.full_s = std::chrono::duration<double>(Clock::now() - t0).count();
   f.shop_requests = http_json(shop_url + "/_sim/stats")["requests"].get<long>();
   f.erp_requests = http_json(erp_url + "/_sim/stats")["requests_total"].get<long>();
@@ -160,7 +197,7 @@ Figures run_size(int products, int rate, int delta_percent) {
   http_json(shop_url + "/_sim/stats/reset", "{}");
   http_json(erp_url + "/_sim/stats/reset", "{}");
   t0 = Clock::now();
-  run_weir({"run", "product-sync", "--config", config, "--wait"});
+  run_weir({"run", topology, "--config", config, "--wait"});
   f.delta_s = std::chrono::duration<double>(Clock::now() - t0).count();
   f.delta_shop = http_json(shop_url + "/_sim/stats")["requests"].get<long>();
   f.delta_erp = http_json(erp_url + "/_sim/stats")["requests_total"].get<long>();
@@ -189,27 +226,33 @@ void print(const Figures& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int products = 500000, small = 5000, rate = 50, delta = 1;
+  int products = 500000, small = 5000;
+  Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
     if (a == "--help") {
-      std::printf("usage: bench_sync [--products N] [--small N] [--rate R] [--delta PERCENT]\n");
+      std::printf("usage: bench_sync [--products N] [--small N] [--rate R] [--delta PERCENT] "
+                  "[--shop woocommerce|magento] [--mode bulk|sync]\n");
       return 0;
     }
     if (a == "--products") products = next();
     else if (a == "--small") small = next();
-    else if (a == "--rate") rate = next();
-    else if (a == "--delta") delta = next();
+    else if (a == "--rate") o.rate = next();
+    else if (a == "--delta") o.delta_percent = next();
+    else if (a == "--shop" && i + 1 < argc) o.magento = std::string(argv[++i]) == "magento";
+    else if (a == "--mode" && i + 1 < argc) o.bulk = std::string(argv[++i]) != "sync";
   }
+  const int rate = o.rate;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   std::vector<Figures> all;
   for (int n : {small, products}) {
     if (n <= 0) continue;
-    all.push_back(run_size(n, rate, delta));
+    all.push_back(run_size(n, o));
     print(all.back());
   }
-  std::printf("sync: rate=%d batch=100", rate);
+  std::printf("sync: shop=%s mode=%s rate=%d batch=100", o.magento ? "magento" : "woocommerce",
+              o.magento && !o.bulk ? "sync" : "bulk", rate);
   for (const auto& f : all) {
     std::printf(" n%d_full_s=%.1f n%d_floor_s=%.1f n%d_over_pct=%.1f n%d_shop_requests=%ld "
                 "n%d_rss_mb=%.0f n%d_delta_shop_requests=%ld n%d_delta_pct=%.2f",

@@ -5,6 +5,7 @@
 // logs it.
 #include <weir/weir.hpp>
 
+#include "bulk_status.hpp"
 #include "list_products.hpp"
 #include "mg_api.hpp"
 #include "orders.hpp"
@@ -28,8 +29,11 @@ WEIR_PLUGIN_WITH_APP_TYPES(
                              ListProducts::schema(), 1, kShopAppType),
     weir::node<UpsertProducts>("upsert_products", WEIR_NODE_CONNECTOR,
                                "Saves products by SKU: one by one for a few, the async bulk API "
-                               "for many, each finished by its own operation",
+                               "for many (then followed by bulk_status)",
                                UpsertProducts::schema(), 100, kShopAppType),
+    weir::node<BulkStatus>("bulk_status", WEIR_NODE_CONNECTOR,
+                           "Finishes each product sent in a bulk by its own operation's end",
+                           BulkStatus::schema(), 100, kShopAppType),
     weir::node<UpdateStockPrices>("update_stock_prices", WEIR_NODE_CONNECTOR,
                                   "Writes prices (base-prices) and MSI stock (source-items) in bulk",
                                   UpdateStockPrices::schema(), 100, kShopAppType),

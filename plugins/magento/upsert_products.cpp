@@ -1,9 +1,5 @@
 #include "upsert_products.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <thread>
-
 #include "mg_api.hpp"
 
 namespace weir::magento {
@@ -36,9 +32,7 @@ const char* UpsertProducts::schema() {
       "store": {"type": "string", "default": "default",
                 "description": "the store code the products are saved through (all: every view)"},
       "bulk_from": {"type": "integer", "minimum": 0, "default": 20,
-                    "description": "batches of this many products or more use the async bulk API (0: never)"},
-      "poll_ms": {"type": "integer", "minimum": 50, "maximum": 60000, "default": 1000},
-      "bulk_wait_seconds": {"type": "integer", "minimum": 1, "maximum": 86400, "default": 600}
+                    "description": "batches of this many products or more use the async bulk API (0: never)"}
     }
   })json";
 }
@@ -48,8 +42,6 @@ UpsertProducts::UpsertProducts(const NodeInit& init) {
   store_ = store_of(init.config, errors);
   if (!errors.empty()) throw std::invalid_argument("magento.upsert_products: " + errors.front());
   bulk_from_ = init.config.value("bulk_from", 20);
-  poll_ms_ = init.config.value("poll_ms", 1000);
-  bulk_wait_seconds_ = init.config.value("bulk_wait_seconds", 600);
 }
 
 Result UpsertProducts::process(Context&) {
@@ -129,58 +121,13 @@ void UpsertProducts::in_bulk(Batch& batch, std::vector<Item>& items) const {
     }
     return;
   }
-  // Follow the bulk until no operation is open, or the wait is over.
-  HttpRequest status;
-  status.target = v1(store_, "bulk/" + uuid + "/status");
-  Json operations = Json::array();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(bulk_wait_seconds_);
-  for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms_));
-    HttpResponse s = batch.http(status);
-    if (s.ok()) {
-      const Json j = s.json();
-      operations = j.value("operations_list", Json::array());
-      const bool open = std::any_of(operations.begin(), operations.end(), [](const Json& op) {
-        return op.value("status", 4) == 4;
-      });
-      if (!open && operations.size() >= items.size()) break;
-    } else if (auto bad = s.problem(); bad && bad->outcome() != WEIR_OUTCOME_RETRY) {
-      for (const auto& item : items) batch.finish(item.index, *bad);
-      return;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) break;
-  }
-  std::vector<const Json*> by_index(items.size(), nullptr);
-  for (const auto& op : operations) {
-    const long long id = op.value("id", -1LL);
-    if (id >= 0 && static_cast<std::size_t>(id) < items.size()) by_index[id] = &op;
-  }
+  // Accepted: Magento saves later. Each product goes on to magento.bulk_status
+  // with its operation (its index in the bulk) and itself (to be saved again
+  // should its operation fail retriably).
   for (std::size_t k = 0; k < items.size(); ++k) {
-    const Item& item = items[k];
-    const Json* op = by_index[k];
-    const int code = op ? op->value("status", 4) : 4;
-    const std::string message = op && op->contains("result_message") &&
-                                        (*op)["result_message"].is_string()
-                                    ? (*op)["result_message"].get<std::string>()
-                                    : std::string();
-    if (code == 1) {
-      batch.emit(item.index, Json{{"sku", item.sku}, {"action", "bulk"}, {"bulk_uuid", uuid}});
-      batch.finish(item.index, Result::success());
-    } else if (code == 2) {
-      batch.finish(item.index, Result::retry("bulk " + uuid + ": SKU " + item.sku +
-                                             " failed for now: " + message));
-    } else if (code == 4) {
-      batch.finish(item.index, Result::retry("bulk " + uuid + ": SKU " + item.sku +
-                                             " still open after " +
-                                             std::to_string(bulk_wait_seconds_) +
-                                             " s: saved again at the next attempt"));
-    } else {
-      batch.finish(item.index, Result::failed("SKU " + item.sku + ": " +
-                                              (message.empty() ? "Magento's bulk operation "
-                                                                 "failed (status " +
-                                                                     std::to_string(code) + ")"
-                                                               : message)));
-    }
+    batch.emit(items[k].index, Json{{"sku", items[k].sku}, {"bulk_uuid", uuid},
+                                    {"operation", k}, {"product", items[k].product}});
+    batch.finish(items[k].index, Result::success());
   }
 }
 

@@ -16,17 +16,15 @@
 // a write delivered again after a crash saves the same data again.
 //
 // A batch smaller than `bulk_from` goes product by product (PUT
-// <store>/V1/products/<sku>): each gets Magento's own answer. A larger one
-// goes in one POST <store>/async/bulk/V1/products: Magento accepts it (202,
-// a bulk_uuid) and saves later, so the node follows GET
-// <store>/V1/bulk/<uuid>/status (every `poll_ms`, at most
-// `bulk_wait_seconds`) and finishes each product by its own operation:
-// complete is done, retriably failed is retried, failed or rejected goes to
-// the trash with Magento's message; one still open at the end is retried
-// (saving it again is harmless). A bulk Magento refuses whole (400: one
-// product it cannot even convert) is sent product by product instead, so
-// the one at fault fails alone. Each written product goes on as {sku, id?,
-// action: saved|bulk}.
+// <store>/V1/products/<sku>): each gets Magento's own answer and goes on as
+// {sku, id, action: saved}. A larger one goes in one POST
+// <store>/async/bulk/V1/products: Magento accepts it (202, a bulk_uuid) and
+// saves later (its consumers may run only once a minute), so waiting here
+// would hold a worker for each bulk. Each accepted product goes on instead
+// as {sku, bulk_uuid, operation, product} to a magento.bulk_status node,
+// which finishes it by its operation's end. A bulk Magento refuses whole
+// (400: a product it cannot even convert) is sent product by product, so
+// the one at fault fails alone.
 #pragma once
 
 #include <weir/weir.hpp>
@@ -47,8 +45,6 @@ class UpsertProducts : public Node {
 
   std::string store_ = "default";
   std::size_t bulk_from_ = 20;  // 0: never
-  int poll_ms_ = 1000;
-  int bulk_wait_seconds_ = 600;
 };
 
 }  // namespace weir::magento

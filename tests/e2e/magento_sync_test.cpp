@@ -189,7 +189,7 @@ TEST_CASE("product-sync-magento: an admin token expiring mid-sync, a fragile sho
   REQUIRE(trash.size() == doomed.size());
   std::set<std::string> trashed;
   for (const auto& t : trash) {
-    CHECK(t["node"] == "shop");
+    CHECK(t["node"] == "shop-bulk");  // the product's own operation, not the batch
     CHECK_THAT(t["error"].get<std::string>(),
                Catch::Contains("The value of attribute \"weight\" must be set"));
     for (const auto& sku : doomed) {
