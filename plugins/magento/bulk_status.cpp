@@ -52,8 +52,21 @@ void BulkStatus::process_batch(Batch& batch) {
       for (const auto& p : pending) batch.finish(p.index, o.result());
       continue;
     }
+    // An operation's `id` is its index in the bulk (operation_key) in the
+    // Magento this was written against; should it be the table's row id
+    // instead, the rows were inserted in the bulk's order, so the k-th
+    // smallest id is operation k (only once every operation has a row).
     std::map<long long, const Json*> by_id;
     for (const auto& op : operations) by_id[op.value("id", -1LL)] = &op;
+    const long long count = static_cast<long long>(operations.size());
+    const bool indices = !by_id.empty() && by_id.begin()->first >= 0 &&
+                         by_id.rbegin()->first < count;
+    if (!indices) {
+      std::map<long long, const Json*> by_position;
+      long long k = 0;
+      for (const auto& [id, op] : by_id) by_position[k++] = op;
+      by_id = std::move(by_position);
+    }
     for (const auto& p : pending) {
       const std::string sku = p.in.value("sku", std::string());
       auto it = by_id.find(p.in.value("operation", -1LL));
