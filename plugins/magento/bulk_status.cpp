@@ -85,12 +85,8 @@ void BulkStatus::process_batch(Batch& batch) {
       } else if (status == 2) {
         // Failed for now (a lock wait, a deadlock): saved again, here.
         Context ctx(batch, p.index);
-        HttpRequest put;
-        put.method = "PUT";
-        put.target = v1(store_, "products/" + sku_segment(sku));
-        put.body = Json{{"product", p.in.value("product", Json::object())}}.dump();
         try {
-          (void)call(ctx, put);
+          (void)save_product(ctx, store_, sku, p.in.value("product", Json::object()));
           batch.emit(p.index, Json{{"sku", sku}, {"action", "saved"}, {"bulk_uuid", uuid}});
           batch.finish(p.index, Result::success());
         } catch (const Outcome& o) {

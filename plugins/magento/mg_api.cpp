@@ -16,6 +16,15 @@ const char* shop_settings_schema() {
   })json";
 }
 
+Json save_product(Context& ctx, const std::string& store, const std::string& sku,
+                  const Json& product) {
+  HttpRequest r;
+  r.method = "PUT";
+  r.target = v1(store, "products/" + sku_segment(sku));
+  r.body = Json{{"product", product}}.dump();
+  return call(ctx, r);
+}
+
 std::string v1(const std::string& store, const std::string& rest) {
   return store + "/V1/" + rest;
 }

@@ -36,6 +36,12 @@ Json call(Via& via, HttpRequest request) {
   return r.json();
 }
 
+// Saves one product synchronously (PUT <store>/V1/products/<sku>: Magento
+// creates an unknown SKU) and returns Magento's answer; throws Outcome as
+// call() does.
+Json save_product(Context& ctx, const std::string& store, const std::string& sku,
+                  const Json& product);
+
 // "<store>/V1/<rest>": a path below the app's base_url (".../rest").
 std::string v1(const std::string& store, const std::string& rest);
 

@@ -78,12 +78,8 @@ void UpsertProducts::process_batch(Batch& batch) {
 void UpsertProducts::one_by_one(Batch& batch, std::vector<Item>& items) const {
   for (auto& item : items) {
     Context ctx(batch, item.index);
-    HttpRequest r;
-    r.method = "PUT";
-    r.target = v1(store_, "products/" + sku_segment(item.sku));
-    r.body = Json{{"product", item.product}}.dump();
     try {
-      const Json saved = call(ctx, r);
+      const Json saved = save_product(ctx, store_, item.sku, item.product);
       Json out{{"sku", item.sku}, {"action", "saved"}};
       if (saved.is_object() && saved.contains("id")) out["id"] = saved["id"];
       batch.emit(item.index, out);
