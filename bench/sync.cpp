@@ -134,6 +134,8 @@ Figures run_size(int products, const Options& o) {
     std::string t = text.str();
     if (!o.bulk) t.replace(t.find("bulk_from: 20"), 13, "bulk_from: 0");
     std::ofstream(home / "topologies" / "product-sync-magento.yaml") << t;
+    fs::copy_file(kSource + "/topologies/create-category-magento.yaml",
+                  home / "topologies" / "create-category-magento.yaml");
   } else {
     for (const char* t : {"product-sync.yaml", "create-category.yaml"}) {
       fs::copy_file(kSource + "/topologies/" + t, home / "topologies" / t);

@@ -6,6 +6,7 @@
 #include <weir/weir.hpp>
 
 #include "bulk_status.hpp"
+#include "categories.hpp"
 #include "list_products.hpp"
 #include "mg_api.hpp"
 #include "orders.hpp"
@@ -34,6 +35,9 @@ WEIR_PLUGIN_WITH_APP_TYPES(
     weir::node<BulkStatus>("bulk_status", WEIR_NODE_CONNECTOR,
                            "Finishes each product sent in a bulk by its own operation's end",
                            BulkStatus::schema(), 100, kShopAppType),
+    weir::node<CreateCategory>("create_category", WEIR_NODE_CONNECTOR,
+                               "Makes sure the shop has a category (by name, once)",
+                               CreateCategory::schema(), 1, kShopAppType),
     weir::node<UpdateStockPrices>("update_stock_prices", WEIR_NODE_CONNECTOR,
                                   "Writes prices (base-prices) and MSI stock (source-items) in bulk",
                                   UpdateStockPrices::schema(), 100, kShopAppType),

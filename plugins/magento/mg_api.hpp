@@ -71,6 +71,11 @@ void add_criteria(HttpRequest& r, const Criteria& c);
 // empty page).
 int page_count(long long total, int page_size);
 
+// An id or name as text: a string as it is, a number as its digits.
+inline std::string text_of(const Json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
 // A node config's `store` (default "default"): checked to be a store code.
 std::string store_of(const Json& config, std::vector<std::string>& errors);
 

@@ -6,8 +6,6 @@ namespace weir::magento {
 
 namespace {
 
-std::string text_of(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
 // A POST that Magento refuses because it was done already counts as done.
 bool done_already(const HttpResponse& r, const char* what) {
   return r.status == 400 && r.body.find(what) != std::string::npos;

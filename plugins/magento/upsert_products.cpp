@@ -1,5 +1,8 @@
 #include "upsert_products.hpp"
 
+#include <map>
+
+#include "categories.hpp"
 #include "mg_api.hpp"
 
 namespace weir::magento {
@@ -8,6 +11,7 @@ struct UpsertProducts::Item {
   std::size_t index = 0;
   std::string sku;
   Json product;
+  bool done = false;  // finished here (waits for its category)
 };
 
 namespace {
@@ -22,6 +26,11 @@ void normalise(Json& product) {
   product["custom_attributes"] = std::move(list);
 }
 
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 }  // namespace
 
 const char* UpsertProducts::schema() {
@@ -32,7 +41,13 @@ const char* UpsertProducts::schema() {
       "store": {"type": "string", "default": "default",
                 "description": "the store code the products are saved through (all: every view)"},
       "bulk_from": {"type": "integer", "minimum": 0, "default": 20,
-                    "description": "batches of this many products or more use the async bulk API (0: never)"}
+                    "description": "batches of this many products or more use the async bulk API (0: never)"},
+      "system": {"type": "string", "default": "shop",
+                 "description": "the ID map's system for the shop's categories"},
+      "category_topology": {"type": "string",
+                            "description": "topology that creates a missing category"},
+      "category_root": {"type": "integer", "minimum": 1, "default": 2,
+                        "description": "the parent under which categories are looked up by name"}
     }
   })json";
 }
@@ -42,6 +57,9 @@ UpsertProducts::UpsertProducts(const NodeInit& init) {
   store_ = store_of(init.config, errors);
   if (!errors.empty()) throw std::invalid_argument("magento.upsert_products: " + errors.front());
   bulk_from_ = init.config.value("bulk_from", 20);
+  system_ = init.config.value("system", std::string("shop"));
+  category_topology_ = init.config.value("category_topology", std::string());
+  category_root_ = init.config.value("category_root", 2LL);
 }
 
 Result UpsertProducts::process(Context&) {
@@ -67,11 +85,70 @@ void UpsertProducts::process_batch(Batch& batch) {
     normalise(product);
     items.push_back(Item{i, sku->get<std::string>(), std::move(product)});
   }
+  resolve_categories(batch, items);
+  std::erase_if(items, [](const Item& item) { return item.done; });
   if (items.empty()) return;
   if (bulk_from_ > 0 && items.size() >= bulk_from_) {
     in_bulk(batch, items);
   } else {
     one_by_one(batch, items);
+  }
+}
+
+// `categories: [{name}]` (or names) become Magento's
+// extension_attributes.category_links by the shop's ids: the ID map first,
+// then the shop by name under category_root (once per name per batch); a
+// product whose category the shop does not have waits for
+// category_topology to make it.
+void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) const {
+  std::map<std::string, std::optional<std::string>> known;  // lower-case name -> id
+  auto id_of = [&](const std::string& name, std::size_t index) -> std::optional<std::string> {
+    auto cached = known.find(lower(name));
+    if (cached != known.end()) return cached->second;
+    std::optional<std::string> id = batch.id_get(system_, "category", name);
+    if (!id) {
+      Context ctx(batch, index);
+      id = find_category(ctx, store_, name, category_root_);
+      if (id) batch.id_put(system_, "category", name, *id);
+    }
+    known[lower(name)] = id;
+    return id;
+  };
+  for (auto& item : items) {
+    if (!item.product.contains("categories")) continue;
+    const Json categories = std::move(item.product["categories"]);
+    item.product.erase("categories");
+    if (!categories.is_array()) continue;
+    Json links = Json::array();
+    try {
+      for (const auto& category : categories) {
+        const Json& n = category.is_object() ? category.value("name", Json()) : category;
+        if (!n.is_string() || n.get<std::string>().empty()) continue;
+        const std::string name = n.get<std::string>();
+        const auto id = id_of(name, item.index);
+        if (!id) {
+          item.done = true;
+          batch.finish(item.index,
+                       category_topology_.empty()
+                           ? Result::failed("the shop has no category '" + name +
+                                            "' (give the node a category_topology to create it)")
+                           : Result::needs(category_topology_, Json{{"name", name}},
+                                           "category:" + lower(name),
+                                           "the shop has no category '" + name + "' yet"));
+          break;
+        }
+        links.push_back({{"position", links.size()}, {"category_id", *id}});
+      }
+    } catch (const Outcome& o) {
+      item.done = true;
+      batch.finish(item.index, o.result());
+    }
+    if (item.done) continue;
+    if (!item.product.contains("extension_attributes") ||
+        !item.product["extension_attributes"].is_object()) {
+      item.product["extension_attributes"] = Json::object();
+    }
+    item.product["extension_attributes"]["category_links"] = std::move(links);
   }
 }
 

@@ -15,6 +15,12 @@
 // unknown SKU creates it), so a product needs no ID map to be written once:
 // a write delivered again after a crash saves the same data again.
 //
+// `categories: [{name}]` (the WooCommerce flow's shape) become
+// extension_attributes.category_links with the shop's category ids, found
+// in the ID map or by name in the shop; a product whose category the shop
+// lacks waits for `category_topology` (create-category-magento) to make it,
+// then goes in.
+//
 // A batch smaller than `bulk_from` goes product by product (PUT
 // <store>/V1/products/<sku>): each gets Magento's own answer and goes on as
 // {sku, id, action: saved}. A larger one goes in one POST
@@ -42,9 +48,13 @@ class UpsertProducts : public Node {
   struct Item;
   void one_by_one(Batch& batch, std::vector<Item>& items) const;
   void in_bulk(Batch& batch, std::vector<Item>& items) const;
+  void resolve_categories(Batch& batch, std::vector<Item>& items) const;
 
   std::string store_ = "default";
   std::size_t bulk_from_ = 20;  // 0: never
+  std::string system_ = "shop";
+  std::string category_topology_;
+  long long category_root_ = 2;
 };
 
 }  // namespace weir::magento

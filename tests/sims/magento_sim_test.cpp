@@ -587,6 +587,41 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "categories: listed by name and parent, made under a parent, a second of one name under one "
+    "parent refused for its URL key, a product linked to them") {
+  Mage mage({"--products", "2", "--categories", "3"});
+  const Json made = mage.ok("POST", "/rest/V1/categories",
+                            {{"category", {{"name", "Garden Tools"}, {"is_active", true}}}});
+  CHECK(made["parent_id"] == 2);
+  const std::string id = std::to_string(made["id"].get<long long>());
+  // The same name under the same parent collides on its URL key.
+  const HttpResult again = mage.as_admin(
+      "POST", "/rest/V1/categories", {{"category", {{"name", "garden tools"}, {"parent_id", 2}}}});
+  CHECK(again.status == 400);
+  CHECK(Json::parse(again.body)["message"] == "URL key for specified store already exists.");
+  // Under another parent it is a new category.
+  const Json child = mage.ok("POST", "/rest/V1/categories",
+                             {{"category", {{"name", "Garden Tools"}, {"parent_id", made["id"]}}}});
+  CHECK(child["parent_id"] == made["id"]);
+  // Found by name (any case, as MySQL compares) and parent.
+  const Json found = mage.ok(
+      "GET", "/rest/all/V1/categories/list?" + sc("[filter_groups][0][filters][0][field]=name&") +
+                 sc("[filter_groups][0][filters][0][value]=GARDEN%20TOOLS&") +
+                 sc("[filter_groups][1][filters][0][field]=parent_id&") +
+                 sc("[filter_groups][1][filters][0][value]=2"));
+  REQUIRE(found["total_count"] == 1);
+  CHECK(found["items"][0]["id"] == made["id"]);
+  // A product linked to it; a link to no category fails the save.
+  Json product = {{"sku", "CAT-1"}, {"name", "Rake"}, {"price", 9.5}, {"attribute_set_id", 4},
+                  {"extension_attributes",
+                   {{"category_links", {{{"position", 0}, {"category_id", id}}}}}}};
+  const Json saved = mage.ok("PUT", "/rest/all/V1/products/CAT-1", {{"product", product}});
+  CHECK(saved["extension_attributes"]["category_links"][0]["category_id"] == id);
+  product["extension_attributes"]["category_links"][0]["category_id"] = "99999";
+  CHECK(mage.as_admin("PUT", "/rest/all/V1/products/CAT-1", {{"product", product}}).status == 400);
+}
+
+TEST_CASE(
     "a bulk item that is not a product fails the whole request with the webapi's 400 and "
     "schedules nothing") {
   Mage mage({"--products", "3"});

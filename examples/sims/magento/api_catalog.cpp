@@ -278,6 +278,15 @@ Response Shop::create_category(Call& c) {
         400, "Could not save category: %1",
         Json::array({"The \"name\" attribute value is empty. Set the attribute and try again."})));
   }
+  // Magento makes the category's url_key from its name; the URL rewrite
+  // (parent's path + url_key) must be unique, so a second category of the
+  // same name under the same parent is refused.
+  const std::string url_key = format_url_key(name);
+  for (const auto& other : cats) {
+    if (other.parent_id == parent_id && format_url_key(other.name) == url_key) {
+      return error_reply(error(400, "URL key for specified store already exists."));
+    }
+  }
   Category cat;
   cat.id = cats.empty() ? 1 : cats.back().id + 1;
   cat.parent_id = parent_id;
