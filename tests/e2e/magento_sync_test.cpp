@@ -350,3 +350,67 @@ TEST_CASE("order-sync-magento: each order once by poll across a SIGKILL, statuse
   REQUIRE(run(home, "order-status-sync-magento") == 0);
   CHECK(get_json(shop.base() + "/_sim/stats")["requests"] == 0);
 }
+
+TEST_CASE("magento: the integration's OAuth 1.0a (four values, HMAC-SHA256) signs every flow's "
+          "requests, searchCriteria brackets included, and a wrong secret is named") {
+  constexpr int kFew = 40;
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kFew),
+                                  "--seed", "27"});
+  SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "27", "--bulk-delay-ms",
+                                       "100", "--bulk-rate", "0", "--consumer-key", "ck_int",
+                                       "--consumer-secret", "cs_int", "--access-token", "at_int",
+                                       "--access-token-secret", "ats_int"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  ::setenv("MG_CK", "ck_int", 1);
+  ::setenv("MG_CS", "cs_int", 1);
+  ::setenv("MG_AT", "at_int", 1);
+  ::setenv("MG_ATS", "ats_int", 1);
+  ::setenv("MG_ATS_WRONG", "ats_other", 1);
+  WeirHome home({"core.so", "magento.so", "erp.so"});
+  std::filesystem::create_directories(home.path("apps"));
+  home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() +
+                                  "/api/v1\nrate: 200/s\nconcurrency: 8\n");
+  const std::string oauth =
+      "type: magento.shop\nbase_url: " + shop.base() +
+      "/rest\nrate: 50/s\nauth: {kind: oauth1, consumer_key: \"env:MG_CK\", consumer_secret: "
+      "\"env:MG_CS\", token: \"env:MG_AT\", signature_method: HMAC-SHA256, token_secret: ";
+  home.write("apps/shop.yaml", "name: shop\n" + oauth + "\"env:MG_ATS\"}\n");
+  home.write("apps/wrong.yaml", "name: wrong\n" + oauth + "\"env:MG_ATS_WRONG\"}\n");
+  add_product_sync(home);
+  for (const char* t : {"price-stock-sync-magento.yaml", "order-sync-magento.yaml"}) {
+    home.add_topology(t, without_cron(shipped_topology(t)));
+  }
+  HostProcess host(home);
+  REQUIRE(host.start());
+
+  // Products (bulk, categories looked up and made), prices and stock, and
+  // an order poll (searchCriteria's bracketed parameters signed).
+  REQUIRE(run(home, "product-sync-magento") == 0);
+  REQUIRE(run(home, "price-stock-sync-magento") == 0);
+  post_json(shop.base() + "/_sim/orders", {{"count", 2}, {"status", "pending"}});
+  REQUIRE(run(home, "order-sync-magento") == 0);
+  const Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["products_created"] == kFew);
+  CHECK(stats["prices_written"] == kFew);
+  CHECK(stats["by_route"].value("GET /V1/orders", 0) >= 1);
+  CHECK(stats["by_route"].value("GET /V1/categories/list", 0) >= 1);
+  CHECK(stats["admin_tokens_issued"] == 0);
+  CHECK(stats["unauthorized_401"] == 0);
+  CHECK(stats["by_status"].value("400", 0) == 0);
+  CHECK(get_json(erp.base() + "/_sim/stats")["orders"]["created"] == 2);
+
+  // The check request signed the same way; a wrong token secret gets
+  // Magento's own words, and no secret shows.
+  const auto ok = home.cli("apps check", {"shop"});
+  INFO(ok.out);
+  CHECK(ok.code == 0);
+  const auto bad = home.cli("apps check", {"wrong"});
+  INFO(bad.out);
+  CHECK(bad.code != 0);
+  CHECK_THAT(bad.out, Catch::Contains("401") && Catch::Contains("The signature is invalid"));
+  for (const char* secret : {"cs_int", "ats_int", "ats_other"}) {
+    CHECK(bad.out.find(secret) == std::string::npos);
+  }
+}

@@ -738,6 +738,14 @@ TEST_CASE(
                                  {"Authorization: Bearer " + mage.admin_token()});
   CHECK(broken.status == 400);
   CHECK(Json::parse(broken.body)["message"] == "Decoding error.");
+  // The stores themselves, as a client's check request reads them.
+  const Json configs = mage.ok("GET", "/rest/V1/store/storeConfigs");
+  REQUIRE(configs.size() == 1);
+  CHECK(configs[0]["code"] == "default");
+  CHECK(configs[0]["base_url"] == mage.url("/"));
+  CHECK(mage.ok("GET", "/rest/V1/store/storeViews").size() == 2);
+  CHECK(mage.ok("GET", "/rest/all/V1/store/websites")[1]["code"] == "base");
+  CHECK(call("GET", mage.url("/rest/V1/store/storeConfigs"), "", {}).status == 401);
 }
 
 TEST_CASE(

@@ -158,4 +158,43 @@ Response Shop::list_sources(Call& c) {
   return json_reply(200, search_result(items, sc, items.size()));
 }
 
+// One website (base), one store group, one store view (default), as a fresh
+// Magento has; the admin store (id 0, code admin) and website (0) are listed
+// by storeViews and websites, not by storeConfigs.
+Response Shop::store_configs(Call& c) {
+  const std::string base = c.site + "/";
+  return json_reply(200, Json::array({{{"id", 1},
+                                       {"code", "default"},
+                                       {"website_id", 1},
+                                       {"locale", "en_US"},
+                                       {"base_currency_code", "USD"},
+                                       {"default_display_currency_code", "USD"},
+                                       {"timezone", "UTC"},
+                                       {"weight_unit", "lbs"},
+                                       {"base_url", base},
+                                       {"base_link_url", base},
+                                       {"base_static_url", base + "static/"},
+                                       {"base_media_url", base + "media/"},
+                                       {"secure_base_url", base},
+                                       {"secure_base_link_url", base},
+                                       {"secure_base_static_url", base + "static/"},
+                                       {"secure_base_media_url", base + "media/"}}}));
+}
+
+Response Shop::store_views(Call&) {
+  return json_reply(200, Json::array({{{"id", 0}, {"code", "admin"}, {"name", "Admin"},
+                                       {"website_id", 0}, {"store_group_id", 0},
+                                       {"is_active", 1}},
+                                      {{"id", 1}, {"code", "default"},
+                                       {"name", "Default Store View"}, {"website_id", 1},
+                                       {"store_group_id", 1}, {"is_active", 1}}}));
+}
+
+Response Shop::websites(Call&) {
+  return json_reply(200, Json::array({{{"id", 0}, {"code", "admin"}, {"name", "Admin"},
+                                       {"default_group_id", 0}},
+                                      {{"id", 1}, {"code", "base"}, {"name", "Main Website"},
+                                       {"default_group_id", 1}}}));
+}
+
 }  // namespace weir::sims::mage

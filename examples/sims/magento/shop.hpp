@@ -81,6 +81,9 @@ class Shop {
   Response save_source_items(Call& c);
   Response list_source_items(Call& c);
   Response list_sources(Call& c);
+  Response store_configs(Call& c);
+  Response store_views(Call& c);
+  Response websites(Call& c);
   Response list_orders(Call& c);
   Response get_order(Call& c);
   Response invoice_order(Call& c);
