@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace weir::magento {
 
@@ -23,6 +24,21 @@ Json save_product(Context& ctx, const std::string& store, const std::string& sku
   r.target = v1(store, "products/" + sku_segment(sku));
   r.body = Json{{"product", product}}.dump();
   return call(ctx, r);
+}
+
+std::size_t list_limit_of(const HttpResponse& r) {
+  if (r.status != 400) return 0;
+  const Json body = Json::parse(r.body, nullptr, false);
+  if (!body.is_object() || body.value("message", std::string()).rfind("Maximum items of type", 0) != 0) {
+    return 0;
+  }
+  const Json max = body.contains("parameters") && body["parameters"].is_object()
+                       ? body["parameters"].value("max", Json())
+                       : Json();
+  long long n = max.is_number_integer() ? max.get<long long>()
+                : max.is_string()       ? std::atoll(max.get<std::string>().c_str())
+                                        : 0;
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 std::string v1(const std::string& store, const std::string& rest) {

@@ -42,6 +42,11 @@ Json call(Via& via, HttpRequest request) {
 Json save_product(Context& ctx, const std::string& store, const std::string& sku,
                   const Json& product);
 
+// The list limit of a shop with Magento's web API input limits on, from its
+// refusal of a longer list (400 "Maximum items of type \"%type\" is %max");
+// 0 for any other answer.
+std::size_t list_limit_of(const HttpResponse& r);
+
 // "<store>/V1/<rest>": a path below the app's base_url (".../rest").
 std::string v1(const std::string& store, const std::string& rest);
 

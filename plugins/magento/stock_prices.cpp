@@ -1,5 +1,6 @@
 #include "stock_prices.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -29,6 +30,39 @@ UpdateStockPrices::UpdateStockPrices(const NodeInit& init) {
 
 Result UpdateStockPrices::process(Context&) {
   return Result::failed("magento.update_stock_prices answers whole batches (host error)");
+}
+
+template <class EachPart>
+void UpdateStockPrices::post_list(Batch& batch, const std::string& target, const char* key,
+                                  const Json& items, EachPart&& each_part) const {
+  std::size_t first = 0;
+  while (first < items.size()) {
+    const std::size_t limit = list_limit_.load();
+    const std::size_t count = limit == 0 ? items.size() - first : std::min(limit, items.size() - first);
+    HttpRequest r;
+    r.method = "POST";
+    r.target = target;
+    r.headers["content-type"] = "application/json";
+    r.body = Json{{key, Json(items.begin() + static_cast<std::ptrdiff_t>(first),
+                             items.begin() + static_cast<std::ptrdiff_t>(first + count))}}
+                 .dump();
+    const HttpResponse answer = batch.http(r);
+    if (const std::size_t shop_limit = list_limit_of(answer); shop_limit > 0 && shop_limit < count) {
+      list_limit_ = shop_limit;  // this part again, cut to the shop's limit
+      continue;
+    }
+    if (auto bad = answer.problem()) {
+      each_part(first, count, nullptr, &*bad);
+    } else {
+      try {
+        const Json body = answer.json();
+        each_part(first, count, &body, nullptr);
+      } catch (const Outcome& o) {
+        each_part(first, count, nullptr, &o.result());
+      }
+    }
+    first += count;
+  }
 }
 
 void UpdateStockPrices::process_batch(Batch& batch) {
@@ -75,26 +109,27 @@ void UpdateStockPrices::process_batch(Batch& batch) {
     priced.emplace(line.sku, &line);
   }
   if (!prices.empty()) {
-    HttpRequest r;
-    r.method = "POST";
-    r.target = v1(store_, "products/base-prices");
-    r.body = Json{{"prices", prices}}.dump();
-    try {
-      const Json errors = call(batch, r);
-      for (const auto& e : errors.is_array() ? errors : Json::array()) {
-        const std::string text = remote_error::text(e.dump());
-        // The parameters name the SKU (["SKU", "<sku>"], ["<sku>", "<store>"]).
-        for (const auto& p : e.value("parameters", Json::array())) {
-          if (!p.is_string()) continue;
-          auto [from, to] = priced.equal_range(p.get<std::string>());
-          for (auto it = from; it != to; ++it) {
-            it->second->outcome = Result::failed("SKU " + it->second->sku + ": " + text);
-          }
-        }
-      }
-    } catch (const Outcome& o) {
-      for (auto& [sku, line] : priced) line->outcome = o.result();
-    }
+    post_list(batch, v1(store_, "products/base-prices"), "prices", prices,
+              [&](std::size_t first, std::size_t count, const Json* errors, const Result* failed) {
+                if (failed) {
+                  for (std::size_t k = first; k < first + count; ++k) {
+                    auto [from, to] = priced.equal_range(prices[k]["sku"].get<std::string>());
+                    for (auto it = from; it != to; ++it) it->second->outcome = *failed;
+                  }
+                  return;
+                }
+                for (const auto& e : errors->is_array() ? *errors : Json::array()) {
+                  const std::string text = remote_error::text(e.dump());
+                  // The parameters name the SKU (["SKU", "<sku>"], ["<sku>", "<store>"]).
+                  for (const auto& p : e.value("parameters", Json::array())) {
+                    if (!p.is_string()) continue;
+                    auto [from, to] = priced.equal_range(p.get<std::string>());
+                    for (auto it = from; it != to; ++it) {
+                      it->second->outcome = Result::failed("SKU " + it->second->sku + ": " + text);
+                    }
+                  }
+                }
+              });
   }
 
   // Stock: one request, validated whole.
@@ -111,15 +146,11 @@ void UpdateStockPrices::process_batch(Batch& batch) {
     stocked.push_back(&line);
   }
   if (!items.empty()) {
-    HttpRequest r;
-    r.method = "POST";
-    r.target = v1(store_, "inventory/source-items");
-    r.body = Json{{"sourceItems", items}}.dump();
-    try {
-      (void)call(batch, r);
-    } catch (const Outcome& o) {
-      for (Line* line : stocked) line->outcome = o.result();
-    }
+    post_list(batch, v1(store_, "inventory/source-items"), "sourceItems", items,
+              [&](std::size_t first, std::size_t count, const Json*, const Result* failed) {
+                if (!failed) return;
+                for (std::size_t k = first; k < first + count; ++k) stocked[k]->outcome = *failed;
+              });
   }
 
   for (auto& line : lines) {

@@ -414,3 +414,40 @@ TEST_CASE("magento: the integration's OAuth 1.0a (four values, HMAC-SHA256) sign
     CHECK(bad.out.find(secret) == std::string::npos);
   }
 }
+
+TEST_CASE("price-stock-sync-magento: a shop with Magento's web API input limits on gets its "
+          "lists in parts of its limit, learned from its one refusal") {
+  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+                                  "--seed", "29"});
+  // Input List Limit 20 (Magento's default once the limits are enabled).
+  SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "29", "--bulk-delay-ms",
+                                       "100", "--bulk-rate", "0", "--input-limits"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "magento.so", "erp.so"});
+  add_apps(home, erp, shop);
+  add_product_sync(home);
+  home.add_topology("price-stock-sync-magento.yaml",
+                    without_cron(shipped_topology("price-stock-sync-magento.yaml")));
+  HostProcess host(home);
+  REQUIRE(host.start());
+  make_categories(home, erp);
+  REQUIRE(run(home, "product-sync-magento") == 0);  // bulks of 100: the async limit is 5,000
+
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "price-stock-sync-magento") == 0);
+  const Json stats = get_json(shop.base() + "/_sim/stats");
+  INFO(stats.dump());
+  CHECK(stats["prices_written"] == kProducts);
+  CHECK(stats["stock_items_written"] == kProducts);
+  CHECK(json_of(home.cli("trash ls", {"--json"})).empty());
+  // One refusal teaches the node the limit (two if two batches were sent
+  // before the first answer came); every other request is a part of 20.
+  const int refused = stats["by_status"].value("400", 0);
+  CHECK(refused >= 1);
+  CHECK(refused <= 2);
+  const int parts = (kProducts + 19) / 20;
+  CHECK(stats["by_route"].value("POST /V1/products/base-prices", 0) >= parts);
+  CHECK(stats["by_route"].value("POST /V1/products/base-prices", 0) <= parts + 2 + refused);
+  CHECK(stats["by_route"].value("POST /V1/inventory/source-items", 0) <= parts + 2 + refused);
+}

@@ -825,3 +825,38 @@ TEST_CASE("500,000 products start in a few seconds and stay under 1 GB") {
   CHECK(last["total_count"] == 500000);
   CHECK(last["items"].size() == 100);
 }
+
+TEST_CASE("web API input limits: a list over the limit, a bulk over the async limit and a page "
+          "over the maximum are Magento's 400s, nothing written") {
+  Mage mage({"--products", "3", "--input-list-limit", "2", "--max-page-size", "50"});
+  Json prices = Json::array();
+  for (const char* sku : {"MG-000001-S", "MG-000001-M", "MG-000001-S"}) {
+    prices.push_back({{"price", 5}, {"store_id", 0}, {"sku", sku}});
+  }
+  const HttpResult over = mage.as_admin("POST", "/rest/V1/products/base-prices", {{"prices", prices}});
+  CHECK(over.status == 400);
+  const Json e = Json::parse(over.body);
+  CHECK(e["message"] == "Maximum items of type \"%type\" is %max");
+  CHECK(e["parameters"]["max"] == 2);
+  CHECK(e["parameters"]["type"] == "\\Magento\\Catalog\\Api\\Data\\BasePriceInterface");
+  CHECK(mage.stats()["prices_written"] == 0);
+  prices.erase(prices.begin());
+  CHECK(mage.ok("POST", "/rest/V1/products/base-prices", {{"prices", prices}}).empty());
+  CHECK(mage.stats()["prices_written"] == 2);
+
+  const HttpResult page = mage.as_admin(
+      "GET", "/rest/V1/products?" + sc("[pageSize]=51&") + sc("[currentPage]=1"));
+  CHECK(page.status == 400);
+  CHECK(Json::parse(page.body)["message"] == "Maximum SearchCriteria pageSize is %max");
+  CHECK(mage.ok("GET", "/rest/V1/products?" + sc("[pageSize]=50"))["total_count"].get<int>() >= 3);
+
+  // A bulk item whose own list is over the limit refuses the whole bulk.
+  const Json product = {{"sku", "L-1"}, {"name", "Long"}, {"price", 1},
+                        {"custom_attributes", {{{"attribute_code", "a"}, {"value", "1"}},
+                                               {{"attribute_code", "b"}, {"value", "2"}},
+                                               {{"attribute_code", "c"}, {"value", "3"}}}}};
+  const HttpResult bulk =
+      mage.as_admin("POST", "/rest/async/bulk/V1/products", Json::array({{{"product", product}}}));
+  CHECK(bulk.status == 400);
+  CHECK(mage.stats()["bulk_operations_accepted"] == 0);
+}

@@ -6,6 +6,7 @@
 //     [--consumer-key K] [--consumer-secret S] [--access-token T] [--access-token-secret S]
 //     [--integration-bearer] [--sources default,eu_warehouse]
 //     [--bulk-delay-ms MS] [--bulk-rate R] [--rate R] [--burst B] [--max-concurrent C]
+//     [--input-limits] [--input-list-limit N] [--max-page-size N]
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -75,6 +76,14 @@ ShopOptions parse_options(const std::vector<std::string>& args) {
       }
     } else if (a == "--bulk-delay-ms") {
       o.bulk_delay = std::chrono::milliseconds(static_cast<std::int64_t>(number(i)));
+    } else if (a == "--input-limits") {
+      o.input_limits = true;
+    } else if (a == "--input-list-limit") {
+      o.input_limits = true;
+      o.input_list_limit = static_cast<int>(number(i));
+    } else if (a == "--max-page-size") {
+      o.input_limits = true;
+      o.max_page_size = static_cast<int>(number(i));
     } else if (a == "--bulk-rate") {
       o.bulk_rate = number(i);
     } else if (a == "--rate") {

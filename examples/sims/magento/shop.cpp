@@ -1,5 +1,8 @@
 #include "shop.hpp"
 
+#include <cstdlib>
+#include <map>
+
 #include "time_text.hpp"
 
 namespace weir::sims::mage {
@@ -197,10 +200,81 @@ Response Shop::handle(const Request& req) {
       c.body = Json::parse(req.body, nullptr, false);
       if (c.body.is_discarded()) refusal = error(400, "Decoding error.");
     }
+    if (!refusal && options_.input_limits) refusal = input_limit_refusal(c, mode != Mode::kSync);
     res = refusal ? error_reply(*refusal) : (this->*(route->handler))(c);
   }
   stats_.finished(req.method, route_name, res.status);
   return res;
+}
+
+namespace {
+
+// The data interface Magento names for an array property of a request body.
+std::string item_type_of(const std::string& property) {
+  static const std::map<std::string, std::string> kTypes = {
+      {"prices", "\\Magento\\Catalog\\Api\\Data\\BasePriceInterface"},
+      {"sourceItems", "\\Magento\\InventoryApi\\Api\\Data\\SourceItemInterface"},
+      {"category_links", "\\Magento\\Catalog\\Api\\Data\\CategoryLinkInterface"},
+      {"custom_attributes", "\\Magento\\Framework\\Api\\AttributeInterface"},
+      {"media_gallery_entries",
+       "\\Magento\\Catalog\\Api\\Data\\ProductAttributeMediaGalleryEntryInterface"},
+      {"tracks", "\\Magento\\Sales\\Api\\Data\\ShipmentTrackCreationInterface"},
+      {"items", "\\Magento\\Sales\\Api\\Data\\ShipmentItemCreationInterface"}};
+  auto it = kTypes.find(property);
+  return it == kTypes.end() ? "\\Magento\\Framework\\Api\\ExtensibleDataInterface" : it->second;
+}
+
+// The first array of entities (objects) longer than `limit`, depth first.
+std::optional<std::pair<std::string, std::size_t>> over_limit(const Json& v, const std::string& name,
+                                                              std::size_t limit) {
+  if (v.is_array()) {
+    bool entities = !v.empty() && v.front().is_object();
+    if (entities && v.size() > limit) return std::make_pair(name, v.size());
+    for (const auto& item : v) {
+      if (auto found = over_limit(item, name, limit)) return found;
+    }
+  } else if (v.is_object()) {
+    for (const auto& [key, child] : v.items()) {
+      if (auto found = over_limit(child, key, limit)) return found;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Magento's webapi input limits: an array of entities longer than the list
+// limit (an asynchronous bulk: more entities than the async limit) and a
+// searchCriteria page size above the maximum are 400s, before the service
+// runs.
+std::optional<MageError> Shop::input_limit_refusal(const Call& c, bool async) const {
+  for (const auto& [key, value] : c.req.query) {
+    if (key == "searchCriteria[pageSize]" || key == "searchCriteria[page_size]") {
+      if (std::atoll(value.c_str()) > options_.max_page_size) {
+        return error(400, "Maximum SearchCriteria pageSize is %max",
+                     Json{{"max", options_.max_page_size}});
+      }
+    }
+  }
+  if (c.body.is_array() && async) {
+    if (c.body.size() > static_cast<std::size_t>(options_.async_list_limit)) {
+      return error(400, "Maximum items of type \"%type\" is %max",
+                   Json{{"type", "\\Magento\\Catalog\\Api\\Data\\ProductInterface"},
+                        {"max", options_.async_list_limit}});
+    }
+    for (const auto& entity : c.body) {
+      if (auto found = over_limit(entity, "", static_cast<std::size_t>(options_.input_list_limit))) {
+        return error(400, "Maximum items of type \"%type\" is %max",
+                     Json{{"type", item_type_of(found->first)}, {"max", options_.input_list_limit}});
+      }
+    }
+    return std::nullopt;
+  }
+  if (auto found = over_limit(c.body, "", static_cast<std::size_t>(options_.input_list_limit))) {
+    return error(400, "Maximum items of type \"%type\" is %max",
+                 Json{{"type", item_type_of(found->first)}, {"max", options_.input_list_limit}});
+  }
+  return std::nullopt;
 }
 
 Response Shop::admin_token(Call& c) {

@@ -48,6 +48,12 @@ struct ShopOptions {
   std::chrono::milliseconds bulk_delay{500};
   double bulk_rate = 50;  // operations per second; 0: unlimited
   GateSettings gate;
+  // Stores > Configuration > Services > Web API > Web Api Input Limits
+  // (off by default since 2.4.4; on by default in 2.4.3 and 2.3.7-p1).
+  bool input_limits = false;
+  int input_list_limit = 20;     // items in one array of entities (synchronous)
+  int async_list_limit = 5000;   // entities in one asynchronous bulk request
+  int max_page_size = 300;       // searchCriteria[pageSize]
 };
 
 // One request on its way through a route.
@@ -84,6 +90,7 @@ class Shop {
   Response store_configs(Call& c);
   Response store_views(Call& c);
   Response websites(Call& c);
+  std::optional<MageError> input_limit_refusal(const Call& c, bool async) const;
   Response list_orders(Call& c);
   Response get_order(Call& c);
   Response invoice_order(Call& c);
