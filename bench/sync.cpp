@@ -10,10 +10,11 @@
 //   build/bin/bench_sync [--products 500000] [--small 5000] [--rate 50] [--delta 1]
 //
 // With --shop magento the same against the Magento simulator and the
-// shipped product-sync-magento topology: --mode bulk (the default: batches of
-// 100 through Magento's asynchronous bulk API, each followed to its end by
-// status requests, which count against the same rate) or --mode sync (one
-// PUT per product: the floor is then N / R seconds, so give it a smaller N).
+// shipped product-sync-magento topology: --mode bulk (the default: bulks of
+// 500 through Magento's asynchronous bulk API, each followed to its end by
+// status requests, which count against the same rate: the floor is
+// 2 x N / 500 / R) or --mode sync (one PUT per product: the floor is then
+// N / R seconds, so give it a higher --rate or a smaller N).
 //
 // Last line: `sync: key=value ...` with every size's figures.
 #include <signal.h>
@@ -182,8 +183,13 @@ Figures run_size(int products, const Options& o) {
 
   Figures f;
   f.products = products;
-  // A request per 100 products; Magento's synchronous mode, one per product.
-  f.floor_s = (o.magento && !o.bulk ? products : (products + 99) / 100) / static_cast<double>(rate);
+  // WooCommerce: a request per 100 products. Magento's bulk mode: two per
+  // bulk of 500 (the bulk and at least one status request); its
+  // synchronous mode: one per product.
+  const int floor_requests = !o.magento ? (products + 99) / 100
+                             : o.bulk   ? 2 * ((products + 499) / 500)
+                                        : products;
+  f.floor_s = floor_requests / static_cast<double>(rate);
   auto t0 = Clock::now();
   run_weir({"run", topology, "--config", config, "--wait"});
   f.full_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -253,8 +259,9 @@ int main(int argc, char** argv) {
     all.push_back(run_size(n, o));
     print(all.back());
   }
-  std::printf("sync: shop=%s mode=%s rate=%d batch=100", o.magento ? "magento" : "woocommerce",
-              o.magento && !o.bulk ? "sync" : "bulk", rate);
+  std::printf("sync: shop=%s mode=%s rate=%d batch=%d", o.magento ? "magento" : "woocommerce",
+              o.magento && !o.bulk ? "sync" : "bulk", rate,
+              !o.magento ? 100 : o.bulk ? 500 : 1);
   for (const auto& f : all) {
     std::printf(" n%d_full_s=%.1f n%d_floor_s=%.1f n%d_over_pct=%.1f n%d_shop_requests=%ld "
                 "n%d_rss_mb=%.0f n%d_delta_shop_requests=%ld n%d_delta_pct=%.2f",

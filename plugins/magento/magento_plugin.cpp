@@ -31,10 +31,10 @@ WEIR_PLUGIN_WITH_APP_TYPES(
     weir::node<UpsertProducts>("upsert_products", WEIR_NODE_CONNECTOR,
                                "Saves products by SKU: one by one for a few, the async bulk API "
                                "for many (then followed by bulk_status)",
-                               UpsertProducts::schema(), 100, kShopAppType),
+                               UpsertProducts::schema(), 1000, kShopAppType),
     weir::node<BulkStatus>("bulk_status", WEIR_NODE_CONNECTOR,
                            "Finishes each product sent in a bulk by its own operation's end",
-                           BulkStatus::schema(), 100, kShopAppType),
+                           BulkStatus::schema(), 1000, kShopAppType),
     weir::node<CreateCategory>("create_category", WEIR_NODE_CONNECTOR,
                                "Makes sure the shop has a category (by name, once)",
                                CreateCategory::schema(), 1, kShopAppType),

@@ -4,8 +4,8 @@
 //   - id: shop
 //     type: magento.upsert_products
 //     app: shop
-//     max_batch: 100
-//     config: {store: all, bulk_from: 20}
+//     max_batch: 500
+//     config: {store: all, bulk_from: 20, category_topology: create-category-magento}
 //
 // Input: a product in Magento's shape ({sku, name, price, status,
 // visibility, type_id, attribute_set_id, weight, extension_attributes,

@@ -200,7 +200,7 @@ TEST_CASE("product-sync-magento: an admin token expiring mid-sync, a fragile sho
   add_apps(home, erp, shop, "rate: 30/s\nburst: 5\n");
   // Small bulks, so the sync takes a few seconds and the token dies in it.
   std::string topology = without_cron(shipped_topology("product-sync-magento.yaml"));
-  const std::string from = "max_batch: 100\n    concurrency: 2\n";
+  const std::string from = "max_batch: 500\n    concurrency: 2\n";
   REQUIRE(topology.find(from) != std::string::npos);
   topology.replace(topology.find(from), from.size(), "max_batch: 25\n    concurrency: 2\n");
   add_product_sync(home, topology);
