@@ -193,7 +193,9 @@ Figures run_size(int products, const Options& o) {
   auto t0 = Clock::now();
   run_weir({"run", topology, "--config", config, "--wait"});
   f.full_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  f.shop_requests = http_json(shop_url + "/_sim/stats")["requests"].get<long>();
+  const Json shop_stats = http_json(shop_url + "/_sim/stats");
+  f.shop_requests = shop_stats["requests"].get<long>();
+  std::printf("  full run's shop requests by route: %s\n", shop_stats["by_route"].dump().c_str());
   f.erp_requests = http_json(erp_url + "/_sim/stats")["requests_total"].get<long>();
   f.rss_mb = peak_rss_mb(host);
   const long created = http_json(shop_url + "/_sim/stats")["products_created"].get<long>();

@@ -327,10 +327,20 @@ int host_http(weir_call* call, const weir_http_request* request,
   return answer.sent ? 0 : -1;
 }
 
+// 1.6: the settings of the node's application, read at each call.
+int host_app_settings(weir_call* call, void (*sink)(void*, weir_str), void* user) {
+  CallState* c = CallState::from(call);
+  if (c->node->app.empty()) return 0;
+  const auto json = c->apps ? c->apps->settings_json(c->node->app) : std::nullopt;
+  if (!json) return -1;
+  sink(user, weir_str{json->data(), json->size()});
+  return 1;
+}
+
 const weir_host_api kHostApi = {
     sizeof(weir_host_api), WEIR_ABI_MAJOR,  WEIR_ABI_MINOR, &host_log,       &host_emit,
     &host_finish,          &host_state_get, &host_state_put, &host_http,      &host_id_get,
-    &host_id_find,         &host_id_put,
+    &host_id_find,         &host_id_put,    &host_app_settings,
 };
 
 }  // namespace

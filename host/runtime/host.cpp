@@ -47,6 +47,12 @@ class ClientsGateway final : public engine::AppGateway {
     return out;
   }
 
+  std::optional<std::string> settings_json(const std::string& app) const override {
+    auto client = clients_.client(app);
+    if (!client) return std::nullopt;
+    return client->app().settings.dump();
+  }
+
   int workers_for(const std::string& app) const override {
     auto client = clients_.client(app);
     return client ? client->app().concurrency : 0;

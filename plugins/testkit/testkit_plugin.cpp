@@ -422,7 +422,8 @@ class Fetch : public weir::Node {
     if (auto bad = a.problem()) return *bad;  // the SDK's one call: retry, or fail with the remote text
     Json body = Json::parse(a.body, nullptr, false);
     if (body.is_discarded()) body = a.body;
-    ctx.emit(Json{{"status", a.status}, {"body", body}});
+    // The app's settings as the node saw them at this call (ABI 1.6).
+    ctx.emit(Json{{"status", a.status}, {"body", body}, {"settings", ctx.app_settings()}});
     return weir::Result::success();
   }
 

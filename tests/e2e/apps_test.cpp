@@ -20,6 +20,7 @@
 #include "support/cli_json.hpp"
 #include "support/file_modes.hpp"
 #include "support/host_process.hpp"
+#include "support/jsonl.hpp"
 #include "support/http_client.hpp"
 #include "support/remote.hpp"
 
@@ -401,8 +402,12 @@ TEST_CASE("apps: a plugin's application type: settings checked by its schema, no
   // Its settings break the type's schema: an error at the line of the value.
   home.write("apps/bad.yaml", "name: bad\ntype: testkit.shop\nbase_url: " + remote.base() +
                                   "\nsettings:\n  store_code: \"\"\n  colour: red\n");
+  const std::string record = home.path("got.jsonl");
   home.add_topology("good.yaml", "name: good\nnodes:\n"
-                                 "  - {id: pull, type: testkit.shop_fetch, app: shop}\n");
+                                 "  - {id: pull, type: testkit.shop_fetch, app: shop, config: "
+                                 "{target: products}}\n"
+                                 "  - {id: got, type: testkit.record, config: {path: \"" +
+                                     record + "\"}}\nedges:\n  - pull -> got\n");
   home.add_topology("wrong.yaml", "name: wrong\nnodes:\n"
                                   "  - id: pull\n    type: testkit.shop_fetch\n    app: erp\n");
   home.add_topology("none.yaml", "name: none\nnodes:\n  - {id: pull, type: testkit.shop_fetch}\n");
@@ -443,5 +448,21 @@ TEST_CASE("apps: a plugin's application type: settings checked by its schema, no
   auto check = home.cli("apps check", {"shop"});
   CHECK(check.code == 0);
   CHECK_THAT(check.out, Catch::Contains("(" + remote.base() + "/api/system_status)"));
+
+  // The node reads its app's settings at each call (ABI 1.6): an edit of
+  // the app file counts from the next call on.
+  auto settings_seen = [&] {
+    auto r = home.cli("run", {"good", "--wait"});
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const auto lines = weir::test::read_jsonl(record);
+    REQUIRE(!lines.empty());
+    return lines.back()["payload"]["settings"];
+  };
+  CHECK(settings_seen() == Json{{"store_code", "default"}});
+  home.write("apps/shop.yaml", "name: shop\ntype: testkit.shop\nbase_url: " + remote.base() +
+                                   "/api\nsettings:\n  store_code: de\n");
+  REQUIRE(home.cli("reload").code == 0);
+  CHECK(settings_seen() == Json{{"store_code", "de"}});
   REQUIRE(host.kill(SIGTERM) == 0);
 }

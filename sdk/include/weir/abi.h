@@ -1,10 +1,11 @@
 /*
- * weir plugin ABI, version 1.5 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
+ * weir plugin ABI, version 1.6 (1.1 added: WEIR_OUTCOME_RETRY, weir_result.delay_ms;
  * 1.2 added: WEIR_OUTCOME_CURSOR, weir_result.cursor, weir_message.cursor;
  * 1.3 added: WEIR_OUTCOME_PREREQUISITE, weir_result.prerequisite_*;
  * 1.4 added: weir_host_api.http, weir_http_request, weir_http_response, weir_app_type,
  * weir_plugin.app_types/app_type_count, weir_node_type.app_type;
- * 1.5 added: weir_host_api.id_get, id_find, id_put: the ID map).
+ * 1.5 added: weir_host_api.id_get, id_find, id_put: the ID map;
+ * 1.6 added: weir_host_api.app_settings).
  * Plain C: the only contract between the weir
  * host and a plugin (.so). A plugin never links against the host; everything
  * it may ask of the host arrives as function pointers in weir_host_api.
@@ -64,7 +65,7 @@ extern "C" {
 #endif
 
 #define WEIR_ABI_MAJOR 1
-#define WEIR_ABI_MINOR 5
+#define WEIR_ABI_MINOR 6
 
 /* How deeply maps and arrays may nest in any document the host accepts: a
  * payload, headers, state, a webhook body, a control request. The host never
@@ -295,6 +296,18 @@ typedef struct weir_host_api {
                  void (*sink)(void* user, weir_str local_id), void* user);
   int (*id_put)(weir_call* call, weir_str system, weir_str entity, weir_str local_id,
                 weir_str remote_id);
+
+  /* 1.6. The `settings` of the node's application (its app file's
+   * settings mapping, checked against the application type's schema) as
+   * JSON text: what an application type leaves to each shop, such as
+   * Magento's store code or MSI source. Read at each call, so an edited app
+   * file counts from the next call on. Calls sink(user, json) once and
+   * returns 1; returns 0 (no sink) when the node names no application, -1
+   * when the application it names is not in effect. Settings hold no
+   * secrets (those are in the app's auth, which plugins never see). Only
+   * from the thread running the process() call. Check
+   * WEIR_HAS_FIELD(api, weir_host_api, app_settings) before using it. */
+  int (*app_settings)(weir_call* call, void (*sink)(void* user, weir_str json), void* user);
 } weir_host_api;
 
 /* ---- what a plugin offers ------------------------------------------------ */

@@ -479,6 +479,26 @@ class Batch {
     return {std::move(made), IdSource::created};
   }
 
+  // The settings of the node's application (ABI 1.6): its app file's
+  // `settings` mapping, read now (an edited app file counts from the next
+  // call). An empty object when the node names no application, or on a
+  // host older than 1.6; throws when the application it names is not in
+  // effect (failing the message saying so).
+  Json app_settings() {
+    if (!WEIR_HAS_FIELD(api_, weir_host_api, app_settings) || !api_->app_settings) {
+      return Json::object();
+    }
+    std::string text;
+    auto sink = [](void* user, weir_str v) {
+      static_cast<std::string*>(user)->assign(v.data ? v.data : "", v.size);
+    };
+    const int got = api_->app_settings(call_, sink, &text);
+    if (got < 0) throw std::runtime_error("app_settings: the node's application is not in effect");
+    if (got == 0) return Json::object();
+    Json settings = Json::parse(text, nullptr, false);
+    return settings.is_object() ? settings : Json::object();
+  }
+
   // Sends `r` through the node's application and returns the answer (any
   // status; check `sent` and `status`). On a host older than ABI 1.4 it
   // throws, which fails the message saying so.
@@ -550,6 +570,7 @@ class Context {
   std::optional<std::string> state_get(std::string_view key) { return batch_.state_get(key); }
   void state_put(std::string_view key, std::string_view value) { batch_.state_put(key, value); }
   HttpResponse http(const HttpRequest& r) { return batch_.http(r); }
+  Json app_settings() { return batch_.app_settings(); }
   std::optional<std::string> id_get(std::string_view system, std::string_view entity,
                                     std::string_view local_id) {
     return batch_.id_get(system, entity, local_id);

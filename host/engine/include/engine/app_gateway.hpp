@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,11 @@ class AppGateway {
  public:
   virtual ~AppGateway() = default;
   virtual AppAnswer send(const std::string& app, const AppRequest& request) = 0;
+  // The application's settings as JSON text; nullopt when it is not in
+  // effect (the host API's app_settings, ABI 1.6).
+  virtual std::optional<std::string> settings_json(const std::string& /*app*/) const {
+    return std::nullopt;
+  }
   // How many workers the application's lane should have (its concurrency:
   // more calls than requests it allows in flight would only wait); 0 when
   // the application is not known (the engine then uses kDefaultLane).
