@@ -8,7 +8,8 @@ namespace weir::magento {
 
 const char* BulkStatus::schema() {
   return R"json({"type": "object", "additionalProperties": false,
-                 "properties": {"store": {"type": "string", "default": "default"}}})json";
+                 "properties": {"store": {"type": "string",
+                                           "description": "the store code (default: the app's settings.store, else default)"}}})json";
 }
 
 BulkStatus::BulkStatus(const NodeInit& init) {
@@ -42,9 +43,10 @@ void BulkStatus::process_batch(Batch& batch) {
     }
     by_bulk[in["bulk_uuid"].get<std::string>()].push_back({i, std::move(in)});
   }
+  const std::string store = by_bulk.empty() ? std::string() : store_in(batch, store_);
   for (auto& [uuid, pending] : by_bulk) {
     HttpRequest r;
-    r.target = v1(store_, "bulk/" + uuid + "/status");
+    r.target = v1(store, "bulk/" + uuid + "/status");
     Json operations;
     try {
       operations = call(batch, r).value("operations_list", Json::array());
@@ -86,7 +88,7 @@ void BulkStatus::process_batch(Batch& batch) {
         // Failed for now (a lock wait, a deadlock): saved again, here.
         Context ctx(batch, p.index);
         try {
-          (void)save_product(ctx, store_, sku, p.in.value("product", Json::object()));
+          (void)save_product(ctx, store, sku, p.in.value("product", Json::object()));
           batch.emit(p.index, Json{{"sku", sku}, {"action", "saved"}, {"bulk_uuid", uuid}});
           batch.finish(p.index, Result::success());
         } catch (const Outcome& o) {

@@ -9,7 +9,7 @@ const char* ListProducts::schema() {
     "type": "object",
     "additionalProperties": false,
     "properties": {
-      "store": {"type": "string", "default": "default"},
+      "store": {"type": "string", "description": "the store code (default: the app's settings.store, else default)"},
       "page_size": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
       "type": {"type": "string", "enum": ["simple", "configurable", "virtual", "bundle",
                                           "grouped", "downloadable"]}
@@ -35,7 +35,7 @@ Result ListProducts::process(Context& ctx) {
     c.filters.push_back({"updated_at", mg_time(*window->since), "gteq"});
   }
   HttpRequest r;
-  r.target = v1(store_, "products");
+  r.target = v1(store_in(ctx, store_), "products");
   add_criteria(r, c);
   const Json answer = call(ctx, r);
   if (!answer.is_object() || !answer.contains("items") || !answer["items"].is_array()) {

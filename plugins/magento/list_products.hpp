@@ -27,7 +27,7 @@ class ListProducts : public Node {
   Result process(Context& ctx) override;
 
  private:
-  std::string store_ = "default";
+  std::string store_;  // the config's; "" the app's settings.store, else default
   int page_size_ = 100;
   std::string type_;  // a type_id to list only (simple, configurable), or all
 };

@@ -12,7 +12,11 @@ const char* shop_settings_schema() {
     "additionalProperties": false,
     "properties": {
       "check_path": {"type": "string",
-                     "description": "weir apps check's request (default V1/store/storeConfigs)"}
+                     "description": "weir apps check's request (default V1/store/storeConfigs)"},
+      "store": {"type": "string", "pattern": "^[A-Za-z0-9_]+$",
+                "description": "the store code of nodes that name none (default: default)"},
+      "source_code": {"type": "string", "minLength": 1,
+                      "description": "the MSI source stock is written to (default: default)"}
     }
   })json";
 }
@@ -85,7 +89,7 @@ int page_count(long long total, int page_size) {
 }
 
 std::string store_of(const Json& config, std::vector<std::string>& errors) {
-  if (!config.is_object() || !config.contains("store")) return "default";
+  if (!config.is_object() || !config.contains("store")) return "";
   const Json& s = config["store"];
   const std::string text = s.is_string() ? s.get<std::string>() : std::string();
   const bool ok = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {

@@ -81,7 +81,18 @@ inline std::string text_of(const Json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-// A node config's `store` (default "default"): checked to be a store code.
+// A node config's `store` ("" when it names none): checked to be a store code.
 std::string store_of(const Json& config, std::vector<std::string>& errors);
+
+// The store code a node's call goes through: its config's `store`
+// (`configured`), else its application's settings' `store`, else "default".
+template <class Via>
+std::string store_in(Via& via, const std::string& configured) {
+  if (!configured.empty()) return configured;
+  const Json settings = via.app_settings();
+  const Json store = settings.value("store", Json());
+  return store.is_string() && !store.get<std::string>().empty() ? store.get<std::string>()
+                                                                 : "default";
+}
 
 }  // namespace weir::magento

@@ -18,7 +18,7 @@ const char* ListOrders::schema() {
     "type": "object",
     "additionalProperties": false,
     "properties": {
-      "store": {"type": "string", "default": "default"},
+      "store": {"type": "string", "description": "the store code (default: the app's settings.store, else default)"},
       "page_size": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
       "statuses": {"type": "array", "items": {"type": "string"}},
       "child_items": {"type": "string", "enum": ["drop", "keep"], "default": "drop"}
@@ -49,7 +49,7 @@ Result ListOrders::process(Context& ctx) {
     c.filters.push_back({"updated_at", mg_time(*window->since), "gteq"});
   }
   HttpRequest r;
-  r.target = v1(store_, "orders");
+  r.target = v1(store_in(ctx, store_), "orders");
   add_criteria(r, c);
   const Json answer = call(ctx, r);
   if (!answer.is_object() || !answer.contains("items") || !answer["items"].is_array()) {
@@ -73,7 +73,8 @@ Result ListOrders::process(Context& ctx) {
 
 const char* UpdateOrderStatus::schema() {
   return R"json({"type": "object", "additionalProperties": false,
-                 "properties": {"store": {"type": "string", "default": "default"}}})json";
+                 "properties": {"store": {"type": "string",
+                                           "description": "the store code (default: the app's settings.store, else default)"}}})json";
 }
 
 UpdateOrderStatus::UpdateOrderStatus(const NodeInit& init) {
@@ -91,10 +92,11 @@ Result UpdateOrderStatus::process(Context& ctx) {
   }
   const std::string id = text_of(in["order_id"]);
   const std::string status = in["status"].get<std::string>();
+  const std::string store = store_in(ctx, store_);
   auto post = [&](const std::string& path, const Json& body) {
     HttpRequest r;
     r.method = "POST";
-    r.target = v1(store_, path);
+    r.target = v1(store, path);
     r.body = body.dump();
     r.headers["content-type"] = "application/json";
     return ctx.http(r);
@@ -118,7 +120,7 @@ Result UpdateOrderStatus::process(Context& ctx) {
     fail_unless_ok(r);
     if (r.body.find("false") != std::string::npos) {
       HttpRequest get;
-      get.target = v1(store_, "orders/" + id);
+      get.target = v1(store, "orders/" + id);
       const Json order = call(ctx, get);
       if (order.value("state", std::string()) != "canceled") {
         return Result::failed("Magento cannot cancel order " + id + " (status " +
@@ -127,7 +129,7 @@ Result UpdateOrderStatus::process(Context& ctx) {
     }
   }
   HttpRequest get;
-  get.target = v1(store_, "orders/" + id);
+  get.target = v1(store, "orders/" + id);
   const Json order = call(ctx, get);
   ctx.emit(Json{{"order_id", id}, {"status", order.value("status", std::string())}});
   return Result::success();

@@ -33,7 +33,7 @@ class ListOrders : public Node {
   Result process(Context& ctx) override;
 
  private:
-  std::string store_ = "default";
+  std::string store_;  // the config's; "" the app's settings.store, else default
   int page_size_ = 100;
   std::vector<std::string> statuses_;
   bool keep_children_ = false;
@@ -46,7 +46,7 @@ class UpdateOrderStatus : public Node {
   Result process(Context& ctx) override;
 
  private:
-  std::string store_ = "default";
+  std::string store_;  // the config's; "" the app's settings.store, else default
 };
 
 }  // namespace weir::magento

@@ -15,8 +15,9 @@ const char* UpdateStockPrices::schema() {
     "type": "object",
     "additionalProperties": false,
     "properties": {
-      "store": {"type": "string", "default": "default"},
-      "source": {"type": "string", "default": "default", "description": "the MSI source code"}
+      "store": {"type": "string", "description": "the store code (default: the app's settings.store, else default)"},
+      "source": {"type": "string", "minLength": 1,
+                 "description": "the MSI source code (default: the app's settings.source_code, else default)"}
     }
   })json";
 }
@@ -25,7 +26,7 @@ UpdateStockPrices::UpdateStockPrices(const NodeInit& init) {
   std::vector<std::string> errors;
   store_ = store_of(init.config, errors);
   if (!errors.empty()) throw std::invalid_argument("magento.update_stock_prices: " + errors.front());
-  source_ = init.config.value("source", std::string("default"));
+  source_ = init.config.value("source", std::string());
 }
 
 Result UpdateStockPrices::process(Context&) {
@@ -93,6 +94,14 @@ void UpdateStockPrices::process_batch(Batch& batch) {
     lines.push_back(std::move(line));
   }
 
+  const std::string store = store_in(batch, store_);
+  std::string source = source_;
+  if (source.empty()) {
+    const Json code = batch.app_settings().value("source_code", Json());
+    source = code.is_string() && !code.get<std::string>().empty() ? code.get<std::string>()
+                                                                   : "default";
+  }
+
   // Prices: one request, per-item errors inside its 200.
   Json prices = Json::array();
   std::multimap<std::string, Line*> priced;  // sku -> line
@@ -109,7 +118,7 @@ void UpdateStockPrices::process_batch(Batch& batch) {
     priced.emplace(line.sku, &line);
   }
   if (!prices.empty()) {
-    post_list(batch, v1(store_, "products/base-prices"), "prices", prices,
+    post_list(batch, v1(store, "products/base-prices"), "prices", prices,
               [&](std::size_t first, std::size_t count, const Json* errors, const Result* failed) {
                 if (failed) {
                   for (std::size_t k = first; k < first + count; ++k) {
@@ -141,12 +150,12 @@ void UpdateStockPrices::process_batch(Batch& batch) {
                        : line.quantity->is_string()
                            ? std::atof(line.quantity->get<std::string>().c_str())
                            : 0.0;
-    items.push_back({{"sku", line.sku}, {"source_code", source_},
+    items.push_back({{"sku", line.sku}, {"source_code", source},
                      {"quantity", qty}, {"status", qty > 0 ? 1 : 0}});
     stocked.push_back(&line);
   }
   if (!items.empty()) {
-    post_list(batch, v1(store_, "inventory/source-items"), "sourceItems", items,
+    post_list(batch, v1(store, "inventory/source-items"), "sourceItems", items,
               [&](std::size_t first, std::size_t count, const Json*, const Result* failed) {
                 if (!failed) return;
                 for (std::size_t k = first; k < first + count; ++k) stocked[k]->outcome = *failed;

@@ -42,8 +42,8 @@ class UpdateStockPrices : public Node {
   void post_list(Batch& batch, const std::string& target, const char* key, const Json& items,
                  EachPart&& each_part) const;
 
-  std::string store_ = "default";
-  std::string source_ = "default";
+  std::string store_;  // the config's; "" the app's settings.store, else default
+  std::string source_;  // the config's; "" the app's settings.source_code, else default
   mutable std::atomic<std::size_t> list_limit_{0};  // the shop's input list limit, once seen
 };
 

@@ -38,8 +38,8 @@ const char* UpsertProducts::schema() {
     "type": "object",
     "additionalProperties": false,
     "properties": {
-      "store": {"type": "string", "default": "default",
-                "description": "the store code the products are saved through (all: every view)"},
+      "store": {"type": "string",
+                "description": "the store code the products are saved through (all: every view; default: the app's settings.store, else default)"},
       "bulk_from": {"type": "integer", "minimum": 0, "default": 20,
                     "description": "batches of this many products or more use the async bulk API (0: never)"},
       "system": {"type": "string", "default": "shop",
@@ -85,13 +85,15 @@ void UpsertProducts::process_batch(Batch& batch) {
     normalise(product);
     items.push_back(Item{i, sku->get<std::string>(), std::move(product)});
   }
-  resolve_categories(batch, items);
+  if (items.empty()) return;
+  const std::string store = store_in(batch, store_);
+  resolve_categories(batch, store, items);
   std::erase_if(items, [](const Item& item) { return item.done; });
   if (items.empty()) return;
   if (bulk_from_ > 0 && items.size() >= bulk_from_) {
-    in_bulk(batch, items);
+    in_bulk(batch, store, items);
   } else {
-    one_by_one(batch, items);
+    one_by_one(batch, store, items);
   }
 }
 
@@ -100,7 +102,8 @@ void UpsertProducts::process_batch(Batch& batch) {
 // then the shop by name under category_root (once per name per batch); a
 // product whose category the shop does not have waits for
 // category_topology to make it.
-void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) const {
+void UpsertProducts::resolve_categories(Batch& batch, const std::string& store,
+                                        std::vector<Item>& items) const {
   std::map<std::string, std::optional<std::string>> known;  // lower-case name -> id
   auto id_of = [&](const std::string& name, std::size_t index) -> std::optional<std::string> {
     auto cached = known.find(lower(name));
@@ -108,7 +111,7 @@ void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) 
     std::optional<std::string> id = batch.id_get(system_, "category", name);
     if (!id) {
       Context ctx(batch, index);
-      id = find_category(ctx, store_, name, category_root_);
+      id = find_category(ctx, store, name, category_root_);
       if (id) batch.id_put(system_, "category", name, *id);
     }
     known[lower(name)] = id;
@@ -152,11 +155,12 @@ void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) 
   }
 }
 
-void UpsertProducts::one_by_one(Batch& batch, std::vector<Item>& items) const {
+void UpsertProducts::one_by_one(Batch& batch, const std::string& store,
+                                std::vector<Item>& items) const {
   for (auto& item : items) {
     Context ctx(batch, item.index);
     try {
-      const Json saved = save_product(ctx, store_, item.sku, item.product);
+      const Json saved = save_product(ctx, store, item.sku, item.product);
       Json out{{"sku", item.sku}, {"action", "saved"}};
       if (saved.is_object() && saved.contains("id")) out["id"] = saved["id"];
       batch.emit(item.index, out);
@@ -167,19 +171,20 @@ void UpsertProducts::one_by_one(Batch& batch, std::vector<Item>& items) const {
   }
 }
 
-void UpsertProducts::in_bulk(Batch& batch, std::vector<Item>& items) const {
+void UpsertProducts::in_bulk(Batch& batch, const std::string& store,
+                             std::vector<Item>& items) const {
   Json body = Json::array();
   for (const auto& item : items) body.push_back({{"product", item.product}});
   HttpRequest r;
   r.method = "POST";
-  r.target = store_ + "/async/bulk/V1/products";
+  r.target = store + "/async/bulk/V1/products";
   r.body = body.dump();
   r.headers["content-type"] = "application/json";
   const HttpResponse accepted = batch.http(r);
   if (accepted.status == 400) {
     // Refused whole: a product Magento cannot even convert. Product by
     // product, the one at fault fails alone with Magento's words.
-    return one_by_one(batch, items);
+    return one_by_one(batch, store, items);
   }
   if (auto bad = accepted.problem()) {
     for (const auto& item : items) batch.finish(item.index, *bad);

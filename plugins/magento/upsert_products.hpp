@@ -46,11 +46,11 @@ class UpsertProducts : public Node {
 
  private:
   struct Item;
-  void one_by_one(Batch& batch, std::vector<Item>& items) const;
-  void in_bulk(Batch& batch, std::vector<Item>& items) const;
-  void resolve_categories(Batch& batch, std::vector<Item>& items) const;
+  void one_by_one(Batch& batch, const std::string& store, std::vector<Item>& items) const;
+  void in_bulk(Batch& batch, const std::string& store, std::vector<Item>& items) const;
+  void resolve_categories(Batch& batch, const std::string& store, std::vector<Item>& items) const;
 
-  std::string store_ = "default";
+  std::string store_;  // the config's; "" the app's settings.store, else default
   std::size_t bulk_from_ = 20;  // 0: never
   std::string system_ = "shop";
   std::string category_topology_;

@@ -244,7 +244,8 @@ TEST_CASE("product-sync-magento: an admin token expiring mid-sync, a fragile sho
   CHECK(trashed == std::set<std::string>(doomed.begin(), doomed.end()));
 }
 
-TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk, then only changed rows") {
+TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk to the app's source, "
+          "then only changed rows") {
   SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
                                   "--seed", "24"});
   SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "24", "--bulk-delay-ms",
@@ -252,7 +253,8 @@ TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk, then onl
   REQUIRE(erp.start());
   REQUIRE(shop.start());
   WeirHome home({"core.so", "magento.so", "erp.so"});
-  add_apps(home, erp, shop);
+  // The shop's MSI source is the app's setting (the shipped node names none).
+  add_apps(home, erp, shop, "rate: 50/s\nburst: 5\nsettings: {source_code: eu_warehouse}\n");
   add_product_sync(home);
   home.add_topology("price-stock-sync-magento.yaml",
                     without_cron(shipped_topology("price-stock-sync-magento.yaml")));
@@ -267,6 +269,21 @@ TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk, then onl
   CHECK(stats["prices_written"] == kProducts);
   CHECK(stats["stock_items_written"] == kProducts);
   CHECK(stats["requests"].get<int>() <= 2 * ((kProducts + 99) / 100) + 4);
+  auto source_items = [&](const std::string& source) {
+    HttpClient http;
+    auto t = http.post(shop.base() + "/rest/V1/integration/admin/token",
+                       R"({"username":"admin","password":"admin123"})",
+                       {{"Content-Type", "application/json"}});
+    const std::string q =
+        "searchCriteria[filter_groups][0][filters][0][field]=source_code&"
+        "searchCriteria[filter_groups][0][filters][0][value]=" + source + "&"
+        "searchCriteria[pageSize]=1";
+    auto r = http.send("GET", shop.base() + "/rest/V1/inventory/source-items?" + q, "",
+                       {{"Authorization", "Bearer " + Json::parse(t.body).get<std::string>()}});
+    REQUIRE(r.status == 200);
+    return Json::parse(r.body)["total_count"].get<int>();
+  };
+  CHECK(source_items("eu_warehouse") == kProducts);  // none there before this run
 
   const Json prices = post_json(erp.base() + "/_sim/change", {{"percent", 2}, {"what", "price"}});
   post_json(shop.base() + "/_sim/stats/reset", Json::object());
