@@ -14,7 +14,10 @@
 // 500 through Magento's asynchronous bulk API, each followed to its end by
 // status requests, which count against the same rate: the floor is
 // 2 x N / 500 / R) or --mode sync (one PUT per product: the floor is then
-// N / R seconds, so give it a higher --rate or a smaller N).
+// N / R seconds, so give it a higher --rate or a smaller N). Magento takes
+// pictures as bytes: the host downloads each product's pictures from the
+// ERP simulator (--image-base self) once; --no-images leaves them out, to
+// see the shop's floor alone.
 //
 // Last line: `sync: key=value ...` with every size's figures.
 #include <signal.h>
@@ -107,13 +110,14 @@ double peak_rss_mb(pid_t pid) {
 struct Figures {
   int products = 0;
   double full_s = 0, floor_s = 0;
+  long pictures = 0;  // downloaded by the host (Magento) or sideloaded by the shop (WooCommerce)
   long shop_requests = 0, erp_requests = 0, delta_shop = 0, delta_erp = 0, delta_changed = 0;
   double rss_mb = 0, delta_s = 0;
 };
 
 struct Options {
   int rate = 50, delta_percent = 1;
-  bool magento = false, bulk = true;
+  bool magento = false, bulk = true, images = true;
 };
 
 Figures run_size(int products, const Options& o) {
@@ -134,6 +138,13 @@ Figures run_size(int products, const Options& o) {
     text << in.rdbuf();
     std::string t = text.str();
     if (!o.bulk) t.replace(t.find("bulk_from: 20"), 13, "bulk_from: 0");
+    if (!o.images) {  // the shop's request floor alone: no picture downloads
+      const std::string mapping = "        images:           {from: images}\n";
+      t.erase(t.find(mapping), mapping.size());
+      t.replace(t.find("compare -> images -> shop"), 25, "compare -> shop");
+      const auto node = t.find("  - id: images\n");
+      t.erase(node, t.find("  - id: shop\n") - node);
+    }
     std::ofstream(home / "topologies" / "product-sync-magento.yaml") << t;
     fs::copy_file(kSource + "/topologies/create-category-magento.yaml",
                   home / "topologies" / "create-category-magento.yaml");
@@ -142,7 +153,7 @@ Figures run_size(int products, const Options& o) {
       fs::copy_file(kSource + "/topologies/" + t, home / "topologies" / t);
     }
   }
-  const pid_t erp = spawn({kBin + "/weir-sim-erp", "--style", "classic", "--products",
+  const pid_t erp = spawn({kBin + "/weir-sim-erp", "--image-base", "self", "--style", "classic", "--products",
                            std::to_string(products), "--seed", "1"},
                           (home / "erp.out").string());
   const pid_t shop =
@@ -158,6 +169,8 @@ Figures run_size(int products, const Options& o) {
                                        "topologies_dir: topologies\nhttp: {listen: \"127.0.0.1:0\"}\n";
   std::ofstream(home / "apps/erp.yaml") << "name: erp\ntype: erp.rest\nbase_url: " << erp_url
                                         << "/api/v1\nrate: 1000/s\nconcurrency: 8\n";
+  std::ofstream(home / "apps/images.yaml") << "name: images\ntype: http\nbase_url: " << erp_url
+                                           << "/img\nrate: 5000/s\nconcurrency: 8\n";
   if (o.magento) {
     std::ofstream(home / "apps/shop.yaml")
         << "name: shop\ntype: magento.shop\nbase_url: " << shop_url
@@ -196,7 +209,10 @@ Figures run_size(int products, const Options& o) {
   const Json shop_stats = http_json(shop_url + "/_sim/stats");
   f.shop_requests = shop_stats["requests"].get<long>();
   std::printf("  full run's shop requests by route: %s\n", shop_stats["by_route"].dump().c_str());
-  f.erp_requests = http_json(erp_url + "/_sim/stats")["requests_total"].get<long>();
+  const Json erp_stats = http_json(erp_url + "/_sim/stats");
+  f.erp_requests = erp_stats["requests_total"].get<long>();
+  f.pictures = o.magento ? erp_stats.value("images_served", 0L)
+                         : shop_stats.value("images_sideloaded", 0L);
   f.rss_mb = peak_rss_mb(host);
   const long created = http_json(shop_url + "/_sim/stats")["products_created"].get<long>();
   if (created != products) std::cerr << "bench_sync: only " << created << " products arrived\n";
@@ -223,9 +239,9 @@ Figures run_size(int products, const Options& o) {
 
 void print(const Figures& f) {
   std::printf("%d products: full run %.1f s against a floor of %.1f s (%.1f%% over); shop %ld "
-              "requests, ERP %ld; host peak RSS %.0f MB\n",
+              "requests, ERP %ld; %ld pictures; host peak RSS %.0f MB\n",
               f.products, f.full_s, f.floor_s, 100.0 * (f.full_s / f.floor_s - 1), f.shop_requests,
-              f.erp_requests, f.rss_mb);
+              f.erp_requests, f.pictures, f.rss_mb);
   std::printf("  delta after %ld changed: %.1f s, shop %ld requests (%.2f%% of the full run's), "
               "ERP %ld\n",
               f.delta_changed, f.delta_s, f.delta_shop,
@@ -243,7 +259,7 @@ int main(int argc, char** argv) {
     auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
     if (a == "--help") {
       std::printf("usage: bench_sync [--products N] [--small N] [--rate R] [--delta PERCENT] "
-                  "[--shop woocommerce|magento] [--mode bulk|sync]\n");
+                  "[--shop woocommerce|magento] [--mode bulk|sync] [--no-images]\n");
       return 0;
     }
     if (a == "--products") products = next();
@@ -252,6 +268,7 @@ int main(int argc, char** argv) {
     else if (a == "--delta") o.delta_percent = next();
     else if (a == "--shop" && i + 1 < argc) o.magento = std::string(argv[++i]) == "magento";
     else if (a == "--mode" && i + 1 < argc) o.bulk = std::string(argv[++i]) != "sync";
+    else if (a == "--no-images") o.images = false;
   }
   const int rate = o.rate;
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -261,9 +278,10 @@ int main(int argc, char** argv) {
     all.push_back(run_size(n, o));
     print(all.back());
   }
-  std::printf("sync: shop=%s mode=%s rate=%d batch=%d", o.magento ? "magento" : "woocommerce",
-              o.magento && !o.bulk ? "sync" : "bulk", rate,
-              !o.magento ? 100 : o.bulk ? 500 : 1);
+  std::printf("sync: shop=%s mode=%s rate=%d batch=%d images=%s",
+              o.magento ? "magento" : "woocommerce", o.magento && !o.bulk ? "sync" : "bulk", rate,
+              !o.magento ? 100 : o.bulk ? 500 : 1,
+              !o.magento ? "urls" : o.images ? "fetched" : "none");
   for (const auto& f : all) {
     std::printf(" n%d_full_s=%.1f n%d_floor_s=%.1f n%d_over_pct=%.1f n%d_shop_requests=%ld "
                 "n%d_rss_mb=%.0f n%d_delta_shop_requests=%ld n%d_delta_pct=%.2f",

@@ -8,7 +8,9 @@ namespace weir::magento {
 
 const char* BulkStatus::schema() {
   return R"json({"type": "object", "additionalProperties": false,
-                 "properties": {"store": {"type": "string",
+                 "properties": {"system": {"type": "string", "default": "shop",
+                                            "description": "the ID map's system of the shop"},
+                                 "store": {"type": "string",
                                            "description": "the store code (default: the app's settings.store, else default)"}}})json";
 }
 
@@ -16,6 +18,7 @@ BulkStatus::BulkStatus(const NodeInit& init) {
   std::vector<std::string> errors;
   store_ = store_of(init.config, errors);
   if (!errors.empty()) throw std::invalid_argument("magento.bulk_status: " + errors.front());
+  system_ = init.config.value("system", std::string("shop"));
 }
 
 Result BulkStatus::process(Context&) {
@@ -78,7 +81,13 @@ void BulkStatus::process_batch(Batch& batch) {
                                           (*op)["result_message"].is_string()
                                       ? (*op)["result_message"].get<std::string>()
                                       : std::string();
+      // Saved: the pictures it carried are the shop's now.
+      auto saved = [&] {
+        const Json digest = p.in.value("images_digest", Json());
+        if (digest.is_string()) batch.id_put(system_, "images", sku, digest.get<std::string>());
+      };
       if (status == 1) {
+        saved();
         batch.emit(p.index, Json{{"sku", sku}, {"action", "bulk"}, {"bulk_uuid", uuid}});
         batch.finish(p.index, Result::success());
       } else if (status == 4) {
@@ -89,6 +98,7 @@ void BulkStatus::process_batch(Batch& batch) {
         Context ctx(batch, p.index);
         try {
           (void)save_product(ctx, store, sku, p.in.value("product", Json::object()));
+          saved();
           batch.emit(p.index, Json{{"sku", sku}, {"action", "saved"}, {"bulk_uuid", uuid}});
           batch.finish(p.index, Result::success());
         } catch (const Outcome& o) {

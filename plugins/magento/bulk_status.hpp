@@ -33,6 +33,7 @@ class BulkStatus : public Node {
   void process_batch(Batch& batch) override;
 
  private:
+  std::string system_ = "shop";
   std::string store_;  // the config's; "" the app's settings.store, else default
 };
 

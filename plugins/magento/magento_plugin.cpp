@@ -7,6 +7,7 @@
 
 #include "bulk_status.hpp"
 #include "categories.hpp"
+#include "images.hpp"
 #include "list_products.hpp"
 #include "mg_api.hpp"
 #include "orders.hpp"
@@ -35,6 +36,10 @@ WEIR_PLUGIN_WITH_APP_TYPES(
     weir::node<BulkStatus>("bulk_status", WEIR_NODE_CONNECTOR,
                            "Finishes each product sent in a bulk by its own operation's end",
                            BulkStatus::schema(), 1000, kShopAppType),
+    weir::node<FetchImages>("fetch_images", WEIR_NODE_CONNECTOR,
+                            "Downloads a product's pictures (base64 media entries) unless the "
+                            "shop has that list already",
+                            FetchImages::schema(), 100, nullptr),
     weir::node<CreateCategory>("create_category", WEIR_NODE_CONNECTOR,
                                "Makes sure the shop has a category (by name, once)",
                                CreateCategory::schema(), 1, kShopAppType),

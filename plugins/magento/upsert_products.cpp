@@ -12,6 +12,7 @@ struct UpsertProducts::Item {
   std::string sku;
   Json product;
   bool done = false;  // finished here (waits for its category)
+  std::string images_digest;  // from magento.fetch_images: recorded once saved
 };
 
 namespace {
@@ -83,7 +84,12 @@ void UpsertProducts::process_batch(Batch& batch) {
       continue;
     }
     normalise(product);
-    items.push_back(Item{i, sku->get<std::string>(), std::move(product)});
+    std::string digest;
+    if (product.contains("images_digest")) {
+      if (product["images_digest"].is_string()) digest = product["images_digest"].get<std::string>();
+      product.erase("images_digest");  // ours, not Magento's
+    }
+    items.push_back(Item{i, sku->get<std::string>(), std::move(product), false, std::move(digest)});
   }
   if (items.empty()) return;
   const std::string store = store_in(batch, store_);
@@ -161,6 +167,7 @@ void UpsertProducts::one_by_one(Batch& batch, const std::string& store,
     Context ctx(batch, item.index);
     try {
       const Json saved = save_product(ctx, store, item.sku, item.product);
+      if (!item.images_digest.empty()) batch.id_put(system_, "images", item.sku, item.images_digest);
       Json out{{"sku", item.sku}, {"action", "saved"}};
       if (saved.is_object() && saved.contains("id")) out["id"] = saved["id"];
       batch.emit(item.index, out);
@@ -203,8 +210,10 @@ void UpsertProducts::in_bulk(Batch& batch, const std::string& store,
   // with its operation (its index in the bulk) and itself (to be saved again
   // should its operation fail retriably).
   for (std::size_t k = 0; k < items.size(); ++k) {
-    batch.emit(items[k].index, Json{{"sku", items[k].sku}, {"bulk_uuid", uuid},
-                                    {"operation", k}, {"product", items[k].product}});
+    Json out{{"sku", items[k].sku}, {"bulk_uuid", uuid}, {"operation", k},
+             {"product", items[k].product}};
+    if (!items[k].images_digest.empty()) out["images_digest"] = items[k].images_digest;
+    batch.emit(items[k].index, out);
     batch.finish(items[k].index, Result::success());
   }
 }

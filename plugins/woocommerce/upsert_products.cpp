@@ -1,7 +1,6 @@
 #include "upsert_products.hpp"
 
 #include <cstdint>
-#include <cstdio>
 #include <map>
 
 #include "wc_api.hpp"
@@ -18,18 +17,6 @@ struct UpsertProducts::Item {
 };
 
 namespace {
-
-// FNV-1a, 64 bits, as hex: a digest that is the same in every process.
-std::string digest_of(const std::string& text) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -206,7 +193,7 @@ void UpsertProducts::resolve_categories(Batch& batch, std::vector<Item>& items) 
 void UpsertProducts::leave_out_unchanged_images(Batch& batch, std::vector<Item>& items) const {
   for (auto& item : items) {
     if (item.done || !item.product.contains("images")) continue;
-    item.images_digest = item.sku + " " + digest_of(item.product["images"].dump());
+    item.images_digest = item.sku + " " + digest_hex(item.product["images"].dump());
     if (item.id && batch.id_get(system_, "images", item.sku) == item.images_digest) {
       item.product.erase("images");
       item.images_digest.clear();

@@ -11,6 +11,7 @@
 // once each, across a SIGKILL, and statuses go back as order actions.
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -39,6 +40,9 @@ void add_apps(const WeirHome& home, const SimProcess& erp, const SimProcess& sho
   std::filesystem::create_directories(home.path("apps"));
   home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() +
                                   "/api/v1\nrate: 200/s\nconcurrency: 8\n");
+  // The ERP's pictures (weir-sim-erp --image-base self serves them at /img).
+  home.write("apps/images.yaml", "name: images\ntype: http\nbase_url: " + erp.base() +
+                                     "/img\nrate: 500/s\nconcurrency: 8\n");
   home.write("apps/shop.yaml",
              "name: shop\ntype: magento.shop\nbase_url: " + shop.base() +
                  "/rest\nauth: {kind: login, path: V1/integration/admin/token, fields: "
@@ -90,7 +94,7 @@ Json shop_product(const SimProcess& shop, const std::string& sku) {
 }  // namespace
 
 TEST_CASE("product-sync-magento: a full import through the bulk API, then only what changed") {
-  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+  SimProcess erp("weir-sim-erp", {"--image-base", "self", "--style", "classic", "--products", std::to_string(kProducts),
                                   "--seed", "21"});
   SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "21", "--bulk-delay-ms",
                                        "100", "--bulk-rate", "0"});
@@ -138,6 +142,18 @@ TEST_CASE("product-sync-magento: a full import through the bulk API, then only w
   }
   CHECK(!want.empty());
   CHECK(got == want);
+  // Every picture downloaded once from where the ERP's URLs point and sent
+  // as content; each product's gallery is the ERP's list.
+  std::size_t pictures = 0;
+  for (int i = 1; i <= kProducts; ++i) {
+    char sku[16];
+    std::snprintf(sku, sizeof sku, "SKU-%06d", i);
+    pictures += get_json(erp.base() + "/api/v1/products/" + sku)["images"].size();
+  }
+  CHECK(stats["images_uploaded"] == static_cast<int>(pictures));
+  CHECK(get_json(erp.base() + "/_sim/stats")["images_served"] == static_cast<int>(pictures));
+  CHECK(saved["media_gallery_entries"].size() == erp_one["images"].size());
+  CHECK(saved["media_gallery_entries"][0]["file"] == "/s/k/sku-000007-1.jpg");
 
   // 2. Nothing changed: Magento is asked nothing.
   post_json(shop.base() + "/_sim/stats/reset", Json::object());
@@ -151,9 +167,29 @@ TEST_CASE("product-sync-magento: a full import through the bulk API, then only w
   stats = get_json(shop.base() + "/_sim/stats");
   CHECK(stats["products_updated"] == changed["changed"]);
   CHECK(stats["requests"] == changed["changed"]);  // a PUT each, nothing else
+  CHECK(stats["images_uploaded"] == 0);            // the pictures are the shop's already
   const std::string sku = changed["skus"][0];
   CHECK(shop_product(shop, sku)["price"].get<double>() ==
         std::stod(get_json(erp.base() + "/api/v1/products/" + sku)["price"].get<std::string>()));
+
+  // 4. New pictures for 2%: exactly theirs downloaded and sent, the
+  //    galleries replaced.
+  const Json repictured =
+      post_json(erp.base() + "/_sim/change", {{"percent", 2}, {"what", "images"}});
+  post_json(shop.base() + "/_sim/stats/reset", Json::object());
+  post_json(erp.base() + "/_sim/stats/reset", Json::object());
+  REQUIRE(run(home, "product-sync-magento") == 0);
+  stats = get_json(shop.base() + "/_sim/stats");
+  std::size_t new_pictures = 0;
+  for (const auto& s : repictured["skus"]) {
+    const Json now = get_json(erp.base() + "/api/v1/products/" + s.get<std::string>());
+    new_pictures += now["images"].size();
+    CHECK(shop_product(shop, s.get<std::string>())["media_gallery_entries"].size() ==
+          now["images"].size());
+  }
+  CHECK(stats["products_updated"] == repictured["changed"]);
+  CHECK(stats["images_uploaded"] == static_cast<int>(new_pictures));
+  CHECK(get_json(erp.base() + "/_sim/stats")["images_served"] == static_cast<int>(new_pictures));
 }
 
 TEST_CASE("magento.list_products reads every product once: pages counted by total_count") {
@@ -187,7 +223,7 @@ edges:
 
 TEST_CASE("product-sync-magento: an admin token expiring mid-sync, a fragile shop, failing "
           "bulk operations") {
-  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+  SimProcess erp("weir-sim-erp", {"--image-base", "self", "--style", "classic", "--products", std::to_string(kProducts),
                                   "--seed", "23"});
   // The shop takes 40 requests a second (5 at once), and saves 100 bulk
   // operations a second.
@@ -246,7 +282,7 @@ TEST_CASE("product-sync-magento: an admin token expiring mid-sync, a fragile sho
 
 TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk to the app's source, "
           "then only changed rows") {
-  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+  SimProcess erp("weir-sim-erp", {"--image-base", "self", "--style", "classic", "--products", std::to_string(kProducts),
                                   "--seed", "24"});
   SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "24", "--bulk-delay-ms",
                                        "100", "--bulk-rate", "0"});
@@ -301,7 +337,7 @@ TEST_CASE("price-stock-sync-magento: base prices and MSI stock in bulk to the ap
 // across a SIGKILL in the middle of the intake; then the ERP's statuses back
 // as Magento's order actions.
 TEST_CASE("order-sync-magento: each order once by poll across a SIGKILL, statuses back as actions") {
-  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", "40", "--seed", "25"});
+  SimProcess erp("weir-sim-erp", {"--image-base", "self", "--style", "classic", "--products", "40", "--seed", "25"});
   SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "25", "--bulk-delay-ms",
                                        "100", "--bulk-rate", "0"});
   REQUIRE(erp.start());
@@ -371,7 +407,7 @@ TEST_CASE("order-sync-magento: each order once by poll across a SIGKILL, statuse
 TEST_CASE("magento: the integration's OAuth 1.0a (four values, HMAC-SHA256) signs every flow's "
           "requests, searchCriteria brackets included, and a wrong secret is named") {
   constexpr int kFew = 40;
-  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kFew),
+  SimProcess erp("weir-sim-erp", {"--image-base", "self", "--style", "classic", "--products", std::to_string(kFew),
                                   "--seed", "27"});
   SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "27", "--bulk-delay-ms",
                                        "100", "--bulk-rate", "0", "--consumer-key", "ck_int",
@@ -388,6 +424,7 @@ TEST_CASE("magento: the integration's OAuth 1.0a (four values, HMAC-SHA256) sign
   std::filesystem::create_directories(home.path("apps"));
   home.write("apps/erp.yaml", "name: erp\ntype: erp.rest\nbase_url: " + erp.base() +
                                   "/api/v1\nrate: 200/s\nconcurrency: 8\n");
+  home.write("apps/images.yaml", "name: images\ntype: http\nbase_url: " + erp.base() + "/img\n");
   const std::string oauth =
       "type: magento.shop\nbase_url: " + shop.base() +
       "/rest\nrate: 50/s\nauth: {kind: oauth1, consumer_key: \"env:MG_CK\", consumer_secret: "
@@ -434,7 +471,7 @@ TEST_CASE("magento: the integration's OAuth 1.0a (four values, HMAC-SHA256) sign
 
 TEST_CASE("price-stock-sync-magento: a shop with Magento's web API input limits on gets its "
           "lists in parts of its limit, learned from its one refusal") {
-  SimProcess erp("weir-sim-erp", {"--style", "classic", "--products", std::to_string(kProducts),
+  SimProcess erp("weir-sim-erp", {"--image-base", "self", "--style", "classic", "--products", std::to_string(kProducts),
                                   "--seed", "29"});
   // Input List Limit 20 (Magento's default once the limits are enabled).
   SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "29", "--bulk-delay-ms",
@@ -467,4 +504,46 @@ TEST_CASE("price-stock-sync-magento: a shop with Magento's web API input limits 
   CHECK(stats["by_route"].value("POST /V1/products/base-prices", 0) >= parts);
   CHECK(stats["by_route"].value("POST /V1/products/base-prices", 0) <= parts + 2 + refused);
   CHECK(stats["by_route"].value("POST /V1/inventory/source-items", 0) <= parts + 2 + refused);
+}
+
+TEST_CASE("product-sync-magento: pictures it cannot fetch fail their products at the images node, "
+          "named, and a replay after the app is mended brings them in") {
+  constexpr int kFew = 12;
+  SimProcess erp("weir-sim-erp", {"--image-base", "self", "--style", "classic", "--products",
+                                  std::to_string(kFew), "--seed", "31"});
+  SimProcess shop("weir-sim-magento", {"--products", "0", "--seed", "31", "--bulk-delay-ms",
+                                       "100", "--bulk-rate", "0"});
+  REQUIRE(erp.start());
+  REQUIRE(shop.start());
+  WeirHome home({"core.so", "magento.so", "erp.so"});
+  add_apps(home, erp, shop);
+  // The app points elsewhere than the ERP's image URLs.
+  home.write("apps/images.yaml", "name: images\ntype: http\nbase_url: " + erp.base() + "/media\n");
+  add_product_sync(home);
+  HostProcess host(home);
+  REQUIRE(host.start());
+  CHECK(run(home, "product-sync-magento") == 2);  // completed, with failures
+  const Json trash = json_of(home.cli("trash ls", {"--json"}));
+  REQUIRE(trash.size() == static_cast<std::size_t>(kFew));
+  for (const auto& t : trash) {
+    CHECK(t["node"] == "images");
+    CHECK_THAT(t["error"].get<std::string>(),
+               Catch::Contains("SKU-0000") && Catch::Contains(erp.base() + "/img/SKU-0000"));
+  }
+  CHECK(get_json(shop.base() + "/_sim/stats")["products_created"] == 0);
+
+  // Mended: the replayed products go in with their pictures.
+  home.write("apps/images.yaml", "name: images\ntype: http\nbase_url: " + erp.base() + "/img\n");
+  REQUIRE(home.cli("reload").code == 0);
+  auto replay = home.cli("trash replay", {"--all"});
+  INFO(replay.out);
+  REQUIRE(replay.code == 0);
+  wait_until([&] { return get_json(shop.base() + "/_sim/stats")["products_created"] == kFew; },
+             std::chrono::seconds(30));
+  const Json stats = get_json(shop.base() + "/_sim/stats");
+  CHECK(stats["products_created"] == kFew);
+  CHECK(stats["images_uploaded"].get<int>() >= kFew);
+  wait_until([&] { return json_of(home.cli("trash ls", {"--json"})).empty(); },
+             std::chrono::seconds(30));
+  CHECK(json_of(home.cli("trash ls", {"--json"})).empty());
 }

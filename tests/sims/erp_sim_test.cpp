@@ -622,3 +622,33 @@ TEST_CASE("basic and bearer authentication refuse a request without the right cr
   REQUIRE(bearer.send("GET", "/rest/items", "", {{"Authorization", "Bearer tok-1"}}).status == 200);
   REQUIRE(bearer.get("/_sim/stats").status == 200);  // control calls need none
 }
+
+namespace weir::test {
+
+TEST_CASE("image base self: image URLs point at the simulator, which serves each as a JPEG, "
+          "counted apart from the API") {
+  ErpSim erp({"--products", "3", "--image-base", "self"});
+  REQUIRE(erp.started());
+  const ErpSim::Answer product = erp.get("/api/v1/products/SKU-000001");
+  REQUIRE(product.status == 200);
+  const std::string url = product.body["images"][0];
+  CHECK(url == erp.base() + "/img/SKU-000001-1.jpg");
+  HttpClient http;
+  const HttpResult picture = http.get(url);
+  CHECK(picture.status == 200);
+  CHECK(picture.header("content-type") == "image/jpeg");
+  CHECK(picture.body.rfind("\xFF\xD8\xFF", 0) == 0);
+  CHECK(picture.body.substr(picture.body.size() - 2) == "\xFF\xD9");
+  CHECK(http.get(erp.base() + "/img/SKU-000001-2.jpg").body != picture.body);
+  CHECK(http.get(erp.base() + "/img/notes.txt").status == 404);
+  const ErpSim::Answer stats = erp.get("/_sim/stats");
+  CHECK(stats.body["images_served"] == 3);
+  CHECK(stats.body["requests_total"] == 1);  // the product, not the pictures
+  // Without it, the CDN's URLs.
+  ErpSim plain({"--products", "1"});
+  REQUIRE(plain.started());
+  CHECK(plain.get("/api/v1/products/SKU-000001").body["images"][0] ==
+        "https://cdn.erp.example/img/SKU-000001-1.jpg");
+}
+
+}  // namespace weir::test

@@ -860,3 +860,44 @@ TEST_CASE("web API input limits: a list over the limit, a bulk over the async li
   CHECK(bulk.status == 400);
   CHECK(mage.stats()["bulk_operations_accepted"] == 0);
 }
+
+TEST_CASE("images: a gallery entry brings its file as base64 content, checked as Magento checks "
+          "it, and a saved list replaces the gallery") {
+  Mage mage({"--products", "0"});
+  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + std::string(16, 'x');
+  auto entry = [&](const std::string& data, const std::string& type, const std::string& name) {
+    return Json{{"media_type", "image"}, {"label", name}, {"position", 0}, {"disabled", false},
+                {"types", {"image", "small_image", "thumbnail"}},
+                {"content", {{"base64_encoded_data", data}, {"type", type}, {"name", name}}}};
+  };
+  Json product = {{"sku", "IMG-1"}, {"name", "Pictured"}, {"price", 3}, {"attribute_set_id", 4}};
+  product["media_gallery_entries"] = {entry(base64(jpeg), "image/jpeg", "Front.jpg"),
+                                      entry(base64(jpeg), "image/jpeg", "back.jpg")};
+  const Json saved = mage.ok("PUT", "/rest/all/V1/products/IMG-1", {{"product", product}});
+  REQUIRE(saved["media_gallery_entries"].size() == 2);
+  CHECK(saved["media_gallery_entries"][0]["file"] == "/f/r/front.jpg");
+  CHECK(!saved["media_gallery_entries"][0].contains("content"));
+  CHECK(mage.stats()["images_uploaded"] == 2);
+
+  auto refused = [&](const Json& bad) {
+    Json p = product;
+    p["media_gallery_entries"] = {bad};
+    const HttpResult r = mage.as_admin("PUT", "/rest/all/V1/products/IMG-1", {{"product", p}});
+    CHECK(r.status == 400);
+    return Json::parse(r.body)["message"].get<std::string>();
+  };
+  CHECK(refused(entry("not base64!", "image/jpeg", "a.jpg")) ==
+        "The image content must be valid base64 encoded data.");
+  CHECK(refused(entry(base64("plain text, no picture"), "image/jpeg", "a.jpg")) ==
+        "The image content is invalid. Verify the content and try again.");
+  CHECK(refused(entry(base64(jpeg), "image/bmp", "a.jpg")) ==
+        "The image MIME type is not valid or not supported.");
+  CHECK(refused(entry(base64(jpeg), "image/jpeg", "a/b.jpg")) ==
+        "Provided image name contains forbidden characters.");
+  // Nothing of those went in; a list of one replaces the gallery.
+  CHECK(mage.ok("GET", "/rest/V1/products/IMG-1")["media_gallery_entries"].size() == 2);
+  product["media_gallery_entries"] = {entry(base64(jpeg), "image/jpeg", "only.jpg")};
+  CHECK(mage.ok("PUT", "/rest/all/V1/products/IMG-1", {{"product", product}})["media_gallery_entries"]
+            .size() == 1);
+  CHECK(mage.stats()["images_uploaded"] == 3);
+}

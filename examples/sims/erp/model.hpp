@@ -52,7 +52,7 @@ struct Product {
 
   std::string short_description() const;
   std::string description() const;          // HTML
-  std::vector<std::string> images() const;  // URLs
+  std::vector<std::string> images(const std::string& base) const;  // URLs below `base`
 };
 
 struct Address {

@@ -18,11 +18,11 @@ std::string Product::description() const {
   return html;
 }
 
-std::vector<std::string> Product::images() const {
+std::vector<std::string> Product::images(const std::string& base) const {
   std::vector<std::string> urls;
   for (int i = 1; i <= image_count; ++i) {
     const std::string revision = image_revision ? "-r" + std::to_string(image_revision) : "";
-    urls.push_back("https://cdn.erp.example/img/" + sku + revision + "-" + std::to_string(i) +
+    urls.push_back(base + "/" + sku + revision + "-" + std::to_string(i) +
                    ".jpg");
   }
   return urls;

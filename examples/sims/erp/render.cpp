@@ -82,7 +82,7 @@ Json Render::product(const ErpData& d, const Product& p) const {
   j[f(r, "short_description")] = p.short_description();
   j[f(r, "description")] = p.description();
   j[f(r, "brand")] = p.brand;
-  j[f(r, "images")] = p.images();
+  j[f(r, "images")] = p.images(images_base(style_));
   Json cats = Json::array();
   for (int id : p.category_ids) {
     const Category* c = d.category(id);

@@ -30,6 +30,7 @@ nlohmann::ordered_json Stats::to_json() const {
   j["products_changed"] = products_changed.value.load();
   j["status_changes"] = status_changes.value.load();
   j["faults_injected"] = faults_injected.value.load();
+  j["images_served"] = images_served.value.load();
   return j;
 }
 
@@ -40,7 +41,7 @@ void Stats::reset() {
   }
   for (Counter* c : {&orders_created, &orders_confirmed, &orders_refused, &orders_duplicates,
                      &customers_created, &customers_refused, &customers_duplicates,
-                     &products_changed, &status_changes, &faults_injected}) {
+                     &products_changed, &status_changes, &faults_injected, &images_served}) {
     c->value = 0;
   }
 }

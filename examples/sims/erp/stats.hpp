@@ -25,6 +25,7 @@ class Stats {
   nlohmann::ordered_json to_json() const;
   void reset();
 
+  Counter images_served;  // GET /img/ (the CDN's, not the API's: not in requests)
   Counter orders_created;
   Counter orders_confirmed;
   Counter orders_refused;     // 422

@@ -182,6 +182,17 @@ bool Style::parse_status(std::string_view code, OrderStatus* out) const {
   return false;
 }
 
+namespace {
+thread_local std::string request_host;  // the Host header of this thread's request
+}  // namespace
+
+void set_request_host(const std::string& host) { request_host = host; }
+
+std::string images_base(const Style& style) {
+  if (style.image_base != "self") return style.image_base;
+  return "http://" + (request_host.empty() ? std::string("127.0.0.1") : request_host) + "/img";
+}
+
 bool apply_style_flag(Style& s, std::string_view flag, const std::string& value) {
   if (flag.starts_with("--path-")) {
     const std::string resource(flag.substr(7));
@@ -193,6 +204,12 @@ bool apply_style_flag(Style& s, std::string_view flag, const std::string& value)
                                   value + "\"");
     }
     s.paths[resource] = value;
+  } else if (flag == "--image-base") {
+    if (value != "self" && value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      throw std::invalid_argument("--image-base: an http(s) URL or self, not \"" + value + "\"");
+    }
+    s.image_base = value;
+    while (s.image_base.size() > 1 && s.image_base.back() == '/') s.image_base.pop_back();
   } else if (flag == "--naming")
     s.naming = pick(flag, value, kNamings);
   else if (flag == "--field") {
@@ -293,6 +310,7 @@ nlohmann::ordered_json Style::to_json() const {
   j["confirm"] = {{"form", name_of(confirm, kConfirms)},
                   {"action", confirm_action},
                   {"cancel_action", cancel_action}};
+  j["image_base"] = image_base;
   return j;
 }
 

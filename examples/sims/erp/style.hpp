@@ -29,6 +29,13 @@ enum class ErrorShape { kSingle, kList };  // {"error":{...}} | {"errors":[...]}
 enum class StatusCodes { kNames, kLetters };
 enum class Confirm { kAction, kPatch };
 
+// The base of image URLs for a request being answered on this thread:
+// style.image_base, or with "self" this simulator's own /img (from the
+// request's Host header, set by ErpSim::handle for its thread).
+struct Style;
+std::string images_base(const Style& style);
+void set_request_host(const std::string& host);
+
 struct Style {
   std::string name;
   // Resource ("products", "prices", "stock", "customers", "orders",
@@ -62,6 +69,9 @@ struct Style {
   Confirm confirm = Confirm::kAction;
   std::string confirm_action = "validate";
   std::string cancel_action = "cancel";
+  // Where the product images' URLs point (the ERP's CDN); "self": this
+  // simulator, which serves them at /img/ (see images_base()).
+  std::string image_base = "https://cdn.erp.example/img";
 
   // The wire name of a canonical field of `resource` (or of a nested
   // object: "addresses", "lines", "stock").

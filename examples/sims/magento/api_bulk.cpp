@@ -114,6 +114,7 @@ BulkStore::Outcome Shop::bulk_work(const Operation& op) {
     return out;
   }
   stats_.add(s.created ? "products_created" : "products_updated");
+  stats_.add("images_uploaded", s.images_uploaded);
   stats_.add("bulk_operations_complete");
   out.message = kSuccess;
   out.output = render_product(catalog_, *catalog_.find(s.id)).dump();

@@ -126,6 +126,7 @@ Response Shop::create_product(Call& c) {
   const ProductSave s = save_product(catalog_, c.body, "", c.now);
   if (s.error) return error_reply(*s.error);
   stats_.add(s.created ? "products_created" : "products_updated");
+  stats_.add("images_uploaded", s.images_uploaded);
   return json_reply(200, render_product(catalog_, *catalog_.find(s.id)));
 }
 
@@ -134,6 +135,7 @@ Response Shop::put_product(Call& c) {
   const ProductSave s = save_product(catalog_, c.body, c.args[0], c.now);
   if (s.error) return error_reply(*s.error);
   stats_.add(s.created ? "products_created" : "products_updated");
+  stats_.add("images_uploaded", s.images_uploaded);
   return json_reply(200, render_product(catalog_, *catalog_.find(s.id)));
 }
 

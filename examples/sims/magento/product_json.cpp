@@ -175,9 +175,61 @@ MageError empty_attribute(const std::string& label) {
                "The \"" + label + "\" attribute value is empty. Set the attribute and try again.");
 }
 
+// Decodes strict base64 (padding required, no other characters); nullopt
+// if `text` is not that.
+std::optional<std::string> decode_base64(const std::string& text) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '=') {
+      if (i + 2 < text.size()) return std::nullopt;
+      break;
+    }
+    const auto at = kAlphabet.find(c);
+    if (at == std::string::npos) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(at);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// Magento's ImageContentValidator: base64 data, an image (getimagesize
+// must read it: here its signature), a MIME type Magento takes, and a name
+// without forbidden characters.
+std::optional<MageError> check_image_content(const Json& content) {
+  const std::string data = content.is_object() ? content.value("base64_encoded_data", std::string()) : "";
+  const auto bytes = decode_base64(data);
+  if (!bytes) return error(400, "The image content must be valid base64 encoded data.");
+  const std::string type = content.value("type", std::string());
+  const bool jpeg = bytes->rfind("\xFF\xD8\xFF", 0) == 0;
+  const bool png = bytes->rfind("\x89PNG\r\n\x1A\n", 0) == 0;
+  const bool gif = bytes->rfind("GIF87a", 0) == 0 || bytes->rfind("GIF89a", 0) == 0;
+  if (!jpeg && !png && !gif) {
+    return error(400, "The image content is invalid. Verify the content and try again.");
+  }
+  static const char* kTypes[] = {"image/jpg", "image/jpeg", "image/gif", "image/png"};
+  if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
+    return error(400, "The image MIME type is not valid or not supported.");
+  }
+  const std::string name = content.value("name", std::string());
+  if (name.empty() || name.find_first_of("/\\:*?\"<>|") != std::string::npos) {
+    return error(400, "Provided image name contains forbidden characters.");
+  }
+  return std::nullopt;
+}
+
 // Applies the fields of `in` to `p` (a copy); an error leaves the catalog as it was.
 std::optional<MageError> apply(Catalog& catalog, Product& p, ProductText& text, const Json& in,
-                               bool creating) {
+                               bool creating, int* images_uploaded) {
   if (in.contains("type_id") && in["type_id"].is_string()) {
     if (auto t = parse_type(in["type_id"].get<std::string>())) p.type = *t;
   }
@@ -215,14 +267,31 @@ std::optional<MageError> apply(Catalog& catalog, Product& p, ProductText& text, 
     }
   }
   if (in.contains("media_gallery_entries") && in["media_gallery_entries"].is_array()) {
-    text.media = Json::array();
+    // The list replaces the gallery. A new entry brings its file as
+    // base64 content, checked as Magento's ImageContentValidator does and
+    // stored under /<a>/<b>/<name> (the file itself is not kept here).
+    Json media = Json::array();
     int n = 0;
     for (const auto& m : in["media_gallery_entries"]) {
+      if (!m.is_object()) return type_error(m, "\\Magento\\Catalog\\Api\\Data\\ProductAttributeMediaGalleryEntryInterface");
       Json entry = m;
-      entry.erase("content");
+      if (entry.contains("content") && !entry["content"].is_null()) {
+        if (auto e = check_image_content(entry["content"])) return e;
+        const std::string name = entry["content"].value("name", std::string());
+        std::string lower;
+        for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string a(1, lower.size() > 0 ? lower[0] : '_'), b(1, lower.size() > 1 ? lower[1] : '_');
+        entry["file"] = "/" + a + "/" + b + "/" + lower;
+        entry.erase("content");
+        ++*images_uploaded;
+      } else if (!entry.contains("id") && !entry.contains("file")) {
+        return error(400, "The image content is invalid. Verify the content and try again.");
+      }
       if (!entry.contains("id")) entry["id"] = p.id * 100 + ++n;
-      text.media.push_back(entry);
+      if (!entry.contains("media_type")) entry["media_type"] = "image";
+      media.push_back(std::move(entry));
     }
+    text.media = std::move(media);
   }
   if (in.contains("extension_attributes") && in["extension_attributes"].is_object()) {
     const Json& ext = in["extension_attributes"];
@@ -354,7 +423,7 @@ ProductSave save_product(Catalog& catalog, const Json& body, const std::string& 
     p.qty = 0;
     p.in_stock = false;
   }
-  if (auto e = apply(catalog, p, text, in, existing == nullptr)) {
+  if (auto e = apply(catalog, p, text, in, existing == nullptr, &out.images_uploaded)) {
     out.error = e;
     return out;
   }

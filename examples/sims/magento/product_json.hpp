@@ -30,6 +30,7 @@ Json render_product(Catalog& catalog, const Product& p);
 struct ProductSave {
   std::int64_t id = 0;
   bool created = false;
+  int images_uploaded = 0;  // gallery entries that came with their content
   std::optional<MageError> error;
 };
 

@@ -20,7 +20,8 @@ const char* kCounters[] = {"products_created",
                            "bulk_operations_rejected",
                            "orders_invoiced",
                            "orders_shipped",
-                           "orders_canceled"};
+                           "orders_canceled",
+                           "images_uploaded"};
 
 }  // namespace
 

@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <concepts>
+#include <cstdint>
 #include <ctime>
 #include <exception>
 #include <memory>
@@ -86,6 +87,21 @@ inline std::string format_utc(std::chrono::system_clock::time_point t, const cha
   char out[128];
   const std::size_t n = std::strftime(out, sizeof out, format, &tm);
   return std::string(out, n);
+}
+
+// FNV-1a (64 bits) of `text` as 16 hex digits: a digest that is the same in
+// every process and build, for remembering what was last sent (an image
+// list, a document) in the ID map or state. Not for security.
+inline std::string digest_hex(std::string_view text) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 15];
+  return out;
 }
 
 // A borrowed view of one input message; valid during the process() call.
