@@ -18,6 +18,8 @@
 //
 // Categories are global in Magento: the calls go through store `all`
 // unless the node's config names another.
+//
+// Holds nothing but its config: safe at any concurrency.
 #pragma once
 
 #include <optional>
@@ -50,12 +52,7 @@ std::optional<std::string> find_category(Via& via, const std::string& store,
   Criteria c;
   c.filters = {{"name", name, "eq"}, {"parent_id", std::to_string(parent), "eq"}};
   c.page_size = 10;
-  add_criteria(r, c);
-  const Json answer = call(via, r);
-  if (!answer.is_object() || !answer.contains("items") || !answer["items"].is_array()) {
-    throw Outcome(Result::failed("GET " + r.target + ": the answer has no items list: " +
-                                 answer.dump().substr(0, 200)));
-  }
+  const Json answer = search(via, r, c);
   for (const auto& item : answer["items"]) {
     if (item.is_object() && item.contains("id")) return text_of(item["id"]);
   }

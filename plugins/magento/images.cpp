@@ -45,11 +45,6 @@ std::string file_name(const std::string& url, std::size_t position) {
   return name;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // The picture's MIME type: the answer's Content-Type when it is one Magento
 // takes, else from the name's extension; "" when neither says.
 std::string mime_type(const HttpResponse& r, const std::string& name) {

@@ -21,6 +21,8 @@
 // product, so a failed save sends the pictures again next time. A product
 // without `images` goes on untouched. A picture the host answers 404 for
 // fails its product, naming the URL; a busy or failing host retries it.
+//
+// Holds nothing but its config: safe at any concurrency.
 #pragma once
 
 #include <weir/weir.hpp>

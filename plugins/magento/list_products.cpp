@@ -26,26 +26,13 @@ ListProducts::ListProducts(const NodeInit& init) {
 }
 
 Result ListProducts::process(Context& ctx) {
-  const Message& m = ctx.message();
-  Criteria c;
-  c.page_size = page_size_;
-  if (!m.cursor().empty()) c.page = std::stoi(std::string(m.cursor()));
+  Criteria c = listing_criteria(ctx.message(), page_size_);
   if (!type_.empty()) c.filters.push_back({"type_id", type_, "eq"});
-  if (auto window = m.sync_window(); window && window->since) {
-    c.filters.push_back({"updated_at", mg_time(*window->since), "gteq"});
-  }
   HttpRequest r;
   r.target = v1(store_in(ctx, store_), "products");
-  add_criteria(r, c);
-  const Json answer = call(ctx, r);
-  if (!answer.is_object() || !answer.contains("items") || !answer["items"].is_array()) {
-    return Result::failed("GET " + r.target + ": Magento answered " + answer.dump().substr(0, 200) +
-                          " where {items, total_count} belongs");
-  }
+  const Json answer = search(ctx, r, c);
   for (const auto& p : answer["items"]) ctx.emit(p);
-  const long long total = answer.value("total_count", 0LL);
-  if (c.page < page_count(total, page_size_)) return Result::next_page(std::to_string(c.page + 1));
-  return answer["items"].empty() ? Result::stop() : Result::success();
+  return after_page(c, answer);
 }
 
 }  // namespace weir::magento

@@ -88,6 +88,37 @@ int page_count(long long total, int page_size) {
   return static_cast<int>((total + page_size - 1) / page_size);
 }
 
+Criteria listing_criteria(const Message& m, int page_size) {
+  Criteria c;
+  c.page_size = page_size;
+  if (!m.cursor().empty()) {
+    const std::string cursor(m.cursor());
+    std::size_t used = 0;
+    int page = 0;
+    try {
+      page = std::stoi(cursor, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != cursor.size() || page < 1) {
+      throw Outcome(Result::failed("the message's cursor '" + cursor.substr(0, 50) +
+                                   "' is not a page number (a Magento listing pages by number)"));
+    }
+    c.page = page;
+  }
+  if (auto window = m.sync_window(); window && window->since) {
+    c.filters.push_back({"updated_at", mg_time(*window->since), "gteq"});
+  }
+  return c;
+}
+
+Result after_page(const Criteria& c, const Json& answer) {
+  if (c.page < page_count(answer.value("total_count", 0LL), c.page_size)) {
+    return Result::next_page(std::to_string(c.page + 1));
+  }
+  return answer["items"].empty() ? Result::stop() : Result::success();
+}
+
 std::string store_of(const Json& config, std::vector<std::string>& errors) {
   if (!config.is_object() || !config.contains("store")) return "";
   const Json& s = config["store"];

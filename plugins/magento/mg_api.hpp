@@ -13,6 +13,7 @@
 // No state: safe on any thread.
 #pragma once
 
+#include <cctype>
 #include <chrono>
 #include <string>
 #include <weir/weir.hpp>
@@ -76,9 +77,40 @@ void add_criteria(HttpRequest& r, const Criteria& c);
 // empty page).
 int page_count(long long total, int page_size);
 
+// The criteria of one page of a listing node (list_products, list_orders):
+// the page the message's cursor names (1 without one) and, when the process
+// has a delta window with a start, `updated_at gteq` it. Throws Outcome
+// (failed, naming the cursor) for a cursor that is not a page number.
+Criteria listing_criteria(const Message& m, int page_size);
+
+// GET `r` with `c` and return Magento's search result {items, total_count};
+// throws Outcome as call() does, and (failed) when the answer is not one.
+template <class Via>
+Json search(Via& via, HttpRequest r, const Criteria& c) {
+  add_criteria(r, c);
+  Json answer = call(via, r);
+  if (!answer.is_object() || !answer.contains("items") || !answer["items"].is_array()) {
+    throw Outcome(Result::failed("GET " + r.target + ": Magento answered " +
+                                 answer.dump().substr(0, 200) +
+                                 " where {items, total_count} belongs"));
+  }
+  return answer;
+}
+
+// A listing node's result for the page `c` that answered `answer`: the
+// next page while total_count says there are more, else the end (STOP when
+// the page was empty).
+Result after_page(const Criteria& c, const Json& answer);
+
 // An id or name as text: a string as it is, a number as its digits.
 inline std::string text_of(const Json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// `s` in ASCII lower case (names compared as MySQL's collation does).
+inline std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // A node config's `store` ("" when it names none): checked to be a store code.

@@ -37,25 +37,15 @@ ListOrders::ListOrders(const NodeInit& init) {
 
 Result ListOrders::process(Context& ctx) {
   const Message& m = ctx.message();
-  Criteria c;
-  c.page_size = page_size_;
-  if (!m.cursor().empty()) c.page = std::stoi(std::string(m.cursor()));
+  Criteria c = listing_criteria(m, page_size_);
   if (!statuses_.empty()) {
     std::string list;
     for (const auto& s : statuses_) list += (list.empty() ? "" : ",") + s;
     c.filters.push_back({"status", list, "in"});
   }
-  if (auto window = m.sync_window(); window && window->since) {
-    c.filters.push_back({"updated_at", mg_time(*window->since), "gteq"});
-  }
   HttpRequest r;
   r.target = v1(store_in(ctx, store_), "orders");
-  add_criteria(r, c);
-  const Json answer = call(ctx, r);
-  if (!answer.is_object() || !answer.contains("items") || !answer["items"].is_array()) {
-    return Result::failed("GET " + r.target + ": Magento answered " + answer.dump().substr(0, 200) +
-                          " where {items, total_count} belongs");
-  }
+  const Json answer = search(ctx, r, c);
   for (Json order : answer["items"]) {
     if (!keep_children_ && order.contains("items") && order["items"].is_array()) {
       Json top = Json::array();
@@ -66,9 +56,7 @@ Result ListOrders::process(Context& ctx) {
     }
     ctx.emit(order);
   }
-  const long long total = answer.value("total_count", 0LL);
-  if (c.page < page_count(total, page_size_)) return Result::next_page(std::to_string(c.page + 1));
-  return answer["items"].empty() ? Result::stop() : Result::success();
+  return after_page(c, answer);
 }
 
 const char* UpdateOrderStatus::schema() {

@@ -27,11 +27,6 @@ void normalise(Json& product) {
   product["custom_attributes"] = std::move(list);
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 const char* UpsertProducts::schema() {
