@@ -13,6 +13,7 @@ packages=(
   libboost-dev libboost-filesystem-dev
   cppzmq-dev libzmq3-dev libmsgpack-cxx-dev
   libsqlite3-dev libspdlog-dev catch2
+  libpq-dev postgresql-15  # the PostgreSQL store; the tests start their own server
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libssl-dev
   tzdata  # cron triggers read time zones from /usr/share/zoneinfo
   ca-certificates  # the HTTP client verifies shops' TLS against the system's CAs

@@ -130,6 +130,37 @@ void read_http_limits(const Reader& r, const YAML::Node& http, HostConfig& c) {
       r.size(http, "min_body_rate", static_cast<std::int64_t>(c.http_min_body_rate)));
 }
 
+// store: {kind: postgres, url: env:WEIR_PG_URL, host: shop-a, lease: 30s}.
+// The URL holds a password, so it is a secret reference like every other;
+// what SQLite alone means (synchronous, max_size) is refused.
+void read_postgres(const Reader& r, const YAML::Node& store, HostConfig& c) {
+  for (const char* sqlite_only : {"synchronous", "max_size"}) {
+    if (store[sqlite_only]) {
+      throw std::runtime_error(r.where(store[sqlite_only]) + ": " + sqlite_only +
+                               " is for kind sqlite; PostgreSQL's own settings say this");
+    }
+  }
+  const YAML::Node url = store["url"];
+  if (!url || !url.IsScalar() || url.Scalar().empty()) {
+    throw std::runtime_error(r.where(store) +
+                             ": kind postgres needs url: env:NAME or file:PATH (a libpq "
+                             "connection URL, given by reference: it may hold a password)");
+  }
+  auto ref = parse_secret_ref(url.Scalar(), fs::path(c.file).parent_path().string());
+  if (!ref) throw std::runtime_error(r.where(url) + ": url: " + ref.error());
+  c.store_url = *ref;
+  if (const YAML::Node host = store["host"]) {
+    if (!host.IsScalar() || host.Scalar().empty()) {
+      throw std::runtime_error(r.where(host) + ": host must be a name");
+    }
+    c.store_host = host.Scalar();
+  }
+  c.store_lease = r.timeout(store, "lease", c.store_lease);
+  if (c.store_lease < std::chrono::seconds(2)) {
+    throw std::runtime_error(r.where(store["lease"]) + ": lease must be at least 2s");
+  }
+}
+
 HostConfig parse(const std::string& path) {
   Reader r(path);
   YAML::Node root = YAML::LoadFile(path);
@@ -149,7 +180,12 @@ HostConfig parse(const std::string& path) {
   c.log_format = r.choice(root["log"], "format", {"text", "json"}, "text");
   if (root["engine"]) r.only_keys(root["engine"], {"workers"});
   c.workers = r.positive(root["engine"], "workers", 8);
-  if (root["store"]) r.only_keys(root["store"], {"synchronous", "max_size", "keep_processes"});
+  if (root["store"]) {
+    r.only_keys(root["store"], {"kind", "synchronous", "max_size", "keep_processes", "url",
+                                "host", "lease"});
+  }
+  c.store_kind = r.choice(root["store"], "kind", {"sqlite", "postgres"}, "sqlite");
+  if (c.store_kind == "postgres") read_postgres(r, root["store"], c);
   c.store_max_bytes = r.size(root["store"], "max_size", 0);
   c.store_keep_processes = r.keep(root["store"], "keep_processes", c.store_keep_processes);
   c.synchronous_full = r.choice(root["store"], "synchronous", {"full", "normal"}, "full") == "full";

@@ -110,20 +110,40 @@ Status Host::lock_data_dir() {
   return Status::ok();
 }
 
+// SQLite in the data directory, or the PostgreSQL database weir.yaml names
+// (several hosts may share it; each is one host of the cluster, by name).
+Result<std::unique_ptr<store::Store>> Host::open_store() {
+  if (config_.store_kind != "postgres") {
+    store_name_ = config_.store_path();
+    return store::open_sqlite_store(
+        store::SqliteOptions{config_.store_path(), config_.synchronous_full,
+                             config_.store_max_bytes, config_.store_keep_processes.count()});
+  }
+  auto url = SecretSource::from(config_.store_url)->get();
+  if (!url) return url.status().prefixed(config_.file + ": store url");
+  store::PgOptions options{*url, config_.store_host, config_.store_lease.count()};
+  if (options.host.empty()) {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    // The data directory makes it unique on one machine and stable across restarts.
+    options.host = std::string(name) + ":" + config_.data_dir;
+  }
+  store_name_ = "postgres as host " + options.host;
+  return store::open_pg_store(options);
+}
+
 Status Host::start() {
   Status st = make_data_dir_private(config_);
   if (!st) return st;
   st = lock_data_dir();
   if (!st) return st;
-  auto store = store::open_sqlite_store(
-      store::SqliteOptions{config_.store_path(), config_.synchronous_full,
-                           config_.store_max_bytes, config_.store_keep_processes.count()});
+  auto store = open_store();
   if (!store) return store.status();
   store_ = std::move(store).value();
   const auto rec = store_->recovery();
   spdlog::info("store: {} ({} message(s) queued; after an unclean stop, {} were in a call and "
                "count it as an attempt, {} only prefetched are ready as they were)",
-               config_.store_path(), rec.queued, rec.redelivered, rec.unstarted);
+               store_name_, rec.queued, rec.redelivered, rec.unstarted);
   st = load_plugins_and_topologies();
   if (!st) return st;
   auto zone = triggers::TimeZone::load(config_.timezone);

@@ -105,10 +105,6 @@ extern const char* const kUpdate;
 extern const char* const kSelect;
 // A row of kUpdate or kSelect.
 ProcessRecord read(const Stmt& s);
-// The state a row had before kUpdate applied (?1 outstanding, ?3 failed) to
-// it: the state follows from those two alone.
-ProcessState state_before(const ProcessRecord& after, std::int64_t outstanding_delta,
-                          std::int64_t failed_delta);
 // process_counts: ?1 topology, ?2 state, ?3 delta.
 extern const char* const kAddCount;
 }  // namespace processes

@@ -35,12 +35,6 @@ const char* const kUpdate =
 
 const char* const kSelect = "SELECT " WEIR_PROCESS_COLUMNS " FROM processes";
 
-ProcessState state_before(const ProcessRecord& after, std::int64_t outstanding_delta,
-                          std::int64_t failed_delta) {
-  if (after.outstanding - outstanding_delta > 0) return ProcessState::running;
-  return after.failed - failed_delta > 0 ? ProcessState::failed : ProcessState::completed;
-}
-
 const char* const kAddCount =
     "INSERT INTO process_counts(topology, state, count) VALUES(?1, ?2, ?3) "
     "ON CONFLICT(topology, state) DO UPDATE SET count = count + excluded.count";

@@ -7,6 +7,7 @@
 
 #include "common/clock.hpp"
 #include "message/attempt_history.hpp"
+#include "commit_rules.hpp"
 #include "rows.hpp"
 #include "sqlite_store.hpp"
 
@@ -255,7 +256,7 @@ Status SqliteStore::apply_process_deltas(Pending& p, CommitResult& out) {
       const ProcessRecord* completed = nullptr;
       if (w_.update_process.step(&st)) {
         ProcessRecord r = rows::processes::read(w_.update_process);
-        const ProcessState was = rows::processes::state_before(r, d.outstanding, d.failed);
+        const ProcessState was = state_before(r, d.outstanding, d.failed);
         if (was != r.state) {
           --p.state_counts[{r.topology, static_cast<int>(was)}];
           ++p.state_counts[{r.topology, static_cast<int>(r.state)}];

@@ -12,6 +12,7 @@
 //  - A message that would wait for a process that waits (transitively) for
 //    the message's own process would wait forever: it goes to the trash.
 #include "message/attempt_history.hpp"
+#include "commit_rules.hpp"
 #include "rows.hpp"
 #include "sqlite_store.hpp"
 
@@ -46,12 +47,7 @@ Status SqliteStore::park_for_prerequisite(const Ack& ack, Pending& p) {
   }
   const std::string of = "process " + std::to_string(target) + " of topology " + pre.topology;
   if (cycle) {
-    const std::string error =
-        pre.why + ", but " + of +
-        (target == in.process_id
-             ? " is this message's own process: it would wait for itself forever"
-             : " is waiting for this message's own process " + std::to_string(in.process_id) +
-                   ": they would wait for each other forever");
+    const std::string error = prerequisite_cycle_error(pre.why, of, target, in.process_id);
     Ack failed = ack;  // the trace and the trash say the same
     failed.prerequisite.reset();
     failed.failed = TrashInfo{error, message::append_attempt(in.errors, p.now, in.attempt,

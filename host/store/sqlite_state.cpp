@@ -1,8 +1,7 @@
 // Operator writes to topology state in the SQLite store (the engine's own
 // state writes go through commit(), sqlite_commit.cpp).
-#include <nlohmann/json.hpp>
-
 #include "sqlite_store.hpp"
+#include "store_text.hpp"
 
 namespace weir::store {
 
@@ -21,11 +20,7 @@ Result<std::int64_t> SqliteStore::delete_state(const std::string& topology,
   std::int64_t deleted = 0;
   Status st = writer_.exec("BEGIN IMMEDIATE");
   if (keys.empty()) {
-    // The least text greater than every key with this prefix: the prefix
-    // with its last byte below 0xff raised by one (bytes of 0xff dropped).
-    std::string past = prefix;
-    while (!past.empty() && static_cast<unsigned char>(past.back()) == 0xff) past.pop_back();
-    if (!past.empty()) past.back() = static_cast<char>(static_cast<unsigned char>(past.back()) + 1);
+    const std::string past = prefix_end(prefix);
     if (st) st = del->bind(1, topology).bind(2, prefix).bind(3, past).run();
     if (st) deleted = writer_.changes();
   } else {
@@ -34,11 +29,7 @@ Result<std::int64_t> SqliteStore::delete_state(const std::string& topology,
       if (st) deleted += writer_.changes();
     }
   }
-  nlohmann::json detail = nlohmann::json::parse(audit.detail.empty() ? "{}" : audit.detail,
-                                                nullptr, false);
-  if (!detail.is_object()) detail = {{"note", audit.detail}};
-  detail["deleted"] = deleted;
-  audit.detail = detail.dump();
+  audit.detail = audit_with_count(audit.detail.empty() ? "{}" : audit.detail, "deleted", deleted);
   if (st) st = insert_audit(audit);
   if (st) st = writer_.exec("COMMIT");
   if (!st) {

@@ -3,6 +3,7 @@
 // the commit that starts or completes it.
 #include <weir/payload.hpp>
 
+#include "commit_rules.hpp"
 #include "sqlite_store.hpp"
 
 namespace weir::store {
@@ -14,17 +15,7 @@ Status SqliteStore::sync_window_headers(const NewProcess& np, std::int64_t now, 
   if (w_.get_since.step(&st)) since = w_.get_since.int64(0);
   w_.get_since.reset();
   if (!st) return st;
-  Headers h;
-  try {
-    h = payload::decode_headers(np.headers);
-  } catch (const PayloadError& e) {  // checked by whoever started it; never here
-    return Status::error(std::string("process headers: ") + e.what());
-  }
-  h.erase(kSyncSinceHeader);  // the host's to set, not the starter's
-  if (since > 0) h[kSyncSinceHeader] = std::to_string(since);
-  h[kSyncUntilHeader] = std::to_string(now);
-  *headers = payload::encode_headers(h);
-  return Status::ok();
+  return sync_headers(np.headers, since, now, headers);
 }
 
 Status SqliteStore::advance_sync_window(const ProcessRecord& finished, std::int64_t now) {

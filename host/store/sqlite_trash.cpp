@@ -2,45 +2,12 @@
 // discarding, and replaying (inside a commit, see sqlite_commit.cpp).
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-#include <weir/payload.hpp>
-
 #include "common/clock.hpp"
-#include "message/attempt_history.hpp"
 #include "rows.hpp"
 #include "sqlite_store.hpp"
+#include "store_text.hpp"
 
 namespace weir::store {
-namespace {
-
-
-// --grep looks where an operator would: the error, every attempt's error,
-// and the payload as JSON.
-bool matches(const TrashRecord& r, const std::string& grep) {
-  if (grep.empty() || r.error.find(grep) != std::string::npos) return true;
-  // (replace: an entry stored by an older weir may hold text that is not UTF-8)
-  if (message::history_json(r.errors).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-          .find(grep) != std::string::npos) {
-    return true;
-  }
-  try {
-    return payload::to_json_text(r.payload).find(grep) != std::string::npos;
-  } catch (const PayloadError&) {
-    return false;
-  }
-}
-
-// Adds `key: ids` to an audit entry's JSON detail.
-std::string with_outcome(const std::string& detail, const char* key,
-                         const std::vector<std::int64_t>& ids) {
-  nlohmann::json d = nlohmann::json::parse(detail, nullptr, false);
-  if (!d.is_object()) d = {{"note", detail}};
-  d[key] = ids;
-  return d.dump();
-}
-
-}  // namespace
-
 Result<std::vector<TrashRecord>> SqliteStore::trash(const TrashFilter& f) {
   std::lock_guard lock(read_mu_);
   auto s = reader_.prepare(std::string(rows::trash::kSelect) +
@@ -59,7 +26,7 @@ Result<std::vector<TrashRecord>> SqliteStore::trash(const TrashFilter& f) {
       TrashRecord r = rows::trash::read(*s);
       after = r.id;
       ++rows;
-      if (matches(r, f.grep)) out.push_back(std::move(r));
+      if (trash_matches(r, f.grep)) out.push_back(std::move(r));
     }
     s->reset();
     if (!st) return st;
@@ -103,7 +70,7 @@ Result<std::vector<std::int64_t>> SqliteStore::discard_trash(const std::vector<s
     st = del->bind(1, ids[i]).run();
     if (st && writer_.changes() > 0) gone.push_back(ids[i]);
   }
-  audit.detail = with_outcome(audit.detail.empty() ? "{}" : audit.detail, "discarded", gone);
+  audit.detail = audit_with(audit.detail.empty() ? "{}" : audit.detail, "discarded", gone);
   if (st) st = insert_audit(audit);
   if (st) st = writer_.exec("COMMIT");
   if (!st) {
@@ -145,9 +112,9 @@ Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
     p.out->not_in_trash.insert(p.out->not_in_trash.end(), missing.begin(), missing.end());
     p.out->replay_refused.insert(p.out->replay_refused.end(), refused.begin(), refused.end());
     AuditEntry audit = r.audit;
-    audit.detail = with_outcome(with_outcome(audit.detail, "replayed", replayed), "not_in_trash",
-                                missing);
-    if (!refused.empty()) audit.detail = with_outcome(audit.detail, "not_served", refused);
+    audit.detail =
+        audit_with(audit_with(audit.detail, "replayed", replayed), "not_in_trash", missing);
+    if (!refused.empty()) audit.detail = audit_with(audit.detail, "not_served", refused);
     Status st = insert_audit(audit);
     if (!st) return st;
   }

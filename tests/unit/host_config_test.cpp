@@ -83,3 +83,42 @@ TEST_CASE("weir.yaml: bad HTTP limits and retention are errors naming file and l
   CHECK_THAT(error_of(dir, "http: {max_conections: 5}\n"),
              Catch::Contains("unknown key 'max_conections'") && Catch::Contains("max_connections"));
 }
+
+TEST_CASE("weir.yaml: a PostgreSQL store takes its URL by reference, a host name and a lease") {
+  TempDir dir;
+  auto c = load(dir, "store: {kind: postgres, url: env:WEIR_PG_URL, host: web-1, lease: 10s}\n");
+  INFO(c.error());
+  REQUIRE(c.is_ok());
+  CHECK(c->store_kind == "postgres");
+  CHECK(c->store_url.kind == weir::SecretRef::Kind::env);
+  CHECK(c->store_url.name == "WEIR_PG_URL");
+  CHECK(c->store_host == "web-1");
+  CHECK(c->store_lease == 10s);
+  auto f = load(dir, "store: {kind: postgres, url: file:pg-url}\n");
+  REQUIRE(f.is_ok());
+  CHECK(f->store_url.kind == weir::SecretRef::Kind::file);
+  CHECK(f->store_url.name == dir.file("pg-url"));
+  CHECK(f->store_host.empty());  // the machine's name and the data directory, when serving
+  CHECK(f->store_lease == 30s);
+  auto sqlite = load(dir, "");
+  REQUIRE(sqlite.is_ok());
+  CHECK(sqlite->store_kind == "sqlite");
+}
+
+TEST_CASE("weir.yaml: a PostgreSQL store without a URL reference, or with SQLite's settings, is refused") {
+  TempDir dir;
+  const std::string file = dir.file("weir.yaml");
+  CHECK_THAT(error_of(dir, "store:\n  kind: postgres\n"),
+             Catch::StartsWith(file + ":5: kind postgres needs url: env:NAME or file:PATH"));
+  // A URL written inline may hold a password: refused, and not repeated.
+  const std::string inline_url = "postgresql://weir:s3cret@db/weir";
+  const std::string e = error_of(dir, "store:\n  kind: postgres\n  url: " + inline_url + "\n");
+  CHECK_THAT(e, Catch::StartsWith(file + ":6: url:"));
+  CHECK_THAT(e, !Catch::Contains("s3cret"));
+  CHECK_THAT(error_of(dir, "store:\n  kind: postgres\n  url: env:PG\n  max_size: 1GB\n"),
+             Catch::StartsWith(file + ":7: max_size is for kind sqlite"));
+  CHECK_THAT(error_of(dir, "store:\n  kind: postgres\n  url: env:PG\n  lease: 1s\n"),
+             Catch::StartsWith(file + ":7: lease must be at least 2s"));
+  CHECK_THAT(error_of(dir, "store:\n  kind: mysql\n"),
+             Catch::StartsWith(file + ":5: kind 'mysql' is not one of postgres, sqlite"));
+}

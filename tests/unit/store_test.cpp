@@ -1,8 +1,12 @@
-// The SQLite store, on a real database file in a temp directory.
+// The store, on a real SQLite file in a temp directory, or (WEIR_TEST_STORE=
+// postgres: the suite's second registration) on a real PostgreSQL database
+// of the test's own (support/pg_cluster.hpp). Cases tagged [sqlite] are about
+// SQLite's file alone (its pragmas, its dispatch-marks file, its size cap).
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/clock.hpp"
@@ -11,6 +15,7 @@
 
 #include "store/schema.hpp"
 #include "store/store.hpp"
+#include "support/pg_cluster.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace weir::store;
@@ -18,8 +23,21 @@ using weir::test::TempDir;
 
 namespace {
 
+bool on_postgres() { return weir::test::store_under_test() == "postgres"; }
+
+// On PostgreSQL, a TempDir stands for a database of its own (made at its
+// first open, kept across reopens, dropped when the program ends).
+weir::test::PgDatabase& database_of(const TempDir& dir) {
+  static std::map<std::string, std::unique_ptr<weir::test::PgDatabase>> dbs;
+  auto& db = dbs[dir.path().string()];
+  if (!db) db = std::make_unique<weir::test::PgDatabase>();
+  return *db;
+}
+
 std::unique_ptr<Store> open_store(const TempDir& dir, std::int64_t max_bytes = 0) {
-  auto s = open_sqlite_store(SqliteOptions{dir.file("weir.db"), true, max_bytes});
+  auto s = on_postgres()
+               ? open_pg_store(PgOptions{database_of(dir).url(), "test-host", 30000})
+               : open_sqlite_store(SqliteOptions{dir.file("weir.db"), true, max_bytes});
   INFO(s.error());
   REQUIRE(s.is_ok());
   return std::move(s).value();
@@ -71,6 +89,17 @@ std::int64_t sqlite_int(const std::string& path, const std::string& sql) {
   return v;
 }
 
+// `sql`'s one number, from the store's database (SQLite or PostgreSQL).
+std::int64_t db_int(const TempDir& dir, const std::string& sql) {
+  if (on_postgres()) return std::stoll(database_of(dir).value(sql));
+  return sqlite_int(dir.file("weir.db"), sql);
+}
+
+std::int64_t schema_version_of(const TempDir& dir) {
+  return on_postgres() ? db_int(dir, "SELECT value FROM meta WHERE key = 'schema_version'")
+                       : db_int(dir, "PRAGMA user_version");
+}
+
 }  // namespace
 
 TEST_CASE("a new store gets the latest schema version and reopening keeps its data") {
@@ -81,7 +110,7 @@ TEST_CASE("a new store gets the latest schema version and reopening keeps its da
     q = s->queue("t", "a").value();
     commit(*s, CommitBatch{{new_process({q})}, {}, {}, {}});
   }
-  CHECK(sqlite_int(dir.file("weir.db"), "PRAGMA user_version") == latest_schema_version());
+  CHECK(schema_version_of(dir) == latest_schema_version());
   auto s = open_store(dir);
   CHECK(s->queue("t", "a").value() == q);
   CHECK(queued(*s, q) == 1);
@@ -91,6 +120,16 @@ TEST_CASE("a database written by a newer weir is refused and left untouched") {
   TempDir dir;
   { open_store(dir); }
   const int newer = latest_schema_version() + 1;
+  if (on_postgres()) {
+    database_of(dir).exec("UPDATE meta SET value = " + std::to_string(newer) +
+                          " WHERE key = 'schema_version'");
+    auto s = open_pg_store(PgOptions{database_of(dir).url(), "test-host", 30000});
+    REQUIRE_FALSE(s.is_ok());
+    CHECK_THAT(s.error(), Catch::Contains("database " + database_of(dir).name()));
+    CHECK_THAT(s.error(), Catch::Contains("newer than this weir knows"));
+    CHECK(schema_version_of(dir) == newer);
+    return;
+  }
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(dir.file("weir.db").c_str(), &db) == SQLITE_OK);
@@ -271,7 +310,21 @@ TEST_CASE("after a crash only messages a call had started count an attempt, and 
   }
 }
 
-TEST_CASE("marks say nothing after leases are given back, nor for another database's file") {
+TEST_CASE("marks say nothing after leases are given back") {
+  TempDir dir;
+  {
+    auto s = open_store(dir);
+    QueueId a = s->queue("t", "a").value();
+    auto r = commit(*s, CommitBatch{{new_process({a}), new_process({a})}, {}, {}, {{a, 2}}});
+    s->note_started(a, r.leased[1].seq);
+    s->note_started(a, 0);  // both given back: no call holds any of them
+  }
+  auto s = open_store(dir);
+  CHECK(s->recovery().redelivered == 0);
+  CHECK(s->recovery().unstarted == 2);
+}
+
+TEST_CASE("marks say nothing for another database's file", "[sqlite]") {
   TempDir dir;
   {
     auto s = open_store(dir);
@@ -315,7 +368,7 @@ TEST_CASE("acknowledging the same message twice counts it once") {
   CHECK(qs[0].done == 1);
 }
 
-TEST_CASE("a commit that hits a full disk applies nothing and the store keeps working") {
+TEST_CASE("a commit that hits a full disk applies nothing and the store keeps working", "[sqlite]") {
   TempDir dir;
   auto s = open_store(dir, 512 * 1024);
   QueueId a = s->queue("t", "a").value();
@@ -609,7 +662,7 @@ TEST_CASE("a delivery cut short by a crash is counted, as a crash, in the messag
   CHECK(history[0]["attempt"] == 1);
 }
 
-TEST_CASE("a version 1 database is migrated to the latest and keeps its messages") {
+TEST_CASE("a version 1 database is migrated to the latest and keeps its messages", "[sqlite]") {
   TempDir dir;
   const std::string path = dir.file("weir.db");
   {
@@ -881,9 +934,9 @@ TEST_CASE("queue depths are kept as commits go, equal to a count of the rows, wi
       INFO("queue " << q.node);
       const std::string id = std::to_string(q.id);
       CHECK(q.queued ==
-            sqlite_int(dir.file("weir.db"), "SELECT count(*) FROM messages WHERE queue_id = " + id));
+            db_int(dir, "SELECT count(*) FROM messages WHERE queue_id = " + id));
       CHECK(q.waiting ==
-            sqlite_int(dir.file("weir.db"), "SELECT count(*) FROM delayed WHERE queue_id = " + id));
+            db_int(dir, "SELECT count(*) FROM delayed WHERE queue_id = " + id));
     }
   };
   {

@@ -15,6 +15,12 @@
 //                               # processes (and their trace) older than this are deleted
 //                               # in the background, except those with trash entries;
 //                               # default 14d; `forever` keeps them
+//   store: {kind: postgres, url: env:WEIR_PG_URL, host: web-1, lease: 30s, keep_processes: 14d}
+//                               # several hosts on one PostgreSQL database (docs/architecture.md);
+//                               # url: a libpq URL by reference (env:NAME or file:PATH);
+//                               # host: this host's name in the cluster, default the
+//                               # machine's; lease: how long a dead host's messages stay
+//                               # taken (default 30s)
 //   retry: {max_attempts: 5, delay: 1s, multiplier: 2, max_delay: 5m, jitter: 0.2}
 //                               # default retry policy of every node
 //   timezone: Europe/Prague     # of cron triggers that name none; default UTC
@@ -39,6 +45,7 @@
 #include <string>
 
 #include "common/retry_policy.hpp"
+#include "common/secret_source.hpp"
 #include "common/status.hpp"
 
 namespace weir::config {
@@ -52,6 +59,10 @@ struct HostConfig {
   std::string log_level = "info";
   std::string log_format = "text";
   int workers = 8;
+  std::string store_kind = "sqlite";  // or "postgres"
+  SecretRef store_url;                // postgres: where the URL is read from
+  std::string store_host;             // postgres: this host's name; empty: the machine's
+  std::chrono::milliseconds store_lease{30000};
   bool synchronous_full = true;
   std::int64_t store_max_bytes = 0;  // 0: no cap
   // Finished processes older than this are pruned (with their trace); 0: for ever.

@@ -68,6 +68,7 @@ class Host {
 
  private:
   Status lock_data_dir();
+  Result<std::unique_ptr<store::Store>> open_store();
   Status load_plugins_and_topologies();
   Status start_http();
   void load_apps(control::Loaded& now);
@@ -84,6 +85,7 @@ class Host {
   config::HostConfig config_;
   int lock_fd_ = -1;
   std::unique_ptr<store::Store> store_;
+  std::string store_name_;  // for the log: the SQLite file, or the PostgreSQL host name
   std::unique_ptr<plugins::PluginRegistry> registry_;
   control::LoadedBox loaded_;  // what the last load or reload found
   std::mutex reload_mu_;       // one reload at a time

@@ -56,6 +56,7 @@ struct QueuedMessage {
   Bytes payload;              // msgpack document
   Bytes errors;               // attempt history (message/attempt_history.hpp); empty = none
   Bytes cursor;               // a paging node's place; empty: from the start
+  std::uint64_t fence = 0;    // the lease's fencing token (PostgreSQL: its ack must name it)
 };
 
 // An output to enqueue; process and lineage come from the input it answers.
@@ -468,5 +469,17 @@ struct SqliteOptions {
 
 // Opens (creating or migrating) the SQLite store at options.path.
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+struct PgOptions {
+  std::string url;   // a libpq connection URL, the secret already resolved
+  // This host's name in the cluster: the same across its restarts (its own
+  // leases are taken back at once when it opens again), one running host
+  // per name at a time.
+  std::string host;
+  std::int64_t lease_ms = 30000;  // a lease lasts this long without renewal
+};
+
+// Opens (creating or migrating) the PostgreSQL store at options.url.
+Result<std::unique_ptr<Store>> open_pg_store(const PgOptions& options);
 
 }  // namespace weir::store

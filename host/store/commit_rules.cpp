@@ -1,0 +1,35 @@
+#include "commit_rules.hpp"
+
+#include <weir/payload.hpp>
+
+namespace weir::store {
+
+Status sync_headers(const Bytes& headers, std::int64_t since_ms, std::int64_t now_ms, Bytes* out) {
+  Headers h;
+  try {
+    h = payload::decode_headers(headers);
+  } catch (const PayloadError& e) {  // checked by whoever started it; never here
+    return Status::error(std::string("process headers: ") + e.what());
+  }
+  h.erase(kSyncSinceHeader);  // the host's to set, not the starter's
+  if (since_ms > 0) h[kSyncSinceHeader] = std::to_string(since_ms);
+  h[kSyncUntilHeader] = std::to_string(now_ms);
+  *out = payload::encode_headers(h);
+  return Status::ok();
+}
+
+std::string prerequisite_cycle_error(const std::string& why, const std::string& of,
+                                     ProcessId target, ProcessId own) {
+  return why + ", but " + of +
+         (target == own ? " is this message's own process: it would wait for itself forever"
+                        : " is waiting for this message's own process " + std::to_string(own) +
+                              ": they would wait for each other forever");
+}
+
+ProcessState state_before(const ProcessRecord& after, std::int64_t outstanding_delta,
+                          std::int64_t failed_delta) {
+  if (after.outstanding - outstanding_delta > 0) return ProcessState::running;
+  return after.failed - failed_delta > 0 ? ProcessState::failed : ProcessState::completed;
+}
+
+}  // namespace weir::store

@@ -1,0 +1,209 @@
+// PgStore: the Store on PostgreSQL, for one host or several hosts sharing
+// one database (docs/architecture.md, "The store on PostgreSQL").
+//
+// It keeps the SQLite store's model (store.hpp) and its commit order step
+// by step (CommitBatch), with what several hosts need instead of what one
+// host could keep in memory:
+//  - Leases are per message: `lease_host`, `lease_until` (the database's
+//    clock) and a fencing token `fence` per lease batch. An ack deletes its
+//    input only if the row still carries the fence it was leased with; a row
+//    another host has taken over does not match, and the ack is dropped
+//    whole, like a duplicate.
+//  - A host is a row of `hosts`, found by its name (stable across restarts)
+//    and held by a session advisory lock while it runs, so one name is one
+//    running host. On open, a host takes back its own earlier leases at once
+//    (it knows it is not running them); the messages a call had started
+//    (`started`, set by note_started before each call) count an attempt and
+//    a crash, the ones only prefetched do not.
+//  - Queue depths are columns of `queues`, moved by each commit.
+//  - Message, seq and process ids come from sequences in blocks (IdBlock).
+//
+// Round trips: the writes of a commit whose answers are not needed (inserted
+// messages, visits, trash, state, counters) wait in `Deferred` and go in one
+// pipeline before the next read and before COMMIT; the deletes of a commit's
+// acks go in one pipeline too. So a commit costs a handful of round trips,
+// not one per statement.
+//
+// Threads: every method may be called from any thread. The writer
+// connection (commits, operator writes) is guarded by write_mu_, the
+// reader (views, state_get, ids) by read_mu_, and note_started has its own
+// connection (marks_mu_). No transaction stays open across anything but
+// our own SQL.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "pg_conn.hpp"
+#include "store/store.hpp"
+
+namespace weir::store::pg {
+
+class PgStore final : public Store {
+ public:
+  static Result<std::unique_ptr<PgStore>> open(const PgOptions& options);
+  ~PgStore() override;
+
+  RecoveryReport recovery() const override { return recovery_; }
+  void note_started(QueueId queue, std::uint64_t seq) override;
+  Result<QueueId> queue(const std::string& topology, const std::string& node) override;
+  Result<int> topology_version(const std::string& name, const std::string& content_hash,
+                               const std::string& file) override;
+  Result<CommitResult> commit(const CommitBatch& batch) override;
+
+  // pg_reads.cpp
+  Result<std::vector<QueueInfo>> queues() override;
+  Result<std::optional<ProcessRecord>> process(ProcessId id) override;
+  Result<std::vector<ProcessRecord>> processes(const std::string& topology, std::size_t limit,
+                                              std::optional<ProcessState> state) override;
+  Result<std::vector<Visit>> visits(ProcessId id) override;
+  using Store::trash;
+  Result<std::vector<TrashRecord>> trash(const TrashFilter& filter) override;
+  Result<std::optional<TrashRecord>> trash_entry(std::int64_t id) override;
+  Result<std::vector<AuditEntry>> audit(std::size_t limit) override;
+  Result<std::int64_t> trash_count() override;
+  Result<std::vector<ProcessCount>> process_counts() override;
+  Result<std::vector<TriggerRecord>> triggers() override;
+  Result<std::optional<Bytes>> state_get(const std::string& topology,
+                                         const std::string& key) override;
+  Result<std::optional<std::string>> id_get(const std::string& system, const std::string& entity,
+                                            const std::string& local_id) override;
+  Result<std::optional<std::string>> id_find(const std::string& system, const std::string& entity,
+                                             const std::string& remote_id) override;
+  Result<std::vector<IdMapping>> id_list(const IdFilter& filter) override;
+  Result<std::vector<SyncWindow>> sync_windows() override;
+
+  // pg_operator.cpp: an operator's writes, each in its own transaction with
+  // its audit entry.
+  Result<std::vector<std::int64_t>> discard_trash(const std::vector<std::int64_t>& ids,
+                                                  AuditEntry audit) override;
+  Status note_trigger(const std::string& topology, const std::string& trigger,
+                      std::int64_t skipped_slot_ms) override;
+  Result<bool> forget_id(const std::string& system, const std::string& entity,
+                         const std::string& local_id, AuditEntry audit) override;
+  Result<bool> reset_sync_window(const std::string& topology, AuditEntry audit) override;
+  Result<std::int64_t> delete_state(const std::string& topology, const std::string& prefix,
+                                    const std::vector<std::string>& keys,
+                                    AuditEntry audit) override;
+
+  std::int64_t host_id() const { return host_id_; }
+
+ private:
+  // Writes whose answers a commit does not need, sent together in one
+  // pipeline (flush) before the next read and before COMMIT. Parameters
+  // borrow; keep() holds what the caller made on the spot.
+  class Deferred {
+   public:
+    Params& add(const char* statement);
+    const Bytes& keep(Bytes b) { return bytes_.emplace_back(std::move(b)); }
+    const std::string& keep(std::string s) { return texts_.emplace_back(std::move(s)); }
+    Status flush(Conn& db);
+    void clear();
+
+   private:
+    struct Op {
+      const char* statement;
+      Params params;
+    };
+    std::deque<Op> ops_;
+    std::deque<Bytes> bytes_;
+    std::deque<std::string> texts_;
+  };
+  // Ids from a sequence that hands out `size` at a time.
+  struct IdBlock {
+    std::int64_t next = 0, end = 0;
+  };
+  struct ProcessDelta {
+    std::int64_t outstanding = 0, done = 0, failed = 0;
+  };
+  struct QueueDelta {
+    std::int64_t done = 0, failed = 0, retried = 0, stopped = 0, queued = 0, waiting = 0;
+  };
+  struct Pending {  // per-commit scratch
+    std::map<ProcessId, ProcessDelta> processes;
+    std::map<QueueId, QueueDelta> queues;
+    std::map<std::pair<std::string, int>, std::int64_t> state_counts;
+    Deferred writes;
+    // What this commit read or made that deferred writes borrow from.
+    std::deque<QueuedMessage> held;
+    std::deque<TrashInfo> kept_trash;
+    CommitResult* out = nullptr;
+    std::int64_t now = 0;
+  };
+  // A message to insert; borrows everything from the batch (or keep()).
+  struct NewMessage {
+    QueueId queue;
+    ProcessId process_id;
+    MessageId parent_id;
+    const std::string& correlation_id;
+    std::int64_t credit;
+    const Bytes& headers;
+    const Bytes& payload;
+    std::int64_t attempts;
+    std::int64_t crashes;
+    const Bytes& errors;
+    MessageId id = 0;               // 0: a new message (new id); else it keeps this one
+    const Bytes* cursor = nullptr;  // null: none
+  };
+
+  explicit PgStore(const PgOptions& options) : options_(options) {}
+  Status connect();
+  static Status prepare_writer(Conn& db);
+  Status ready_writer();  // reconnects after the server went away
+  Status register_host();
+  Status recover();
+  Result<std::int64_t> take_ids(const char* statement, IdBlock& block, std::int64_t block_size);
+
+  Result<CommitResult> commit_locked(const CommitBatch& batch, Pending& p);
+  Status insert_processes(const CommitBatch& batch, Pending& p, CommitResult& out);
+  Status insert_message(Pending& p, const NewMessage& m);
+  Status apply_acks(const CommitBatch& batch, Pending& p);
+  Status apply_ack(const Ack& ack, Pending& p);
+  Status insert_trash(const QueuedMessage& in, const TrashInfo& info, Pending& p,
+                      int version = -1);
+  void insert_visit(const Ack& ack, Pending& p, const std::string* error = nullptr);
+  void insert_delayed(const QueuedMessage& in, std::int64_t due_ms, const Bytes& errors,
+                      ProcessId waits_for, Pending& p);
+  Status promote_due(std::int64_t until_ms, Pending& p);
+  Status park_for_prerequisite(const Ack& ack, Pending& p);
+  Result<ProcessId> start_prerequisite(const QueuedMessage& in, const PrerequisiteInfo& pre,
+                                       Pending& p);
+  Status settle_waiters(const ProcessRecord& finished, Pending& p);
+  Status retire_queues(const CommitBatch& batch, Pending& p);
+  Result<int> current_version(QueueId queue);
+  Status apply_replays(const CommitBatch& batch, Pending& p);
+  enum class ReplayOne { replayed, missing, refused };
+  Status replay_one(std::int64_t trash_id, const std::vector<QueueId>* served, Pending& p,
+                    ReplayOne* outcome);
+  void put_state(const CommitBatch& batch, Pending& p);
+  void put_ids(const CommitBatch& batch, Pending& p);
+  Status sync_window_headers(const NewProcess& np, Pending& p, Bytes* headers);
+  Status apply_process_deltas(Pending& p, CommitResult& out);
+  void apply_queue_deltas(Pending& p);
+  void write_state_counts(Pending& p);
+  Status lease(const CommitBatch& batch, Pending& p);
+  void release(const CommitBatch& batch, Pending& p);
+  Status read_next_due(Pending& p, CommitResult& out);
+  // An operator's write: `body` runs inside one transaction with `audit`.
+  Status in_transaction(const std::function<Status()>& body);
+  Status insert_audit(const AuditEntry& entry);
+
+  PgOptions options_;
+  RecoveryReport recovery_;
+  std::int64_t host_id_ = 0;
+
+  std::mutex write_mu_;
+  Conn writer_;                // guarded by write_mu_; holds the host's advisory lock
+  IdBlock message_ids_, process_ids_;  // guarded by write_mu_
+
+  std::mutex read_mu_;
+  Conn reader_;  // guarded by read_mu_
+
+  std::mutex marks_mu_;
+  Conn marks_;  // guarded by marks_mu_: note_started's own connection
+};
+
+}  // namespace weir::store::pg
