@@ -9,9 +9,14 @@
 //
 //   bench_hop [--messages N] [--nodes K] [--max-batch B] [--concurrency C]
 //             [--workers W] [--trace all|failures|off] [--dir PATH] [--plugins DIR]
+//             [--store postgres --pg-url URL]
+// With --store postgres the same chain runs twice in one run, on SQLite and
+// then on the PostgreSQL database at URL (emptied first), and both figures
+// are printed side by side.
 // (trace: the topology's process trace; "all" writes a visit row per hop.)
 //
 // Prints a table, then one line `hop: key=value ...` for scripts.
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -48,6 +53,8 @@ struct Options {
   std::string trace = "all";
   std::string dir;
   std::string plugins = WEIR_PLUGINS_DIR;
+  std::string store = "sqlite";  // or "postgres": SQLite first, then PostgreSQL
+  std::string pg_url;
 };
 
 constexpr const char* kUsage = R"(usage: bench_hop [options]
@@ -61,6 +68,9 @@ hop transfers/s beside the raw SQLite limit measured in the same run.
   --trace T         all | failures | off: the process trace (default all)
   --dir PATH        where the store goes (default: a new temp dir, removed after)
   --plugins DIR     where core.so is (default: the build's plugins)
+  --store postgres  also run the chain on PostgreSQL (after SQLite, same run)
+  --pg-url URL      the PostgreSQL database for --store postgres (its weir
+                    tables are dropped first)
   --help            this text
 )";
 
@@ -72,7 +82,8 @@ Options parse(int argc, char** argv) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") throw Help{};
   }
   static const char* const kKnown[] = {"--messages", "--nodes",   "--max-batch", "--concurrency",
-                                       "--workers",  "--trace",   "--dir",       "--plugins"};
+                                       "--workers",  "--trace",   "--dir",       "--plugins",
+                                       "--store",    "--pg-url"};
   for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i];
     if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
@@ -88,8 +99,14 @@ Options parse(int argc, char** argv) {
     else if (k == "--trace") o.trace = v;
     else if (k == "--dir") o.dir = v;
     else if (k == "--plugins") o.plugins = v;
+    else if (k == "--store") o.store = v;
+    else if (k == "--pg-url") o.pg_url = v;
     else throw std::runtime_error("unknown option " + k + " (see --help)");
   }
+  if (o.store != "sqlite" && o.store != "postgres") {
+    throw std::runtime_error("--store must be sqlite or postgres");
+  }
+  if (o.store == "postgres" && o.pg_url.empty()) throw std::runtime_error("--store postgres needs --pg-url");
   return o;
 }
 
@@ -169,20 +186,43 @@ struct Figures {
   }
 };
 
-Figures run(const Options& o, const std::string& dir) {
+// Empties the PostgreSQL database for a run: the store makes its schema anew.
+void reset_pg(const std::string& url) {
+  PGconn* c = PQconnectdb(url.c_str());
+  std::string error;
+  if (PQstatus(c) != CONNECTION_OK) {
+    error = PQerrorMessage(c);
+  } else {
+    PGresult* r = PQexec(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) error = PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  PQfinish(c);
+  if (!error.empty()) throw std::runtime_error("emptying the PostgreSQL database: " + error);
+}
+
+// A store for the run: SQLite in `dir`, or the PostgreSQL database at `pg_url`.
+std::unique_ptr<weir::store::Store> open_store(const std::string& dir, const std::string& pg_url) {
+  auto st = pg_url.empty()
+                ? weir::store::open_sqlite_store(weir::store::SqliteOptions{dir + "/weir.db"})
+                : weir::store::open_pg_store(weir::store::PgOptions{pg_url, "bench", 30000});
+  if (!st) throw std::runtime_error(st.error());
+  return std::move(st).value();
+}
+
+Figures run(const Options& o, const std::string& dir, const std::string& pg_url = "") {
   using namespace weir;
   Figures f;
   plugins::PluginRegistry registry(dir + "/plugin-cache");
   for (const auto& r : registry.load_directory(o.plugins)) throw std::runtime_error(r.reason);
   auto loaded = topology::load_topology_text(chain_yaml(o), "hop.yaml", registry);
   if (!loaded.errors.empty()) throw std::runtime_error(loaded.errors[0].to_string());
-  auto st = store::open_sqlite_store(store::SqliteOptions{dir + "/weir.db"});
-  if (!st) throw std::runtime_error(st.error());
+  auto st = open_store(dir, pg_url);
   std::mutex mu;
   std::condition_variable cv;
   engine::EngineOptions eo;
   eo.workers = o.workers;
-  engine::Engine engine(**st, eo);
+  engine::Engine engine(*st, eo);
   if (auto s = engine.install(*loaded.topology, registry); !s) throw std::runtime_error(s.message());
   engine.add_finished_listener([&](const store::ProcessRecord&) {
     std::lock_guard lock(mu);
@@ -247,6 +287,20 @@ int main(int argc, char** argv) {
                 "msgs_per_s=%.0f hops_per_s=%.0f raw_rows_per_s=%.0f ratio=%.3f\n",
                 o.messages, o.nodes, o.max_batch, o.concurrency, o.workers, o.trace.c_str(), msgs,
                 hops, raw, hops / raw);
+    if (o.store == "postgres") {
+      reset_pg(o.pg_url);
+      Figures g = run(o, dir, o.pg_url);
+      const double pg_msgs = o.messages / g.drain_s;
+      const double pg_hops = pg_msgs * o.nodes;
+      std::printf("  on PostgreSQL (--pg-url), one host:\n");
+      std::printf("  %-44s %12.0f\n", "messages/s end to end", pg_msgs);
+      std::printf("  %-44s %12.0f\n", "hop transfers/s", pg_hops);
+      std::printf("  %-44s %12.2f\n", "seconds to inject (start processes)", g.inject_s);
+      std::printf("  %-44s %12.2f\n\n", "ratio to the SQLite hop transfers/s above", pg_hops / hops);
+      std::printf("hop_pg: messages=%ld nodes=%d hosts=1 msgs_per_s=%.0f hops_per_s=%.0f "
+                  "sqlite_hops_per_s=%.0f ratio_to_sqlite=%.3f\n",
+                  o.messages, o.nodes, pg_msgs, pg_hops, hops, pg_hops / hops);
+    }
     if (temp) fs::remove_all(dir);
     return 0;
   } catch (const Help&) {

@@ -11,6 +11,7 @@
 
 #include "message/attempt_history.hpp"
 #include "store/store.hpp"
+#include "support/home_store.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir;
@@ -109,10 +110,9 @@ TEST_CASE("10,000 processes survive a SIGKILL mid-flow and each completes exactl
   REQUIRE(host.kill(SIGTERM) == 0);
 
   // Read the truth from the store itself.
-  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(store.is_ok());
-  CHECK((*store)->recovery().redelivered == 0);  // the clean stop left nothing in flight
-  auto processes = (*store)->processes("chain", 20000).value();
+  auto store = weir::test::open_home_store(home);
+  CHECK(store->recovery().redelivered == 0);  // the clean stop left nothing in flight
+  auto processes = store->processes("chain", 20000).value();
   REQUIRE(processes.size() == 10000);
   std::set<store::ProcessId> ids;
   for (const auto& p : processes) {
@@ -123,11 +123,11 @@ TEST_CASE("10,000 processes survive a SIGKILL mid-flow and each completes exactl
     CHECK(p.outstanding == 0);
   }
   CHECK(ids.size() == 10000);
-  for (const auto& q : (*store)->queues().value()) {
+  for (const auto& q : store->queues().value()) {
     CHECK(q.queued == 0);
     CHECK(q.done == 10000);  // each node acknowledged each message once
   }
-  CHECK((*store)->trash(10).value().empty());
+  CHECK(store->trash(10).value().empty());
 }
 
 TEST_CASE("a clean stop under load counts no delivery attempt and loses nothing") {
@@ -148,13 +148,12 @@ TEST_CASE("a clean stop under load counts no delivery attempt and loses nothing"
   REQUIRE(host.kill(SIGTERM) == 0);  // drains the calls in flight, releases the rest
   REQUIRE(done_c < 5000);
 
-  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(store.is_ok());
-  CHECK((*store)->recovery().redelivered == 0);
+  auto store = weir::test::open_home_store(home);
+  CHECK(store->recovery().redelivered == 0);
   std::int64_t queued = 0;
-  for (const auto& q : (*store)->queues().value()) queued += q.queued;
+  for (const auto& q : store->queues().value()) queued += q.queued;
   CHECK(queued > 0);  // it really stopped mid-flow
-  store->reset();
+  store.reset();
 
   REQUIRE(host.start());
   bool idle = false;
@@ -165,9 +164,8 @@ TEST_CASE("a clean stop under load counts no delivery attempt and loses nothing"
   }
   REQUIRE(idle);
   REQUIRE(host.kill(SIGTERM) == 0);
-  auto after = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(after.is_ok());
-  for (const auto& p : (*after)->processes("chain", 10000).value()) {
+  auto after = weir::test::open_home_store(home);
+  for (const auto& p : after->processes("chain", 10000).value()) {
     CHECK(p.state == store::ProcessState::completed);
     CHECK(p.done == 3);
   }
@@ -233,9 +231,8 @@ edges:
   CHECK_THAT(host.log(), Catch::Contains("after an unclean stop"));
   REQUIRE(host.kill(SIGTERM) == 0);
 
-  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(store.is_ok());
-  auto trash = (*store)->trash(10).value();
+  auto store = weir::test::open_home_store(home);
+  auto trash = store->trash(10).value();
   REQUIRE(trash.size() == 1);
   CHECK(trash[0].node == "boom");
   CHECK_THAT(trash[0].error, Catch::StartsWith("crashed the host 3 time(s) in 3 attempt(s)"));
@@ -243,7 +240,7 @@ edges:
   REQUIRE(history.size() == 3);
   for (const auto& h : history) CHECK(h["kind"] == "crash");
   int completed = 0, with_failures = 0;
-  for (const auto& p : (*store)->processes("poison", 5000).value()) {
+  for (const auto& p : store->processes("poison", 5000).value()) {
     if (p.state == store::ProcessState::completed) {
       ++completed;
       CHECK(p.done == 3);
@@ -305,14 +302,13 @@ nodes:
   REQUIRE(idle);
   REQUIRE(host.kill(SIGTERM) == 0);
 
-  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(store.is_ok());
+  auto store = weir::test::open_home_store(home);
   // Exactly the messages that were in the call: set aside, unrun, as crashes.
-  auto trash = (*store)->trash(1000).value();
+  auto trash = store->trash(1000).value();
   CHECK(trash.size() == static_cast<std::size_t>(in_call));
   for (const auto& t : trash) CHECK_THAT(t.error, Catch::StartsWith("crashed the host 1 time(s)"));
   int completed = 0;
-  for (const auto& p : (*store)->processes("slow", 1000).value()) {
+  for (const auto& p : store->processes("slow", 1000).value()) {
     if (p.state == store::ProcessState::completed) ++completed;
   }
   CHECK(completed == 100 - in_call);

@@ -9,6 +9,7 @@ weir_add_test(NAME e2e_test
   LIBS weir_store weir_control weir_http CURL::libcurl OpenSSL::Crypto)
 add_dependencies(e2e_test weir core woocommerce erp magento testkit testkit_v2 testkit_v3 fixture_abi_major
   fixture_good_abi13)
+weir_also_on_postgres(e2e_test)
 
 # The limiter as a shop sees it: rates and throughput measured in the test,
 # so its cases run alone (SERIAL), not beside other tests on the same cores.
@@ -19,21 +20,25 @@ add_dependencies(limiter_e2e_test weir core testkit)
 # map in the trash; `weir topology validate` on its config mistakes.
 weir_add_test(NAME mapper_e2e_test SOURCES e2e/mapper_test.cpp LIBS CURL::libcurl)
 add_dependencies(mapper_e2e_test weir core testkit)
+weir_also_on_postgres(mapper_e2e_test)
 
 # core.comparator in the real host: only new and changed items go on; a
 # failed write is sent again; `weir comparator reset`.
 weir_add_test(NAME comparator_e2e_test SOURCES e2e/comparator_test.cpp LIBS CURL::libcurl)
 add_dependencies(comparator_e2e_test weir core testkit)
+weir_also_on_postgres(comparator_e2e_test)
 
 # The ID map in the real host against a loopback shop: a create killed
 # before its commit is found by its SKU after the restart, not made twice.
 weir_add_test(NAME id_map_e2e_test SOURCES e2e/id_map_test.cpp LIBS weir_http)
 add_dependencies(id_map_e2e_test weir core testkit)
+weir_also_on_postgres(id_map_e2e_test)
 
 # Delta sync in the real host against a loopback ERP: the first run full, the
 # next only what changed since it began; weir sync reset.
 weir_add_test(NAME delta_e2e_test SOURCES e2e/delta_test.cpp LIBS weir_http)
 add_dependencies(delta_e2e_test weir core testkit)
+weir_also_on_postgres(delta_e2e_test)
 
 # The shipped product-sync topology with the real connectors against both
 # simulators: a full import, then only what changed; the shop's paging traps.
@@ -47,6 +52,7 @@ add_dependencies(product_sync_e2e_test weir core woocommerce erp testkit weir-si
 weir_add_test(NAME order_sync_e2e_test SOURCES e2e/order_sync_test.cpp
   LIBS CURL::libcurl OpenSSL::Crypto)
 add_dependencies(order_sync_e2e_test weir core woocommerce erp weir-sim-erp weir-sim-woocommerce)
+weir_also_on_postgres(order_sync_e2e_test)
 
 # The generic ERP connector against the ERP simulator's filter and cursor
 # styles, by configuration alone.

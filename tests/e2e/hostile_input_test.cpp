@@ -97,7 +97,8 @@ TEST_CASE("a plugin output nested too deep fails that message with a clear error
   CHECK(alive(home));
 }
 
-TEST_CASE("a deep payload already in the store is shown and replayed without crashing the host") {
+TEST_CASE("a deep payload already in the store is shown and replayed without crashing the host",
+          "[sqlite]") {
   // An older weir accepted such payloads: put one in the trash directly.
   WeirHome home({"core.so", "testkit.so"});
   home.add_topology("intake.yaml", kTopology);

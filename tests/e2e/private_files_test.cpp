@@ -50,7 +50,8 @@ void check_private(const WeirHome& home) {
 }  // namespace
 
 TEST_CASE(
-    "under umask 022 a fresh data directory, its database, plugin cache and socket are private") {
+    "under umask 022 a fresh data directory, its database, plugin cache and socket are private",
+    "[sqlite]") {
   ScopedUmask usual(022);
   WeirHome home({"core.so"});
   home.add_topology("chain.yaml", kChain);
@@ -62,7 +63,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a data directory an older weir left readable by others is made private, and the log says so") {
+    "a data directory an older weir left readable by others is made private, and the log says so",
+    "[sqlite]") {
   ScopedUmask usual(022);
   WeirHome home({"core.so"});
   home.add_topology("chain.yaml", kChain);

@@ -9,6 +9,7 @@
 
 #include "store/store.hpp"
 #include "support/cli_json.hpp"
+#include "support/home_store.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir;
@@ -90,9 +91,8 @@ TEST_CASE("fan-out processes (1 -> 100 -> 1,000) keep exact counts across a SIGK
   CHECK_THAT(text.out, Catch::Contains("process " + std::to_string(ids[0]) + " of fan: completed") &&
                            Catch::Contains("\n  each") && Catch::Contains("\n    last"));
   REQUIRE(host.kill(SIGTERM) == 0);
-  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(store.is_ok());
-  for (const auto& q : (*store)->queues().value()) CHECK(q.queued == 0);
+  auto store = weir::test::open_home_store(home);
+  for (const auto& q : store->queues().value()) CHECK(q.queued == 0);
 }
 
 TEST_CASE("a retried message keeps its id: its attempts form one line of the trace") {

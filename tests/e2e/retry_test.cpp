@@ -10,6 +10,7 @@
 
 #include "store/store.hpp"
 #include "support/cli_json.hpp"
+#include "support/home_store.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir;
@@ -27,7 +28,8 @@ void write_lines(const std::string& path, int n, const std::string& field) {
 
 }  // namespace
 
-TEST_CASE("orders wait out an ERP outage, other work flows, and all complete exactly once") {
+TEST_CASE("orders wait out an ERP outage, other work flows, and all complete exactly once",
+          "[slow-on-postgres]") {
   WeirHome home({"core.so", "testkit.so"});
   const std::string down = home.path("erp-down");
   home.write("weir.yaml", weir::test::kBaseConfig + "retry: {delay: 100ms, max_delay: 400ms, max_attempts: 1000}\n");
@@ -78,17 +80,16 @@ edges:
   REQUIRE(all_done);
   REQUIRE(host.kill(SIGTERM) == 0);
 
-  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(store.is_ok());
-  auto orders = (*store)->processes("orders", 5000).value();
+  auto store = weir::test::open_home_store(home);
+  auto orders = store->processes("orders", 5000).value();
   REQUIRE(orders.size() == 1000);
   for (const auto& p : orders) {
     CHECK(p.state == store::ProcessState::completed);
     CHECK(p.done == 3);  // intake, erp and done exactly once each
   }
-  for (const auto& q : (*store)->queues().value()) {
+  for (const auto& q : store->queues().value()) {
     CHECK(q.queued == 0);
     CHECK(q.waiting == 0);
   }
-  CHECK((*store)->trash(10).value().empty());
+  CHECK(store->trash(10).value().empty());
 }

@@ -12,6 +12,7 @@
 
 #include "store/store.hpp"
 #include "support/cli_json.hpp"
+#include "support/home_store.hpp"
 #include "support/host_process.hpp"
 
 using namespace weir;
@@ -127,9 +128,8 @@ edges:
   CHECK_THAT(audit[0]["socket"].get<std::string>(), Catch::EndsWith("/data/weir.sock"));
   REQUIRE(host.kill(SIGTERM) == 0);
 
-  auto store = store::open_sqlite_store(store::SqliteOptions{home.path("data/weir.db")});
-  REQUIRE(store.is_ok());
-  auto poison = (*store)->process(shown["process_id"].get<std::uint64_t>()).value();
+  auto store = weir::test::open_home_store(home);
+  auto poison = store->process(shown["process_id"].get<std::uint64_t>()).value();
   REQUIRE(poison.has_value());
   CHECK(poison->state == store::ProcessState::completed);
   CHECK(poison->failed == 0);

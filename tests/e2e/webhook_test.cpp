@@ -314,7 +314,8 @@ TEST_CASE("a topology over its queue cap answers 503 with Retry-After and stores
   host.kill(SIGKILL);
 }
 
-TEST_CASE("a full store answers 503 with Retry-After and keeps every webhook it accepted") {
+TEST_CASE("a full store answers 503 with Retry-After and keeps every webhook it accepted",
+          "[sqlite]") {
   WeirHome home({"core.so", "testkit.so"});
   // A 3 MB database and an ERP that takes 10 ms per order: the queue fills it.
   home.write("weir.yaml", weir::test::kBaseConfig + "store: {max_size: 3MB}\n");

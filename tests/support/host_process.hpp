@@ -17,10 +17,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/pg_cluster.hpp"
 #include "support/temp_dir.hpp"
 
 namespace weir::test {
@@ -54,9 +56,14 @@ inline CliResult run_weir(const std::vector<std::string>& args) {
 
 // The weir.yaml every test home starts with. HTTP on port 0: tests run side
 // by side; `weir status --json` says which port ("http").
+// With WEIR_TEST_STORE=postgres (the suites' second registration) the store
+// is a PostgreSQL database of the home's own, its URL in the private file
+// pg-url (support/pg_cluster.hpp).
 inline const std::string kBaseConfig =
     "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
-    "http: {listen: \"127.0.0.1:0\"}\n";
+    "http: {listen: \"127.0.0.1:0\"}\n" +
+    std::string(store_under_test() == "postgres" ? "store: {kind: postgres, url: file:pg-url}\n"
+                                                 : "");
 
 // A weir installation in a temp directory: weir.yaml, plugins/, topologies/, data/.
 class WeirHome {
@@ -72,7 +79,14 @@ class WeirHome {
       fs::copy_file(from, dir_.path() / "plugins" / f);
     }
     write("weir.yaml", kBaseConfig);
+    if (store_under_test() == "postgres") {
+      database_ = std::make_unique<PgDatabase>();
+      write("pg-url", database_->url());
+      fs::permissions(dir_.path() / "pg-url", fs::perms::owner_read | fs::perms::owner_write);
+    }
   }
+  // The PostgreSQL database of this home (null on SQLite).
+  const PgDatabase* database() const { return database_.get(); }
   void write(const std::string& relative, const std::string& text) const {
     std::ofstream(dir_.file(relative)) << text;
   }
@@ -98,6 +112,7 @@ class WeirHome {
 
  private:
   TempDir dir_;
+  std::unique_ptr<PgDatabase> database_;  // PostgreSQL only; dropped (WITH FORCE) first
 };
 
 // `weir serve` as a child process, its output in <home>/serve-<n>.log.
