@@ -89,18 +89,16 @@ Result<CommitResult> PgStore::commit(const CommitBatch& batch) {
   Status st = ready_writer();
   if (!st) return st;
   const IdBlock saved_messages = message_ids_, saved_processes = process_ids_;
-  st = writer_.exec("BEGIN");
-  if (!st) return st;
   Pending p;
-  auto result = commit_locked(batch, p);
-  if (result) st = p.writes.flush(writer_);
-  if (result && st) st = writer_.exec("COMMIT");
-  if (!result || !st) {
+  p.writes.add_sql("BEGIN");  // goes with the commit's first round trip
+  auto result = commit_locked(batch, p);  // ends with COMMIT
+  if (!result) {
     p.writes.clear();
+    // The transaction failed or never began: end it either way.
     if (writer_.ok()) (void)writer_.exec("ROLLBACK");
     message_ids_ = saved_messages;
     process_ids_ = saved_processes;
-    return result ? st : result.status();
+    return result.status();
   }
   return result;
 }
@@ -120,8 +118,7 @@ Result<CommitResult> PgStore::commit_locked(const CommitBatch& batch, Pending& p
   if (st) st = apply_process_deltas(p, out);                                       // 8
   if (st) apply_queue_deltas(p);
   if (st) write_state_counts(p);
-  if (st) st = lease(batch, p);                                                    // 9
-  if (st) st = read_next_due(p, out);                                              // 10
+  if (st) st = lease_and_commit(batch, p, out);                                    // 9, 10
   if (!st) return st;
   return out;
 }
@@ -198,22 +195,20 @@ Status PgStore::insert_message(Pending& p, const NewMessage& m) {
 // host after this one's lease ran out) is dropped whole.
 Status PgStore::apply_acks(const CommitBatch& batch, Pending& p) {
   if (batch.acks.empty()) return Status::ok();
-  Status st = p.writes.flush(writer_);
-  if (st) st = writer_.begin_pipeline();
+  std::deque<Deferred::Op> deletes;
   for (const Ack& ack : batch.acks) {
-    if (!st) break;
-    st = writer_.send(kDeleteMessage, Params()
-                                          .i64(ack.input.queue)
-                                          .i64(i64(ack.input.seq))
-                                          .i64(i64(ack.input.fence))
-                                          .i64(host_id_));
+    deletes.push_back(Deferred::Op{kDeleteMessage, nullptr,
+                                   Params()
+                                       .i64(ack.input.queue)
+                                       .i64(i64(ack.input.seq))
+                                       .i64(i64(ack.input.fence))
+                                       .i64(host_id_)});
   }
-  auto deleted = writer_.sync_pipeline();
-  if (!st) return st;
+  auto deleted = p.writes.exchange(writer_, std::move(deletes));
   if (!deleted) return deleted.status();
   for (std::size_t i = 0; i < batch.acks.size(); ++i) {
     if ((*deleted)[i].affected() == 0) continue;
-    st = apply_ack(batch.acks[i], p);
+    Status st = apply_ack(batch.acks[i], p);
     if (!st) return st;
   }
   return Status::ok();
@@ -352,15 +347,6 @@ Status PgStore::promote_due(std::int64_t until_ms, Pending& p) {
   return Status::ok();
 }
 
-Status PgStore::read_next_due(Pending& p, CommitResult& out) {
-  Status st = p.writes.flush(writer_);
-  if (!st) return st;
-  auto r = writer_.run(kNextDue, Params().i64(kWaitsForProcess));
-  if (!r) return r.status();
-  out.next_due_ms = r->size() ? r->i64(0, 0) : 0;
-  return Status::ok();
-}
-
 void PgStore::put_state(const CommitBatch& batch, Pending& p) {
   for (const StatePut& put : batch.state_puts) {
     p.writes.add(kPutState).text(put.topology).text(put.key).bytes(put.value).i64(p.now);
@@ -393,16 +379,15 @@ void PgStore::put_ids(const CommitBatch& batch, Pending& p) {
 Status PgStore::apply_process_deltas(Pending& p, CommitResult& out) {
   while (!p.processes.empty()) {
     const auto deltas = std::exchange(p.processes, {});
-    Status st = p.writes.flush(writer_);
-    if (st) st = writer_.begin_pipeline();
+    std::deque<Deferred::Op> updates;
     for (const auto& [pid, d] : deltas) {
-      if (!st) break;
-      st = writer_.send(kUpdateProcess,
-                        Params().i64(d.outstanding).i64(d.done).i64(d.failed).i64(p.now).i64(i64(pid)));
+      updates.push_back(Deferred::Op{
+          kUpdateProcess, nullptr,
+          Params().i64(d.outstanding).i64(d.done).i64(d.failed).i64(p.now).i64(i64(pid))});
     }
-    auto rows = writer_.sync_pipeline();
-    if (!st) return st;
+    auto rows = p.writes.exchange(writer_, std::move(updates));
     if (!rows) return rows.status();
+    Status st;
     const std::size_t first_finished = out.finished.size();
     std::size_t i = 0;
     for (const auto& [pid, d] : deltas) {
@@ -450,39 +435,37 @@ void PgStore::apply_queue_deltas(Pending& p) {
   }
 }
 
-// The next ready messages of each requested queue, under one fence for the
-// whole commit; in seq order per queue.
-Status PgStore::lease(const CommitBatch& batch, Pending& p) {
+// The next ready messages of each requested queue (a fence per queue's
+// lease, from the statement itself), in seq order per queue; when the next
+// waiting message is due; and COMMIT: all in the commit's last round trip.
+Status PgStore::lease_and_commit(const CommitBatch& batch, Pending& p, CommitResult& out) {
   std::map<QueueId, std::size_t> budget;
   for (const LeaseRequest& req : batch.leases) {
     if (req.max > 0) budget[req.queue] += req.max;
   }
-  if (budget.empty()) return Status::ok();
-  auto fence = writer_.run(kNextFence, Params());
-  if (!fence) return fence.status();
-  const std::int64_t f = fence->i64(0, 0);
-  Status st = p.writes.flush(writer_);
-  if (st) st = writer_.begin_pipeline();
+  std::deque<Deferred::Op> reads;
   for (const auto& [queue, max] : budget) {
-    if (!st) break;
-    st = writer_.send(kLease, Params()
-                                  .i64(queue)
-                                  .i64(static_cast<std::int64_t>(max))
-                                  .i64(host_id_)
-                                  .i64(f)
-                                  .i64(options_.lease_ms));
+    reads.push_back(Deferred::Op{kLease, nullptr,
+                                 Params()
+                                     .i64(queue)
+                                     .i64(static_cast<std::int64_t>(max))
+                                     .i64(host_id_)
+                                     .i64(options_.lease_ms)});
   }
-  auto rows = writer_.sync_pipeline();
-  if (!st) return st;
+  reads.push_back(Deferred::Op{kNextDue, nullptr, Params().i64(kWaitsForProcess)});
+  reads.push_back(Deferred::Op{nullptr, "COMMIT", Params()});
+  auto rows = p.writes.exchange(writer_, std::move(reads));
   if (!rows) return rows.status();
   std::size_t i = 0;
   for (const auto& [queue, max] : budget) {
     const Rows& r = (*rows)[i++];
-    const std::size_t first = p.out->leased.size();
-    for (int k = 0; k < r.size(); ++k) p.out->leased.push_back(read_message(r, k, queue, true));
-    std::sort(p.out->leased.begin() + static_cast<std::ptrdiff_t>(first), p.out->leased.end(),
+    const std::size_t first = out.leased.size();
+    for (int k = 0; k < r.size(); ++k) out.leased.push_back(read_message(r, k, queue, true));
+    std::sort(out.leased.begin() + static_cast<std::ptrdiff_t>(first), out.leased.end(),
               [](const QueuedMessage& a, const QueuedMessage& b) { return a.seq < b.seq; });
   }
+  const Rows& due = (*rows)[i];
+  out.next_due_ms = due.size() ? due.i64(0, 0) : 0;
   return Status::ok();
 }
 

@@ -9,7 +9,34 @@ namespace weir::store::pg {
 
 // ---- Params ----------------------------------------------------------------
 
+Params::Params(const Params& o)
+    : values_(o.values_), lengths_(o.lengths_), formats_(o.formats_), ints_(o.ints_),
+      bools_(o.bools_), slots_(o.slots_) {
+  relink();
+}
+
+Params& Params::operator=(const Params& o) {
+  if (this != &o) {
+    values_ = o.values_;
+    lengths_ = o.lengths_;
+    formats_ = o.formats_;
+    ints_ = o.ints_;
+    bools_ = o.bools_;
+    slots_ = o.slots_;
+    relink();
+  }
+  return *this;
+}
+
+void Params::relink() {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i] >= 0) values_[i] = reinterpret_cast<const char*>(&ints_[static_cast<std::size_t>(slots_[i])]);
+    else if (slots_[i] <= -2) values_[i] = &bools_[static_cast<std::size_t>(-2 - slots_[i])];
+  }
+}
+
 Params& Params::i64(std::int64_t v) {
+  slots_.push_back(static_cast<long>(ints_.size()));
   ints_.push_back(htobe64(static_cast<std::uint64_t>(v)));
   values_.push_back(reinterpret_cast<const char*>(&ints_.back()));
   lengths_.push_back(8);
@@ -18,6 +45,7 @@ Params& Params::i64(std::int64_t v) {
 }
 
 Params& Params::text(std::string_view v) {
+  slots_.push_back(-1);
   // A zero-length value must not be NULL: point at a valid empty buffer.
   values_.push_back(v.empty() ? "" : v.data());
   lengths_.push_back(static_cast<int>(v.size()));
@@ -26,6 +54,7 @@ Params& Params::text(std::string_view v) {
 }
 
 Params& Params::bytes(std::span<const std::uint8_t> v) {
+  slots_.push_back(-1);
   values_.push_back(v.empty() ? "" : reinterpret_cast<const char*>(v.data()));
   lengths_.push_back(static_cast<int>(v.size()));
   formats_.push_back(1);
@@ -33,6 +62,7 @@ Params& Params::bytes(std::span<const std::uint8_t> v) {
 }
 
 Params& Params::boolean(bool v) {
+  slots_.push_back(-2 - static_cast<long>(bools_.size()));
   bools_.push_back(v ? 1 : 0);
   values_.push_back(&bools_.back());
   lengths_.push_back(1);
@@ -41,6 +71,7 @@ Params& Params::boolean(bool v) {
 }
 
 Params& Params::null() {
+  slots_.push_back(-1);
   values_.push_back(nullptr);
   lengths_.push_back(0);
   formats_.push_back(1);
@@ -214,6 +245,14 @@ Status Conn::send(const std::string& name, const Params& p) {
   if (PQsendQueryPrepared(c_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(),
                           1) != 1) {
     return error("sending " + name);
+  }
+  ++sent_;
+  return Status::ok();
+}
+
+Status Conn::send_sql(const char* sql) {
+  if (PQsendQueryParams(c_.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1) != 1) {
+    return error(std::string("sending ") + sql);
   }
   ++sent_;
   return Status::ok();

@@ -40,6 +40,13 @@ using Bytes = std::vector<std::uint8_t>;
 // copied: what is added must outlive the statement's execution.
 class Params {
  public:
+  Params() = default;
+  // A copy points at its own integers (what it borrows, it borrows too).
+  Params(const Params& o);
+  Params& operator=(const Params& o);
+  Params(Params&&) noexcept = default;  // a deque's elements keep their place
+  Params& operator=(Params&&) noexcept = default;
+
   Params& i64(std::int64_t v);
   Params& text(std::string_view v);
   Params& bytes(std::span<const std::uint8_t> v);
@@ -56,6 +63,9 @@ class Params {
   std::vector<int> formats_;
   std::deque<std::uint64_t> ints_;  // stable addresses for the big-endian integers
   std::deque<char> bools_;
+  // Per parameter: -1 borrowed; else its slot in ints_ (>= 0) or bools_ (<= -2: -2 - slot).
+  std::vector<long> slots_;
+  void relink();
 };
 
 // A result (rows, or the count of rows a write touched).
@@ -112,6 +122,8 @@ class Conn {
   // error is what sync() reports.
   Status begin_pipeline();
   Status send(const std::string& name, const Params& params);
+  // A statement without parameters (BEGIN, COMMIT) into the pipeline.
+  Status send_sql(const char* sql);
   Result<std::vector<Rows>> sync_pipeline();
 
   // "store postgres (host /tmp/x, database weir): <message>" for errors of this connection.

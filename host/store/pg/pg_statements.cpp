@@ -19,15 +19,14 @@ const Statement kStatements[] = {
     // hand out more rows than asked for.)
     {kLease,
      "WITH r AS MATERIALIZED (SELECT seq FROM messages WHERE queue_id = $1 AND lease_host = 0 "
-     "ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
-     "UPDATE messages m SET lease_host = $3, lease_until = weir_now_ms() + $5, fence = $4, "
-     "started = false FROM r WHERE m.queue_id = $1 AND m.seq = r.seq "
+     "ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED), f AS MATERIALIZED (SELECT nextval('fences') AS v) "
+     "UPDATE messages m SET lease_host = $3, lease_until = weir_now_ms() + $4, fence = f.v, "
+     "started = false FROM r, f WHERE m.queue_id = $1 AND m.seq = r.seq "
      "RETURNING m.seq, m.id, m.process_id, m.parent_id, m.correlation_id, m.attempts, m.crashes, "
      "m.credit, m.headers, m.payload, m.errors, m.cursor, m.fence"},
     {kRelease,
      "UPDATE messages SET lease_host = 0, lease_until = 0, started = false "
      "WHERE queue_id = $1 AND seq > $2 AND lease_host = $3"},
-    {kNextFence, "SELECT nextval('fences')"},
     {kNextMessageIds, "SELECT nextval('message_ids')"},
     {kNextProcessIds, "SELECT nextval('process_ids')"},
     {kSelectOwnLeases,

@@ -231,32 +231,47 @@ Result<int> PgStore::current_version(QueueId queue) {
 // ---- Deferred --------------------------------------------------------------
 
 Params& PgStore::Deferred::add(const char* statement) {
-  return ops_.emplace_back(Op{statement, Params()}).params;
+  return ops_.emplace_back(Op{statement, nullptr, Params()}).params;
 }
 
-Status PgStore::Deferred::flush(Conn& db) {
-  if (ops_.empty()) return Status::ok();
-  // A long pipeline is sent in parts: libpq in blocking mode could wait on
-  // a full socket while the server waits for us to read its answers.
-  constexpr std::size_t kPart = 256;
+Status PgStore::Deferred::send(Conn& db, const Op& op) {
+  return op.statement ? db.send(op.statement, op.params) : db.send_sql(op.sql);
+}
+
+Result<std::vector<Rows>> PgStore::Deferred::exchange(Conn& db, std::deque<Op> reads) {
+  // libpq in blocking mode could wait on a full socket while the server
+  // waits for us to read its answers: a long backlog goes in parts of
+  // kPart (each answer of a write is a few bytes, far below the buffers).
+  constexpr std::size_t kPart = 1000;
   Status st;
-  while (st && !ops_.empty()) {
+  while (st && ops_.size() > kPart) {
     st = db.begin_pipeline();
-    std::size_t n = 0;
-    for (; st && n < kPart && n < ops_.size(); ++n) st = db.send(ops_[n].statement, ops_[n].params);
+    for (std::size_t n = 0; st && n < kPart; ++n) st = send(db, ops_[n]);
     auto answers = db.sync_pipeline();
     if (st && !answers) st = answers.status();
-    ops_.erase(ops_.begin(), ops_.begin() + static_cast<std::ptrdiff_t>(n));
+    ops_.erase(ops_.begin(), ops_.begin() + static_cast<std::ptrdiff_t>(kPart));
   }
+  if (!st) {
+    clear();
+    return st;
+  }
+  if (ops_.empty() && reads.empty()) return std::vector<Rows>();
+  const std::size_t writes = ops_.size();
+  st = db.begin_pipeline();
+  for (std::size_t n = 0; st && n < writes; ++n) st = send(db, ops_[n]);
+  for (std::size_t n = 0; st && n < reads.size(); ++n) st = send(db, reads[n]);
+  auto answers = db.sync_pipeline();
   clear();
-  return st;
+  if (!st) return st;
+  if (!answers) return answers.status();
+  std::vector<Rows> out;
+  out.reserve(reads.size());
+  for (std::size_t n = writes; n < answers->size(); ++n) out.push_back(std::move((*answers)[n]));
+  return out;
 }
 
-void PgStore::Deferred::clear() {
-  ops_.clear();
-  bytes_.clear();
-  texts_.clear();
-}
+// What keep() holds stays until the commit ends: a later write may borrow it.
+void PgStore::Deferred::clear() { ops_.clear(); }
 
 }  // namespace pg
 }  // namespace weir::store

@@ -92,22 +92,30 @@ class PgStore final : public Store {
   std::int64_t host_id() const { return host_id_; }
 
  private:
-  // Writes whose answers a commit does not need, sent together in one
-  // pipeline (flush) before the next read and before COMMIT. Parameters
-  // borrow; keep() holds what the caller made on the spot.
+  // Writes whose answers a commit does not need wait here and go to the
+  // server in the same pipeline as the commit's next reads (exchange), so a
+  // commit costs a round trip per read phase, not per statement. Parameters
+  // borrow; keep() holds what the caller made on the spot (libpq copies the
+  // values when a statement is sent).
   class Deferred {
    public:
+    struct Op {
+      const char* statement;  // a prepared statement's name; null: `sql`
+      const char* sql;        // BEGIN, COMMIT
+      Params params;
+    };
     Params& add(const char* statement);
+    void add_sql(const char* sql) { ops_.push_back(Op{nullptr, sql, Params()}); }
     const Bytes& keep(Bytes b) { return bytes_.emplace_back(std::move(b)); }
     const std::string& keep(std::string s) { return texts_.emplace_back(std::move(s)); }
-    Status flush(Conn& db);
+    // Sends the waiting writes, then `reads`, in one pipeline (a long
+    // backlog of writes goes first in parts) and returns the reads' answers.
+    Result<std::vector<Rows>> exchange(Conn& db, std::deque<Op> reads = {});
+    Status flush(Conn& db) { return exchange(db).status(); }
     void clear();
 
    private:
-    struct Op {
-      const char* statement;
-      Params params;
-    };
+    static Status send(Conn& db, const Op& op);
     std::deque<Op> ops_;
     std::deque<Bytes> bytes_;
     std::deque<std::string> texts_;
@@ -184,9 +192,9 @@ class PgStore final : public Store {
   Status apply_process_deltas(Pending& p, CommitResult& out);
   void apply_queue_deltas(Pending& p);
   void write_state_counts(Pending& p);
-  Status lease(const CommitBatch& batch, Pending& p);
+  // Leases, when the next waiting message is due, and COMMIT: one round trip.
+  Status lease_and_commit(const CommitBatch& batch, Pending& p, CommitResult& out);
   void release(const CommitBatch& batch, Pending& p);
-  Status read_next_due(Pending& p, CommitResult& out);
   // An operator's write: `body` runs inside one transaction with `audit`.
   Status in_transaction(const std::function<Status()>& body);
   Status insert_audit(const AuditEntry& entry);
