@@ -89,6 +89,7 @@ Result<CommitResult> PgStore::commit(const CommitBatch& batch) {
   Status st = ready_writer();
   if (!st) return st;
   const IdBlock saved_messages = message_ids_, saved_processes = process_ids_;
+  const auto saved_floors = floors_;  // small: one entry per queue
   Pending p;
   p.writes.add_sql("BEGIN");  // goes with the commit's first round trip
   auto result = commit_locked(batch, p);  // ends with COMMIT
@@ -98,6 +99,7 @@ Result<CommitResult> PgStore::commit(const CommitBatch& batch) {
     if (writer_.ok()) (void)writer_.exec("ROLLBACK");
     message_ids_ = saved_messages;
     process_ids_ = saved_processes;
+    floors_ = saved_floors;
     return result.status();
   }
   return result;
@@ -126,6 +128,7 @@ Result<CommitResult> PgStore::commit_locked(const CommitBatch& batch, Pending& p
 void PgStore::release(const CommitBatch& batch, Pending& p) {
   for (const LeaseRelease& r : batch.releases) {
     p.writes.add(kRelease).i64(r.queue).i64(i64(r.leased_through)).i64(host_id_);
+    floors_[r.queue].seq = 0;  // ready again below where the last lease ended
   }
 }
 
@@ -445,12 +448,18 @@ Status PgStore::lease_and_commit(const CommitBatch& batch, Pending& p, CommitRes
   }
   std::deque<Deferred::Op> reads;
   for (const auto& [queue, max] : budget) {
+    LeaseFloor& floor = floors_[queue];
+    if (p.now - floor.full_scan_ms >= kFullScanMs) {
+      floor.seq = 0;
+      floor.full_scan_ms = p.now;
+    }
     reads.push_back(Deferred::Op{kLease, nullptr,
                                  Params()
                                      .i64(queue)
                                      .i64(static_cast<std::int64_t>(max))
                                      .i64(host_id_)
-                                     .i64(options_.lease_ms)});
+                                     .i64(options_.lease_ms)
+                                     .i64(floor.seq)});
   }
   reads.push_back(Deferred::Op{kNextDue, nullptr, Params().i64(kWaitsForProcess)});
   reads.push_back(Deferred::Op{nullptr, "COMMIT", Params()});
@@ -461,6 +470,12 @@ Status PgStore::lease_and_commit(const CommitBatch& batch, Pending& p, CommitRes
     const Rows& r = (*rows)[i++];
     const std::size_t first = out.leased.size();
     for (int k = 0; k < r.size(); ++k) out.leased.push_back(read_message(r, k, queue, true));
+    if (r.size() > 0) {
+      std::int64_t& floor = floors_[queue].seq;
+      for (std::size_t k = first; k < out.leased.size(); ++k) {
+        floor = std::max(floor, static_cast<std::int64_t>(out.leased[k].seq));
+      }
+    }
     std::sort(out.leased.begin() + static_cast<std::ptrdiff_t>(first), out.leased.end(),
               [](const QueuedMessage& a, const QueuedMessage& b) { return a.seq < b.seq; });
   }

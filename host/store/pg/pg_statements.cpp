@@ -18,7 +18,7 @@ const Statement kStatements[] = {
     // (A CTE, run once: a subquery in FROM may be run again by the join and
     // hand out more rows than asked for.)
     {kLease,
-     "WITH r AS MATERIALIZED (SELECT seq FROM messages WHERE queue_id = $1 AND lease_host = 0 "
+     "WITH r AS MATERIALIZED (SELECT seq FROM messages WHERE queue_id = $1 AND seq > $5 AND lease_host = 0 "
      "ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED), f AS MATERIALIZED (SELECT nextval('fences') AS v) "
      "UPDATE messages m SET lease_host = $3, lease_until = weir_now_ms() + $4, fence = f.v, "
      "started = false FROM r, f WHERE m.queue_id = $1 AND m.seq = r.seq "

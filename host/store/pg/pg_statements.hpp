@@ -32,8 +32,8 @@ inline constexpr const char* kInsertMessage = "insert_message";
 // $1 queue, $2 seq, $3 fence, $4 host: the input of an ack, only while this
 // host's lease with that fence holds it.
 inline constexpr const char* kDeleteMessage = "delete_message";
-// $1 queue, $2 at most, $3 host, $4 lease ms: the next ready messages, under a
-// new fence.
+// $1 queue, $2 at most, $3 host, $4 lease ms, $5 above this seq: the next
+// ready messages, under a new fence.
 inline constexpr const char* kLease = "lease";
 // $1 queue, $2 after this seq, $3 host: leases given back.
 inline constexpr const char* kRelease = "release";

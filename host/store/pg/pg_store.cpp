@@ -157,10 +157,18 @@ Status PgStore::recover() {
 void PgStore::note_started(QueueId queue, std::uint64_t seq) {
   std::lock_guard lock(marks_mu_);
   if (!marks_.ok() && !marks_.reset()) return;  // fewer count as started, never more
+  std::int64_t& noted = noted_[queue];
+  const auto s = static_cast<std::int64_t>(seq);
+  if (s == noted) return;
+  // A call's seqs are above the last one's (a host's seqs only grow), so only
+  // the rows between the two change; given back (lower), they stop counting.
   (void)marks_.query(
-      "UPDATE messages SET started = (seq <= $2) WHERE queue_id = $1 AND lease_host = $3 "
-      "AND started <> (seq <= $2)",
-      Params().i64(queue).i64(static_cast<std::int64_t>(seq)).i64(host_id_));
+      s > noted ? "UPDATE messages SET started = true WHERE queue_id = $1 AND seq > $2 "
+                  "AND seq <= $3 AND lease_host = $4"
+                : "UPDATE messages SET started = false WHERE queue_id = $1 AND seq > $3 "
+                  "AND seq <= $2 AND lease_host = $4",
+      Params().i64(queue).i64(noted).i64(s).i64(host_id_));
+  noted = s;
 }
 
 Result<std::int64_t> PgStore::take_ids(const char* statement, IdBlock& block,
