@@ -101,9 +101,7 @@ std::int64_t queued_in_flow(const WeirHome& home) {
 
 }  // namespace
 
-TEST_CASE(
-    "hot reload under load: 3 topology edits (one invalid) and 2 plugin swaps lose and double nothing",
-    "[slow-on-postgres]") {
+TEST_CASE("hot reload under load: 3 topology edits (one invalid) and 2 plugin swaps lose and double nothing") {
   WeirHome home({"core.so", "testkit.so"});
   home.write("weir.yaml", kBaseConfig + "reload: {settle: 100ms}\n");
   const std::string out = home.path("out.jsonl");

@@ -28,8 +28,7 @@ void write_lines(const std::string& path, int n, const std::string& field) {
 
 }  // namespace
 
-TEST_CASE("orders wait out an ERP outage, other work flows, and all complete exactly once",
-          "[slow-on-postgres]") {
+TEST_CASE("orders wait out an ERP outage, other work flows, and all complete exactly once") {
   WeirHome home({"core.so", "testkit.so"});
   const std::string down = home.path("erp-down");
   home.write("weir.yaml", weir::test::kBaseConfig + "retry: {delay: 100ms, max_delay: 400ms, max_attempts: 1000}\n");
