@@ -44,7 +44,7 @@ bool CommandQueue::push_start(std::unique_ptr<StartCommand>& cmd) {
 }
 
 bool CommandQueue::empty_locked() const {
-  return starts_.empty() && replays_.empty() && swaps_.empty() && !stop_;
+  return starts_.empty() && replays_.empty() && swaps_.empty() && ready_.empty() && !stop_;
 }
 
 bool CommandQueue::push_replay(std::unique_ptr<ReplayCommand>& cmd) {
@@ -81,6 +81,15 @@ void CommandQueue::request_stop() {
   wake();
 }
 
+void CommandQueue::push_ready(const std::vector<store::QueueId>& queues) {
+  if (queues.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    ready_.insert(ready_.end(), queues.begin(), queues.end());
+  }
+  wake();
+}
+
 CommandQueue::Taken CommandQueue::take() {
   std::uint64_t count;
   [[maybe_unused]] auto n = ::read(fd_, &count, sizeof count);
@@ -89,6 +98,7 @@ CommandQueue::Taken CommandQueue::take() {
   t.starts.swap(starts_);
   t.replays.swap(replays_);
   t.swaps.swap(swaps_);
+  t.ready.swap(ready_);
   t.stop = stop_;
   return t;
 }

@@ -77,6 +77,9 @@ class CommandQueue {
   bool push_start(std::unique_ptr<StartCommand>& cmd);
   bool push_replay(std::unique_ptr<ReplayCommand>& cmd);
   bool push_swap(std::unique_ptr<SwapCommand>& cmd);
+  // Another writer of the store (a host of the same cluster) put messages
+  // into these queues: the pump leases from them again. Any thread.
+  void push_ready(const std::vector<store::QueueId>& queues);
   void request_stop();
   // While a commit runs, starts cannot be committed anyway: with quiet on, a
   // start does not wake the pump (replays, swaps and stop still do). The pump
@@ -88,6 +91,7 @@ class CommandQueue {
     std::vector<std::unique_ptr<StartCommand>> starts;
     std::vector<std::unique_ptr<ReplayCommand>> replays;
     std::vector<std::unique_ptr<SwapCommand>> swaps;
+    std::vector<store::QueueId> ready;
     bool stop = false;
   };
   // Takes everything queued and clears the wakeup.
@@ -101,6 +105,7 @@ class CommandQueue {
   std::vector<std::unique_ptr<StartCommand>> starts_;  // guarded by mu_
   std::vector<std::unique_ptr<ReplayCommand>> replays_;  // guarded by mu_
   std::vector<std::unique_ptr<SwapCommand>> swaps_;      // guarded by mu_
+  std::vector<store::QueueId> ready_;                    // guarded by mu_
   bool stop_ = false;                                  // guarded by mu_
   bool open_ = false;                                  // guarded by mu_
   bool quiet_starts_ = false;                          // guarded by mu_

@@ -226,6 +226,16 @@ void Dispatcher::note_readiness(const store::CommitBatch& batch, const store::Co
   for (auto q : result.promoted) filled(q);
 }
 
+void Dispatcher::queues_ready(const std::vector<store::QueueId>& queues) {
+  if (queues.empty()) return;
+  for (std::uint32_t slot = 0; slot < table_.slots(); ++slot) {
+    const NodeRuntime* n = table_.at(slot);
+    if (n && std::find(queues.begin(), queues.end(), n->queue) != queues.end()) {
+      state_[slot].maybe_ready = true;
+    }
+  }
+}
+
 void Dispatcher::all_maybe_ready() {
   for (auto& s : state_) s.maybe_ready = true;
 }

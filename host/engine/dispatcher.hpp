@@ -108,6 +108,8 @@ class Dispatcher {
   Taken take_leased(std::vector<store::QueuedMessage>&& leased);
   void note_readiness(const store::CommitBatch& batch, const store::CommitResult& result);
   void all_maybe_ready();  // the leases a quarantine gave back are ready again
+  // Another host put messages into these queues (Store::watch_queues).
+  void queues_ready(const std::vector<store::QueueId>& queues);
 
   // ---- reload ----
   // After NodeTable::swap: heirs take over their old slot's buffer; queues

@@ -268,6 +268,10 @@ Status Engine::start() {
   }
   started_ = true;
   commands_->open();
+  // Hosts sharing the store (PostgreSQL) put messages into our queues too.
+  store_.watch_queues([commands = commands_.get()](const std::vector<store::QueueId>& queues) {
+    commands->push_ready(queues);
+  });
   for (int i = 0; i < workers; ++i) start_worker("w" + std::to_string(i));
   ensure_lanes(all);
   pump_thread_ = std::thread([this] {
@@ -308,6 +312,7 @@ void Engine::ensure_lanes(const Nodes& nodes) {
 
 void Engine::stop() {
   if (!started_) return;
+  store_.watch_queues(nullptr);  // before the queue it pushes to can go
   commands_->request_stop();
   if (pump_thread_.joinable()) pump_thread_.join();
   for (auto& w : workers_) w.join();

@@ -198,6 +198,7 @@ void Pump::take_commands() {
     plan_.add_replay(std::move(cmd));
   }
   for (auto& cmd : taken.swaps) swaps_.push_back(std::move(cmd));
+  dispatcher_.queues_ready(taken.ready);
   for (auto& cmd : taken.starts) {
     if (stopping_) {
       cmd->reply.set_value(Status::error("weir is shutting down; nothing was started"));

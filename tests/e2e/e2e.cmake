@@ -66,3 +66,8 @@ add_dependencies(erp_styles_e2e_test weir core woocommerce erp weir-sim-erp weir
 weir_add_test(NAME magento_sync_e2e_test SOURCES e2e/magento_sync_test.cpp LIBS CURL::libcurl)
 add_dependencies(magento_sync_e2e_test weir core magento erp testkit weir-sim-erp
   weir-sim-magento)
+
+# Several weir hosts on one PostgreSQL database: the work shared, one host
+# SIGKILLed mid-flow, every process exactly once (issue 14).
+weir_add_test(NAME cluster_e2e_test POSTGRES SOURCES e2e/cluster_test.cpp LIBS weir_store)
+add_dependencies(cluster_e2e_test weir core testkit)

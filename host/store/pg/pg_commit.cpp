@@ -190,6 +190,7 @@ Status PgStore::insert_message(Pending& p, const NewMessage& m) {
       .bytes(m.cursor ? *m.cursor : kNoBytes)
       .i64(p.now);
   ++p.queues[m.queue].queued;
+  p.filled.insert(m.queue);
   return Status::ok();
 }
 
@@ -441,11 +442,27 @@ void PgStore::apply_queue_deltas(Pending& p) {
 // The next ready messages of each requested queue (a fence per queue's
 // lease, from the statement itself), in seq order per queue; when the next
 // waiting message is due; and COMMIT: all in the commit's last round trip.
+//
+// A lease scan starts above the queue's floor (floors_). A scan from a floor
+// that came back short is not trusted: messages another host committed
+// with lower seqs, or gave back, may be below it. Those queues are scanned
+// again from the front for the rest of their budget in one more round trip,
+// and only then does COMMIT go (a queue that runs dry costs that trip).
 Status PgStore::lease_and_commit(const CommitBatch& batch, Pending& p, CommitResult& out) {
   std::map<QueueId, std::size_t> budget;
   for (const LeaseRequest& req : batch.leases) {
     if (req.max > 0) budget[req.queue] += req.max;
   }
+  auto lease_op = [&](QueueId queue, std::size_t max, std::int64_t from) {
+    return Deferred::Op{kLease, nullptr,
+                        Params()
+                            .i64(queue)
+                            .i64(static_cast<std::int64_t>(max))
+                            .i64(host_id_)
+                            .i64(options_.lease_ms)
+                            .i64(from)};
+  };
+  bool any_floor = false;
   std::deque<Deferred::Op> reads;
   for (const auto& [queue, max] : budget) {
     LeaseFloor& floor = floors_[queue];
@@ -453,34 +470,56 @@ Status PgStore::lease_and_commit(const CommitBatch& batch, Pending& p, CommitRes
       floor.seq = 0;
       floor.full_scan_ms = p.now;
     }
-    reads.push_back(Deferred::Op{kLease, nullptr,
-                                 Params()
-                                     .i64(queue)
-                                     .i64(static_cast<std::int64_t>(max))
-                                     .i64(host_id_)
-                                     .i64(options_.lease_ms)
-                                     .i64(floor.seq)});
+    any_floor = any_floor || floor.seq > 0;
+    reads.push_back(lease_op(queue, max, floor.seq));
   }
   reads.push_back(Deferred::Op{kNextDue, nullptr, Params().i64(kWaitsForProcess)});
-  reads.push_back(Deferred::Op{nullptr, "COMMIT", Params()});
+  // The other hosts learn of the messages when this commits (a NOTIFY is
+  // delivered at COMMIT, and not at all on a rollback).
+  if (!p.filled.empty() && others_running_.load(std::memory_order_relaxed)) {
+    std::string payload = std::to_string(host_id_) + ":";
+    for (QueueId q : p.filled) payload += std::to_string(q) + ",";
+    p.writes.add(kNotify).text(p.writes.keep(std::move(payload)));
+  }
+  if (!any_floor) reads.push_back(Deferred::Op{nullptr, "COMMIT", Params()});
   auto rows = p.writes.exchange(writer_, std::move(reads));
   if (!rows) return rows.status();
+  // Per queue, what it got (the first scan, then the second).
+  auto take = [&](QueueId queue, const Rows& r) {
+    for (int k = 0; k < r.size(); ++k) {
+      out.leased.push_back(read_message(r, k, queue, true));
+      std::int64_t& floor = floors_[queue].seq;
+      floor = std::max(floor, static_cast<std::int64_t>(out.leased.back().seq));
+    }
+  };
+  std::deque<Deferred::Op> again;
+  std::vector<QueueId> again_queues;
   std::size_t i = 0;
   for (const auto& [queue, max] : budget) {
     const Rows& r = (*rows)[i++];
-    const std::size_t first = out.leased.size();
-    for (int k = 0; k < r.size(); ++k) out.leased.push_back(read_message(r, k, queue, true));
-    if (r.size() > 0) {
-      std::int64_t& floor = floors_[queue].seq;
-      for (std::size_t k = first; k < out.leased.size(); ++k) {
-        floor = std::max(floor, static_cast<std::int64_t>(out.leased[k].seq));
-      }
+    const bool from_floor = floors_[queue].seq > 0;  // (before take() raises it)
+    take(queue, r);
+    if (from_floor && static_cast<std::size_t>(r.size()) < max) {
+      again.push_back(lease_op(queue, max - static_cast<std::size_t>(r.size()), 0));
+      again_queues.push_back(queue);
     }
-    std::sort(out.leased.begin() + static_cast<std::ptrdiff_t>(first), out.leased.end(),
-              [](const QueuedMessage& a, const QueuedMessage& b) { return a.seq < b.seq; });
   }
   const Rows& due = (*rows)[i];
   out.next_due_ms = due.size() ? due.i64(0, 0) : 0;
+  if (any_floor) {
+    again.push_back(Deferred::Op{nullptr, "COMMIT", Params()});
+    auto more = p.writes.exchange(writer_, std::move(again));
+    if (!more) return more.status();
+    for (std::size_t k = 0; k < again_queues.size(); ++k) {
+      take(again_queues[k], (*more)[k]);
+      floors_[again_queues[k]].full_scan_ms = p.now;
+    }
+  }
+  // Per queue in seq order (the engine hands them out in that order).
+  std::stable_sort(out.leased.begin(), out.leased.end(),
+                   [](const QueuedMessage& a, const QueuedMessage& b) {
+                     return a.queue != b.queue ? a.queue < b.queue : a.seq < b.seq;
+                   });
   return Status::ok();
 }
 

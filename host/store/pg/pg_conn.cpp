@@ -235,6 +235,18 @@ Result<Rows> Conn::run(const std::string& name, const Params& p) {
   return rows;
 }
 
+int Conn::socket() const { return c_ ? PQsocket(c_.get()) : -1; }
+
+Result<std::vector<std::string>> Conn::notifications() {
+  if (PQconsumeInput(c_.get()) != 1) return error("reading notifications");
+  std::vector<std::string> out;
+  while (PGnotify* n = PQnotifies(c_.get())) {
+    out.emplace_back(n->extra ? n->extra : "");
+    PQfreemem(n);
+  }
+  return out;
+}
+
 Status Conn::begin_pipeline() {
   sent_ = 0;
   if (PQenterPipelineMode(c_.get()) != 1) return error("entering pipeline mode");

@@ -126,6 +126,11 @@ class Conn {
   Status send_sql(const char* sql);
   Result<std::vector<Rows>> sync_pipeline();
 
+  // LISTEN's side: the socket to wait on, and the payloads of the
+  // notifications that arrived (reads what the socket has; never blocks).
+  int socket() const;
+  Result<std::vector<std::string>> notifications();
+
   // "store postgres (host /tmp/x, database weir): <message>" for errors of this connection.
   Status error(std::string_view what) const;
   const std::string& label() const { return label_; }

@@ -32,6 +32,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   if (st) st = s->register_host();
   if (st) st = s->recover();
   if (!st) return st;
+  s->start_cluster_thread();
   return s;
 }
 
@@ -39,6 +40,7 @@ PgStore::~PgStore() {
   // Closing the session would let go of the host's advisory lock too, but
   // the server notices a closed session a moment later: a host reopened
   // at once (a restart) would find its own name still taken.
+  stop_cluster_thread();
   std::lock_guard lock(write_mu_);
   if (writer_.ok()) (void)writer_.exec("SELECT pg_advisory_unlock_all()");
 }
@@ -50,6 +52,9 @@ Status PgStore::connect() {
   auto r = Conn::connect(options_.url, "store postgres reader");
   if (!r) return r.status();
   reader_ = std::move(r).value();
+  auto c = Conn::connect(options_.url, "store postgres hosts");
+  if (!c) return c.status();
+  cluster_ = std::move(c).value();
   auto m = Conn::connect(options_.url, "store postgres marks");
   if (!m) return m.status();
   marks_ = std::move(m).value();

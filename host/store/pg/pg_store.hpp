@@ -31,10 +31,14 @@
 // our own SQL.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "pg_conn.hpp"
@@ -89,6 +93,12 @@ class PgStore final : public Store {
                                     const std::vector<std::string>& keys,
                                     AuditEntry audit) override;
 
+  // pg_hosts.cpp: this host's life in the cluster, on a thread and a
+  // connection of its own: heartbeats that renew its leases, taking over the
+  // leases of hosts that stopped renewing theirs, and the notifications of
+  // messages other hosts put into queues.
+  void watch_queues(std::function<void(const std::vector<QueueId>&)> ready) override;
+
   std::int64_t host_id() const { return host_id_; }
 
  private:
@@ -138,6 +148,7 @@ class PgStore final : public Store {
     // What this commit read or made that deferred writes borrow from.
     std::deque<QueuedMessage> held;
     std::deque<TrashInfo> kept_trash;
+    std::set<QueueId> filled;  // queues this commit put messages into
     CommitResult* out = nullptr;
     std::int64_t now = 0;
   };
@@ -158,6 +169,14 @@ class PgStore final : public Store {
   };
 
   explicit PgStore(const PgOptions& options) : options_(options) {}
+  // pg_hosts.cpp
+  void start_cluster_thread();
+  void stop_cluster_thread();
+  void cluster_loop();
+  Status listen();
+  Status heartbeat();
+  Status take_over(std::vector<QueueId>* queues);
+  void deliver(const std::vector<QueueId>& queues);
   Status connect();
   static Status prepare_writer(Conn& db);
   Status ready_writer();  // reconnects after the server went away
@@ -222,6 +241,18 @@ class PgStore final : public Store {
 
   std::mutex read_mu_;
   Conn reader_;  // guarded by read_mu_
+
+  // The cluster thread (pg_hosts.cpp).
+  std::mutex ready_mu_;
+  std::function<void(const std::vector<QueueId>&)> ready_;  // guarded by ready_mu_
+  std::mutex cluster_mu_;
+  std::condition_variable cluster_cv_;
+  bool cluster_stop_ = false;  // guarded by cluster_mu_
+  std::thread cluster_thread_;
+  Conn cluster_;  // the cluster thread's
+  // Whether another host has heartbeat within a lease: only then does a
+  // commit notify (NOTIFY serialises the commits that use it).
+  std::atomic<bool> others_running_{true};
 
   std::mutex marks_mu_;
   Conn marks_;  // guarded by marks_mu_: note_started's own connection

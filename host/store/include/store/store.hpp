@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -394,6 +395,15 @@ class Store {
   // Survives the process dying, not a power loss (then fewer messages count
   // as started). Not thread-safe: one dispatcher thread calls it.
   virtual void note_started(QueueId queue, std::uint64_t seq) = 0;
+
+  // Other writers of the same store (the other hosts of a cluster on
+  // PostgreSQL) put messages into queues, or give them back: `ready` is
+  // called, on a thread of the store's, with the queues that got some.
+  // Null stops the calls (when it returns, no call is running). A store with
+  // one writer (SQLite) never calls it.
+  virtual void watch_queues(std::function<void(const std::vector<QueueId>&)> ready) {
+    (void)ready;
+  }
 
   // ---- reads (operator views, tests) ----
   virtual Result<std::vector<QueueInfo>> queues() = 0;

@@ -1,0 +1,133 @@
+// End to end: several real `weir serve` hosts on one PostgreSQL database
+// (each with its own data directory, the same topology), started by the
+// test against the build's test cluster (support/pg_cluster.hpp).
+//  - Work started on one host is shared by all (the others hear of it by
+//    NOTIFY and lease with SKIP LOCKED); one host is SIGKILLed mid-flow and
+//    the others take over its leases once they expire; afterwards every
+//    process completed exactly once (each node's visit counted once) and
+//    every queue is empty.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+#include "support/cli_json.hpp"
+#include "support/host_process.hpp"
+#include "support/pg_cluster.hpp"
+
+using weir::test::done_at;
+using weir::test::HostProcess;
+using weir::test::PgDatabase;
+using weir::test::WeirHome;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// b sleeps 1 ms per message, so the flow lasts long enough to kill a host
+// in the middle of it.
+const char* kChain = R"(name: chain
+nodes:
+  - id: a
+    type: core.pass
+    max_batch: 20
+  - id: b
+    type: testkit.act
+    concurrency: 2
+    max_batch: 10
+    config: {defaults: {sleep_ms: 1}}
+  - id: c
+    type: core.pass
+    max_batch: 20
+edges:
+  - a -> b -> c
+)";
+
+// A host of the cluster: its own home (data directory, plugins, topology),
+// the shared database, a short lease so a dead host's work moves on soon.
+std::unique_ptr<WeirHome> cluster_home(const PgDatabase& db) {
+  auto home = std::make_unique<WeirHome>(std::vector<std::string>{"core.so", "testkit.so"});
+  home->write("weir.yaml",
+              "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
+              "http: {listen: \"127.0.0.1:0\"}\n"
+              "store: {kind: postgres, url: file:cluster-url, lease: 3s}\n");
+  home->write("cluster-url", db.url());
+  std::filesystem::permissions(home->path("cluster-url"),
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  home->add_topology("chain.yaml", kChain);
+  return home;
+}
+
+}  // namespace
+
+TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every process completes exactly once") {
+  PgDatabase db;
+  std::vector<std::unique_ptr<WeirHome>> homes;
+  std::vector<std::unique_ptr<HostProcess>> hosts;
+  for (int i = 0; i < 3; ++i) {
+    homes.push_back(cluster_home(db));
+    hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
+    REQUIRE(hosts.back()->start());
+  }
+  constexpr int kProcesses = 10000;
+  {
+    std::ofstream lines(homes[0]->path("orders.jsonl"));
+    for (int i = 0; i < kProcesses; ++i) lines << Json{{"order", i}}.dump() << '\n';
+  }
+  REQUIRE(homes[0]->cli("run chain", {"--payloads", homes[0]->path("orders.jsonl")}).code == 0);
+  // Mid-flow: the second host dies with calls and prefetched leases in hand.
+  std::int64_t done_c = 0;
+  for (int i = 0; i < 1500 && done_c < 2000; ++i) {
+    done_c = done_at(*homes[0], "c");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(done_c >= 2000);
+  REQUIRE(done_c < kProcesses);
+  hosts[1]->kill(SIGKILL);
+  const auto killed_at = Clock::now();
+  for (int i = 0; i < 3000 && done_c < kProcesses; ++i) {
+    done_c = done_at(*homes[0], "c");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double after_kill = std::chrono::duration<double>(Clock::now() - killed_at).count();
+  WARN("the 2 surviving hosts finished " << after_kill << " s after the kill");
+  REQUIRE(done_c == kProcesses);
+
+  // Every host worked: the third never had a process started on it, so it
+  // had only what it heard of by NOTIFY.
+  const std::string log2 = hosts[2]->log();
+  CHECK_THAT(hosts[0]->log() + log2, Catch::Contains("took over"));
+  REQUIRE(hosts[0]->kill(SIGTERM) == 0);
+  REQUIRE(hosts[2]->kill(SIGTERM) == 0);
+
+  // The truth, from the store itself.
+  auto opened = weir::store::open_pg_store(weir::store::PgOptions{db.url(), "test-reader", 30000});
+  INFO(opened.error());
+  REQUIRE(opened.is_ok());
+  auto& store = *opened;
+  auto processes = store->processes("chain", kProcesses + 10).value();
+  REQUIRE(processes.size() == kProcesses);
+  std::int64_t exact = 0;
+  for (const auto& p : processes) {
+    if (p.state == weir::store::ProcessState::completed && p.done == 3 && p.failed == 0 &&
+        p.outstanding == 0) {
+      ++exact;
+    }
+  }
+  CHECK(exact == kProcesses);  // a, b and c exactly once each: no visit lost or doubled
+  for (const auto& q : store->queues().value()) {
+    INFO("node " << q.node);
+    CHECK(q.queued == 0);
+    CHECK(q.done == kProcesses);
+  }
+  CHECK(store->trash(10).value().empty());
+  // Which hosts ran calls: the visits' rows do not say, the hosts' logs do not
+  // either; the heartbeat rows say all three joined.
+  CHECK(db.value("SELECT count(*) FROM hosts") == "4");  // 3 hosts and this reader
+}
