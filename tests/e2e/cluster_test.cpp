@@ -64,6 +64,20 @@ std::unique_ptr<WeirHome> cluster_home(const PgDatabase& db) {
   return home;
 }
 
+// Like done_at, but -1 when the host cannot answer right now (the database
+// is restarting under it).
+std::int64_t done_or_down(const WeirHome& home, const std::string& node) {
+  const auto r = home.cli("status", {"--json"});
+  if (r.code != 0) return -1;
+  const Json status = Json::parse(r.out);  // named: the loops below refer into it
+  for (const auto& t : status["topologies"]) {
+    for (const auto& n : t["nodes"]) {
+      if (n["id"] == node) return n["done"].get<std::int64_t>();
+    }
+  }
+  return -1;
+}
+
 }  // namespace
 
 TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every process completes exactly once") {
@@ -130,4 +144,69 @@ TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every pro
   // Which hosts ran calls: the visits' rows do not say, the hosts' logs do not
   // either; the heartbeat rows say all three joined.
   CHECK(db.value("SELECT count(*) FROM hosts") == "4");  // 3 hosts and this reader
+}
+
+TEST_CASE("cluster: a host paused past its lease commits nothing late, and a database restart mid-flow loses nothing") {
+  weir::test::PgCluster server;  // its own: this test restarts it
+  server.exec("postgres", "CREATE DATABASE weir");
+  std::vector<std::unique_ptr<WeirHome>> homes;
+  std::vector<std::unique_ptr<HostProcess>> hosts;
+  for (int i = 0; i < 3; ++i) {
+    auto home = std::make_unique<WeirHome>(std::vector<std::string>{"core.so", "testkit.so"});
+    home->write("weir.yaml",
+                "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
+                "http: {listen: \"127.0.0.1:0\"}\n"
+                "store: {kind: postgres, url: file:cluster-url, lease: 3s}\n");
+    home->write("cluster-url", server.url("weir"));
+    std::filesystem::permissions(home->path("cluster-url"), std::filesystem::perms::owner_read |
+                                                                std::filesystem::perms::owner_write);
+    home->add_topology("chain.yaml", kChain);
+    homes.push_back(std::move(home));
+    hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
+    REQUIRE(hosts.back()->start());
+  }
+  constexpr int kProcesses = 10000;
+  {
+    std::ofstream lines(homes[0]->path("orders.jsonl"));
+    for (int i = 0; i < kProcesses; ++i) lines << Json{{"order", i}}.dump() << '\n';
+  }
+  REQUIRE(homes[0]->cli("run chain", {"--payloads", homes[0]->path("orders.jsonl")}).code == 0);
+  REQUIRE(weir::test::wait_done(*homes[0], "c", 1500, std::chrono::seconds(120)));
+  // The third host stops (a stopped VM) with leases in hand, longer than
+  // its lease and the others' next sweep.
+  ::kill(hosts[2]->pid(), SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));
+  // The database goes down hard and comes back while the flow goes on.
+  server.restart_immediate();
+  // The paused host wakes: what it was holding is someone else's now.
+  ::kill(hosts[2]->pid(), SIGCONT);
+  std::int64_t done_c = 0;
+  for (int i = 0; i < 6000 && done_c < kProcesses; ++i) {
+    done_c = done_or_down(*homes[0], "c");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(done_c == kProcesses);
+  CHECK_THAT(hosts[0]->log() + hosts[1]->log(), Catch::Contains("took over"));
+  for (auto& h : hosts) REQUIRE(h->kill(SIGTERM) == 0);
+
+  auto opened = weir::store::open_pg_store(weir::store::PgOptions{server.url("weir"), "test-reader", 30000});
+  INFO(opened.error());
+  REQUIRE(opened.is_ok());
+  auto& store = *opened;
+  auto processes = store->processes("chain", kProcesses + 10).value();
+  REQUIRE(processes.size() == kProcesses);
+  std::int64_t exact = 0;
+  for (const auto& p : processes) {
+    if (p.state == weir::store::ProcessState::completed && p.done == 3 && p.failed == 0 &&
+        p.outstanding == 0) {
+      ++exact;
+    }
+  }
+  CHECK(exact == kProcesses);  // the paused host's late commits counted nothing twice
+  for (const auto& q : store->queues().value()) {
+    INFO("node " << q.node);
+    CHECK(q.queued == 0);
+    CHECK(q.done == kProcesses);
+  }
+  CHECK(store->trash(10).value().empty());
 }

@@ -174,9 +174,15 @@ bool Conn::ok() const { return c_ && PQstatus(c_.get()) == CONNECTION_OK; }
 Status Conn::reset() {
   sent_ = 0;
   if (!c_) return Status::error(label_ + ": not connected");
+  ++generation_;
   PQreset(c_.get());
   if (PQstatus(c_.get()) != CONNECTION_OK) return error("reconnecting");
-  return Status::ok();
+  return session_sql_.empty() ? Status::ok() : exec(session_sql_);
+}
+
+Status Conn::set_session(std::string sql) {
+  session_sql_ = std::move(sql);
+  return exec(session_sql_);
 }
 
 Status Conn::error(std::string_view what) const {
@@ -287,22 +293,17 @@ Result<std::vector<Rows>> Conn::sync_pipeline() {
     PGresult* sync = PQgetResult(c_.get());
     if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) first = error("ending a pipeline");
     PQclear(sync);
-  } else {
-    // Drain what is left up to the sync point, so the connection is usable.
-    for (;;) {
-      PGresult* r = PQgetResult(c_.get());
-      if (!r) {
-        if (!ok()) break;
-        continue;
-      }
-      const bool done = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-      PQclear(r);
-      if (done) break;
-    }
   }
   sent_ = 0;
-  if (PQexitPipelineMode(c_.get()) != 1 && first) first = error("leaving pipeline mode");
-  if (!first) return first;
+  if (first && PQexitPipelineMode(c_.get()) != 1) first = error("leaving pipeline mode");
+  if (!first) {
+    // Whatever went wrong (a statement refused, the server gone, a sync that
+    // never went out), the session starts over: reading on to a sync point
+    // that may never come could wait for ever. The server rolls back what
+    // the session had open; the owner sees a new generation().
+    (void)reset();
+    return first;
+  }
   return out;
 }
 

@@ -105,9 +105,13 @@ class Conn {
 
   // Whether the connection is usable; false after the server went away.
   bool ok() const;
-  // Reconnects (the server restarted). Prepared statements are gone after
-  // it; the owner prepares them again.
+  // Reconnects (the server restarted, or a pipeline broke off). Prepared
+  // statements are gone after it: generation() counts the sessions, so the
+  // owner knows to prepare them again.
   Status reset();
+  std::uint64_t generation() const { return generation_; }
+  // Run after every connect and reset (session settings).
+  Status set_session(std::string sql);
 
   // Simple query protocol: one or more statements, no parameters.
   Status exec(const std::string& sql);
@@ -144,6 +148,8 @@ class Conn {
   std::string url_;
   std::string label_;
   std::size_t sent_ = 0;  // statements queued in the open pipeline
+  std::uint64_t generation_ = 0;
+  std::string session_sql_;
 };
 
 // The parts of a connection URL that are safe to print: host (or socket

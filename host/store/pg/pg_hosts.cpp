@@ -13,8 +13,8 @@
 //    queues' ids on channel weir_queues (only while another host runs: the
 //    heartbeat query says so); this thread LISTENs and hands other hosts'
 //    queues to the engine (watch_queues), which leases from them again.
-//    After a reconnect, when notifications may have been missed, every
-//    queue is handed over once.
+//    Every queue is handed over once a beat too: a notification can be lost
+//    (a reconnect, a commit that failed and was retried).
 #include <poll.h>
 
 #include <algorithm>
@@ -70,8 +70,13 @@ Status PgStore::heartbeat() {
   auto row = cluster_.query("UPDATE hosts SET heartbeat_ms = weir_now_ms() WHERE id = $1",
                             Params().i64(host_id_));
   if (!row) return row.status();
+  // Rows a commit of ours holds right now are skipped, not waited for: the
+  // commit acks them or the next beat renews them (waiting could deadlock
+  // with that commit, which takes the same rows in another order).
   auto leases = cluster_.query(
-      "UPDATE messages SET lease_until = weir_now_ms() + $2 WHERE lease_host = $1",
+      "UPDATE messages m SET lease_until = weir_now_ms() + $2 FROM (SELECT queue_id, seq "
+      "FROM messages WHERE lease_host = $1 FOR UPDATE SKIP LOCKED) r "
+      "WHERE m.queue_id = r.queue_id AND m.seq = r.seq",
       Params().i64(host_id_).i64(options_.lease_ms));
   if (!leases) return leases.status();
   auto others = cluster_.query(
@@ -149,21 +154,23 @@ void PgStore::cluster_loop() {
     std::vector<QueueId> ready;
     if (!listening) {
       Status st = listen();
-      if (st) {
-        listening = true;
-        // Notifications may have been missed: every queue once.
-        auto all = cluster_.query("SELECT id FROM queues");
-        if (all) {
-          for (int i = 0; i < all->size(); ++i) ready.push_back(all->i64(i, 0));
-        }
-      } else {
-        spdlog::warn("store: {}", st.message());
-      }
+      if (st) listening = true;
+      else spdlog::warn("store: {}", st.message());
     }
     if (listening && Clock::now() >= next_beat) {
       next_beat = Clock::now() + beat;
       Status st = heartbeat();
       if (st) st = take_over(&ready);
+      // Every queue once a beat as well: a notification can be lost (a
+      // reconnect, a commit retried after a failure), and a lease that finds
+      // nothing costs one round trip a beat.
+      if (st) {
+        auto all = cluster_.query("SELECT id FROM queues");
+        if (all) {
+          for (int i = 0; i < all->size(); ++i) ready.push_back(all->i64(i, 0));
+        }
+        else st = all.status();
+      }
       if (!st) {
         spdlog::warn("store: {}", st.message());
         listening = cluster_.ok();

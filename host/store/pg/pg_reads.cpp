@@ -20,11 +20,17 @@ namespace {
 // The reader is reconnected when the server went away (a restart); a query
 // that fails on a connection lost meanwhile fails, and the next one
 // reconnects.
+// A read is asked again once on a fresh connection when the server went
+// away under it (a database restart): a view need not fail for that.
 Result<Rows> ask(Conn& db, const std::string& sql, const Params& params = Params()) {
   if (!db.ok()) {
     Status st = db.reset();
     if (!st) return st;
   }
+  auto r = db.query(sql, params);
+  if (r || db.ok()) return r;
+  Status st = db.reset();
+  if (!st) return r;
   return db.query(sql, params);
 }
 

@@ -29,6 +29,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   Status st = s->connect();
   if (st) st = migrate(s->writer_);
   if (st) st = prepare_writer(s->writer_);
+  if (st) s->prepared_for_ = s->writer_.generation();
   if (st) st = s->register_host();
   if (st) st = s->recover();
   if (!st) return st;
@@ -55,12 +56,20 @@ Status PgStore::connect() {
   auto c = Conn::connect(options_.url, "store postgres hosts");
   if (!c) return c.status();
   cluster_ = std::move(c).value();
+  // A host paused in the middle of a transaction (a stopped VM) would hold
+  // its row locks, the queue counters among them, and stall every other
+  // host: the server ends such a transaction after half a lease.
+  const std::string idle = "SET idle_in_transaction_session_timeout = " +
+                           std::to_string(std::max<std::int64_t>(options_.lease_ms / 2, 1000));
+  Status st = writer_.set_session(idle);
+  if (st) st = cluster_.set_session(idle);
+  if (!st) return st;
   auto m = Conn::connect(options_.url, "store postgres marks");
   if (!m) return m.status();
   marks_ = std::move(m).value();
   // What note_started writes matters if this host dies, not if the
   // database does (then fewer messages count as started, never more).
-  return marks_.exec("SET synchronous_commit = off");
+  return marks_.set_session("SET synchronous_commit = off");
 }
 
 Status PgStore::prepare_writer(Conn& db) {
@@ -72,9 +81,12 @@ Status PgStore::prepare_writer(Conn& db) {
 }
 
 Status PgStore::ready_writer() {
-  if (writer_.ok()) return Status::ok();
-  Status st = writer_.reset();
-  if (st) st = prepare_writer(writer_);
+  Status st;
+  if (!writer_.ok()) st = writer_.reset();
+  if (!st) return st;
+  if (writer_.generation() == prepared_for_) return Status::ok();
+  st = prepare_writer(writer_);
+  if (st) prepared_for_ = writer_.generation();
   // The session (and with it the advisory lock on the host's name) is new.
   if (st) {
     auto locked = writer_.query("SELECT pg_try_advisory_lock(7735002, $1::bigint::int)",

@@ -224,6 +224,7 @@ class PgStore final : public Store {
 
   std::mutex write_mu_;
   Conn writer_;                // guarded by write_mu_; holds the host's advisory lock
+  std::uint64_t prepared_for_ = 0;  // guarded by write_mu_: the writer session prepared
   IdBlock message_ids_, process_ids_;  // guarded by write_mu_
   // Where each queue's next lease scan starts: above the last seq this host
   // leased. Acked and leased rows stay in the queue's index as dead entries
