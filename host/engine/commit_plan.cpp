@@ -122,7 +122,7 @@ void CommitPlan::take_starts(store::CommitBatch& batch, const EntryPoints& entry
                                                           : cmd->entry_queues,
                                                       req.headers,
                                                       req.payload, req.trigger, req.fire_ms,
-                                                      cmd->delta_overlap_ms});
+                                                      cmd->delta_overlap_ms, req.fire_gap_ms});
     }
     committing_.push_back(std::move(cmd));
   }

@@ -182,6 +182,8 @@ void CronTriggers::fire(Entry& e, std::int64_t slot_ms, std::int64_t now) {
   engine::StartRequest req{payload::from_json(e.spec.payload), {},
                            e.spec.id + "@" + utc_text(slot_ms), e.spec.id, slot_ms,
                            e.spec.start};
+  // Across a cluster: an @every slot is each host's own; one per half interval.
+  if (e.schedule.is_interval()) req.fire_gap_ms = std::max<std::int64_t>(1, e.schedule.interval().count() / 2);
   auto started = starter_.start_processes(e.topology, {std::move(req)});
   std::lock_guard lock(mu_);
   fired(current(e), started, slot_ms, now);
@@ -205,6 +207,13 @@ void CronTriggers::fired(Entry& e, const engine::StartResult& started, std::int6
     return;
   }
   e.retry_slot_ms = 0;
+  if (started->front() == 0) {  // another host of the cluster fired this slot
+    e.last_fire_ms = slot_ms;
+    e.next_ms = next_slot(e, std::max(slot_ms, now));
+    spdlog::info("scheduler: {}/{} slot {} was fired by another host", e.topology, e.spec.id,
+                 utc_text(slot_ms));
+    return;
+  }
   e.last_process = started->front();
   e.last_fire_ms = slot_ms;
   ++e.fired;

@@ -210,3 +210,34 @@ TEST_CASE("cluster: a host paused past its lease commits nothing late, and a dat
   }
   CHECK(store->trash(10).value().empty());
 }
+
+TEST_CASE("cluster: a cron trigger fires once per slot across 3 hosts") {
+  PgDatabase db;
+  std::vector<std::unique_ptr<WeirHome>> homes;
+  std::vector<std::unique_ptr<HostProcess>> hosts;
+  for (int i = 0; i < 3; ++i) {
+    homes.push_back(cluster_home(db));
+    homes.back()->add_topology("tick.yaml",
+                               "name: tick\ntrigger: {cron: \"@every 1s\"}\n"
+                               "nodes:\n  - {id: a, type: core.pass}\n");
+    hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
+    REQUIRE(hosts.back()->start());
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  for (auto& h : hosts) REQUIRE(h->kill(SIGTERM) == 0);
+  // Each process's correlation id names its slot ("<trigger>@<time>"): one
+  // process per slot, whichever host started it.
+  const std::int64_t processes = std::stoll(
+      db.value("SELECT count(*) FROM processes WHERE topology = 'tick'"));
+  const std::int64_t slots = std::stoll(
+      db.value("SELECT count(DISTINCT correlation_id) FROM processes WHERE topology = 'tick'"));
+  const std::int64_t fired = std::stoll(db.value("SELECT fired FROM triggers WHERE topology = 'tick'"));
+  WARN(processes << " process(es) for " << slots << " slot(s); fired " << fired);
+  INFO(db.value("SELECT string_agg(correlation_id || ' #' || id, ', ' ORDER BY id) FROM processes"));
+  CHECK(processes >= 4);
+  CHECK(processes == slots);
+  CHECK(fired == processes);
+  int said_other = 0;
+  for (auto& h : hosts) said_other += h->log().find("was fired by another host") != std::string::npos;
+  CHECK(said_other >= 1);  // the race for a slot was lost by some host, and it said so
+}

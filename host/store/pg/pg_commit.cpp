@@ -136,6 +136,23 @@ Status PgStore::insert_processes(const CommitBatch& batch, Pending& p, CommitRes
   for (const NewProcess& np : batch.new_processes) {
     auto pid = take_ids(kNextProcessIds, process_ids_, kProcessIdBlock);
     if (!pid) return pid.status();
+    // A trigger's slot fires once across the cluster: claimed first, in this
+    // transaction; a slot another host fired starts nothing here (id 0).
+    if (!np.trigger.empty()) {
+      auto claimed = p.writes.exchange(
+          writer_, {Deferred::Op{kRecordFire, nullptr,
+                                 Params()
+                                     .text(np.topology)
+                                     .text(np.trigger)
+                                     .i64(np.fire_ms)
+                                     .i64(*pid)
+                                     .i64(std::max<std::int64_t>(np.fire_gap_ms, 1))}});
+      if (!claimed) return claimed.status().prefixed("starting a process of topology " + np.topology);
+      if ((*claimed)[0].size() == 0) {
+        out.started.push_back(0);
+        continue;
+      }
+    }
     const std::string& correlation =
         np.correlation_id.empty() ? p.writes.keep(std::to_string(*pid)) : np.correlation_id;
     const Bytes* headers = &np.headers;
@@ -160,9 +177,6 @@ Status PgStore::insert_processes(const CommitBatch& batch, Pending& p, CommitRes
                                                *headers, np.payload, 0, 0,
                                                p.writes.keep(message::empty_history())});
       if (!st) return st.prefixed("starting a process of topology " + np.topology);
-    }
-    if (!np.trigger.empty()) {
-      p.writes.add(kRecordFire).text(np.topology).text(np.trigger).i64(np.fire_ms).i64(*pid);
     }
     ++p.state_counts[{np.topology, static_cast<int>(ProcessState::running)}];
     out.started.push_back(static_cast<ProcessId>(*pid));

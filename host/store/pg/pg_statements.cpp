@@ -109,11 +109,15 @@ const Statement kStatements[] = {
      "INSERT INTO sync_windows(topology, since_ms, updated_ms) VALUES($1, $2, $3) "
      "ON CONFLICT(topology) DO UPDATE SET since_ms = excluded.since_ms, "
      "updated_ms = excluded.updated_ms WHERE excluded.since_ms > sync_windows.since_ms"},
+    // Claims a trigger's slot for the process about to start: only if no
+    // host fired this slot (or a later one) yet. A host claiming the same
+    // slot at once waits for the row lock, then finds it taken (no row).
     {kRecordFire,
      "INSERT INTO triggers(topology, trigger, first_seen_ms, last_fire_ms, last_process, fired) "
      "VALUES($1, $2, $3, $3, $4, 1) ON CONFLICT(topology, trigger) DO UPDATE SET "
      "last_fire_ms = excluded.last_fire_ms, last_process = excluded.last_process, "
-     "fired = triggers.fired + 1"},
+     "fired = triggers.fired + 1 WHERE excluded.last_fire_ms - triggers.last_fire_ms >= $5 "
+     "RETURNING 1::bigint"},
     {kLastFailure,
      "SELECT q.node, t.error FROM trash t JOIN queues q ON q.id = t.queue_id "
      "WHERE t.process_id = $1 ORDER BY t.id DESC LIMIT 1"},

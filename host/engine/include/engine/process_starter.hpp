@@ -28,6 +28,7 @@ struct StartRequest {
   std::int64_t fire_ms = 0;
   std::string start_node;        // only this node (a trigger's `start:`); empty: every entry node
   store::QueueId start_queue = 0;  // the engine's: start_node's queue
+  std::int64_t fire_gap_ms = 1;    // store::NewProcess::fire_gap_ms
 };
 
 using StartResult = Result<std::vector<store::ProcessId>>;

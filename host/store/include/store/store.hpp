@@ -138,6 +138,12 @@ struct NewProcess {
   // failures), the topology's since becomes until - overlap, in that commit
   // (never moving back). -1: not a delta topology.
   std::int64_t delta_overlap_ms = -1;
+  // Hosts of a cluster fire the same trigger each on its own clock: a slot
+  // counts as already fired when one was fired less than this before it (an
+  // `@every` interval's slots differ by host; half the interval. Cron slots
+  // are the same on every host: 1 ms). The process starts only if its slot
+  // is new (PostgreSQL; one host alone always is).
+  std::int64_t fire_gap_ms = 1;
 };
 
 // The sync window's headers: milliseconds since the epoch, as decimal text.
@@ -296,7 +302,9 @@ struct ProcessRecord {
 };
 
 struct CommitResult {
-  std::vector<ProcessId> started;            // one per CommitBatch::new_processes, in order
+  // One per CommitBatch::new_processes, in order. 0: not started, because its
+  // trigger's slot was already fired (by another host of a cluster).
+  std::vector<ProcessId> started;
   std::vector<ProcessRecord> finished;       // processes that completed in this commit
   std::vector<QueuedMessage> leased;         // ready messages now leased; in id order per queue
   std::vector<QueueId> promoted;             // queues that got messages back (retries, replays)
