@@ -134,8 +134,6 @@ const Statement kStatements[] = {
      "payload, errors, cursor FROM trash WHERE id = $1 FOR UPDATE"},
     {kDeleteTrash, "DELETE FROM trash WHERE id = $1"},
     {kNotify, "SELECT pg_notify('weir_queues', $1)::text"},
-    {kInsertAudit,
-     "INSERT INTO audit(at_ms, actor, socket, action, detail) VALUES($1, $2, $3, $4, $5)"},
 };
 
 }  // namespace

@@ -88,7 +88,6 @@ inline constexpr const char* kDeleteQueueMessages = "delete_queue_messages";
 inline constexpr const char* kDeleteQueueDelayed = "delete_queue_delayed";
 inline constexpr const char* kSelectForReplay = "select_for_replay";
 inline constexpr const char* kDeleteTrash = "delete_trash";
-inline constexpr const char* kInsertAudit = "insert_audit";
 // $1 "<host>:<queue>,<queue>,...": queues that got messages (pg_hosts.cpp listens).
 inline constexpr const char* kNotify = "notify";
 
