@@ -26,6 +26,15 @@ std::string prerequisite_cycle_error(const std::string& why, const std::string& 
                               ": they would wait for each other forever");
 }
 
+std::string prerequisite_failed_error(const ProcessRecord& done,
+                                      const std::pair<std::string, std::string>* last_failure) {
+  std::string reason = "ended with failures";
+  if (last_failure) reason += " (at node " + last_failure->first + ": " + last_failure->second + ")";
+  return "needed process " + std::to_string(done.id) + " of topology " + done.topology +
+         " to complete first, and it " + reason + "; replay that first (weir process show " +
+         std::to_string(done.id) + "), then this";
+}
+
 ProcessState state_before(const ProcessRecord& after, std::int64_t outstanding_delta,
                           std::int64_t failed_delta) {
   if (after.outstanding - outstanding_delta > 0) return ProcessState::running;

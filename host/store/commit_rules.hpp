@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "common/status.hpp"
 #include "store/store.hpp"
@@ -19,6 +20,11 @@ Status sync_headers(const Bytes& headers, std::int64_t since_ms, std::int64_t no
 // trash instead: it is, or waits for, the message's own process.
 std::string prerequisite_cycle_error(const std::string& why, const std::string& of,
                                      ProcessId target, ProcessId own);
+
+// Why a message waiting for `done` goes to the trash when `done` ended with
+// failures; `last_failure` (node, error) is its newest trash entry, if any.
+std::string prerequisite_failed_error(const ProcessRecord& done,
+                                      const std::pair<std::string, std::string>* last_failure);
 
 // The state a process row had before a commit applied (outstanding_delta,
 // failed_delta) to it: the state follows from those two alone.

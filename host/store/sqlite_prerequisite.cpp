@@ -12,6 +12,8 @@
 //  - A message that would wait for a process that waits (transitively) for
 //    the message's own process would wait forever: it goes to the trash.
 #include "message/attempt_history.hpp"
+#include <optional>
+
 #include "commit_rules.hpp"
 #include "rows.hpp"
 #include "sqlite_store.hpp"
@@ -108,17 +110,12 @@ Status SqliteStore::settle_waiters(const ProcessRecord& done, Pending& p) {
     return st;
   }
   // It ended with failures: say which and why.
-  std::string reason = "ended with failures";
+  std::optional<std::pair<std::string, std::string>> last;  // (node, error)
   w_.last_failure.bind(1, i64(done.id));
-  if (w_.last_failure.step(&st)) {
-    reason += " (at node " + w_.last_failure.text(0) + ": " + w_.last_failure.text(1) + ")";
-  }
+  if (w_.last_failure.step(&st)) last.emplace(w_.last_failure.text(0), w_.last_failure.text(1));
   w_.last_failure.reset();
   if (!st) return st;
-  const std::string error = "needed process " + std::to_string(done.id) + " of topology " +
-                            done.topology + " to complete first, and it " + reason +
-                            "; replay that first (weir process show " +
-                            std::to_string(done.id) + "), then this";
+  const std::string error = prerequisite_failed_error(done, last ? &*last : nullptr);
   std::vector<std::pair<std::int64_t, QueuedMessage>> waiters;  // (due_ms, message)
   w_.select_waiters.bind(1, i64(done.id));
   while (w_.select_waiters.step(&st)) {

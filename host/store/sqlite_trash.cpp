@@ -112,9 +112,7 @@ Status SqliteStore::apply_replays(const CommitBatch& batch, Pending& p) {
     p.out->not_in_trash.insert(p.out->not_in_trash.end(), missing.begin(), missing.end());
     p.out->replay_refused.insert(p.out->replay_refused.end(), refused.begin(), refused.end());
     AuditEntry audit = r.audit;
-    audit.detail =
-        audit_with(audit_with(audit.detail, "replayed", replayed), "not_in_trash", missing);
-    if (!refused.empty()) audit.detail = audit_with(audit.detail, "not_served", refused);
+    audit.detail = replay_audit_detail(audit.detail, replayed, missing, refused);
     Status st = insert_audit(audit);
     if (!st) return st;
   }

@@ -56,4 +56,11 @@ std::string prefix_end(const std::string& prefix) {
   return past;
 }
 
+std::string replay_audit_detail(const std::string& detail, const std::vector<std::int64_t>& replayed,
+                                const std::vector<std::int64_t>& missing,
+                                const std::vector<std::int64_t>& refused) {
+  std::string out = audit_with(audit_with(detail, "replayed", replayed), "not_in_trash", missing);
+  return refused.empty() ? out : audit_with(out, "not_served", refused);
+}
+
 }  // namespace weir::store

@@ -20,6 +20,11 @@ bool trash_matches(const TrashRecord& r, const std::string& grep);
 std::string audit_with(const std::string& detail, const char* key,
                        const std::vector<std::int64_t>& ids);
 // The same with `key` set to a number (e.g. "deleted": 3).
+// A replay's audit detail: what was replayed, what was not in the trash,
+// and (when any) what no node serves now.
+std::string replay_audit_detail(const std::string& detail, const std::vector<std::int64_t>& replayed,
+                                const std::vector<std::int64_t>& missing,
+                                const std::vector<std::int64_t>& refused);
 std::string audit_with_count(const std::string& detail, const char* key, std::int64_t n);
 
 // The least string greater than every string that starts with `prefix`

@@ -51,17 +51,43 @@ edges:
 
 // A host of the cluster: its own home (data directory, plugins, topology),
 // the shared database, a short lease so a dead host's work moves on soon.
-std::unique_ptr<WeirHome> cluster_home(const PgDatabase& db) {
+std::unique_ptr<WeirHome> cluster_home(const std::string& url) {
   auto home = std::make_unique<WeirHome>(std::vector<std::string>{"core.so", "testkit.so"});
   home->write("weir.yaml",
               "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
               "http: {listen: \"127.0.0.1:0\"}\n"
               "store: {kind: postgres, url: file:cluster-url, lease: 3s}\n");
-  home->write("cluster-url", db.url());
+  home->write("cluster-url", url);
   std::filesystem::permissions(home->path("cluster-url"),
                                std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   home->add_topology("chain.yaml", kChain);
   return home;
+}
+
+// The truth, from the store itself, once the hosts stopped: every process
+// of `chain` completed with a, b and c each counted once (no visit lost or
+// doubled), every queue empty, nothing in the trash.
+void check_exactly_once(const std::string& url, std::size_t processes) {
+  auto opened = weir::store::open_pg_store(weir::store::PgOptions{url, "test-reader", 30000});
+  INFO(opened.error());
+  REQUIRE(opened.is_ok());
+  auto& store = *opened;
+  auto all = store->processes("chain", processes + 10).value();
+  REQUIRE(all.size() == processes);
+  std::size_t exact = 0;
+  for (const auto& p : all) {
+    if (p.state == weir::store::ProcessState::completed && p.done == 3 && p.failed == 0 &&
+        p.outstanding == 0) {
+      ++exact;
+    }
+  }
+  CHECK(exact == processes);
+  for (const auto& q : store->queues().value()) {
+    INFO("node " << q.node);
+    CHECK(q.queued == 0);
+    CHECK(q.done == static_cast<std::int64_t>(processes));
+  }
+  CHECK(store->trash(10).value().empty());
 }
 
 // Like done_at, but -1 when the host cannot answer right now (the database
@@ -85,7 +111,7 @@ TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every pro
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    homes.push_back(cluster_home(db));
+    homes.push_back(cluster_home(db.url()));
     hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
     REQUIRE(hosts.back()->start());
   }
@@ -120,27 +146,7 @@ TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every pro
   REQUIRE(hosts[0]->kill(SIGTERM) == 0);
   REQUIRE(hosts[2]->kill(SIGTERM) == 0);
 
-  // The truth, from the store itself.
-  auto opened = weir::store::open_pg_store(weir::store::PgOptions{db.url(), "test-reader", 30000});
-  INFO(opened.error());
-  REQUIRE(opened.is_ok());
-  auto& store = *opened;
-  auto processes = store->processes("chain", kProcesses + 10).value();
-  REQUIRE(processes.size() == kProcesses);
-  std::int64_t exact = 0;
-  for (const auto& p : processes) {
-    if (p.state == weir::store::ProcessState::completed && p.done == 3 && p.failed == 0 &&
-        p.outstanding == 0) {
-      ++exact;
-    }
-  }
-  CHECK(exact == kProcesses);  // a, b and c exactly once each: no visit lost or doubled
-  for (const auto& q : store->queues().value()) {
-    INFO("node " << q.node);
-    CHECK(q.queued == 0);
-    CHECK(q.done == kProcesses);
-  }
-  CHECK(store->trash(10).value().empty());
+  check_exactly_once(db.url(), kProcesses);
   // Which hosts ran calls: the visits' rows do not say, the hosts' logs do not
   // either; the heartbeat rows say all three joined.
   CHECK(db.value("SELECT count(*) FROM hosts") == "4");  // 3 hosts and this reader
@@ -152,16 +158,7 @@ TEST_CASE("cluster: a host paused past its lease commits nothing late, and a dat
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    auto home = std::make_unique<WeirHome>(std::vector<std::string>{"core.so", "testkit.so"});
-    home->write("weir.yaml",
-                "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
-                "http: {listen: \"127.0.0.1:0\"}\n"
-                "store: {kind: postgres, url: file:cluster-url, lease: 3s}\n");
-    home->write("cluster-url", server.url("weir"));
-    std::filesystem::permissions(home->path("cluster-url"), std::filesystem::perms::owner_read |
-                                                                std::filesystem::perms::owner_write);
-    home->add_topology("chain.yaml", kChain);
-    homes.push_back(std::move(home));
+    homes.push_back(cluster_home(server.url("weir")));
     hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
     REQUIRE(hosts.back()->start());
   }
@@ -189,26 +186,7 @@ TEST_CASE("cluster: a host paused past its lease commits nothing late, and a dat
   CHECK_THAT(hosts[0]->log() + hosts[1]->log(), Catch::Contains("took over"));
   for (auto& h : hosts) REQUIRE(h->kill(SIGTERM) == 0);
 
-  auto opened = weir::store::open_pg_store(weir::store::PgOptions{server.url("weir"), "test-reader", 30000});
-  INFO(opened.error());
-  REQUIRE(opened.is_ok());
-  auto& store = *opened;
-  auto processes = store->processes("chain", kProcesses + 10).value();
-  REQUIRE(processes.size() == kProcesses);
-  std::int64_t exact = 0;
-  for (const auto& p : processes) {
-    if (p.state == weir::store::ProcessState::completed && p.done == 3 && p.failed == 0 &&
-        p.outstanding == 0) {
-      ++exact;
-    }
-  }
-  CHECK(exact == kProcesses);  // the paused host's late commits counted nothing twice
-  for (const auto& q : store->queues().value()) {
-    INFO("node " << q.node);
-    CHECK(q.queued == 0);
-    CHECK(q.done == kProcesses);
-  }
-  CHECK(store->trash(10).value().empty());
+  check_exactly_once(server.url("weir"), kProcesses);  // the paused host's late commits changed nothing
 }
 
 TEST_CASE("cluster: a cron trigger fires once per slot across 3 hosts") {
@@ -216,7 +194,7 @@ TEST_CASE("cluster: a cron trigger fires once per slot across 3 hosts") {
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    homes.push_back(cluster_home(db));
+    homes.push_back(cluster_home(db.url()));
     homes.back()->add_topology("tick.yaml",
                                "name: tick\ntrigger: {cron: \"@every 1s\"}\n"
                                "nodes:\n  - {id: a, type: core.pass}\n");

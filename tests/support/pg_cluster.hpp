@@ -137,7 +137,7 @@ class PgCluster {
   }
   std::string ctl() const { return bin("pg_ctl") + " -D " + data(); }
   static std::string make_dir() {
-    std::string tmpl = "/tmp/weir-pg-XXXXXX";
+    std::string tmpl = "/tmp/weir-pg-XXXXXX";  // mkdtemp fills in the Xs
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);
     own_by_server(tmpl);
     return tmpl;

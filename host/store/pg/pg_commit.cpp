@@ -634,12 +634,9 @@ Status PgStore::settle_waiters(const ProcessRecord& done, Pending& p) {
   }
   auto last = writer_.run(kLastFailure, Params().i64(i64(done.id)));
   if (!last) return last.status();
-  std::string reason = "ended with failures";
-  if (last->size()) reason += " (at node " + last->text(0, 0) + ": " + last->text(0, 1) + ")";
-  const std::string error = "needed process " + std::to_string(done.id) + " of topology " +
-                            done.topology + " to complete first, and it " + reason +
-                            "; replay that first (weir process show " +
-                            std::to_string(done.id) + "), then this";
+  const std::pair<std::string, std::string> failure =
+      last->size() ? std::pair(last->text(0, 0), last->text(0, 1)) : std::pair<std::string, std::string>();
+  const std::string error = prerequisite_failed_error(done, last->size() ? &failure : nullptr);
   auto waiters = writer_.run(kSelectWaiters, Params().i64(i64(done.id)));
   if (!waiters) return waiters.status();
   for (int i = 0; i < waiters->size(); ++i) {
@@ -721,9 +718,7 @@ Status PgStore::apply_replays(const CommitBatch& batch, Pending& p) {
     p.out->not_in_trash.insert(p.out->not_in_trash.end(), missing.begin(), missing.end());
     p.out->replay_refused.insert(p.out->replay_refused.end(), refused.begin(), refused.end());
     AuditEntry audit = r.audit;
-    audit.detail = audit_with(audit_with(audit.detail, "replayed", replayed), "not_in_trash",
-                              missing);
-    if (!refused.empty()) audit.detail = audit_with(audit.detail, "not_served", refused);
+    audit.detail = replay_audit_detail(audit.detail, replayed, missing, refused);
     Status st = p.writes.flush(writer_);
     if (st) st = insert_audit(audit);
     if (!st) return st;
