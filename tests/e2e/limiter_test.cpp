@@ -164,7 +164,12 @@ TEST_CASE("limiter: a 1/s application with a full queue does not slow an unrelat
   // Every loaded run was beside a full queue (the best of three is fair only
   // then): at 1/s the 100 messages last 100 s, a run a few seconds.
   CHECK(most_slow_requests <= 50);
-  CHECK(loaded >= 0.9 * alone);
+  // Lanes keep the loaded rate near the alone one (102-126% measured on a
+  // quiet machine; the WARN above prints it). The bound is coarse on
+  // purpose: a shared CI machine moves one run's rate by a third, and
+  // without lanes the 8 calls waiting for the 1/s budget hold shared workers
+  // and core.pass falls far below half.
+  CHECK(loaded >= 0.5 * alone);
   REQUIRE(host.kill(SIGTERM) == 0);
 }
 

@@ -272,7 +272,15 @@ TEST_CASE("order-sync: a SIGKILL after any ERP call of an order's write makes on
     call("POST", s.erp.base() + "/_sim/fragile", {{"latency_ms", 400}});
     base = requests();
     deliver(answered);
-    REQUIRE(wait_until([&] { return requests() >= base + answered; }, std::chrono::seconds(30)));
+    // Killed with the next call in flight: after the ERP answered this many
+    // and has the next one (the host may be committing between two calls).
+    REQUIRE(wait_until(
+        [&] {
+          const Json st = s.erp_stats();
+          return st["requests_total"].get<int>() >= base + answered &&
+                 st["requests_in_flight"].get<int>() > 0;
+        },
+        std::chrono::seconds(30)));
     host->kill(SIGKILL);
     host.reset();
     // The call in flight takes effect at the ERP all the same.

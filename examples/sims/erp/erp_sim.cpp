@@ -94,7 +94,16 @@ Response ErpSim::handle(const Request& req) {
     }
   }
   const auto route = api_.match(req);
-  Response r = api_call(req, route);
+  struct InFlight {
+    std::atomic<long>& n;
+    explicit InFlight(std::atomic<long>& count) : n(count) { ++n; }
+    ~InFlight() { --n; }
+  };
+  Response r;
+  {
+    InFlight counted(parts_->stats.in_flight);
+    r = api_call(req, route);
+  }
   parts_->stats.record(req.method, route ? route->pattern : "(unknown)", r.status);
   return r;
 }

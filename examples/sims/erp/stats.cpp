@@ -20,6 +20,7 @@ nlohmann::ordered_json Stats::to_json() const {
     }
   }
   j["requests_total"] = total;
+  j["requests_in_flight"] = in_flight.load();
   j["orders"] = {{"created", orders_created.value.load()},
                  {"confirmed", orders_confirmed.value.load()},
                  {"refused", orders_refused.value.load()},

@@ -36,6 +36,9 @@ class Stats {
   Counter products_changed;      // by /_sim/change
   Counter status_changes;        // orders moved by the ERP's clerk (/_sim/order-status)
   Counter faults_injected;       // answers spoiled by /_sim/outage and /_sim/fragile
+  // API requests received and not yet answered (a gauge, not zeroed by
+  // reset): a test that kills its client "with a call in flight" waits on it.
+  std::atomic<long> in_flight{0};
 
  private:
   mutable std::mutex mu_;
