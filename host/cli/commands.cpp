@@ -261,7 +261,7 @@ int limiter_ls(const Common& c) {
     std::snprintf(current, sizeof current, "%.3g/s", l["current_per_s"].get<double>());
     const auto paused = l["paused_for_ms"].get<std::int64_t>();
     rows.push_back({str(l["app"]), str(l["rate"]) + (l["burst"].get<int>() > 1 ? " burst " + str(l["burst"]) : ""),
-                    current, str(l["tokens"]), str(l["in_flight"]) + "/" + str(l["concurrency"]),
+                    current, l.value("shared", false) ? "cluster" : str(l["tokens"]), str(l["in_flight"]) + "/" + str(l["concurrency"]),
                     str(l["waiting"]), str(l["started_last_minute"]), str(l["throttled_last_minute"]),
                     paused > 0 ? std::to_string(paused) + " ms" : "-"});
   }

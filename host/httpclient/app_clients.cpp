@@ -6,6 +6,11 @@ namespace weir::httpclient {
 
 AppClients::~AppClients() { stop(); }
 
+void AppClients::share_budget(std::shared_ptr<SharedBudget> shared) {
+  std::lock_guard lock(mu_);
+  shared_ = std::move(shared);
+}
+
 void AppClients::update(const std::vector<apps::App>& in_effect) {
   std::lock_guard lock(mu_);
   std::map<std::string, Entry> next;
@@ -24,7 +29,8 @@ void AppClients::update(const std::vector<apps::App>& in_effect) {
     if (e.limiter) {
       e.limiter->configure(rate, a.concurrency);
     } else {
-      e.limiter = std::make_shared<limiter::AppLimiter>(a.name, rate, a.concurrency);
+      e.limiter = std::make_shared<limiter::AppLimiter>(a.name, rate, a.concurrency,
+                                                        steady_ticker(), shared_);
     }
     if (!e.counters) e.counters = std::make_shared<AppCounters>();
     e.client = std::make_shared<AppClient>(a, e.limiter, e.counters);

@@ -16,6 +16,9 @@ constexpr std::int64_t kSecondNs = 1'000'000'000;
 
 bool is_overload(int status) { return status == 429 || status == 503 || status == 508; }
 
+// try_start_locked's answer when only the shared budget is left to ask.
+constexpr std::int64_t kAskShared = INT64_MIN;
+
 // A waiting thread is woken up to the kernel's timer slack late (50 us by
 // default); at 500/s with a burst of 1 that lateness is a few percent of the
 // budget, lost for good (a late start cannot be made up without breaking
@@ -46,9 +49,11 @@ void Permit::release() {
   owner_ = nullptr;
 }
 
-AppLimiter::AppLimiter(std::string app, Rate rate, int concurrency, const Ticker& ticker)
+AppLimiter::AppLimiter(std::string app, Rate rate, int concurrency, const Ticker& ticker,
+                       std::shared_ptr<SharedBudget> shared)
     : app_(std::move(app)),
       ticker_(ticker),
+      shared_(std::move(shared)),
       rate_(rate),
       concurrency_(concurrency),
       bucket_(std::make_unique<Gcra>(rate.interval_ns(), rate.burst)),
@@ -58,7 +63,15 @@ AppLimiter::~AppLimiter() = default;
 
 Attempt AppLimiter::try_start() {
   std::lock_guard lock(mu_);
-  return try_start_locked(ticker_.now_ns());
+  const std::int64_t now = ticker_.now_ns();
+  Attempt a = try_start_locked(now);
+  if (a.wait_ns != kAskShared) return a;
+  // Not the hot path (tests, callers that wait themselves): asked under the lock.
+  const auto [increment, tolerance] = shared_terms_locked(now);
+  const std::int64_t wait = shared_->take(app_, increment, tolerance);
+  if (wait != 0) return {false, wait > 0 ? wait : -wait};
+  count_start_locked(now);
+  return {true, 0};
 }
 
 Attempt AppLimiter::try_start_locked(std::int64_t now) {
@@ -66,12 +79,27 @@ Attempt AppLimiter::try_start_locked(std::int64_t now) {
   // The cap first: a request held by it must not use up a rate token.
   if (concurrency_ > 0 && in_flight_ >= concurrency_) return {false, -1};
   if (!rate_.is_unlimited()) {
+    if (shared_) return {false, kAskShared};
     bucket_->set(adaptive_->interval_ns(rate_.interval_ns(), now), rate_.burst, now);
     if (const std::int64_t wait = bucket_->take(now); wait > 0) return {false, wait};
   }
+  count_start_locked(now);
+  return {true, 0};
+}
+
+void AppLimiter::count_start_locked(std::int64_t now) {
   ++in_flight_;
   count_second(now, false);
-  return {true, 0};
+}
+
+std::pair<std::int64_t, std::int64_t> AppLimiter::shared_terms_locked(std::int64_t now) const {
+  const std::int64_t interval = rate_.interval_ns();
+  // The burst's tolerance in the configured interval: a host whose adaptive
+  // rate is lower moves the shared time on further, never tolerates more.
+  const std::int64_t burst = std::max<std::int64_t>(rate_.burst, 1);
+  const std::int64_t tolerance =
+      static_cast<std::int64_t>(std::min<__int128>(__int128(burst - 1) * interval, INT64_MAX / 4));
+  return {adaptive_->interval_ns(interval, now), tolerance};
 }
 
 void AppLimiter::release() {
@@ -107,14 +135,32 @@ std::optional<Permit> AppLimiter::acquire(std::int64_t give_up_ns) {
     }
   };
   for (;;) {
-    const std::int64_t now = ticker_.now_ns();
+    std::int64_t now = ticker_.now_ns();
     if (stopped_) {
       leave(now);
       return std::nullopt;
     }
     std::int64_t wait = -1;  // not our turn, or the cap: until something changes
     if (ticket == serving_) {
-      const Attempt a = try_start_locked(now);
+      Attempt a = try_start_locked(now);
+      if (a.wait_ns == kAskShared) {
+        // The cluster's budget, one round trip, asked without the mutex:
+        // only the head of the line asks, and the slot it may take is held
+        // meanwhile so a release cannot let another past the cap.
+        const auto [increment, tolerance] = shared_terms_locked(now);
+        ++in_flight_;
+        lock.unlock();
+        const std::int64_t shared_wait = shared_->take(app_, increment, tolerance);
+        lock.lock();
+        --in_flight_;
+        now = ticker_.now_ns();
+        if (shared_wait == 0) {
+          count_start_locked(now);
+          leave(now);
+          return Permit(this, now);
+        }
+        a.wait_ns = shared_wait > 0 ? shared_wait : -shared_wait;
+      }
       if (a.started) {
         leave(now);
         return Permit(this, now);
@@ -133,6 +179,8 @@ std::optional<Permit> AppLimiter::acquire(std::int64_t give_up_ns) {
 }
 
 void AppLimiter::answered(int status, std::int64_t retry_after_ns) {
+  // The whole cluster pauses, not only this host (outside the mutex: a round trip).
+  if (shared_ && retry_after_ns > 0) shared_->pause(app_, retry_after_ns);
   {
     std::lock_guard lock(mu_);
     const std::int64_t now = ticker_.now_ns();
@@ -181,7 +229,8 @@ LimiterView AppLimiter::view() const {
   v.configured = rate_;
   v.current_per_second =
       rate_.per_second() * double(adaptive_->level(now)) / double(AdaptiveRate::kFull);
-  v.tokens = rate_.is_unlimited() ? -1 : bucket_->tokens(now);  // -1: no bucket
+  v.shared = shared_ && !rate_.is_unlimited();
+  v.tokens = rate_.is_unlimited() || v.shared ? -1 : bucket_->tokens(now);  // -1: no bucket here
   v.in_flight = in_flight_;
   v.concurrency = concurrency_;
   v.waiting = static_cast<std::int64_t>(next_ticket_ - serving_ - abandoned_.size());

@@ -140,6 +140,7 @@ Status Host::start() {
   auto store = open_store();
   if (!store) return store.status();
   store_ = std::move(store).value();
+  clients_.share_budget(store_->shared_budget());  // the cluster's rate, on PostgreSQL
   const auto rec = store_->recovery();
   spdlog::info("store: {} ({} message(s) queued; after an unclean stop, {} were in a call and "
                "count it as an attempt, {} only prefetched are ready as they were)",
@@ -174,6 +175,7 @@ Status Host::start() {
                       {"configured_per_s", v.configured.per_second()},
                       {"current_per_s", v.current_per_second},
                       {"tokens", v.tokens},
+                      {"shared", v.shared},
                       {"in_flight", v.in_flight},
                       {"concurrency", v.concurrency},
                       {"waiting", v.waiting},

@@ -18,6 +18,7 @@
 
 #include "store/store.hpp"
 #include "support/cli_json.hpp"
+#include "support/cluster_home.hpp"
 #include "support/host_process.hpp"
 #include "support/pg_cluster.hpp"
 
@@ -49,17 +50,9 @@ edges:
   - a -> b -> c
 )";
 
-// A host of the cluster: its own home (data directory, plugins, topology),
-// the shared database, a short lease so a dead host's work moves on soon.
-std::unique_ptr<WeirHome> cluster_home(const std::string& url) {
-  auto home = std::make_unique<WeirHome>(std::vector<std::string>{"core.so", "testkit.so"});
-  home->write("weir.yaml",
-              "data_dir: data\nplugins_dir: plugins\ntopologies_dir: topologies\n"
-              "http: {listen: \"127.0.0.1:0\"}\n"
-              "store: {kind: postgres, url: file:cluster-url, lease: 3s}\n");
-  home->write("cluster-url", url);
-  std::filesystem::permissions(home->path("cluster-url"),
-                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+// A host of the cluster, running the chain.
+std::unique_ptr<WeirHome> chain_home(const std::string& url) {
+  auto home = weir::test::cluster_home(url);
   home->add_topology("chain.yaml", kChain);
   return home;
 }
@@ -111,7 +104,7 @@ TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every pro
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    homes.push_back(cluster_home(db.url()));
+    homes.push_back(chain_home(db.url()));
     hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
     REQUIRE(hosts.back()->start());
   }
@@ -158,7 +151,7 @@ TEST_CASE("cluster: a host paused past its lease commits nothing late, and a dat
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    homes.push_back(cluster_home(server.url("weir")));
+    homes.push_back(chain_home(server.url("weir")));
     hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
     REQUIRE(hosts.back()->start());
   }
@@ -194,7 +187,7 @@ TEST_CASE("cluster: a cron trigger fires once per slot across 3 hosts") {
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    homes.push_back(cluster_home(db.url()));
+    homes.push_back(chain_home(db.url()));
     homes.back()->add_topology("tick.yaml",
                                "name: tick\ntrigger: {cron: \"@every 1s\"}\n"
                                "nodes:\n  - {id: a, type: core.pass}\n");

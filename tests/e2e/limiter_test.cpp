@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/app_helpers.hpp"
 #include "support/cli_json.hpp"
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
@@ -37,6 +38,12 @@ using weir::test::HostProcess;
 using weir::test::json_of;
 using weir::test::Remote;
 using weir::test::WeirHome;
+using weir::test::add_app;
+using weir::test::app_file;
+using weir::test::busiest;
+using weir::test::fetch_topology;
+using weir::test::ok_answer;
+using weir::test::payloads;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -52,50 +59,6 @@ bool wait_until(const std::function<bool()>& ok, std::chrono::seconds limit = st
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// A JSON-lines file of `n` payloads, for `weir run --payloads`.
-std::string payloads(const WeirHome& home, const std::string& name, int n) {
-  const std::string path = home.path(name);
-  std::ofstream out(path);
-  for (int i = 0; i < n; ++i) out << "{\"i\": " << i << "}\n";
-  return path;
-}
-
-// Writes apps/<name>.yaml.
-void add_app(const WeirHome& home, const std::string& name, const std::string& yaml) {
-  std::filesystem::create_directories(home.path("apps"));
-  home.write("apps/" + name + ".yaml", yaml);
-}
-
-std::string app_file(const std::string& name, const std::string& base, const std::string& rate,
-                     int concurrency, const std::string& extra = "") {
-  return "name: " + name + "\ntype: http\nbase_url: " + base + "/\nrate: " + rate +
-         "\nconcurrency: " + std::to_string(concurrency) + "\n" + extra;
-}
-
-std::string fetch_topology(const std::string& name, const std::string& app, int concurrency,
-                           const std::string& retry = "") {
-  return "name: " + name + "\nnodes:\n  - {id: fetch, type: testkit.fetch, app: " + app +
-         ", concurrency: " + std::to_string(concurrency) + ", config: {target: ping}" + retry +
-         "}\n";
-}
-
-weir::http::Response ok_answer() {
-  weir::http::Response r;
-  r.content_type = "application/json";
-  r.body = R"({"ok": true})";
-  return r;
-}
-
-// The most arrivals in any window [t, t + width) that starts at an arrival.
-std::size_t busiest(const std::vector<Clock::time_point>& at, std::chrono::milliseconds width) {
-  std::size_t most = 0;
-  for (std::size_t i = 0, j = 0; i < at.size(); ++i) {
-    while (j < at.size() && at[j] < at[i] + width) ++j;
-    most = std::max(most, j - i);
-  }
-  return most;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -49,8 +50,15 @@ class Remote {
   }
   // When each request arrived, in arrival order.
   std::vector<std::chrono::steady_clock::time_point> arrivals() const {
-    std::lock_guard lock(mu_);
-    return arrivals_;
+    std::vector<std::chrono::steady_clock::time_point> at;
+    {
+      std::lock_guard lock(mu_);
+      at = arrivals_;
+    }
+    // Recorded after the answer was made: with several server threads a
+    // later arrival may be recorded first.
+    std::sort(at.begin(), at.end());
+    return at;
   }
 
  private:

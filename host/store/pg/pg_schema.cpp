@@ -255,6 +255,60 @@ CREATE TABLE sync_windows(
   since_ms   bigint NOT NULL,
   updated_ms bigint NOT NULL
 );
+
+-- The cluster's rate budget per application (pg_budget.cpp): the exact
+-- bucket's next start time and a Retry-After pause, in microseconds of
+-- the database's clock. Updated by every start: kept small and HOT.
+CREATE TABLE app_budgets(
+  app             text PRIMARY KEY,
+  next_us         bigint NOT NULL DEFAULT 0,
+  paused_until_us bigint NOT NULL DEFAULT 0
+) WITH (fillfactor = 50, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000);
+
+-- One start of p_app's requests: 0 granted (the next start moved on by
+-- p_increment), else the microseconds to wait. The clock is read after
+-- the row's lock is held, so two hosts' grants are spaced in the order
+-- they were made, however long one waited for the lock.
+CREATE FUNCTION weir_budget_take(p_app text, p_increment bigint, p_tolerance bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  b app_budgets;
+  now_us bigint;
+  next_start bigint;
+BEGIN
+  SELECT * INTO b FROM app_budgets WHERE app = p_app FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO app_budgets(app) VALUES (p_app) ON CONFLICT DO NOTHING;
+    SELECT * INTO b FROM app_budgets WHERE app = p_app FOR UPDATE;
+  END IF;
+  now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+  IF b.paused_until_us > now_us THEN
+    RETURN b.paused_until_us - now_us;
+  END IF;
+  next_start := greatest(b.next_us, now_us);
+  IF next_start - now_us > p_tolerance THEN
+    RETURN next_start - p_tolerance - now_us;
+  END IF;
+  UPDATE app_budgets SET next_us = next_start + p_increment WHERE app = p_app;
+  RETURN 0;
+END $$;
+
+-- A Retry-After: no host starts a request of p_app for p_for microseconds.
+CREATE FUNCTION weir_budget_pause(p_app text, p_for bigint) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO app_budgets AS b(app, paused_until_us)
+  VALUES (p_app, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint + p_for)
+  ON CONFLICT (app) DO UPDATE SET paused_until_us = greatest(b.paused_until_us, EXCLUDED.paused_until_us)
+$$;
+
+-- Topologies each host runs, by content hash (weir status compares them).
+CREATE TABLE host_topologies(
+  host_id      bigint NOT NULL,
+  name         text NOT NULL,
+  version      bigint NOT NULL,
+  content_hash text NOT NULL,
+  loaded_ms    bigint NOT NULL,
+  PRIMARY KEY(host_id, name)
+);
 )sql";
 
 // Migrations after kFirst: kLater[i] takes version kFirst + i to kFirst + i + 1.

@@ -33,6 +33,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   if (st) st = s->register_host();
   if (st) st = s->recover();
   if (!st) return st;
+  s->budget_ = std::make_shared<PgBudget>(options.url);
   s->start_cluster_thread();
   return s;
 }

@@ -41,6 +41,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "pg_budget.hpp"
 #include "pg_conn.hpp"
 #include "store/store.hpp"
 
@@ -98,6 +99,8 @@ class PgStore final : public Store {
   // leases of hosts that stopped renewing theirs, and the notifications of
   // messages other hosts put into queues.
   void watch_queues(std::function<void(const std::vector<QueueId>&)> ready) override;
+  // pg_budget.cpp: the `app_budgets` rows, on a connection of their own.
+  std::shared_ptr<SharedBudget> shared_budget() override { return budget_; }
 
   std::int64_t host_id() const { return host_id_; }
 
@@ -260,6 +263,8 @@ class PgStore final : public Store {
   // Per queue, the seq note_started last said (a call's newest): the next
   // one only touches the rows between the two, never the queue's front.
   std::unordered_map<QueueId, std::int64_t> noted_;  // guarded by marks_mu_
+
+  std::shared_ptr<PgBudget> budget_;  // connects on its first use
 };
 
 }  // namespace weir::store::pg

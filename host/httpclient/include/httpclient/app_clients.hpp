@@ -24,6 +24,9 @@ namespace weir::httpclient {
 class AppClients {
  public:
   ~AppClients();
+  // The cluster's rate budget (PostgreSQL store), before the first update;
+  // null (the default): each limiter keeps its own bucket.
+  void share_budget(std::shared_ptr<SharedBudget> shared);
   void update(const std::vector<apps::App>& in_effect);
   // Null when no such app is in effect.
   std::shared_ptr<AppClient> client(const std::string& app) const;
@@ -54,7 +57,8 @@ class AppClients {
     std::shared_ptr<AppCounters> counters;
   };
   mutable std::mutex mu_;
-  std::map<std::string, Entry> apps_;  // guarded by mu_
+  std::map<std::string, Entry> apps_;      // guarded by mu_
+  std::shared_ptr<SharedBudget> shared_;  // guarded by mu_
 };
 
 }  // namespace weir::httpclient

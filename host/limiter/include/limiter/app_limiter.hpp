@@ -13,6 +13,13 @@
 // ticker's now and never blocks, so tests drive it with a ManualTicker;
 // acquire() is the blocking form the HTTP client uses.
 //
+// With a SharedBudget (several hosts on one PostgreSQL store), the rate is
+// the cluster's: the bucket is the shared one, asked by the caller whose
+// turn it is outside the mutex (one round trip), with the adaptive rate's
+// interval as its increment and the configured burst as its tolerance, so
+// a host slowed by overload answers only takes less. A Retry-After pauses
+// the application on every host. Concurrency stays per host.
+//
 // Threads: every member from any thread.
 #pragma once
 
@@ -25,8 +32,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "common/clock.hpp"
+#include "common/shared_budget.hpp"
 #include "limiter/rate.hpp"
 
 namespace weir::limiter {
@@ -68,6 +77,7 @@ struct LimiterView {
   std::int64_t overloads_last_minute = 0;  // 429 / 503 / 508 answers
   std::int64_t paused_for_ms = 0;          // Retry-After still to run (0: not paused)
   std::int64_t waited_ns_total = 0;        // time callers spent in acquire()
+  bool shared = false;                     // the rate is the cluster's (tokens then -1)
 };
 
 struct Attempt {
@@ -78,8 +88,9 @@ struct Attempt {
 
 class AppLimiter {
  public:
-  // concurrency 0: no cap.
-  AppLimiter(std::string app, Rate rate, int concurrency, const Ticker& ticker = steady_ticker());
+  // concurrency 0: no cap. `shared`: the cluster's budget, or null.
+  AppLimiter(std::string app, Rate rate, int concurrency, const Ticker& ticker = steady_ticker(),
+             std::shared_ptr<SharedBudget> shared = nullptr);
   ~AppLimiter();
   AppLimiter(const AppLimiter&) = delete;
   AppLimiter& operator=(const AppLimiter&) = delete;
@@ -107,6 +118,9 @@ class AppLimiter {
 
  private:
   Attempt try_start_locked(std::int64_t now);
+  // The shared budget's terms at `now`: {increment, tolerance}.
+  std::pair<std::int64_t, std::int64_t> shared_terms_locked(std::int64_t now) const;
+  void count_start_locked(std::int64_t now);
   // The next ticket is served, skipping those whose callers gave up.
   void advance_serving();
   // Wakes the caller whose turn it is (only that one: the others have
@@ -117,6 +131,7 @@ class AppLimiter {
 
   const std::string app_;
   const Ticker& ticker_;
+  const std::shared_ptr<SharedBudget> shared_;
   mutable std::mutex mu_;
   Rate rate_;                               // guarded by mu_
   int concurrency_ = 0;                     // guarded by mu_

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shared_budget.hpp"
 #include "common/status.hpp"
 
 namespace weir::store {
@@ -412,6 +413,11 @@ class Store {
   virtual void watch_queues(std::function<void(const std::vector<QueueId>&)> ready) {
     (void)ready;
   }
+
+  // The rate budget the hosts sharing this store share (one per
+  // application; common/shared_budget.hpp), or null: a store of one host
+  // (SQLite) has none, and each limiter keeps its own bucket.
+  virtual std::shared_ptr<SharedBudget> shared_budget() { return nullptr; }
 
   // ---- reads (operator views, tests) ----
   virtual Result<std::vector<QueueInfo>> queues() = 0;
