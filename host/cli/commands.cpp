@@ -66,6 +66,26 @@ int serve(const std::string& config_path, const std::string& log_format,
   return runtime::serve(*config);
 }
 
+// The hosts sharing the store (PostgreSQL); nothing for one host on SQLite.
+void print_hosts(const Json& hosts) {
+  if (!hosts.is_array() || hosts.empty()) return;
+  std::vector<Row> rows;
+  for (const auto& h : hosts) {
+    std::string running;
+    for (const auto& t : h["topologies"]) {
+      running += (running.empty() ? "" : ", ") + str(t["name"]) + " v" + str(t["version"]);
+    }
+    const auto silent = h["silent_ms"].get<std::int64_t>();
+    char heartbeat[48];
+    std::snprintf(heartbeat, sizeof heartbeat, "%s%.1f s ago", h["alive"].get<bool>() ? "" : "SILENT ",
+                  static_cast<double>(silent) / 1000.0);
+    rows.push_back({str(h["name"]) + (h["self"].get<bool>() ? " (this host)" : ""), str(h["pid"]),
+                    heartbeat, str(h["leased"]), running.empty() ? "-" : running});
+  }
+  std::cout << '\n';
+  print_table(std::cout, {"HOST", "PID", "HEARTBEAT", "LEASED", "TOPOLOGIES"}, rows);
+}
+
 int status(const Common& c) {
   auto data = ask(c, Json{{"cmd", "status"}});
   if (!data) return fail(data.error());
@@ -86,6 +106,7 @@ int status(const Common& c) {
     std::cout << "waiting: " << str(o["queued"]) << " message(s) for " << str(o["topology"]) << "/"
               << str(o["node"]) << ", which is not loaded\n";
   }
+  print_hosts((*data)["hosts"]);
   print_problems((*data)["problems"]);
   return 0;
 }

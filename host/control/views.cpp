@@ -1,5 +1,7 @@
 #include "views.hpp"
 
+#include "store/cluster_view.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -73,8 +75,38 @@ Result<Json> status_view(const HostView& host) {
   for (const auto& n : host.engine->nodes()) {
     if (!n.paused.empty()) problems.push_back(n.topology + "/" + n.node + " is paused: " + n.paused);
   }
+  // The cluster (PostgreSQL): every host with its heartbeat, and the
+  // topologies whose content differs between live hosts. The node counts
+  // above are the store's, so they are the cluster's queues already; in
+  // flight is this host's calls.
+  auto hosts = host.store->hosts();
+  if (!hosts) return hosts.status();
+  Json cluster = Json::array();
+  for (const auto& h : *hosts) {
+    Json running = Json::array();
+    for (const auto& t : h.topologies) {
+      running.push_back({{"name", t.name}, {"version", t.version}, {"hash", t.content_hash}});
+    }
+    cluster.push_back({{"name", h.name},
+                       {"self", h.self},
+                       {"alive", h.alive},
+                       {"pid", h.pid},
+                       {"started_ms", h.started_ms},
+                       {"heartbeat_ms", h.heartbeat_ms},
+                       {"silent_ms", h.silent_ms},
+                       {"leased", h.leased},
+                       {"topologies", running}});
+    if (!h.alive && h.leased > 0) {
+      problems.push_back("host " + h.name + " has not heartbeat for " +
+                         std::to_string(h.silent_ms / 1000) + " s and holds " +
+                         std::to_string(h.leased) +
+                         " lease(s): the other hosts take them over as they expire");
+    }
+  }
+  for (const auto& c : store::topology_conflicts(*hosts)) problems.push_back(c.to_string());
   return Json{{"topologies", topologies},
               {"orphaned_queues", orphans},
+              {"hosts", cluster},
               {"problems", problems},
               {"reloads", loaded->reloads},
               {"reloaded_ms", loaded->reloaded_ms},

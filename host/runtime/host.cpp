@@ -310,6 +310,7 @@ Status Host::load_plugins_and_topologies() {
     if (!st) return st;
     spdlog::info("topology: {} ready ({} node(s), from {})", t.name, t.nodes.size(), t.file);
   }
+  share_running(now.topologies);
   return Status::ok();
 }
 

@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/content_hash.hpp"
 #include "runtime/host.hpp"
+#include "store/cluster_view.hpp"
 #include "reload_plan.hpp"
 #include "topology/topology_loader.hpp"
 
@@ -240,7 +241,24 @@ void Host::apply_topologies(const ReloadPlan& plan, control::Loaded& next) {
     }
     webhooks_->set_topologies(running);
   }
+  share_running(in_effect);
   next.topologies = std::move(in_effect);
+}
+
+void Host::share_running(const std::vector<topology::Topology>& in_effect) {
+  std::vector<store::RunningTopology> running;
+  for (const auto& t : in_effect) {
+    const int version = engine_->version(t.name);
+    if (t.enabled && version > 0) running.push_back({t.name, version, t.content_hash});
+  }
+  Status st = store_->note_running(running);
+  if (!st) {
+    spdlog::warn("store: could not record which topologies this host runs: {}", st.message());
+    return;
+  }
+  auto hosts = store_->hosts();
+  if (!hosts) return;
+  for (const auto& c : store::topology_conflicts(*hosts)) spdlog::warn("cluster: {}", c.to_string());
 }
 
 }  // namespace weir::runtime

@@ -212,3 +212,76 @@ TEST_CASE("cluster: a cron trigger fires once per slot across 3 hosts") {
   for (auto& h : hosts) said_other += h->log().find("was fired by another host") != std::string::npos;
   CHECK(said_other >= 1);  // the race for a slot was lost by some host, and it said so
 }
+
+// `weir status` on any host shows every host with its heartbeat and what it
+// runs, and a topology whose content differs between live hosts is a
+// problem there (and in the log of the host that loaded it) until the
+// files agree again.
+TEST_CASE("cluster: weir status on any host shows every host and a topology that differs between them") {
+  PgDatabase db;
+  std::vector<std::unique_ptr<WeirHome>> homes;
+  std::vector<std::unique_ptr<HostProcess>> hosts;
+  for (int i = 0; i < 2; ++i) {
+    homes.push_back(chain_home(db.url()));
+    hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
+  }
+  // The second host's chain is another content: a later edit of one file.
+  std::string edited = kChain;
+  edited.replace(edited.find("max_batch: 20"), 13, "max_batch: 25");
+  homes[1]->add_topology("chain.yaml", edited);
+  for (auto& h : hosts) REQUIRE(h->start());
+
+  auto status_of = [](const WeirHome& home) {
+    const auto r = home.cli("status", {"--json"});
+    REQUIRE(r.code == 0);
+    return Json::parse(r.out);
+  };
+  auto problems_of = [](const Json& status) {
+    std::string all;
+    for (const auto& p : status["problems"]) all += p.get<std::string>() + "\n";
+    return all;
+  };
+  for (int asked = 0; asked < 2; ++asked) {
+    const Json status = status_of(*homes[asked]);
+    INFO(status.dump(2));
+    REQUIRE(status["hosts"].size() == 2);
+    int self = 0;
+    for (const auto& h : status["hosts"]) {
+      CHECK(h["alive"] == true);
+      CHECK(h["silent_ms"].get<std::int64_t>() < 3000);
+      self += h["self"].get<bool>();
+      REQUIRE(h["topologies"].size() == 1);
+      CHECK(h["topologies"][0]["name"] == "chain");
+    }
+    CHECK(self == 1);
+    CHECK_THAT(problems_of(status), Catch::Contains("topology chain differs between hosts") &&
+                                        Catch::Contains("version 2") && Catch::Contains("version 1"));
+  }
+  CHECK_THAT(hosts[1]->log(), Catch::Contains("cluster: topology chain differs between hosts"));
+  // The text view has a HOSTS table.
+  CHECK_THAT(homes[0]->cli("status").out, Catch::Contains("HEARTBEAT") && Catch::Contains("(this host)"));
+
+  // The first host gets the same file: the difference is gone.
+  homes[0]->add_topology("chain.yaml", edited);
+  REQUIRE(homes[0]->cli("reload").code == 0);
+  const Json agreed = status_of(*homes[1]);
+  INFO(agreed.dump(2));
+  CHECK_THAT(problems_of(agreed), !Catch::Contains("differs between hosts"));
+  for (const auto& h : agreed["hosts"]) CHECK(h["topologies"][0]["version"] == 2);
+
+  // A host that dies stops heartbeating: after a lease it is shown silent.
+  hosts[1]->kill(SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  const Json after = status_of(*homes[0]);
+  INFO(after.dump(2));
+  int silent = 0;
+  for (const auto& h : after["hosts"]) {
+    if (!h["self"].get<bool>()) {
+      CHECK(h["alive"] == false);
+      CHECK(h["silent_ms"].get<std::int64_t>() >= 3000);
+      ++silent;
+    }
+  }
+  CHECK(silent == 1);
+  REQUIRE(hosts[0]->kill(SIGTERM) == 0);
+}

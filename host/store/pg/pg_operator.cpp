@@ -164,4 +164,23 @@ Result<std::int64_t> PgStore::delete_state(const std::string& topology, const st
   return deleted;
 }
 
+// This host's rows of host_topologies, replaced whole in one transaction.
+Status PgStore::note_running(const std::vector<RunningTopology>& topologies) {
+  std::lock_guard lock(write_mu_);
+  return in_transaction([&]() -> Status {
+    auto gone = writer_.query("DELETE FROM host_topologies WHERE host_id = $1",
+                              Params().i64(host_id_));
+    if (!gone) return gone.status();
+    for (const auto& t : topologies) {
+      auto r = writer_.query(
+          "INSERT INTO host_topologies(host_id, name, version, content_hash, loaded_ms) "
+          "VALUES($1, $2, $3, $4, weir_now_ms())",
+          Params().i64(host_id_).text(t.name).i64(t.version).text(t.content_hash));
+      if (!r) return r.status();
+    }
+    return Status::ok();
+  });
+}
+
 }  // namespace weir::store::pg
+

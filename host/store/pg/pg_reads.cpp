@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <map>
 
 #include "pg_statements.hpp"
 #include "pg_store.hpp"
@@ -315,6 +316,44 @@ Result<std::vector<SyncWindow>> PgStore::sync_windows() {
   out.reserve(r->size());
   for (int i = 0; i < r->size(); ++i) {
     out.push_back(SyncWindow{r->text(i, 0), r->i64(i, 1), r->i64(i, 2)});
+  }
+  return out;
+}
+
+// Every host by name. Alive: it heartbeat within this host's lease (the
+// hosts of one cluster share one lease setting, docs/architecture.md).
+Result<std::vector<HostRecord>> PgStore::hosts() {
+  std::lock_guard lock(read_mu_);
+  auto rows = ask(reader_,
+                  "SELECT h.id, h.name, h.pid, h.started_ms, h.heartbeat_ms, "
+                  "weir_now_ms() - h.heartbeat_ms, "
+                  "(SELECT count(*) FROM messages m WHERE m.lease_host = h.id) "
+                  "FROM hosts h ORDER BY h.name COLLATE \"C\"");
+  if (!rows) return rows.status();
+  auto running = ask(reader_,
+                     "SELECT host_id, name, version, content_hash FROM host_topologies "
+                     "ORDER BY host_id, name COLLATE \"C\"");
+  if (!running) return running.status();
+  std::vector<HostRecord> out;
+  std::map<std::int64_t, std::size_t> by_id;
+  for (int i = 0; i < rows->size(); ++i) {
+    HostRecord h;
+    h.name = rows->text(i, 1);
+    h.pid = rows->i64(i, 2);
+    h.started_ms = rows->i64(i, 3);
+    h.heartbeat_ms = rows->i64(i, 4);
+    h.silent_ms = std::max<std::int64_t>(rows->i64(i, 5), 0);
+    h.alive = h.silent_ms <= options_.lease_ms;
+    h.self = rows->i64(i, 0) == host_id_;
+    h.leased = rows->i64(i, 6);
+    by_id[rows->i64(i, 0)] = out.size();
+    out.push_back(std::move(h));
+  }
+  for (int i = 0; i < running->size(); ++i) {
+    auto it = by_id.find(running->i64(i, 0));
+    if (it == by_id.end()) continue;
+    out[it->second].topologies.push_back(RunningTopology{
+        running->text(i, 1), static_cast<int>(running->i64(i, 2)), running->text(i, 3)});
   }
   return out;
 }

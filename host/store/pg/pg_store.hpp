@@ -80,6 +80,7 @@ class PgStore final : public Store {
                                              const std::string& remote_id) override;
   Result<std::vector<IdMapping>> id_list(const IdFilter& filter) override;
   Result<std::vector<SyncWindow>> sync_windows() override;
+  Result<std::vector<HostRecord>> hosts() override;
 
   // pg_operator.cpp: an operator's writes, each in its own transaction with
   // its audit entry.
@@ -93,6 +94,7 @@ class PgStore final : public Store {
   Result<std::int64_t> delete_state(const std::string& topology, const std::string& prefix,
                                     const std::vector<std::string>& keys,
                                     AuditEntry audit) override;
+  Status note_running(const std::vector<RunningTopology>& topologies) override;
 
   // pg_hosts.cpp: this host's life in the cluster, on a thread and a
   // connection of its own: heartbeats that renew its leases, taking over the

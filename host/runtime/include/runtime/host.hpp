@@ -81,6 +81,9 @@ class Host {
   // reload.cpp (the decisions: reload_plan.hpp)
   ReloadBefore what_runs(const control::Loaded& loaded) const;
   void apply_topologies(const ReloadPlan& plan, control::Loaded& next);
+  // Tells the store which topology versions this host runs, and says in the
+  // log which of them differ from what other live hosts run (a cluster).
+  void share_running(const std::vector<topology::Topology>& in_effect);
 
   config::HostConfig config_;
   int lock_fd_ = -1;

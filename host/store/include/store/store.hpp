@@ -158,6 +158,26 @@ struct SyncWindow {
   std::int64_t updated_ms = 0;  // when a completing process set it
 };
 
+// A topology a host runs: the version its content got in the store.
+struct RunningTopology {
+  std::string name;
+  int version = 0;
+  std::string content_hash;
+};
+
+// A host of the cluster (`weir status` on PostgreSQL).
+struct HostRecord {
+  std::string name;
+  std::int64_t pid = 0;
+  std::int64_t started_ms = 0;
+  std::int64_t heartbeat_ms = 0;
+  std::int64_t silent_ms = 0;  // since its last heartbeat, by the database's clock
+  bool alive = false;          // heartbeat within a lease: its leases hold
+  bool self = false;           // the host asking
+  std::int64_t leased = 0;     // messages it holds leased now
+  std::vector<RunningTopology> topologies;  // what it said it runs, by name
+};
+
 struct StatePut {
   std::string topology;
   std::string key;
@@ -418,6 +438,16 @@ class Store {
   // application; common/shared_budget.hpp), or null: a store of one host
   // (SQLite) has none, and each limiter keeps its own bucket.
   virtual std::shared_ptr<SharedBudget> shared_budget() { return nullptr; }
+
+  // The topologies this host runs now (after each start and reload), so
+  // the others can see them: a store of one host keeps nothing.
+  virtual Status note_running(const std::vector<RunningTopology>& topologies) {
+    (void)topologies;
+    return Status::ok();
+  }
+  // Every host that shares the store, by name, with its heartbeat, leases
+  // and topologies; empty on a store of one host.
+  virtual Result<std::vector<HostRecord>> hosts() { return std::vector<HostRecord>{}; }
 
   // ---- reads (operator views, tests) ----
   virtual Result<std::vector<QueueInfo>> queues() = 0;
