@@ -94,6 +94,9 @@ void CommitPlan::take_results(store::CommitBatch& batch) {
          (in_commit_.empty() || acks + results_.front().acks.size() <= max_acks_)) {
     CallResults& call = results_.front();
     in_commit_.push_back(Taken{call.acks.size(), call.puts.size(), call.ids.size()});
+    batch.calls.push_back(store::CallSpan{static_cast<std::uint32_t>(call.acks.size()),
+                                          static_cast<std::uint32_t>(call.puts.size()),
+                                          static_cast<std::uint32_t>(call.ids.size())});
     acks += call.acks.size();
     std::move(call.acks.begin(), call.acks.end(), std::back_inserter(batch.acks));
     std::move(call.puts.begin(), call.puts.end(), std::back_inserter(batch.state_puts));

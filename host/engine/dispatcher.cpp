@@ -49,8 +49,18 @@ std::size_t Dispatcher::prefetch_target(const NodeRuntime& node) const {
   return std::min(kMaxPrefetch, 2 * static_cast<std::size_t>(node.concurrency) * node.max_batch);
 }
 
+bool Dispatcher::leases_ours() const {
+  return !lapse_pending() && store_.leases_held();
+}
+
+std::vector<store::LeaseRelease> Dispatcher::give_back_after_lapse() {
+  lapses_handled_ = store_.lease_lapses();
+  all_maybe_ready();
+  return give_back();
+}
+
 bool Dispatcher::can_dispatch() const {
-  if (idle_count_ == 0) return false;
+  if (idle_count_ == 0 || !leases_ours()) return false;
   for (std::uint32_t slot = 0; slot < table_.slots(); ++slot) {
     const NodeRuntime* n = table_.at(slot);
     if (!active(n)) continue;
@@ -63,6 +73,7 @@ bool Dispatcher::can_dispatch() const {
 // One node after another from a rotating start, so no node is always
 // served last.
 std::optional<std::uint32_t> Dispatcher::dispatch() {
+  if (!leases_ours()) return std::nullopt;
   const std::size_t count = table_.slots();
   bool sent = true;
   while (sent && idle_count_ > 0) {
@@ -90,7 +101,7 @@ std::optional<std::uint32_t> Dispatcher::dispatch() {
 
 bool Dispatcher::can_dispatch_alone(std::uint32_t slot) const {
   const NodeRuntime* node = table_.at(slot);
-  return node && lane_idle(*node);
+  return node && lane_idle(*node) && leases_ours();
 }
 
 bool Dispatcher::dispatch_alone(std::uint32_t slot) {
@@ -108,7 +119,10 @@ void Dispatcher::send_call(NodeRuntime& node, std::size_t most) {
   }
   // Before the send: should the host die from here on, recovery knows these
   // were in a call (and the rest of the buffer was not).
-  store_.note_started(node.queue, inputs.back().seq);
+  std::vector<std::uint64_t> seqs;
+  seqs.reserve(inputs.size());
+  for (const auto& m : inputs) seqs.push_back(m.seq);
+  store_.note_call(node.queue, seqs);
   const std::uint64_t id = next_call_id_++;
   std::vector<std::string>& idle = idle_[node.lane];
   std::string worker = std::move(idle.back());
@@ -169,13 +183,15 @@ std::vector<store::LeaseRelease> Dispatcher::give_back(std::optional<std::uint32
     if (!n) continue;
     auto& buffer = state_[slot].prefetched;
     store_.note_started(n->queue, newest[slot]);  // a kept suspect has not started
+    std::uint64_t suspect = 0;
     if (keep == slot && !buffer.empty()) {  // the suspect is at the front of its buffer
-      newest[slot] = std::max(newest[slot], buffer.front().seq);
+      suspect = buffer.front().seq;
+      newest[slot] = std::max(newest[slot], suspect);
       buffer.erase(buffer.begin() + 1, buffer.end());
     } else {
       buffer.clear();
     }
-    out.push_back({n->queue, newest[slot]});
+    out.push_back({n->queue, newest[slot], suspect});
   }
   return out;
 }

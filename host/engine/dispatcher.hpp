@@ -72,9 +72,19 @@ class Dispatcher {
   // Sends the suspect at the front of `slot`'s buffer in a call of its own.
   // False when no worker is idle.
   bool dispatch_alone(std::uint32_t slot);
-  // A call could go out now (a node has messages, room and an idle worker).
+  // A call could go out now (a node has messages, room and an idle worker,
+  // and the leases are this host's: leases_ours()).
   bool can_dispatch() const;
   bool can_dispatch_alone(std::uint32_t slot) const;
+  // Calls start only while the store says this host's leases are surely its
+  // own (a cluster host whose renewal is late stops dispatching) and no
+  // lapse of them waits to be handled.
+  bool leases_ours() const;
+  // A lapse: the leases were renewed after a gap, so what the buffers hold
+  // may be another host's by now. give_back_after_lapse() gives it all back
+  // (to lease again); calls already running finish, their acks fenced.
+  bool lapse_pending() const { return store_.lease_lapses() != lapses_handled_; }
+  std::vector<store::LeaseRelease> give_back_after_lapse();
 
   struct Ended {
     std::uint32_t slot = 0;
@@ -151,6 +161,7 @@ class Dispatcher {
   std::unordered_map<std::uint64_t, InFlightCall> calls_;
   std::uint64_t next_call_id_ = 1;
   std::size_t round_robin_ = 0;
+  std::uint64_t lapses_handled_ = 0;  // the store's lease_lapses() at the last give-back
 };
 
 }  // namespace weir::engine

@@ -70,6 +70,7 @@ void Pump::run() {
 
 // Something to hand out or to commit right now (so do not block in poll).
 bool Pump::work_waiting() const {
+  if (!stopping_ && dispatcher_.lapse_pending() && !committer_.busy()) return true;
   if (!stopping_) {
     if (quarantine_.phase() == Quarantine::Phase::ready && dispatcher_.can_dispatch_alone(quarantine_.slot())) {
       return true;
@@ -319,6 +320,14 @@ std::vector<std::shared_ptr<NodeRuntime>> Pump::swap(SwapCommand& cmd) {
 
 void Pump::dispatch() {
   if (stopping_) return;
+  if (dispatcher_.lapse_pending()) {
+    // Given back once no commit is under way (as for a stop): a lease that
+    // landed after the releases were computed would be released under it.
+    if (committer_.busy()) return;
+    if (quarantine_.active()) quarantine_.abandon();  // the suspect is given back too
+    plan_.add_releases(dispatcher_.give_back_after_lapse());
+    return;
+  }
   if (quarantine_.phase() == Quarantine::Phase::ready) {  // the suspect runs alone
     if (dispatcher_.prefetched(quarantine_.slot()).empty()) {  // nothing left to run alone
       quarantine_.abandon();

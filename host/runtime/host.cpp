@@ -121,7 +121,8 @@ Result<std::unique_ptr<store::Store>> Host::open_store() {
   }
   auto url = SecretSource::from(config_.store_url)->get();
   if (!url) return url.status().prefixed(config_.file + ": store url");
-  store::PgOptions options{*url, config_.store_host, config_.store_lease.count()};
+  store::PgOptions options{*url, config_.store_host, config_.store_lease.count(),
+                           config_.store_keep_processes.count()};
   if (options.host.empty()) {
     char name[256] = {};
     ::gethostname(name, sizeof name - 1);

@@ -41,4 +41,22 @@ ProcessState state_before(const ProcessRecord& after, std::int64_t outstanding_d
   return after.failed - failed_delta > 0 ? ProcessState::failed : ProcessState::completed;
 }
 
+KeptWrites kept_writes(const CommitBatch& batch, const std::vector<bool>& ack_applied) {
+  KeptWrites out{std::vector<bool>(batch.state_puts.size(), true),
+                 std::vector<bool>(batch.id_puts.size(), true)};
+  std::size_t a = 0, s = 0, d = 0;
+  for (const CallSpan& call : batch.calls) {
+    bool whole = true;
+    for (std::size_t i = a; i < a + call.acks && i < ack_applied.size(); ++i) whole = whole && ack_applied[i];
+    if (!whole) {
+      for (std::size_t i = s; i < s + call.state_puts && i < out.state.size(); ++i) out.state[i] = false;
+      for (std::size_t i = d; i < d + call.id_puts && i < out.ids.size(); ++i) out.ids[i] = false;
+    }
+    a += call.acks;
+    s += call.state_puts;
+    d += call.id_puts;
+  }
+  return out;
+}
+
 }  // namespace weir::store

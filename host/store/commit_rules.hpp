@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/status.hpp"
 #include "store/store.hpp"
@@ -25,6 +26,15 @@ std::string prerequisite_cycle_error(const std::string& why, const std::string& 
 // failures; `last_failure` (node, error) is its newest trash entry, if any.
 std::string prerequisite_failed_error(const ProcessRecord& done,
                                       const std::pair<std::string, std::string>* last_failure);
+
+// Which of a batch's state and ID writes stand (step 7), given which of its
+// acks were applied: those of calls none of whose acks was dropped. Writes
+// past the spans `batch.calls` cover (or all, without spans) stand.
+struct KeptWrites {
+  std::vector<bool> state;  // by index in batch.state_puts
+  std::vector<bool> ids;    // by index in batch.id_puts
+};
+KeptWrites kept_writes(const CommitBatch& batch, const std::vector<bool>& ack_applied);
 
 // The state a process row had before a commit applied (outstanding_delta,
 // failed_delta) to it: the state follows from those two alone.

@@ -73,8 +73,8 @@ Result<CommitResult> SqliteStore::commit_locked(const CommitBatch& batch, Pendin
   if (st) st = apply_replays(batch, p);                                            // 4
   if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);  // 5
   if (st) st = apply_acks(batch, p);                                               // 6
-  if (st) st = put_state(batch, p.now);                                            // 7
-  if (st) st = put_ids(batch, p.now);
+  if (st) st = put_state(batch, p);                                                // 7
+  if (st) st = put_ids(batch, p);
   if (st) st = apply_process_deltas(p, out);                                       // 8
   if (st) st = apply_queue_deltas(p);
   if (st) st = write_state_counts(p);
@@ -159,22 +159,26 @@ Status SqliteStore::insert_message(Pending& p, const NewMessage& m) {
 }
 
 Status SqliteStore::apply_acks(const CommitBatch& batch, Pending& p) {
-  for (const Ack& ack : batch.acks) {
-    Status st = apply_ack(ack, p);
+  p.ack_applied.assign(batch.acks.size(), false);
+  for (std::size_t i = 0; i < batch.acks.size(); ++i) {
+    bool applied = false;
+    Status st = apply_ack(batch.acks[i], p, &applied);
     if (!st) return st;
+    p.ack_applied[i] = applied;
   }
   return Status::ok();
 }
 
 // One finished input. The process row only changes when the lineage does not
 // simply continue 1 -> 1 (see "Process accounting" in store.hpp).
-Status SqliteStore::apply_ack(const Ack& ack, Pending& p) {
+Status SqliteStore::apply_ack(const Ack& ack, Pending& p, bool* applied) {
   const QueuedMessage& in = ack.input;
   Status st = w_.delete_message.bind(1, in.queue).bind(2, i64(in.seq)).run();
   if (!st) return st;
   // Already acknowledged (a redelivery raced a commit): applying it again
   // would count the visit twice, so the duplicate is dropped whole.
   if (writer_.changes() == 0) return Status::ok();
+  *applied = true;
   --p.depths[in.queue].queued;
   if (ack.prerequisite) return park_for_prerequisite(ack, p);  // traces the visit itself
   if (ack.traced) st = insert_visit(ack, p.now);
@@ -233,10 +237,16 @@ Status SqliteStore::insert_visit(const Ack& ack, std::int64_t now, const std::st
   return w_.insert_visit.run();
 }
 
-Status SqliteStore::put_state(const CommitBatch& batch, std::int64_t now) {
-  for (const StatePut& put : batch.state_puts) {
-    Status st =
-        w_.put_state.bind(1, put.topology).bind(2, put.key).bind_blob(3, put.value).bind(4, now).run();
+Status SqliteStore::put_state(const CommitBatch& batch, const Pending& p) {
+  const std::vector<bool> kept = kept_writes(batch, p.ack_applied).state;
+  for (std::size_t i = 0; i < batch.state_puts.size(); ++i) {
+    if (!kept[i]) continue;  // its call's ack was a duplicate
+    const StatePut& put = batch.state_puts[i];
+    Status st = w_.put_state.bind(1, put.topology)
+                    .bind(2, put.key)
+                    .bind_blob(3, put.value)
+                    .bind(4, p.now)
+                    .run();
     if (!st) return st;
   }
   return Status::ok();

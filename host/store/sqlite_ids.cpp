@@ -1,11 +1,16 @@
 // The ID map in the SQLite store (schema 13): puts inside a commit (step 7,
 // after state), reads on the reader connection.
+#include "commit_rules.hpp"
 #include "sqlite_store.hpp"
 
 namespace weir::store {
 
-Status SqliteStore::put_ids(const CommitBatch& batch, std::int64_t now) {
-  for (const IdPut& put : batch.id_puts) {
+Status SqliteStore::put_ids(const CommitBatch& batch, const Pending& p) {
+  const std::vector<bool> kept = kept_writes(batch, p.ack_applied).ids;
+  const std::int64_t now = p.now;
+  for (std::size_t i = 0; i < batch.id_puts.size(); ++i) {
+    if (!kept[i]) continue;  // its call's ack was a duplicate
+    const IdPut& put = batch.id_puts[i];
     Status st = put.remote_id.empty()
                     ? w_.forget_id.bind(1, put.system).bind(2, put.entity).bind(3, put.local_id).run()
                     : w_.put_id.bind(1, put.system)

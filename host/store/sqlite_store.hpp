@@ -102,6 +102,7 @@ class SqliteStore final : public Store {
     // Per queue, messages this commit put in (+) or took out (-): in the
     // queue, and waiting in `delayed`. Applied to depths_ once committed.
     std::unordered_map<QueueId, QueueDepth> depths;
+    std::vector<bool> ack_applied;  // by index in the batch's acks
     CommitResult* out = nullptr;
     std::int64_t now = 0;
   };
@@ -119,7 +120,8 @@ class SqliteStore final : public Store {
 
   Status insert_processes(const CommitBatch& batch, Pending& p, CommitResult& out);
   Status apply_acks(const CommitBatch& batch, Pending& p);
-  Status apply_ack(const Ack& ack, Pending& p);
+  // `applied`: false when the ack was a duplicate (dropped whole).
+  Status apply_ack(const Ack& ack, Pending& p, bool* applied);
   // A message to insert; borrows everything from the batch.
   struct NewMessage {
     QueueId queue;
@@ -163,8 +165,8 @@ class SqliteStore final : public Store {
   Status replay_one(std::int64_t trash_id, const std::vector<QueueId>* served, Pending& p,
                     ReplayOne* outcome);
   Status insert_audit(const AuditEntry& entry);
-  Status put_state(const CommitBatch& batch, std::int64_t now);
-  Status put_ids(const CommitBatch& batch, std::int64_t now);  // sqlite_ids.cpp
+  Status put_state(const CommitBatch& batch, const Pending& p);
+  Status put_ids(const CommitBatch& batch, const Pending& p);  // sqlite_ids.cpp
   // sqlite_sync.cpp: a delta process's first headers, with its window; and
   // its topology's next since once it completed.
   Status sync_window_headers(const NewProcess& np, std::int64_t now, Bytes* headers);

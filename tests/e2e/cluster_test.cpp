@@ -6,20 +6,31 @@
 //    the others take over its leases once they expire; afterwards every
 //    process completed exactly once (each node's visit counted once) and
 //    every queue is empty.
+//  - A target after the chain logs each call's idempotency key; a paused
+//    host stops dispatching and gives back what it held; weir status shows
+//    every host; webhooks are accepted by any host; and store-level cases
+//    for fenced writes, exact releases and retention.
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.hpp"
+#include "message/attempt_history.hpp"
+#include "store/pg/pg_store.hpp"
 #include "store/store.hpp"
 #include "support/cli_json.hpp"
 #include "support/cluster_home.hpp"
 #include "support/host_process.hpp"
+#include "support/http_client.hpp"
 #include "support/pg_cluster.hpp"
 
 using weir::test::done_at;
@@ -50,17 +61,68 @@ edges:
   - a -> b -> c
 )";
 
-// A host of the cluster, running the chain.
-std::unique_ptr<WeirHome> chain_home(const std::string& url) {
+// The chain with a target after c that logs every call it gets: testkit.record
+// appends a line per message (its id among them) to `path`, shared by all
+// hosts. The message id is the idempotency key a connector would send: the
+// same on every redelivery, on whichever host.
+std::string chain_with_target(const std::string& path) {
+  std::string yaml = kChain;
+  yaml.replace(yaml.find("edges:"), std::string::npos,
+               "  - id: d\n    type: testkit.record\n    max_batch: 20\n    config: {path: \"" +
+                   path + "\"}\nedges:\n  - a -> b -> c -> d\n");
+  return yaml;
+}
+
+// What the target saw: per key (message id), how many calls; and per
+// process, its keys. An idempotent target creates once per key.
+struct TargetLog {
+  std::map<std::int64_t, int> calls_by_key;
+  std::map<std::int64_t, std::set<std::int64_t>> keys_by_process;
+  int repeats() const {
+    int n = 0;
+    for (const auto& [key, calls] : calls_by_key) n += calls - 1;
+    return n;
+  }
+};
+
+TargetLog read_target(const std::string& path) {
+  TargetLog log;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    const Json j = Json::parse(line);
+    const std::int64_t key = j["message_id"].get<std::int64_t>();
+    ++log.calls_by_key[key];
+    log.keys_by_process[j["process_id"].get<std::int64_t>()].insert(key);
+  }
+  return log;
+}
+
+// Every process reached the target with one key, which an idempotent
+// target created once: no process made two creates under two keys.
+void check_target(const std::string& path, std::size_t processes, int most_repeats) {
+  const TargetLog log = read_target(path);
+  std::size_t one_key = 0;
+  for (const auto& [process, keys] : log.keys_by_process) one_key += keys.size() == 1;
+  WARN("the target got " << log.calls_by_key.size() << " key(s), " << log.repeats()
+                         << " repeated call(s) (an idempotent target answers them with the first create)");
+  CHECK(log.keys_by_process.size() == processes);
+  CHECK(one_key == processes);
+  CHECK(log.calls_by_key.size() == processes);
+  CHECK(log.repeats() <= most_repeats);
+}
+
+// A host of the cluster, running the chain (with the target, when given
+// its log's path).
+std::unique_ptr<WeirHome> chain_home(const std::string& url, const std::string& target = "") {
   auto home = weir::test::cluster_home(url);
-  home->add_topology("chain.yaml", kChain);
+  home->add_topology("chain.yaml", target.empty() ? std::string(kChain) : chain_with_target(target));
   return home;
 }
 
 // The truth, from the store itself, once the hosts stopped: every process
-// of `chain` completed with a, b and c each counted once (no visit lost or
-// doubled), every queue empty, nothing in the trash.
-void check_exactly_once(const std::string& url, std::size_t processes) {
+// of `chain` completed with each of its `nodes` counted once (no visit lost
+// or doubled), every queue empty, nothing in the trash.
+void check_exactly_once(const std::string& url, std::size_t processes, int nodes = 3) {
   auto opened = weir::store::open_pg_store(weir::store::PgOptions{url, "test-reader", 30000});
   INFO(opened.error());
   REQUIRE(opened.is_ok());
@@ -69,7 +131,7 @@ void check_exactly_once(const std::string& url, std::size_t processes) {
   REQUIRE(all.size() == processes);
   std::size_t exact = 0;
   for (const auto& p : all) {
-    if (p.state == weir::store::ProcessState::completed && p.done == 3 && p.failed == 0 &&
+    if (p.state == weir::store::ProcessState::completed && p.done == nodes && p.failed == 0 &&
         p.outstanding == 0) {
       ++exact;
     }
@@ -101,10 +163,12 @@ std::int64_t done_or_down(const WeirHome& home, const std::string& node) {
 
 TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every process completes exactly once") {
   PgDatabase db;
+  weir::test::TempDir dir;
+  const std::string target = dir.file("target.jsonl");
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    homes.push_back(chain_home(db.url()));
+    homes.push_back(chain_home(db.url(), target));
     hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
     REQUIRE(hosts.back()->start());
   }
@@ -125,7 +189,7 @@ TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every pro
   hosts[1]->kill(SIGKILL);
   const auto killed_at = Clock::now();
   for (int i = 0; i < 3000 && done_c < kProcesses; ++i) {
-    done_c = done_at(*homes[0], "c");
+    done_c = done_at(*homes[0], "d");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const double after_kill = std::chrono::duration<double>(Clock::now() - killed_at).count();
@@ -139,7 +203,10 @@ TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every pro
   REQUIRE(hosts[0]->kill(SIGTERM) == 0);
   REQUIRE(hosts[2]->kill(SIGTERM) == 0);
 
-  check_exactly_once(db.url(), kProcesses);
+  check_exactly_once(db.url(), kProcesses, 4);
+  // The killed host's calls whose commit never came were made again by
+  // another host, under the same keys.
+  check_target(target, kProcesses, 1000);
   // Which hosts ran calls: the visits' rows do not say, the hosts' logs do not
   // either; the heartbeat rows say all three joined.
   CHECK(db.value("SELECT count(*) FROM hosts") == "4");  // 3 hosts and this reader
@@ -148,10 +215,12 @@ TEST_CASE("cluster: 3 hosts share the work, one is SIGKILLed mid-flow, every pro
 TEST_CASE("cluster: a host paused past its lease commits nothing late, and a database restart mid-flow loses nothing") {
   weir::test::PgCluster server;  // its own: this test restarts it
   server.exec("postgres", "CREATE DATABASE weir");
+  weir::test::TempDir dir;
+  const std::string target = dir.file("target.jsonl");
   std::vector<std::unique_ptr<WeirHome>> homes;
   std::vector<std::unique_ptr<HostProcess>> hosts;
   for (int i = 0; i < 3; ++i) {
-    homes.push_back(chain_home(server.url("weir")));
+    homes.push_back(chain_home(server.url("weir"), target));
     hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
     REQUIRE(hosts.back()->start());
   }
@@ -172,14 +241,23 @@ TEST_CASE("cluster: a host paused past its lease commits nothing late, and a dat
   ::kill(hosts[2]->pid(), SIGCONT);
   std::int64_t done_c = 0;
   for (int i = 0; i < 6000 && done_c < kProcesses; ++i) {
-    done_c = done_or_down(*homes[0], "c");
+    done_c = done_or_down(*homes[0], "d");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   REQUIRE(done_c == kProcesses);
   CHECK_THAT(hosts[0]->log() + hosts[1]->log(), Catch::Contains("took over"));
+  // Awake, the paused host knows its leases lapsed once its heartbeat gets
+  // through (the database restarted meanwhile): it started no call on what
+  // it held, and gives it back to lease again.
+  const std::string lapsed = "gives back what it holds and leases again";
+  for (int i = 0; i < 500 && hosts[2]->log().find(lapsed) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK_THAT(hosts[2]->log(), Catch::Contains(lapsed));
   for (auto& h : hosts) REQUIRE(h->kill(SIGTERM) == 0);
 
-  check_exactly_once(server.url("weir"), kProcesses);  // the paused host's late commits changed nothing
+  check_exactly_once(server.url("weir"), kProcesses, 4);  // the paused host's late commits changed nothing
+  check_target(target, kProcesses, 1000);
 }
 
 TEST_CASE("cluster: a cron trigger fires once per slot across 3 hosts") {
@@ -284,4 +362,257 @@ TEST_CASE("cluster: weir status on any host shows every host and a topology that
   }
   CHECK(silent == 1);
   REQUIRE(hosts[0]->kill(SIGTERM) == 0);
+}
+
+// Two hosts' stores on one database, with a short lease. Host A's heartbeat
+// is held up (another session locks its row, as a network split from its
+// cluster connection would): after 3/4 lease it no longer holds its leases
+// (it would stop dispatching), and after the lease host B takes A's message
+// over and runs it. A's late commit of the same call, its ack and its state
+// and ID writes, changes nothing; B's stands. Once A's heartbeat gets
+// through, A counts a lapse (its engine gives back what it holds).
+TEST_CASE("cluster: a late host's ack and its call's state and ID writes change nothing once its message was taken over") {
+  using namespace weir::store;
+  PgDatabase db;
+  auto open = [&](const std::string& name) {
+    auto s = open_pg_store(PgOptions{db.url(), name, 900});
+    INFO(s.error());
+    REQUIRE(s.is_ok());
+    return std::move(s).value();
+  };
+  auto a = open("host-a");
+  auto b = open("host-b");
+  const QueueId in = a->queue("t", "in").value(), out = a->queue("t", "out").value();
+  NewProcess np;
+  np.topology = "t";
+  np.entry_queues = {in};
+  np.payload = {'p'};
+  auto started = a->commit(CommitBatch{{np}, {}, {}, {{in, 1}}});
+  REQUIRE(started.is_ok());
+  REQUIRE(started->leased.size() == 1);
+  const QueuedMessage mine = started->leased[0];
+  CHECK(a->leases_held());
+
+  // Hold A's heartbeat: a session locks A's row of `hosts`.
+  PGconn* lock = PQconnectdb(db.url().c_str());
+  REQUIRE(PQstatus(lock) == CONNECTION_OK);
+  PQclear(PQexec(lock, "BEGIN"));
+  PGresult* locked = PQexec(lock, "SELECT id FROM hosts WHERE name = 'host-a' FOR UPDATE");
+  REQUIRE(PQresultStatus(locked) == PGRES_TUPLES_OK);
+  PQclear(locked);
+
+  // B takes the message over once A's lease expired, and leases it itself.
+  std::optional<QueuedMessage> theirs;
+  for (int i = 0; i < 300 && !theirs; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto r = b->commit(CommitBatch{{}, {}, {}, {{in, 1}}});
+    REQUIRE(r.is_ok());
+    if (!r->leased.empty()) theirs = r->leased[0];
+  }
+  REQUIRE(theirs.has_value());
+  CHECK(theirs->id == mine.id);
+  CHECK(theirs->fence != mine.fence);
+  CHECK_FALSE(a->leases_held());  // A would start no call now
+
+  auto call = [&](const QueuedMessage& m, const std::string& value, const std::string& remote) {
+    CommitBatch batch;
+    Ack ack;
+    ack.input = m;
+    ack.outputs.push_back(Output{out, {}, m.payload});
+    batch.acks = {ack};
+    batch.state_puts = {{"t", "cursor", Bytes(value.begin(), value.end())}};
+    batch.id_puts = {{"shop", "product", "SKU-1", remote}};
+    batch.calls = {{1, 1, 1}};
+    return batch;
+  };
+  REQUIRE(b->commit(call(*theirs, "from b", "b-1")).is_ok());
+  REQUIRE(a->commit(call(mine, "from a", "a-1")).is_ok());  // late: dropped whole
+  CHECK(b->state_get("t", "cursor").value() == Bytes{'f', 'r', 'o', 'm', ' ', 'b'});
+  CHECK(b->id_get("shop", "product", "SKU-1").value() == std::optional<std::string>("b-1"));
+  CHECK(db.value("SELECT queued FROM queues WHERE node = 'out'") == "1");
+  CHECK(db.value("SELECT done FROM queues WHERE node = 'in'") == "1");
+
+  // A's heartbeat gets through: it counts the lapse and holds its leases again.
+  PQclear(PQexec(lock, "COMMIT"));
+  PQfinish(lock);
+  for (int i = 0; i < 200 && a->lease_lapses() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(a->lease_lapses() == 1);
+  CHECK(a->leases_held());
+}
+
+// A host's leases in one queue are not in seq order on PostgreSQL: another
+// host commits seqs from a higher block, and a scan from the front later
+// finds lower ones. Here host A leases B's message (the higher seq) and
+// then its own (the lower), starts a call on the first and gives the rest
+// back: the lower one is ready again for B (a release "above the newest
+// started seq" would have kept it leased by A, renewed for ever), and the
+// started one stays A's, marked started (a crash of A counts it).
+TEST_CASE("cluster: a host gives back exactly the leases no call started, whatever their seqs") {
+  using namespace weir::store;
+  PgDatabase db;
+  auto open = [&](const std::string& name) {
+    auto s = open_pg_store(PgOptions{db.url(), name, 30000});
+    INFO(s.error());
+    REQUIRE(s.is_ok());
+    return std::move(s).value();
+  };
+  auto a = open("host-a");
+  auto b = open("host-b");
+  const QueueId q = a->queue("t", "q").value(), other = a->queue("t", "other").value();
+  auto start = [](QueueId queue, const std::string& payload) {
+    NewProcess np;
+    np.topology = "t";
+    np.entry_queues = {queue};
+    np.payload = Bytes(payload.begin(), payload.end());
+    return np;
+  };
+  // A takes the lower block of ids first; B's message gets the higher.
+  REQUIRE(a->commit(CommitBatch{{start(other, "x")}, {}, {}, {}}).is_ok());
+  REQUIRE(b->commit(CommitBatch{{start(q, "from b")}, {}, {}, {}}).is_ok());
+  auto first = a->commit(CommitBatch{{}, {}, {}, {{q, 1}}});
+  REQUIRE(first.is_ok());
+  REQUIRE(first->leased.size() == 1);
+  const QueuedMessage high = first->leased[0];
+  auto second = a->commit(CommitBatch{{start(q, "from a")}, {}, {}, {{q, 1}}});
+  REQUIRE(second.is_ok());
+  REQUIRE(second->leased.size() == 1);
+  const QueuedMessage low = second->leased[0];
+  REQUIRE(low.seq < high.seq);  // leased after it, below it
+
+  a->note_call(q, {high.seq});  // a call starts on the first
+  CommitBatch give_back;
+  give_back.releases = {{q, high.seq, 0}};
+  REQUIRE(a->commit(give_back).is_ok());
+
+  auto taken = b->commit(CommitBatch{{}, {}, {}, {{q, 10}}});
+  REQUIRE(taken.is_ok());
+  REQUIRE(taken->leased.size() == 1);
+  CHECK(taken->leased[0].id == low.id);
+  CHECK(db.value("SELECT started::text FROM messages WHERE seq = " + std::to_string(high.seq)) == "true");
+  CHECK(db.value("SELECT h.name FROM messages m JOIN hosts h ON h.id = m.lease_host WHERE m.seq = " +
+                 std::to_string(high.seq)) == "host-a");
+}
+
+// Retention on PostgreSQL (store: {keep_processes}): the SQLite store's
+// rules, one statement per batch. Six processes, five aged a day: the
+// finished ones go with their trace; the running one, the one in the trash
+// and the one a message waits for stay, and so does the recent one. The
+// process counts follow (the delete trigger).
+TEST_CASE("postgres: pruning removes finished processes and their trace older than the cutoff, and nothing else") {
+  using namespace weir::store;
+  PgDatabase db;
+  auto opened = weir::store::pg::PgStore::open(PgOptions{db.url(), "host-a", 30000});
+  INFO(opened.error());
+  REQUIRE(opened.is_ok());
+  auto& s = *opened;
+  const QueueId q = s->queue("orders", "erp").value();
+  CommitBatch start;
+  for (int i = 0; i < 6; ++i) {
+    NewProcess np;
+    np.topology = "orders";
+    np.entry_queues = {q};
+    np.payload = {0xa1, 'x'};
+    start.new_processes.push_back(np);
+  }
+  start.leases = {{q, 10}};
+  auto r = s->commit(start);
+  REQUIRE(r.is_ok());
+  REQUIRE(r->started.size() == 6);
+  const auto& id = r->started;
+  auto ack = [&](int i) {
+    Ack a;
+    a.input = r->leased[static_cast<std::size_t>(i)];
+    return a;
+  };
+  Ack failed = ack(1);
+  failed.failed = TrashInfo{"no customer", weir::message::empty_history(), 0};
+  REQUIRE(s->commit(CommitBatch{{}, {ack(0), failed, ack(3), ack(4), ack(5)}}).is_ok());
+  const std::int64_t day_ago = weir::now_ms() - 24 * 3600 * 1000;
+  db.exec("UPDATE processes SET started_ms = " + std::to_string(day_ago) +
+          ", finished_ms = CASE WHEN state = 0 THEN 0 ELSE " + std::to_string(day_ago) +
+          " END WHERE id < " + std::to_string(id[5]));
+  db.exec("INSERT INTO delayed(due_ms, id, queue_id, process_id, parent_id, correlation_id, "
+          "attempts, crashes, credit, headers, payload, errors, cursor, waits_for) VALUES (" +
+          std::to_string(kWaitsForProcess) + ", 999, " + std::to_string(q) + ", " +
+          std::to_string(id[2]) + ", 0, 'w', 0, 0, 0, '', '\\xc0', '\\x90', '', " +
+          std::to_string(id[3]) + ")");
+  PruneResult total;
+  for (ProcessId after = 0;;) {
+    auto p = s->prune_processes(weir::now_ms() - 3600 * 1000, after, 2);
+    INFO(p.error());
+    REQUIRE(p.is_ok());
+    total.processes += p->processes;
+    total.visits += p->visits;
+    if (!p->more) break;
+    REQUIRE(p->last > after);
+    after = p->last;
+  }
+  CHECK(total.processes == 2);
+  CHECK(total.visits == 2);
+  auto ids = [&] { return db.value("SELECT string_agg(id::text, ',' ORDER BY id) FROM processes"); };
+  CHECK(ids() == std::to_string(id[1]) + "," + std::to_string(id[2]) + "," + std::to_string(id[3]) +
+                     "," + std::to_string(id[5]));
+  CHECK(s->visits(id[0]).value().empty());
+  CHECK(s->visits(id[1]).value().size() == 1);
+  std::int64_t completed = 0;
+  for (const auto& c : s->process_counts().value()) {
+    if (c.state == ProcessState::completed) completed += c.count;
+  }
+  CHECK(completed == std::stoll(db.value("SELECT count(*) FROM processes WHERE state = 1")));
+  // A second host finds the batch lock free once the first is done, and
+  // nothing left to prune.
+  auto other = weir::store::pg::PgStore::open(PgOptions{db.url(), "host-b", 30000});
+  REQUIRE(other.is_ok());
+  auto again = (*other)->prune_processes(weir::now_ms() - 3600 * 1000, 0, 100);
+  REQUIRE(again.is_ok());
+  CHECK(again->processes == 0);
+}
+
+// Any host accepts webhooks: deliveries spread over the 3 hosts' HTTP
+// ports each start a process (202 with its id, unique across hosts), and
+// every process runs once through to the target, on whichever host leases
+// its message.
+TEST_CASE("cluster: any host accepts webhooks and each delivery runs once") {
+  PgDatabase db;
+  weir::test::TempDir dir;
+  const std::string target = dir.file("target.jsonl");
+  std::vector<std::unique_ptr<WeirHome>> homes;
+  std::vector<std::unique_ptr<HostProcess>> hosts;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 3; ++i) {
+    homes.push_back(weir::test::cluster_home(db.url()));
+    homes.back()->add_topology("hooks.yaml", R"(name: hooks
+triggers:
+  - {id: order, webhook: {signature: none}}
+nodes:
+  - {id: erp, type: testkit.act, config: {defaults: {sleep_ms: 1}}}
+  - {id: d, type: testkit.record, config: {path: ")" + target + R"("}}
+edges:
+  - erp -> d
+)");
+    hosts.push_back(std::make_unique<HostProcess>(*homes.back()));
+    REQUIRE(hosts.back()->start());
+    const Json status = Json::parse(homes.back()->cli("status", {"--json"}).out);
+    urls.push_back("http://" + status["http"].get<std::string>() + "/hooks/hooks/order");
+  }
+  constexpr int kDeliveries = 300;
+  std::set<std::int64_t> accepted;
+  weir::test::HttpClient http;
+  for (int i = 0; i < kDeliveries; ++i) {
+    auto r = http.post(urls[static_cast<std::size_t>(i % 3)], Json{{"order", i}}.dump());
+    REQUIRE(r.status == 202);
+    accepted.insert(Json::parse(r.body)["process"].get<std::int64_t>());
+  }
+  CHECK(accepted.size() == kDeliveries);  // ids unique across the hosts
+  REQUIRE(weir::test::wait_done(*homes[1], "d", kDeliveries, std::chrono::seconds(120)));
+  for (auto& h : hosts) REQUIRE(h->kill(SIGTERM) == 0);
+  const TargetLog log = read_target(target);
+  std::set<std::int64_t> reached;
+  for (const auto& [process, keys] : log.keys_by_process) reached.insert(process);
+  CHECK(reached == accepted);
+  CHECK(log.repeats() == 0);  // nobody died: no call was made twice
+  CHECK(db.value("SELECT count(*) FROM processes WHERE topology = 'hooks' AND state = 1") ==
+        std::to_string(kDeliveries));
 }

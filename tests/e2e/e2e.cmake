@@ -69,7 +69,7 @@ add_dependencies(magento_sync_e2e_test weir core magento erp testkit weir-sim-er
 
 # Several weir hosts on one PostgreSQL database: the work shared, one host
 # SIGKILLed mid-flow, every process exactly once (issue 14).
-weir_add_test(NAME cluster_e2e_test POSTGRES SOURCES e2e/cluster_test.cpp LIBS weir_store)
+weir_add_test(NAME cluster_e2e_test POSTGRES SOURCES e2e/cluster_test.cpp LIBS weir_store CURL::libcurl)
 add_dependencies(cluster_e2e_test weir core testkit)
 # An application's rate across 3 hosts, measured at the server: run alone.
 weir_add_test(NAME cluster_limiter_e2e_test POSTGRES SERIAL SOURCES e2e/cluster_limiter_test.cpp

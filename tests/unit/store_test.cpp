@@ -253,7 +253,7 @@ TEST_CASE("a message survives a crash between dispatch and commit and comes back
     QueueId a = s->queue("t", "a").value();
     auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
     id = r.leased[0].id;
-    s->note_started(a, r.leased[0].seq);  // handed to a worker
+    s->note_call(a, {r.leased[0].seq});  // handed to a worker
     // The host stops here: the message was handed out, never acknowledged.
   }
   auto s = open_store(dir);
@@ -292,8 +292,8 @@ TEST_CASE("after a crash only messages a call had started count an attempt, and 
     REQUIRE(r.leased.size() == 10);
     for (const auto& m : r.leased) ids.push_back(m.id);
     // Two calls went to workers (messages 1-2 and 3); 4-10 were prefetched.
-    s->note_started(a, r.leased[1].seq);
-    s->note_started(a, r.leased[2].seq);
+    s->note_call(a, {r.leased[0].seq, r.leased[1].seq});
+    s->note_call(a, {r.leased[2].seq});
     // SIGKILL: nothing more is written (the store object just goes away).
   }
   auto s = open_store(dir);
@@ -310,7 +310,10 @@ TEST_CASE("after a crash only messages a call had started count an attempt, and 
   }
 }
 
-TEST_CASE("marks say nothing after leases are given back") {
+// SQLite's marks are a cursor per queue, set back when leases are given
+// back; PostgreSQL marks each row a call started, and its releases spare
+// them (a call's rows are never given back).
+TEST_CASE("marks say nothing after leases are given back", "[sqlite]") {
   TempDir dir;
   {
     auto s = open_store(dir);
@@ -366,6 +369,35 @@ TEST_CASE("acknowledging the same message twice counts it once") {
   CHECK(queued(*s, b) == 1);
   auto qs = s->queues().value();
   CHECK(qs[0].done == 1);
+}
+
+// A call that ran twice (its message redelivered after a crash, or on
+// PostgreSQL taken over by another host) writes its state and ID mappings
+// once: the second ack is dropped whole, and so are the writes of its call.
+TEST_CASE("a duplicate ack drops its call's state and ID writes, and another call's in the same commit stand") {
+  TempDir dir;
+  auto s = open_store(dir);
+  QueueId a = s->queue("t", "a").value(), b = s->queue("t", "b").value();
+  auto r = commit(*s, CommitBatch{{new_process({a}), new_process({a})}, {}, {}, {{a, 2}}});
+  REQUIRE(r.leased.size() == 2);
+  CommitBatch first;
+  first.acks = {ack_to(r.leased[0], {b})};
+  first.state_puts = {{"t", "cursor", bytes("first")}};
+  first.id_puts = {{"shop", "product", "SKU-1", "11"}};
+  first.calls = {{1, 1, 1}};
+  commit(*s, first);
+  // The same call again (its ack a duplicate) and another call, in one commit.
+  CommitBatch again;
+  again.acks = {ack_to(r.leased[0], {b}), ack_to(r.leased[1], {b})};
+  again.state_puts = {{"t", "cursor", bytes("second")}, {"t", "other", bytes("kept")}};
+  again.id_puts = {{"shop", "product", "SKU-1", "12"}, {"shop", "product", "SKU-2", "21"}};
+  again.calls = {{1, 1, 1}, {1, 1, 1}};
+  commit(*s, again);
+  CHECK(s->state_get("t", "cursor").value() == bytes("first"));
+  CHECK(s->state_get("t", "other").value() == bytes("kept"));
+  CHECK(s->id_get("shop", "product", "SKU-1").value() == std::optional<std::string>("11"));
+  CHECK(s->id_get("shop", "product", "SKU-2").value() == std::optional<std::string>("21"));
+  CHECK(queued(*s, b) == 2);
 }
 
 TEST_CASE("a commit that hits a full disk applies nothing and the store keeps working", "[sqlite]") {
@@ -505,7 +537,7 @@ TEST_CASE("released leases are ready again and a crash does not count them as an
     auto r = commit(*s, start);
     REQUIRE(r.leased.size() == 3);
     first_id = r.leased[0].id;
-    s->note_started(a, r.leased[0].seq);
+    s->note_call(a, {r.leased[0].seq});
     // Only the first went to a worker; the other two are given back.
     CommitBatch give_back;
     give_back.releases = {{a, first_id}};
@@ -649,7 +681,7 @@ TEST_CASE("a delivery cut short by a crash is counted, as a crash, in the messag
     auto s = open_store(dir);
     QueueId a = s->queue("t", "a").value();
     auto r = commit(*s, CommitBatch{{new_process({a})}, {}, {}, {{a, 1}}});
-    s->note_started(a, r.leased.at(0).seq);
+    s->note_call(a, {r.leased.at(0).seq});
   }
   auto s = open_store(dir);
   auto r = commit(*s, CommitBatch{{}, {}, {}, {{s->queue("t", "a").value(), 1}}});

@@ -127,7 +127,7 @@ Result<CommitResult> PgStore::commit_locked(const CommitBatch& batch, Pending& p
 
 void PgStore::release(const CommitBatch& batch, Pending& p) {
   for (const LeaseRelease& r : batch.releases) {
-    p.writes.add(kRelease).i64(r.queue).i64(i64(r.leased_through)).i64(host_id_);
+    p.writes.add(kRelease).i64(r.queue).i64(i64(r.keep)).i64(host_id_);
     floors_[r.queue].seq = 0;  // ready again below where the last lease ended
   }
 }
@@ -224,8 +224,10 @@ Status PgStore::apply_acks(const CommitBatch& batch, Pending& p) {
   }
   auto deleted = p.writes.exchange(writer_, std::move(deletes));
   if (!deleted) return deleted.status();
+  p.ack_applied.assign(batch.acks.size(), false);
   for (std::size_t i = 0; i < batch.acks.size(); ++i) {
-    if ((*deleted)[i].affected() == 0) continue;
+    if ((*deleted)[i].affected() == 0) continue;  // another host's now, or a duplicate
+    p.ack_applied[i] = true;
     Status st = apply_ack(batch.acks[i], p);
     if (!st) return st;
   }
@@ -366,13 +368,19 @@ Status PgStore::promote_due(std::int64_t until_ms, Pending& p) {
 }
 
 void PgStore::put_state(const CommitBatch& batch, Pending& p) {
-  for (const StatePut& put : batch.state_puts) {
+  const std::vector<bool> kept = kept_writes(batch, p.ack_applied).state;
+  for (std::size_t i = 0; i < batch.state_puts.size(); ++i) {
+    if (!kept[i]) continue;  // its call's input was taken over (or acked) already
+    const StatePut& put = batch.state_puts[i];
     p.writes.add(kPutState).text(put.topology).text(put.key).bytes(put.value).i64(p.now);
   }
 }
 
 void PgStore::put_ids(const CommitBatch& batch, Pending& p) {
-  for (const IdPut& put : batch.id_puts) {
+  const std::vector<bool> kept = kept_writes(batch, p.ack_applied).ids;
+  for (std::size_t i = 0; i < batch.id_puts.size(); ++i) {
+    if (!kept[i]) continue;
+    const IdPut& put = batch.id_puts[i];
     if (put.remote_id.empty()) {
       p.writes.add(kForgetId).text(put.system).text(put.entity).text(put.local_id);
       continue;

@@ -16,6 +16,7 @@
 //    Every queue is handed over once a beat too: a notification can be lost
 //    (a reconnect, a commit that failed and was retried).
 #include <poll.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -64,9 +65,41 @@ Status PgStore::listen() {
   return cluster_.exec("LISTEN weir_queues");
 }
 
+std::int64_t boot_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+bool PgStore::leases_held() const { return boot_ms() < held_until_ms_.load(); }
+
+// A renewal that came back after the leases stopped being surely ours opens
+// a gap; the first renewal that makes them ours again closes it and counts
+// a lapse (a renewal sent before the gap and answered after it proves
+// nothing about now, so it cannot close it).
+void PgStore::leases_renewed(std::int64_t sent_ms) {
+  const std::int64_t was = held_until_ms_.load();
+  const std::int64_t done = boot_ms();
+  const std::int64_t until = sent_ms + options_.lease_ms * 3 / 4;
+  if (was > 0 && done >= was) {
+    if (!lease_gap_) gap_began_ms_ = was;
+    lease_gap_ = true;
+  }
+  held_until_ms_.store(until);
+  if (lease_gap_ && done < until) {
+    lease_gap_ = false;
+    lapses_.fetch_add(1);
+    spdlog::warn("store: this host renewed its leases {} ms after they were last surely its own; "
+                 "it gives back what it holds and leases again (calls already running finish, "
+                 "and their results are dropped where another host took the message over)",
+                 done - gap_began_ms_);
+  }
+}
+
 // The host's row and the expiry of its leases, from the database's clock;
 // whether another host has heartbeat within a lease.
 Status PgStore::heartbeat() {
+  const std::int64_t sent = boot_ms();
   auto row = cluster_.query("UPDATE hosts SET heartbeat_ms = weir_now_ms() WHERE id = $1",
                             Params().i64(host_id_));
   if (!row) return row.status();
@@ -79,6 +112,7 @@ Status PgStore::heartbeat() {
       "WHERE m.queue_id = r.queue_id AND m.seq = r.seq",
       Params().i64(host_id_).i64(options_.lease_ms));
   if (!leases) return leases.status();
+  leases_renewed(sent);
   auto others = cluster_.query(
       "SELECT count(*) FROM hosts WHERE id <> $1 AND heartbeat_ms > weir_now_ms() - $2",
       Params().i64(host_id_).i64(options_.lease_ms));

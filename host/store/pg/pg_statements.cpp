@@ -25,8 +25,8 @@ const Statement kStatements[] = {
      "RETURNING m.seq, m.id, m.process_id, m.parent_id, m.correlation_id, m.attempts, m.crashes, "
      "m.credit, m.headers, m.payload, m.errors, m.cursor, m.fence"},
     {kRelease,
-     "UPDATE messages SET lease_host = 0, lease_until = 0, started = false "
-     "WHERE queue_id = $1 AND seq > $2 AND lease_host = $3"},
+     "UPDATE messages SET lease_host = 0, lease_until = 0 "
+     "WHERE queue_id = $1 AND lease_host = $3 AND NOT started AND seq <> $2"},
     {kNextMessageIds, "SELECT nextval('message_ids')"},
     {kNextProcessIds, "SELECT nextval('process_ids')"},
     {kSelectOwnLeases,

@@ -34,7 +34,12 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   if (st) st = s->recover();
   if (!st) return st;
   s->budget_ = std::make_shared<PgBudget>(options.url);
+  // It holds no lease yet (recover() gave its old ones back), and every
+  // lease a commit takes from now on lasts a lease from then.
+  s->leases_renewed(boot_ms());
   s->start_cluster_thread();
+  st = s->start_retention();  // keep_finished_ms > 0: prunes in the background
+  if (!st) return st;
   return s;
 }
 
@@ -172,21 +177,22 @@ Status PgStore::recover() {
 
 // The dispatcher says which of this host's leases are in a call before it
 // sends the call; on its own connection, so it never waits for a commit.
-void PgStore::note_started(QueueId queue, std::uint64_t seq) {
+// The seqs go as one array literal ('{1,2,3}', a text parameter cast on
+// the server): one statement per call, touching exactly its rows by key.
+void PgStore::note_call(QueueId queue, const std::vector<std::uint64_t>& seqs) {
+  if (seqs.empty()) return;
+  std::string list = "{";
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    if (i) list += ',';
+    list += std::to_string(seqs[i]);
+  }
+  list += '}';
   std::lock_guard lock(marks_mu_);
   if (!marks_.ok() && !marks_.reset()) return;  // fewer count as started, never more
-  std::int64_t& noted = noted_[queue];
-  const auto s = static_cast<std::int64_t>(seq);
-  if (s == noted) return;
-  // A call's seqs are above the last one's (a host's seqs only grow), so only
-  // the rows between the two change; given back (lower), they stop counting.
   (void)marks_.query(
-      s > noted ? "UPDATE messages SET started = true WHERE queue_id = $1 AND seq > $2 "
-                  "AND seq <= $3 AND lease_host = $4"
-                : "UPDATE messages SET started = false WHERE queue_id = $1 AND seq > $3 "
-                  "AND seq <= $2 AND lease_host = $4",
-      Params().i64(queue).i64(noted).i64(s).i64(host_id_));
-  noted = s;
+      "UPDATE messages SET started = true WHERE queue_id = $1 AND seq = ANY($2::text::bigint[]) "
+      "AND lease_host = $3",
+      Params().i64(queue).text(list).i64(host_id_));
 }
 
 Result<std::int64_t> PgStore::take_ids(const char* statement, IdBlock& block,

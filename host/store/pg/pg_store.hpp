@@ -43,9 +43,14 @@
 
 #include "pg_budget.hpp"
 #include "pg_conn.hpp"
+#include "../retention.hpp"
 #include "store/store.hpp"
 
 namespace weir::store::pg {
+
+// CLOCK_BOOTTIME in ms: steady, and it goes on while the machine is
+// suspended (a paused VM), where CLOCK_MONOTONIC stops (pg_hosts.cpp).
+std::int64_t boot_ms();
 
 class PgStore final : public Store {
  public:
@@ -53,7 +58,10 @@ class PgStore final : public Store {
   ~PgStore() override;
 
   RecoveryReport recovery() const override { return recovery_; }
-  void note_started(QueueId queue, std::uint64_t seq) override;
+  // Marks exactly a call's rows (started = true); note_started does nothing
+  // (a release spares the started rows, which are in calls or acked).
+  void note_started(QueueId, std::uint64_t) override {}
+  void note_call(QueueId queue, const std::vector<std::uint64_t>& seqs) override;
   Result<QueueId> queue(const std::string& topology, const std::string& node) override;
   Result<int> topology_version(const std::string& name, const std::string& content_hash,
                                const std::string& file) override;
@@ -104,7 +112,16 @@ class PgStore final : public Store {
   // pg_budget.cpp: the `app_budgets` rows, on a connection of their own.
   std::shared_ptr<SharedBudget> shared_budget() override { return budget_; }
 
+  // pg_hosts.cpp: held while the last renewal's send time + 3/4 lease is
+  // ahead (the boot clock, which counts a suspended machine's time too).
+  bool leases_held() const override;
+  std::uint64_t lease_lapses() const override { return lapses_.load(); }
+
   std::int64_t host_id() const { return host_id_; }
+
+  // pg_retention.cpp: one batch of pruning (public for tests, as SQLite's).
+  Result<PruneResult> prune_processes(std::int64_t finished_before_ms, ProcessId after,
+                                      std::size_t max);
 
  private:
   // Writes whose answers a commit does not need wait here and go to the
@@ -154,6 +171,7 @@ class PgStore final : public Store {
     std::deque<QueuedMessage> held;
     std::deque<TrashInfo> kept_trash;
     std::set<QueueId> filled;  // queues this commit put messages into
+    std::vector<bool> ack_applied;  // by index in the batch's acks (the fence held)
     CommitResult* out = nullptr;
     std::int64_t now = 0;
   };
@@ -180,6 +198,7 @@ class PgStore final : public Store {
   void cluster_loop();
   Status listen();
   Status heartbeat();
+  void leases_renewed(std::int64_t sent_ms);  // boot clock
   Status take_over(std::vector<QueueId>* queues);
   void deliver(const std::vector<QueueId>& queues);
   Status connect();
@@ -259,14 +278,23 @@ class PgStore final : public Store {
   // Whether another host has heartbeat within a lease: only then does a
   // commit notify (NOTIFY serialises the commits that use it).
   std::atomic<bool> others_running_{true};
+  // Until when (boot clock ms) this host's leases are surely its own: the
+  // send time of the last renewal that succeeded + 3/4 lease (a quarter for
+  // the clocks' drift and the time from the check to a call's send). Rows a
+  // commit of ours held during that renewal were skipped by it, but that
+  // commit acks them or leases them anew.
+  std::atomic<std::int64_t> held_until_ms_{0};
+  std::atomic<std::uint64_t> lapses_{0};
+  bool lease_gap_ = false;        // the cluster thread's: renewals late, not closed yet
+  std::int64_t gap_began_ms_ = 0;  // the cluster thread's
 
   std::mutex marks_mu_;
-  Conn marks_;  // guarded by marks_mu_: note_started's own connection
-  // Per queue, the seq note_started last said (a call's newest): the next
-  // one only touches the rows between the two, never the queue's front.
-  std::unordered_map<QueueId, std::int64_t> noted_;  // guarded by marks_mu_
+  Conn marks_;  // guarded by marks_mu_: note_call's own connection
 
   std::shared_ptr<PgBudget> budget_;  // connects on its first use
+
+  Status start_retention();
+  std::unique_ptr<Retention> retention_;  // last: stops before the connections close
 };
 
 }  // namespace weir::store::pg

@@ -25,6 +25,7 @@
 // inside the store; reads may run concurrently with a write (WAL).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -220,9 +221,14 @@ struct LeaseRequest {
 // Gives back leased messages that were never handed to a worker: messages
 // of `queue` with a seq above `leased_through` are ready again (and a crash
 // before they are leased again does not count an attempt for them).
+// On PostgreSQL a host's leases in one queue are not in seq order (other
+// hosts commit lower seqs, and a scan from the front takes them later), so
+// there the release is exact instead: every lease of this host in `queue`
+// that no call started (note_call), except `keep`.
 struct LeaseRelease {
   QueueId queue = 0;
   std::uint64_t leased_through = 0;  // a seq
+  std::uint64_t keep = 0;            // a seq that stays leased (a quarantined suspect); 0: none
 };
 
 // Who did what to the trash (or anything else an operator changes), from
@@ -257,6 +263,14 @@ struct QueueRetirement {
   int topology_version = 0;  // the last version that had the node (0: the last recorded)
 };
 
+// How a commit's acks, state_puts and id_puts divide into the calls that
+// made them, in order (CommitBatch::calls).
+struct CallSpan {
+  std::uint32_t acks = 0;
+  std::uint32_t state_puts = 0;
+  std::uint32_t id_puts = 0;
+};
+
 // One commit's work. The store applies it in this order, in one transaction
 // (SqliteStore::commit_locked follows it step by step; nothing else states it):
 //   1. releases        leases given back; first, so that a lease taken in this
@@ -270,7 +284,10 @@ struct QueueRetirement {
 //                      queues (new seqs)
 //   6. acks            inputs deleted; outputs enqueued, or the input parked
 //                      (retry, prerequisite) or trashed
-//   7. state_puts, then id_puts
+//   7. state_puts, then id_puts: of a call (`calls`) only when every one of
+//      its acks was applied; an ack dropped (a duplicate, or on PostgreSQL
+//      its message taken over by another host: the fence) drops its call's
+//      writes with it, so a call that ran twice writes once
 //   8. process rows (completion detected), prerequisites settled; queue counters
 //   9. leases          the next ready messages, after all of the above
 //  10. id counters saved; when the next waiting message is due, read
@@ -286,6 +303,7 @@ struct CommitBatch {
   std::vector<Replay> replays;               // 4
   std::vector<QueueRetirement> retirements;  // 3
   std::vector<IdPut> id_puts;                // 7
+  std::vector<CallSpan> calls;               // 6-7 (empty: the writes are no call's)
   bool empty() const {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
            releases.empty() && promote_until_ms == 0 && replays.empty() && retirements.empty() &&
@@ -424,6 +442,13 @@ class Store {
   // Survives the process dying, not a power loss (then fewer messages count
   // as started). Not thread-safe: one dispatcher thread calls it.
   virtual void note_started(QueueId queue, std::uint64_t seq) = 0;
+  // Before each call: the seqs of its inputs (from the front of the node's
+  // buffer). A store whose leases come in seq order (SQLite) marks up to the
+  // newest, as note_started; PostgreSQL marks exactly these rows, and its
+  // note_started does nothing (its releases spare started rows instead).
+  virtual void note_call(QueueId queue, const std::vector<std::uint64_t>& seqs) {
+    if (!seqs.empty()) note_started(queue, *std::max_element(seqs.begin(), seqs.end()));
+  }
 
   // Other writers of the same store (the other hosts of a cluster on
   // PostgreSQL) put messages into queues, or give them back: `ready` is
@@ -433,6 +458,16 @@ class Store {
   virtual void watch_queues(std::function<void(const std::vector<QueueId>&)> ready) {
     (void)ready;
   }
+
+  // Whether this host may start calls on the messages it leased: on
+  // PostgreSQL, only while its last lease renewal is recent enough that no
+  // other host can have taken them over (a host whose heartbeat fails, or
+  // that was paused, stops dispatching until it renews). lease_lapses()
+  // counts the times renewal came back after such a gap: the messages the
+  // host still holds in memory may be another host's by then, and must be
+  // given back and leased again. A store of one host always holds its own.
+  virtual bool leases_held() const { return true; }
+  virtual std::uint64_t lease_lapses() const { return 0; }
 
   // The rate budget the hosts sharing this store share (one per
   // application; common/shared_budget.hpp), or null: a store of one host
@@ -531,6 +566,7 @@ struct PgOptions {
   // per name at a time.
   std::string host;
   std::int64_t lease_ms = 30000;  // a lease lasts this long without renewal
+  std::int64_t keep_finished_ms = 0;  // as SqliteOptions' (pg_retention.cpp)
 };
 
 // Opens (creating or migrating) the PostgreSQL store at options.url.
