@@ -9,10 +9,15 @@
 //
 //   bench_hop [--messages N] [--nodes K] [--max-batch B] [--concurrency C]
 //             [--workers W] [--trace all|failures|off] [--dir PATH] [--plugins DIR]
-//             [--store postgres --pg-url URL]
-// With --store postgres the same chain runs twice in one run, on SQLite and
-// then on the PostgreSQL database at URL (emptied first), and both figures
-// are printed side by side.
+//             [--store postgres --pg-url URL [--hosts H] [--soak S]]
+// With --store postgres the same chain runs again in the same run on the
+// PostgreSQL database at URL (emptied first): with one host, and with H
+// hosts (--hosts, each its own store connection and engine in this process,
+// sharing the work as separate machines would), and the figures are printed
+// beside SQLite's. --soak S then runs a steady flow on PostgreSQL for S
+// seconds (a backlog kept topped up) and prints, per tenth of it, the hop
+// transfers/s and the dead and live rows of the messages table with the
+// autovacuum runs so far: whether throughput falls as dead rows accumulate.
 // (trace: the topology's process trace; "all" writes a visit row per hop.)
 //
 // Prints a table, then one line `hop: key=value ...` for scripts.
@@ -21,14 +26,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -55,6 +63,8 @@ struct Options {
   std::string plugins = WEIR_PLUGINS_DIR;
   std::string store = "sqlite";  // or "postgres": SQLite first, then PostgreSQL
   std::string pg_url;
+  int hosts = 1;     // PostgreSQL: also run with this many hosts (> 1)
+  long soak_s = 0;   // PostgreSQL: a steady flow for this long (0: none)
 };
 
 constexpr const char* kUsage = R"(usage: bench_hop [options]
@@ -71,6 +81,10 @@ hop transfers/s beside the raw SQLite limit measured in the same run.
   --store postgres  also run the chain on PostgreSQL (after SQLite, same run)
   --pg-url URL      the PostgreSQL database for --store postgres (its weir
                     tables are dropped first)
+  --hosts H         with --store postgres: also run with H hosts sharing the
+                    database (each its own store and engine, this process)
+  --soak S          with --store postgres: then a steady flow for S seconds,
+                    throughput and dead rows per tenth of it
   --help            this text
 )";
 
@@ -83,7 +97,7 @@ Options parse(int argc, char** argv) {
   }
   static const char* const kKnown[] = {"--messages", "--nodes",   "--max-batch", "--concurrency",
                                        "--workers",  "--trace",   "--dir",       "--plugins",
-                                       "--store",    "--pg-url"};
+                                       "--store",    "--pg-url",  "--hosts",     "--soak"};
   for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i];
     if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
@@ -101,12 +115,18 @@ Options parse(int argc, char** argv) {
     else if (k == "--plugins") o.plugins = v;
     else if (k == "--store") o.store = v;
     else if (k == "--pg-url") o.pg_url = v;
+    else if (k == "--hosts") o.hosts = std::stoi(v);
+    else if (k == "--soak") o.soak_s = std::stol(v);
     else throw std::runtime_error("unknown option " + k + " (see --help)");
   }
   if (o.store != "sqlite" && o.store != "postgres") {
     throw std::runtime_error("--store must be sqlite or postgres");
   }
   if (o.store == "postgres" && o.pg_url.empty()) throw std::runtime_error("--store postgres needs --pg-url");
+  if (o.hosts < 1) throw std::runtime_error("--hosts must be at least 1");
+  if ((o.hosts > 1 || o.soak_s > 0) && o.store != "postgres") {
+    throw std::runtime_error("--hosts and --soak need --store postgres");
+  }
   return o;
 }
 
@@ -193,7 +213,8 @@ void reset_pg(const std::string& url) {
   if (PQstatus(c) != CONNECTION_OK) {
     error = PQerrorMessage(c);
   } else {
-    PGresult* r = PQexec(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    PGresult* r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; "
+                                "CREATE SCHEMA public");
     if (PQresultStatus(r) != PGRES_COMMAND_OK) error = PQresultErrorMessage(r);
     PQclear(r);
   }
@@ -201,58 +222,168 @@ void reset_pg(const std::string& url) {
   if (!error.empty()) throw std::runtime_error("emptying the PostgreSQL database: " + error);
 }
 
-// A store for the run: SQLite in `dir`, or the PostgreSQL database at `pg_url`.
-std::unique_ptr<weir::store::Store> open_store(const std::string& dir, const std::string& pg_url) {
+// A store for the run: SQLite in `dir`, or the PostgreSQL database at
+// `pg_url` as host `host`.
+std::unique_ptr<weir::store::Store> open_store(const std::string& dir, const std::string& pg_url,
+                                               const std::string& host = "bench-1") {
   auto st = pg_url.empty()
                 ? weir::store::open_sqlite_store(weir::store::SqliteOptions{dir + "/weir.db"})
-                : weir::store::open_pg_store(weir::store::PgOptions{pg_url, "bench", 30000});
+                : weir::store::open_pg_store(weir::store::PgOptions{pg_url, host, 30000});
   if (!st) throw std::runtime_error(st.error());
   return std::move(st).value();
 }
 
-Figures run(const Options& o, const std::string& dir, const std::string& pg_url = "") {
+// One host of a run: its store and engine (the registry is shared).
+struct BenchHost {
+  std::unique_ptr<weir::store::Store> store;
+  std::unique_ptr<weir::engine::Engine> engine;
+};
+
+// `hosts` hosts on the store (more than one only on PostgreSQL), each with
+// the chain installed and every finished process counted in `completed`.
+std::vector<BenchHost> start_hosts(const Options& o, const std::string& dir,
+                                   const std::string& pg_url, int hosts,
+                                   weir::plugins::PluginRegistry& registry,
+                                   const weir::topology::Topology& chain,
+                                   const std::function<void()>& finished) {
+  using namespace weir;
+  std::vector<BenchHost> out;
+  for (int h = 0; h < hosts; ++h) {
+    BenchHost host;
+    host.store = open_store(dir, pg_url, "bench-" + std::to_string(h + 1));
+    engine::EngineOptions eo;
+    eo.workers = o.workers;
+    host.engine = std::make_unique<engine::Engine>(*host.store, eo);
+    if (auto s = host.engine->install(chain, registry); !s) throw std::runtime_error(s.message());
+    host.engine->add_finished_listener([finished](const store::ProcessRecord&) { finished(); });
+    if (auto s = host.engine->start(); !s) throw std::runtime_error(s.message());
+    out.push_back(std::move(host));
+  }
+  return out;
+}
+
+// Starts `n` processes, in chunks of 1000 spread over the hosts in turn.
+void inject(std::vector<BenchHost>& hosts, long n, const weir::store::Bytes& payload,
+            std::size_t* turn) {
+  for (long sent = 0; sent < n;) {
+    std::vector<weir::engine::StartRequest> chunk;
+    for (; sent < n && chunk.size() < 1000; ++sent) chunk.push_back({payload, {}, ""});
+    auto ids = hosts[(*turn)++ % hosts.size()].engine->start_processes("hop", std::move(chunk));
+    if (!ids) throw std::runtime_error(ids.error());
+  }
+}
+
+void stop_hosts(std::vector<BenchHost>& hosts) {
+  for (auto& h : hosts) h.engine->stop();
+  hosts.clear();
+}
+
+Figures run(const Options& o, const std::string& dir, const std::string& pg_url = "",
+            int hosts = 1) {
   using namespace weir;
   Figures f;
   plugins::PluginRegistry registry(dir + "/plugin-cache");
   for (const auto& r : registry.load_directory(o.plugins)) throw std::runtime_error(r.reason);
   auto loaded = topology::load_topology_text(chain_yaml(o), "hop.yaml", registry);
   if (!loaded.errors.empty()) throw std::runtime_error(loaded.errors[0].to_string());
-  auto st = open_store(dir, pg_url);
   std::mutex mu;
   std::condition_variable cv;
-  engine::EngineOptions eo;
-  eo.workers = o.workers;
-  engine::Engine engine(*st, eo);
-  if (auto s = engine.install(*loaded.topology, registry); !s) throw std::runtime_error(s.message());
-  engine.add_finished_listener([&](const store::ProcessRecord&) {
+  auto running = start_hosts(o, dir, pg_url, hosts, registry, *loaded.topology, [&] {
     std::lock_guard lock(mu);
     if (++f.completed == o.messages) cv.notify_all();
   });
   const store::Bytes payload = payload_of_size(300);
-  if (auto s = engine.start(); !s) throw std::runtime_error(s.message());
   // The disk's own limit drifts: measure it before and after, use the median.
   for (int i = 0; i < 3; ++i) {
     f.raw.push_back(raw_sqlite_rows_per_s(dir + "/raw-" + std::to_string(i) + ".db", 100000));
   }
   auto t0 = Clock::now();
-  auto t_first = t0;
-  for (long sent = 0; sent < o.messages;) {
-    std::vector<engine::StartRequest> chunk;
-    for (; sent < o.messages && chunk.size() < 1000; ++sent) chunk.push_back({payload, {}, ""});
-    auto ids = engine.start_processes("hop", std::move(chunk));
-    if (!ids) throw std::runtime_error(ids.error());
-  }
+  std::size_t turn = 0;
+  inject(running, o.messages, payload, &turn);
   f.inject_s = seconds_since(t0);
   {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return f.completed >= o.messages; });
   }
-  f.drain_s = seconds_since(t_first);
-  engine.stop();
+  f.drain_s = seconds_since(t0);
+  stop_hosts(running);
   for (int i = 3; i < 5; ++i) {
     f.raw.push_back(raw_sqlite_rows_per_s(dir + "/raw-" + std::to_string(i) + ".db", 100000));
   }
   return f;
+}
+
+// One number from the PostgreSQL database (for the soak's table stats).
+long pg_number(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  long out = -1;
+  if (PQstatus(c) == CONNECTION_OK) {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+      out = std::stol(PQgetvalue(r, 0, 0));
+    }
+    PQclear(r);
+  }
+  PQfinish(c);
+  return out;
+}
+
+// A steady flow on PostgreSQL for o.soak_s seconds: a backlog of about
+// 20,000 processes kept topped up, hop transfers/s per tenth of the time,
+// with the messages table's dead and live rows and autovacuum runs.
+void soak(const Options& o, const std::string& dir) {
+  using namespace weir;
+  reset_pg(o.pg_url);
+  plugins::PluginRegistry registry(dir + "/plugin-cache");
+  for (const auto& r : registry.load_directory(o.plugins)) throw std::runtime_error(r.reason);
+  auto loaded = topology::load_topology_text(chain_yaml(o), "hop.yaml", registry);
+  if (!loaded.errors.empty()) throw std::runtime_error(loaded.errors[0].to_string());
+  std::atomic<long> completed{0};
+  auto running = start_hosts(o, dir, o.pg_url, o.hosts, registry, *loaded.topology,
+                             [&] { ++completed; });
+  const store::Bytes payload = payload_of_size(300);
+  const auto slice = std::chrono::milliseconds(std::max<long>(o.soak_s * 100, 1000));
+  const int slices = static_cast<int>(std::chrono::seconds(o.soak_s) / slice);
+  std::printf("  soak on PostgreSQL, %d host(s), %ld s: a backlog of ~20,000 processes\n",
+              o.hosts, o.soak_s);
+  std::printf("  %8s %14s %12s %12s %12s\n", "at s", "hop transfers/s", "dead rows", "live rows",
+              "autovacuums");
+  const std::string stats = "FROM pg_stat_user_tables WHERE relname = 'messages'";
+  long started = 0, last_completed = 0;
+  std::size_t turn = 0;
+  std::vector<double> rates;
+  const auto t0 = Clock::now();
+  for (int i = 1; i <= slices; ++i) {
+    const auto end = t0 + slice * i;
+    while (Clock::now() < end) {
+      if (started - completed.load() < 20000) {
+        inject(running, 1000, payload, &turn);
+        started += 1000;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    const long now_completed = completed.load();
+    const double rate = static_cast<double>(now_completed - last_completed) * o.nodes /
+                        std::chrono::duration<double>(slice).count();
+    last_completed = now_completed;
+    rates.push_back(rate);
+    std::printf("  %8.0f %14.0f %12ld %12ld %12ld\n", seconds_since(t0), rate,
+                pg_number(o.pg_url, "SELECT n_dead_tup " + stats),
+                pg_number(o.pg_url, "SELECT n_live_tup " + stats),
+                pg_number(o.pg_url, "SELECT autovacuum_count " + stats));
+    std::fflush(stdout);
+  }
+  stop_hosts(running);
+  if (rates.empty()) return;
+  // The first tenth warms up (empty tables, cold caches): compared from the second on.
+  const double first = rates.size() > 1 ? rates[1] : rates[0];
+  const double last = rates.back();
+  const auto [lo, hi] = std::minmax_element(rates.begin() + (rates.size() > 1 ? 1 : 0), rates.end());
+  std::printf("  %-44s %12.3f\n", "last tenth / second tenth", last / first);
+  std::printf("soak_pg: hosts=%d seconds=%ld first_hops_per_s=%.0f last_hops_per_s=%.0f "
+              "min_hops_per_s=%.0f max_hops_per_s=%.0f last_over_first=%.3f\n",
+              o.hosts, o.soak_s, first, last, *lo, *hi, last / first);
 }
 
 }  // namespace
@@ -288,18 +419,24 @@ int main(int argc, char** argv) {
                 o.messages, o.nodes, o.max_batch, o.concurrency, o.workers, o.trace.c_str(), msgs,
                 hops, raw, hops / raw);
     if (o.store == "postgres") {
-      reset_pg(o.pg_url);
-      Figures g = run(o, dir, o.pg_url);
-      const double pg_msgs = o.messages / g.drain_s;
-      const double pg_hops = pg_msgs * o.nodes;
-      std::printf("  on PostgreSQL (--pg-url), one host:\n");
-      std::printf("  %-44s %12.0f\n", "messages/s end to end", pg_msgs);
-      std::printf("  %-44s %12.0f\n", "hop transfers/s", pg_hops);
-      std::printf("  %-44s %12.2f\n", "seconds to inject (start processes)", g.inject_s);
-      std::printf("  %-44s %12.2f\n\n", "ratio to the SQLite hop transfers/s above", pg_hops / hops);
-      std::printf("hop_pg: messages=%ld nodes=%d hosts=1 msgs_per_s=%.0f hops_per_s=%.0f "
-                  "sqlite_hops_per_s=%.0f ratio_to_sqlite=%.3f\n",
-                  o.messages, o.nodes, pg_msgs, pg_hops, hops, pg_hops / hops);
+      // One host, then (with --hosts) several, each on a freshly emptied database.
+      std::vector<int> host_counts = {1};
+      if (o.hosts > 1) host_counts.push_back(o.hosts);
+      for (int hosts : host_counts) {
+        reset_pg(o.pg_url);
+        Figures g = run(o, dir, o.pg_url, hosts);
+        const double pg_msgs = o.messages / g.drain_s;
+        const double pg_hops = pg_msgs * o.nodes;
+        std::printf("  on PostgreSQL (--pg-url), %d host(s):\n", hosts);
+        std::printf("  %-44s %12.0f\n", "messages/s end to end", pg_msgs);
+        std::printf("  %-44s %12.0f\n", "hop transfers/s", pg_hops);
+        std::printf("  %-44s %12.2f\n", "seconds to inject (start processes)", g.inject_s);
+        std::printf("  %-44s %12.2f\n\n", "ratio to the SQLite hop transfers/s above", pg_hops / hops);
+        std::printf("hop_pg: messages=%ld nodes=%d hosts=%d msgs_per_s=%.0f hops_per_s=%.0f "
+                    "sqlite_hops_per_s=%.0f ratio_to_sqlite=%.3f\n",
+                    o.messages, o.nodes, hosts, pg_msgs, pg_hops, hops, pg_hops / hops);
+      }
+      if (o.soak_s > 0) soak(o, dir);
     }
     if (temp) fs::remove_all(dir);
     return 0;

@@ -616,3 +616,37 @@ edges:
   CHECK(db.value("SELECT count(*) FROM processes WHERE topology = 'hooks' AND state = 1") ==
         std::to_string(kDeliveries));
 }
+
+// The janitor vacuums a churn table once its dead rows pass the threshold
+// (autovacuum alone let `messages` bloat under load: pg_janitor.hpp), and
+// only one host's janitor works at a time.
+TEST_CASE("postgres: the janitor vacuums the queue table once its dead rows pass the threshold") {
+  using namespace weir::store;
+  PgDatabase db;
+  auto opened = open_pg_store(PgOptions{db.url(), "host-a", 30000});
+  REQUIRE(opened.is_ok());
+  const QueueId q = (*opened)->queue("t", "q").value();
+  // 30,000 rows in and out of the queue table: 30,000 dead rows.
+  db.exec("INSERT INTO messages(queue_id, seq, id, process_id, parent_id, correlation_id, attempts, "
+          "crashes, credit, headers, payload, errors, cursor, created_ms) SELECT " +
+          std::to_string(q) + ", g, g, 0, 0, '', 0, 0, 0, '', '', '', '', 0 "
+          "FROM generate_series(1000000, 1029999) g");
+  db.exec("DELETE FROM messages WHERE seq >= 1000000");
+  auto dead = [&] {
+    return std::stoll(db.value("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'messages'"));
+  };
+  for (int i = 0; i < 200 && dead() <= weir::store::pg::PgJanitor::kDeadRows; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the statistics lag a little
+  }
+  REQUIRE(dead() > weir::store::pg::PgJanitor::kDeadRows);
+  // Another host's janitor holds the lock: this one does nothing.
+  PGconn* other = PQconnectdb(db.url().c_str());
+  PQclear(PQexec(other, "SELECT pg_advisory_lock(7735004)"));
+  weir::store::pg::PgJanitor janitor(db.url());
+  REQUIRE(janitor.pass().is_ok());
+  CHECK(janitor.vacuums() == 0);
+  PQfinish(other);
+  REQUIRE(janitor.pass().is_ok());
+  CHECK(janitor.vacuums() >= 1);
+  CHECK(dead() < 1000);
+}

@@ -93,7 +93,7 @@ CREATE TABLE messages(
   PRIMARY KEY(queue_id, seq)
 ) WITH (fillfactor = 90, autovacuum_vacuum_scale_factor = 0,
         autovacuum_vacuum_threshold = 10000, autovacuum_vacuum_insert_scale_factor = 0,
-        autovacuum_vacuum_insert_threshold = 10000);
+        autovacuum_vacuum_insert_threshold = 10000, autovacuum_vacuum_cost_delay = 0);
 CREATE INDEX messages_ready ON messages(queue_id, seq) WHERE lease_host = 0;
 CREATE INDEX messages_leased ON messages(lease_host) WHERE lease_host <> 0;
 

@@ -40,6 +40,8 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   s->start_cluster_thread();
   st = s->start_retention();  // keep_finished_ms > 0: prunes in the background
   if (!st) return st;
+  s->janitor_ = std::make_unique<PgJanitor>(options.url);
+  s->janitor_->start();
   return s;
 }
 

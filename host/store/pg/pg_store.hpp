@@ -43,6 +43,7 @@
 
 #include "pg_budget.hpp"
 #include "pg_conn.hpp"
+#include "pg_janitor.hpp"
 #include "../retention.hpp"
 #include "store/store.hpp"
 
@@ -292,6 +293,8 @@ class PgStore final : public Store {
   Conn marks_;  // guarded by marks_mu_: note_call's own connection
 
   std::shared_ptr<PgBudget> budget_;  // connects on its first use
+
+  std::unique_ptr<PgJanitor> janitor_;  // vacuums the churn tables (pg_janitor.hpp)
 
   Status start_retention();
   std::unique_ptr<Retention> retention_;  // last: stops before the connections close
