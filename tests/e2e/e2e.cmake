@@ -15,6 +15,7 @@ weir_also_on_postgres(e2e_test)
 # so its cases run alone (SERIAL), not beside other tests on the same cores.
 weir_add_test(NAME limiter_e2e_test SERIAL SOURCES e2e/limiter_test.cpp LIBS weir_http CURL::libcurl)
 add_dependencies(limiter_e2e_test weir core testkit)
+weir_also_on_postgres(limiter_e2e_test SERIAL)  # the rate then the cluster's budget row
 
 # core.mapper in the real host: a webhook's products mapped, the one it cannot
 # map in the trash; `weir topology validate` on its config mistakes.
@@ -45,6 +46,7 @@ weir_also_on_postgres(delta_e2e_test)
 weir_add_test(NAME product_sync_e2e_test SOURCES e2e/product_sync_test.cpp LIBS CURL::libcurl)
 add_dependencies(product_sync_e2e_test weir core woocommerce erp testkit weir-sim-erp
   weir-sim-woocommerce)
+weir_also_on_postgres(product_sync_e2e_test)
 
 # The shipped order-sync topology: one ERP order per shop order by webhook,
 # poll, duplicate delivery and a SIGKILL between the ERP's create and the
@@ -58,6 +60,7 @@ weir_also_on_postgres(order_sync_e2e_test)
 # styles, by configuration alone.
 weir_add_test(NAME erp_styles_e2e_test SOURCES e2e/erp_styles_test.cpp LIBS CURL::libcurl)
 add_dependencies(erp_styles_e2e_test weir core woocommerce erp weir-sim-erp weir-sim-woocommerce)
+weir_also_on_postgres(erp_styles_e2e_test)
 
 # The Magento variants of the shipped flows against the ERP and Magento
 # simulators: the bulk API, the last-page trap, an admin token expiring
@@ -66,6 +69,7 @@ add_dependencies(erp_styles_e2e_test weir core woocommerce erp weir-sim-erp weir
 weir_add_test(NAME magento_sync_e2e_test SOURCES e2e/magento_sync_test.cpp LIBS CURL::libcurl)
 add_dependencies(magento_sync_e2e_test weir core magento erp testkit weir-sim-erp
   weir-sim-magento)
+weir_also_on_postgres(magento_sync_e2e_test)
 
 # Several weir hosts on one PostgreSQL database: the work shared, one host
 # SIGKILLed mid-flow, every process exactly once (issue 14).
