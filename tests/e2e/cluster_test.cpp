@@ -650,3 +650,60 @@ TEST_CASE("postgres: the janitor vacuums the queue table once its dead rows pass
   CHECK(janitor.vacuums() >= 1);
   CHECK(dead() < 1000);
 }
+
+// Two hosts park a message on the same prerequisite key at the same moment,
+// 20 keys over: each key gets one prerequisite run, which both join (a
+// lookup that found none on both hosts would start two).
+TEST_CASE("cluster: two hosts needing the same prerequisite at once start it once and both join it") {
+  using namespace weir::store;
+  PgDatabase db;
+  auto open = [&](const std::string& name) {
+    auto s = open_pg_store(PgOptions{db.url(), name, 30000});
+    INFO(s.error());
+    REQUIRE(s.is_ok());
+    return std::move(s).value();
+  };
+  std::unique_ptr<Store> hosts[2] = {open("host-a"), open("host-b")};
+  const QueueId q = hosts[0]->queue("orders", "erp").value();
+  const QueueId entry = hosts[0]->queue("customer", "create").value();
+  constexpr int kKeys = 20;
+  // Each host leases one message per key.
+  std::vector<QueuedMessage> leased[2];
+  for (int h = 0; h < 2; ++h) {
+    CommitBatch start;
+    for (int k = 0; k < kKeys; ++k) {
+      NewProcess np;
+      np.topology = "orders";
+      np.entry_queues = {q};
+      np.payload = {'o'};
+      start.new_processes.push_back(np);
+    }
+    start.leases = {{q, static_cast<std::size_t>(kKeys)}};
+    auto r = hosts[h]->commit(start);
+    REQUIRE(r.is_ok());
+    REQUIRE(r->leased.size() == static_cast<std::size_t>(kKeys));
+    leased[h] = r->leased;
+  }
+  auto park = [&](int h, int k) {
+    Ack a;
+    a.input = leased[h][static_cast<std::size_t>(k)];
+    a.prerequisite = PrerequisiteInfo{"customer", "buyer-" + std::to_string(k), {entry},
+                                      {'c'}, weir::message::empty_history(), "needs its customer"};
+    return hosts[h]->commit(CommitBatch{{}, {a}}).status();
+  };
+  for (int k = 0; k < kKeys; ++k) {
+    weir::Status second;
+    std::thread other([&] { second = park(1, k); });
+    const weir::Status first = park(0, k);
+    other.join();
+    INFO(first.message() << " / " << second.message());
+    REQUIRE(first.is_ok());
+    REQUIRE(second.is_ok());
+  }
+  CHECK(db.value("SELECT count(*) FROM processes WHERE topology = 'customer'") ==
+        std::to_string(kKeys));
+  // Every parked message waits for its key's one run.
+  CHECK(db.value("SELECT count(DISTINCT waits_for) FROM delayed WHERE waits_for <> 0") ==
+        std::to_string(kKeys));
+  CHECK(db.value("SELECT count(*) FROM delayed WHERE waits_for <> 0") == std::to_string(2 * kKeys));
+}

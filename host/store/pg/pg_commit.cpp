@@ -563,8 +563,12 @@ Status PgStore::park_for_prerequisite(const Ack& ack, Pending& p) {
   const PrerequisiteInfo& pre = *ack.prerequisite;
   Status st = p.writes.flush(writer_);
   if (!st) return st;
-  // A running process for the same thing? (Locked: a host starting one for
-  // the same key meanwhile waits, then finds this one.)
+  // A running process for the same thing? Looked for under a transaction
+  // lock on (topology, key): a host starting one for the same key waits
+  // here until this commit ends, then finds this one and joins it (two
+  // lookups at once would both find none and both start one).
+  auto locked = writer_.run(kLockPrerequisite, Params().text(pre.topology).text(pre.key));
+  if (!locked) return locked.status();
   auto found = writer_.run(kFindPrerequisite, Params().text(pre.topology).text(pre.key));
   if (!found) return found.status();
   ProcessId target = found->size() ? static_cast<ProcessId>(found->i64(0, 0)) : 0;

@@ -78,6 +78,8 @@ const Statement kStatements[] = {
      "ON CONFLICT(process_id, message_id, attempt) DO UPDATE SET parent_id = excluded.parent_id, "
      "queue_id = excluded.queue_id, at_ms = excluded.at_ms, duration_us = excluded.duration_us, "
      "outcome = excluded.outcome, outputs = excluded.outputs, error = excluded.error"},
+    {kLockPrerequisite,
+     "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 7735005))::text"},
     {kFindPrerequisite,
      "SELECT r.process_id FROM prerequisites r JOIN processes p ON p.id = r.process_id "
      "WHERE r.topology = $1 AND r.key = $2 AND p.state = 0"},

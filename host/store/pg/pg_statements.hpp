@@ -68,6 +68,7 @@ inline constexpr const char* kDeleteDelayed = "delete_delayed";
 // $1 "never": the earliest due time of a timed wait.
 inline constexpr const char* kNextDue = "next_due";
 inline constexpr const char* kInsertVisit = "insert_visit";
+inline constexpr const char* kLockPrerequisite = "lock_prerequisite";
 inline constexpr const char* kFindPrerequisite = "find_prerequisite";
 inline constexpr const char* kPutPrerequisite = "put_prerequisite";
 inline constexpr const char* kWaitsOn = "waits_on";
