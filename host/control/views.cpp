@@ -97,7 +97,7 @@ Result<Json> status_view(const HostView& host) {
                        {"leased", h.leased},
                        {"topologies", running}});
     if (!h.alive && h.leased > 0) {
-      problems.push_back("host " + h.name + " has not heartbeat for " +
+      problems.push_back("host " + h.name + " has sent no heartbeat for " +
                          std::to_string(h.silent_ms / 1000) + " s and holds " +
                          std::to_string(h.leased) +
                          " lease(s): the other hosts take them over as they expire");

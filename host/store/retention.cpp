@@ -78,4 +78,15 @@ void Retention::run() {
   }
 }
 
+std::unique_ptr<Retention> start_retention(
+    std::int64_t keep_ms,
+    std::function<Result<PruneResult>(std::int64_t, ProcessId, std::size_t)> prune) {
+  if (keep_ms <= 0) return nullptr;
+  RetentionOptions options;
+  options.keep = std::chrono::milliseconds(keep_ms);
+  auto retention = std::make_unique<Retention>(std::move(prune), options);
+  retention->start();
+  return retention;
+}
+
 }  // namespace weir::store

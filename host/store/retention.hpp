@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -39,6 +40,14 @@ struct RetentionOptions {
   std::size_t batch = 500;            // processes looked at per transaction
   std::function<std::int64_t()> clock;  // wall-clock ms, as stored; default now_ms()
 };
+
+class Retention;
+
+// The store's retention thread, started, when `keep_ms` > 0 (weir.yaml
+// keep_processes); null otherwise. Both stores start theirs with it.
+std::unique_ptr<Retention> start_retention(std::int64_t keep_ms,
+                                           std::function<Result<PruneResult>(std::int64_t, ProcessId,
+                                                                             std::size_t)> prune);
 
 class Retention {
  public:

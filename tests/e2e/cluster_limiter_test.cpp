@@ -26,24 +26,17 @@
 #include "support/host_process.hpp"
 #include "support/pg_cluster.hpp"
 #include "support/remote.hpp"
+#include "support/sim_json.hpp"
 
 using weir::test::HostProcess;
 using weir::test::PgDatabase;
 using weir::test::Remote;
 using weir::test::WeirHome;
+using weir::test::wait_until;
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-bool wait_until(const std::function<bool()>& ok, std::chrono::seconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
 
 // What `weir limiter --json` says of `app` on one host.
 Json limiter_of(const WeirHome& home, const std::string& app) {

@@ -145,6 +145,15 @@ void check_exactly_once(const std::string& url, std::size_t processes, int nodes
   CHECK(store->trash(10).value().empty());
 }
 
+// A store of the cluster as host `name`, `lease_ms` its lease.
+std::unique_ptr<weir::store::Store> open_host(const PgDatabase& db, const std::string& name,
+                                              std::int64_t lease_ms) {
+  auto s = weir::store::open_pg_store(weir::store::PgOptions{db.url(), name, lease_ms});
+  INFO(s.error());
+  REQUIRE(s.is_ok());
+  return std::move(s).value();
+}
+
 // Like done_at, but -1 when the host cannot answer right now (the database
 // is restarting under it).
 std::int64_t done_or_down(const WeirHome& home, const std::string& node) {
@@ -374,12 +383,7 @@ TEST_CASE("cluster: weir status on any host shows every host and a topology that
 TEST_CASE("cluster: a late host's ack and its call's state and ID writes change nothing once its message was taken over") {
   using namespace weir::store;
   PgDatabase db;
-  auto open = [&](const std::string& name) {
-    auto s = open_pg_store(PgOptions{db.url(), name, 900});
-    INFO(s.error());
-    REQUIRE(s.is_ok());
-    return std::move(s).value();
-  };
+  auto open = [&](const std::string& name) { return open_host(db, name, 900); };
   auto a = open("host-a");
   auto b = open("host-b");
   const QueueId in = a->queue("t", "in").value(), out = a->queue("t", "out").value();
@@ -452,12 +456,7 @@ TEST_CASE("cluster: a late host's ack and its call's state and ID writes change 
 TEST_CASE("cluster: a host gives back exactly the leases no call started, whatever their seqs") {
   using namespace weir::store;
   PgDatabase db;
-  auto open = [&](const std::string& name) {
-    auto s = open_pg_store(PgOptions{db.url(), name, 30000});
-    INFO(s.error());
-    REQUIRE(s.is_ok());
-    return std::move(s).value();
-  };
+  auto open = [&](const std::string& name) { return open_host(db, name, 30000); };
   auto a = open("host-a");
   auto b = open("host-b");
   const QueueId q = a->queue("t", "q").value(), other = a->queue("t", "other").value();
@@ -657,12 +656,7 @@ TEST_CASE("postgres: the janitor vacuums the queue table once its dead rows pass
 TEST_CASE("cluster: two hosts needing the same prerequisite at once start it once and both join it") {
   using namespace weir::store;
   PgDatabase db;
-  auto open = [&](const std::string& name) {
-    auto s = open_pg_store(PgOptions{db.url(), name, 30000});
-    INFO(s.error());
-    REQUIRE(s.is_ok());
-    return std::move(s).value();
-  };
+  auto open = [&](const std::string& name) { return open_host(db, name, 30000); };
   std::unique_ptr<Store> hosts[2] = {open("host-a"), open("host-b")};
   const QueueId q = hosts[0]->queue("orders", "erp").value();
   const QueueId entry = hosts[0]->queue("customer", "create").value();

@@ -63,15 +63,12 @@ Result<PruneResult> PgStore::prune_processes(std::int64_t finished_before_ms, Pr
 }
 
 Status PgStore::start_retention() {
-  if (options_.keep_finished_ms <= 0 || retention_) return Status::ok();
-  RetentionOptions options;
-  options.keep = std::chrono::milliseconds(options_.keep_finished_ms);
-  retention_ = std::make_unique<Retention>(
+  if (retention_) return Status::ok();
+  retention_ = weir::store::start_retention(
+      options_.keep_finished_ms,
       [this](std::int64_t before, ProcessId after, std::size_t max) {
         return prune_processes(before, after, max);
-      },
-      options);
-  retention_->start();
+      });
   return Status::ok();
 }
 
