@@ -39,6 +39,12 @@ void CommitPlan::add_call(std::vector<store::Ack> acks, std::vector<store::State
   results_.push_back(CallResults{std::move(acks), std::move(puts), std::move(ids)});
 }
 
+void CommitPlan::pending_inputs(std::vector<store::LeaseKey>& out) const {
+  for (const CallResults& call : results_) {
+    for (const auto& ack : call.acks) out.push_back({ack.input.queue, ack.input.seq});
+  }
+}
+
 void CommitPlan::forget_retirements(const std::vector<store::QueueId>& queues) {
   std::erase_if(retirements_, [&](const PendingRetirement& r) {
     return std::find(queues.begin(), queues.end(), r.retirement.queue) != queues.end();

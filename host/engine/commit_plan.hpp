@@ -58,6 +58,8 @@ class CommitPlan {
   bool has_work() const;      // something to commit besides leases and due retries
   bool drained() const;       // no result, start or replay waits (releases may)
   bool releasing() const { return !releases_.empty(); }
+  // The inputs of the results waiting to be committed, appended to `out`.
+  void pending_inputs(std::vector<store::LeaseKey>& out) const;
 
   // ---- one commit ----
   // Everything due, up to the ack cap, plus `leases` and due retries up to

@@ -196,6 +196,17 @@ std::vector<store::LeaseRelease> Dispatcher::give_back(std::optional<std::uint32
   return out;
 }
 
+void Dispatcher::held_leases(std::vector<store::LeaseKey>& out) const {
+  for (std::uint32_t slot = 0; slot < table_.slots(); ++slot) {
+    const NodeRuntime* n = table_.at(slot);
+    if (!n) continue;
+    for (const auto& m : state_[slot].prefetched) out.push_back({n->queue, m.seq});
+  }
+  for (const auto& [id, call] : calls_) {
+    for (const auto& m : call.inputs) out.push_back({m.queue, m.seq});
+  }
+}
+
 // Leased messages join their node's buffer, except those whose attempts
 // crashes of the host have used up: they go to the trash without running.
 Dispatcher::Taken Dispatcher::take_leased(std::vector<store::QueuedMessage>&& leased) {

@@ -108,6 +108,8 @@ class Dispatcher {
   // be ahead of the calls even with an empty buffer); `keep`: that slot's
   // first prefetched message stays leased (a quarantined suspect).
   std::vector<store::LeaseRelease> give_back(std::optional<std::uint32_t> keep = std::nullopt);
+  // Every lease in a buffer or a call, appended to `out`.
+  void held_leases(std::vector<store::LeaseKey>& out) const;
   // Freshly leased messages join their nodes' buffers. Those of a queue no
   // node serves are given back (in `releases`); those whose attempts
   // crashes have used up become acks for the trash (`set_aside`).

@@ -232,6 +232,7 @@ void Pump::collect_commit() {
 
 void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) {
   backoff_ = std::chrono::milliseconds(0);
+  if (batch.held) tell_held_ = false;
   if (!batch.releases.empty()) quarantine_.releases_committed();
   next_due_ms_ = result.next_due_ms;
   plan_.committed(batch, result);
@@ -247,6 +248,10 @@ void Pump::on_committed(store::CommitBatch& batch, store::CommitResult& result) 
 void Pump::on_commit_failed(store::CommitBatch& batch, const Status& error) {
   spdlog::error("engine: commit failed, will retry (nothing was lost): {}", error.message());
   plan_.failed(batch, error);
+  // Whether it committed is unknown (its answer may be what was lost), and
+  // the database may have lost earlier commits too: the next commit says
+  // which leases this host holds, and the store lets go of the others.
+  tell_held_ = true;
   backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
   retry_after_ = std::chrono::steady_clock::now() + backoff_;
 }
@@ -258,6 +263,13 @@ void Pump::submit_commit() {
       plan_.build(table_.entry_points(), table_.served_queues(),
                   lease ? dispatcher_.plan_leases(quarantine_.active()) : std::vector<store::LeaseRequest>{},
                   retries_due() ? now_ms() : 0);
+  if (tell_held_) {
+    std::vector<store::LeaseKey> held;
+    dispatcher_.held_leases(held);
+    plan_.pending_inputs(held);
+    for (const auto& ack : batch.acks) held.push_back({ack.input.queue, ack.input.seq});
+    batch.held = std::move(held);
+  }
   if (batch.empty()) return;
   committer_.submit(std::move(batch));
   commands_.quiet_starts(true);  // until collect_commit: a burst of starts wakes us once

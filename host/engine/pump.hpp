@@ -131,6 +131,9 @@ class Pump {
 
   std::chrono::steady_clock::time_point retry_after_;  // after a failed commit
   std::chrono::milliseconds backoff_{0};
+  // After a failed commit, until one that says which leases the host holds
+  // (CommitBatch::held) commits.
+  bool tell_held_ = false;
   std::int64_t next_due_ms_ = 1;  // wall clock ms of the next waiting retry (0: none);
                                   // 1 at start: the first commit looks
   std::mt19937_64 rng_{std::random_device{}()};

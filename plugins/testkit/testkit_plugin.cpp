@@ -43,8 +43,9 @@
 // testkit.record (max_batch 1000): appends one JSON line per message to the
 //   file config "path" and passes the message on. A line is {"node",
 //   "topology", "attempt", "message_id", "process_id", "parent_id",
-//   "correlation_id", "headers", "payload"}; each is one write() with
-//   O_APPEND, so several nodes may record into one file.
+//   "correlation_id", "headers", "payload", "pid"}; each is one write() with
+//   O_APPEND, so several nodes (and hosts) may record into one file; "pid"
+//   (the host's process, whose threads run the calls) tells hosts apart.
 // testkit.upsert (app: a shop): creates or updates the payload's product
 //   through the ID map with find_or_create (see the class); config
 //   "pause_after_create": PATH waits after a create while PATH exists.
@@ -389,7 +390,8 @@ class Record : public weir::Node {
                  {"parent_id", m.parent_id()},
                  {"correlation_id", m.correlation_id()},
                  {"headers", headers},
-                 {"payload", m.json()}};
+                 {"payload", m.json()},
+                 {"pid", static_cast<std::int64_t>(::getpid())}};
     std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
     ssize_t written = ::write(fd_, text.data(), text.size());
     if (written != static_cast<ssize_t>(text.size())) {

@@ -9,6 +9,8 @@
 
 #include <weir/payload.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "commit_rules.hpp"
 #include "common/clock.hpp"
 #include "store_text.hpp"
@@ -109,8 +111,8 @@ Result<CommitResult> PgStore::commit_locked(const CommitBatch& batch, Pending& p
   CommitResult out;
   p.now = now_ms();
   p.out = &out;
-  release(batch, p);                                                               // 1
-  Status st = insert_processes(batch, p, out);                                     // 2
+  Status st = release(batch, p);                                                   // 1
+  if (st) st = insert_processes(batch, p, out);                                    // 2
   if (st) st = retire_queues(batch, p);                                            // 3
   if (st) st = apply_replays(batch, p);                                            // 4
   if (st && batch.promote_until_ms > 0) st = promote_due(batch.promote_until_ms, p);  // 5
@@ -125,11 +127,54 @@ Result<CommitResult> PgStore::commit_locked(const CommitBatch& batch, Pending& p
   return out;
 }
 
-void PgStore::release(const CommitBatch& batch, Pending& p) {
+Status PgStore::release(const CommitBatch& batch, Pending& p) {
   for (const LeaseRelease& r : batch.releases) {
     p.writes.add(kRelease).i64(r.queue).i64(i64(r.keep)).i64(host_id_);
     floors_[r.queue].seq = 0;  // ready again below where the last lease ended
   }
+  return batch.held ? let_go_unheld(*batch.held, p) : Status::ok();
+}
+
+// After a failed commit: the leases of this host that the database holds and
+// the host does not (CommitBatch::held) are let go, or the heartbeat would
+// renew them for ever and their messages would never run again.
+Status PgStore::let_go_unheld(const std::vector<LeaseKey>& held, Pending& p) {
+  auto rows = p.writes.exchange(writer_, {Deferred::Op{kSelectOwnLeases, nullptr,
+                                                       Params().i64(host_id_)}});
+  if (!rows) return rows.status();
+  const Rows& own = (*rows)[0];
+  std::vector<LeaseKey> kept = held;
+  std::sort(kept.begin(), kept.end());
+  std::int64_t let_go = 0, started = 0;
+  for (int i = 0; i < own.size(); ++i) {
+    const LeaseKey key{own.i64(i, 0), static_cast<std::uint64_t>(own.i64(i, 1))};
+    if (std::binary_search(kept.begin(), kept.end(), key)) continue;
+    ++let_go;
+    const bool was_started = own.i64(i, 3) != 0;
+    Bytes errors = own.bytes(i, 4);
+    if (was_started) {  // its outcome went with the lost commit: it ran once more than the store says
+      ++started;
+      errors = message::append_attempt(errors, p.now, static_cast<std::uint32_t>(own.i64(i, 2) + 1),
+                                       "crash",
+                                       "its result was lost with a commit the database does not have "
+                                       "(a database restart or failover)");
+    }
+    p.writes.add(kLetGo)
+        .i64(key.queue)
+        .i64(i64(key.seq))
+        .i64(host_id_)
+        .i64(was_started ? 1 : 0)
+        .bytes(p.writes.keep(std::move(errors)));
+    floors_[key.queue].seq = 0;
+    p.filled.insert(key.queue);  // the other hosts hear of them at COMMIT
+  }
+  if (let_go > 0) {
+    spdlog::warn("store: this host let go of {} lease(s) the database held for it and it no longer "
+                 "knew of, after a failed commit ({} had started in a call and count it as an "
+                 "attempt)",
+                 let_go, started);
+  }
+  return Status::ok();
 }
 
 Status PgStore::insert_processes(const CommitBatch& batch, Pending& p, CommitResult& out) {
@@ -225,11 +270,21 @@ Status PgStore::apply_acks(const CommitBatch& batch, Pending& p) {
   auto deleted = p.writes.exchange(writer_, std::move(deletes));
   if (!deleted) return deleted.status();
   p.ack_applied.assign(batch.acks.size(), false);
+  std::size_t dropped = 0;
+  std::string which;
   for (std::size_t i = 0; i < batch.acks.size(); ++i) {
-    if ((*deleted)[i].affected() == 0) continue;  // another host's now, or a duplicate
+    if ((*deleted)[i].affected() == 0) {  // another host's now, or a duplicate
+      if (++dropped <= 5) which += (which.empty() ? "" : ", ") + std::to_string(batch.acks[i].input.id);
+      continue;
+    }
     p.ack_applied[i] = true;
     Status st = apply_ack(batch.acks[i], p);
     if (!st) return st;
+  }
+  if (dropped > 0) {
+    spdlog::warn("store: {} finished message(s) were no longer this host's to finish (taken over by "
+                 "another host, or finished already): their results are dropped (message(s) {}{})",
+                 dropped, which, dropped > 5 ? ", ..." : "");
   }
   return Status::ok();
 }

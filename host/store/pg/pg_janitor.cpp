@@ -35,6 +35,9 @@ void PgJanitor::run() {
     }
     Status st = pass();
     if (!st) spdlog::warn("store: vacuuming the queue tables: {}", st.message());
+    // libpq may call a connection whose server went away fine until a
+    // statement finds out: after any failure the next pass starts afresh.
+    fresh_session_ = !st;
   }
 }
 
@@ -44,7 +47,7 @@ Status PgJanitor::pass() {
     if (!c) return c.status();
     db_ = std::move(c).value();
     connected_ = true;
-  } else if (!db_.ok()) {
+  } else if (!db_.ok() || fresh_session_) {
     Status st = db_.reset();
     if (!st) return st;
   }

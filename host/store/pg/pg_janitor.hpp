@@ -51,6 +51,7 @@ class PgJanitor {
   const std::string url_;
   Conn db_;
   bool connected_ = false;
+  bool fresh_session_ = false;  // reconnect before the next pass (the last one failed)
   std::int64_t vacuums_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;

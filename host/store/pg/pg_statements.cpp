@@ -35,6 +35,10 @@ const Statement kStatements[] = {
     {kCountCrash,
      "UPDATE messages SET attempts = attempts + 1, crashes = crashes + 1, errors = $3 "
      "WHERE queue_id = $1 AND seq = $2"},
+    {kLetGo,
+     "UPDATE messages SET attempts = attempts + $4, crashes = crashes + $4, errors = $5, "
+     "lease_host = 0, lease_until = 0, started = false "
+     "WHERE queue_id = $1 AND seq = $2 AND lease_host = $3"},
     {kReleaseAll,
      "UPDATE messages SET lease_host = 0, lease_until = 0, started = false WHERE lease_host = $1"},
     {kInsertProcess,

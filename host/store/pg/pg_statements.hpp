@@ -47,6 +47,9 @@ inline constexpr const char* kSelectOwnLeases = "select_own_leases";
 inline constexpr const char* kCountCrash = "count_crash";
 // $1 host.
 inline constexpr const char* kReleaseAll = "release_all";
+// $1 queue, $2 seq, $3 host, $4 1 when a call had started it (an attempt and
+// a crash), else 0, $5 errors: a lease the host no longer knew of, let go.
+inline constexpr const char* kLetGo = "let_go";
 // $1 id, $2 topology, $3 correlation, $4 outstanding, $5 started, $6 needed_by, $7 sync_next.
 inline constexpr const char* kInsertProcess = "insert_process";
 // $1 outstanding, $2 done, $3 failed (deltas), $4 now, $5 id; RETURNING the row.

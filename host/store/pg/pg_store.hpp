@@ -238,7 +238,8 @@ class PgStore final : public Store {
   void write_state_counts(Pending& p);
   // Leases, when the next waiting message is due, and COMMIT: one round trip.
   Status lease_and_commit(const CommitBatch& batch, Pending& p, CommitResult& out);
-  void release(const CommitBatch& batch, Pending& p);
+  Status release(const CommitBatch& batch, Pending& p);
+  Status let_go_unheld(const std::vector<LeaseKey>& held, Pending& p);
   // An operator's write: `body` runs inside one transaction with `audit`.
   Status in_transaction(const std::function<Status()>& body);
   Status insert_audit(const AuditEntry& entry);

@@ -231,6 +231,14 @@ struct LeaseRelease {
   std::uint64_t keep = 0;            // a seq that stays leased (a quarantined suspect); 0: none
 };
 
+// A lease the host holds: a message in a node's buffer, in a call, or
+// finished and waiting for its ack to commit.
+struct LeaseKey {
+  QueueId queue = 0;
+  std::uint64_t seq = 0;
+  bool operator<(const LeaseKey& o) const { return queue != o.queue ? queue < o.queue : seq < o.seq; }
+};
+
 // Who did what to the trash (or anything else an operator changes), from
 // where. Kept in the audit table; detail is JSON text.
 struct AuditEntry {
@@ -274,7 +282,9 @@ struct CallSpan {
 // One commit's work. The store applies it in this order, in one transaction
 // (SqliteStore::commit_locked follows it step by step; nothing else states it):
 //   1. releases        leases given back; first, so that a lease taken in this
-//                      same commit (a node back after a reload) stands
+//                      same commit (a node back after a reload) stands. With
+//                      `held` set, every lease of this host that is not in it
+//                      is let go too (see `held`)
 //   2. new_processes   each with one message per entry queue
 //   3. retirements     queues emptied into the trash; before the acks, so the
 //                      caller holds a retirement until the acks of the old
@@ -304,10 +314,19 @@ struct CommitBatch {
   std::vector<QueueRetirement> retirements;  // 3
   std::vector<IdPut> id_puts;                // 7
   std::vector<CallSpan> calls;               // 6-7 (empty: the writes are no call's)
+  // 1: every lease the host holds, sent with the first commit after a failed
+  // one. The database may then hold leases of this host that the host does
+  // not know of: a commit whose answer was lost may have committed, and a
+  // database restarted with synchronous_commit off (or failed over to an
+  // asynchronous standby) loses its last commits, acks among them. The heartbeat
+  // would renew such leases for ever; the store lets them go instead, and
+  // those a call had started count an attempt and a crash, as when taken over.
+  // The PostgreSQL store only (SQLite's host and database are one process).
+  std::optional<std::vector<LeaseKey>> held;
   bool empty() const {
     return new_processes.empty() && acks.empty() && state_puts.empty() && leases.empty() &&
            releases.empty() && promote_until_ms == 0 && replays.empty() && retirements.empty() &&
-           id_puts.empty();
+           id_puts.empty() && !held;
   }
 };
 
