@@ -61,6 +61,29 @@ Params& Params::bytes(std::span<const std::uint8_t> v) {
   return *this;
 }
 
+Bytes int8_array(std::span<const std::int64_t> values) {
+  Bytes out;
+  out.reserve(20 + values.size() * 12);
+  auto put32 = [&](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+  };
+  auto put64 = [&](std::uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+  };
+  // Dimensions, no nulls, element type int8 (oid 20); then the one
+  // dimension's length and lower bound; then each element's length and value.
+  put32(1);
+  put32(0);
+  put32(20);
+  put32(static_cast<std::uint32_t>(values.size()));
+  put32(1);
+  for (const std::int64_t v : values) {
+    put32(8);
+    put64(static_cast<std::uint64_t>(v));
+  }
+  return out;
+}
+
 Params& Params::boolean(bool v) {
   slots_.push_back(-2 - static_cast<long>(bools_.size()));
   bools_.push_back(v ? 1 : 0);

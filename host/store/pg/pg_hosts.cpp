@@ -105,11 +105,13 @@ Status PgStore::heartbeat() {
   if (!row) return row.status();
   // Rows a commit of ours holds right now are skipped, not waited for: the
   // commit acks them or the next beat renews them (waiting could deadlock
-  // with that commit, which takes the same rows in another order).
+  // with that commit, which takes the same rows in another order). The
+  // locked rows are then updated by their row ids (a TID scan), a plan that
+  // holds whatever the statistics say; a join on the key could be planned
+  // as a scan of the whole table per lease.
   auto leases = cluster_.query(
-      "UPDATE messages m SET lease_until = weir_now_ms() + $2 FROM (SELECT queue_id, seq "
-      "FROM messages WHERE lease_host = $1 FOR UPDATE SKIP LOCKED) r "
-      "WHERE m.queue_id = r.queue_id AND m.seq = r.seq",
+      "UPDATE messages SET lease_until = weir_now_ms() + $2 WHERE ctid = ANY(ARRAY("
+      "SELECT ctid FROM messages WHERE lease_host = $1 FOR UPDATE SKIP LOCKED)) AND lease_host = $1",
       Params().i64(host_id_).i64(options_.lease_ms));
   if (!leases) return leases.status();
   leases_renewed(sent);

@@ -16,12 +16,16 @@ const Statement kStatements[] = {
     // is leasing right now; each gets this lease's host, expiry (the
     // database's clock) and fence.
     // (A CTE, run once: a subquery in FROM may be run again by the join and
-    // hand out more rows than asked for.)
+    // hand out more rows than asked for. The rows are then found by key,
+    // `seq = ANY(ARRAY(...))` on the primary key, a plan that holds whatever
+    // the statistics say: they churn too fast to be right, and a join here
+    // was once planned as a nested loop over the whole queue per row.)
     {kLease,
      "WITH r AS MATERIALIZED (SELECT seq FROM messages WHERE queue_id = $1 AND seq > $5 AND lease_host = 0 "
-     "ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED), f AS MATERIALIZED (SELECT nextval('fences') AS v) "
-     "UPDATE messages m SET lease_host = $3, lease_until = weir_now_ms() + $4, fence = f.v, "
-     "started = false FROM r, f WHERE m.queue_id = $1 AND m.seq = r.seq "
+     "ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
+     "UPDATE messages m SET lease_host = $3, lease_until = weir_now_ms() + $4, "
+     "fence = (SELECT nextval('fences')), started = false "
+     "WHERE m.queue_id = $1 AND m.seq = ANY(ARRAY(SELECT seq FROM r)) "
      "RETURNING m.seq, m.id, m.process_id, m.parent_id, m.correlation_id, m.attempts, m.crashes, "
      "m.credit, m.headers, m.payload, m.errors, m.cursor, m.fence"},
     {kRelease,

@@ -179,22 +179,24 @@ Status PgStore::recover() {
 
 // The dispatcher says which of this host's leases are in a call before it
 // sends the call; on its own connection, so it never waits for a commit.
-// The seqs go as one array literal ('{1,2,3}', a text parameter cast on
-// the server): one statement per call, touching exactly its rows by key.
+// The seqs go as one binary bigint[]: one statement per call, probing the
+// primary key for exactly its rows. The plan must not hang on statistics,
+// which churn too fast to be right: given the array itself the planner
+// weighed 100 probes against the few rows it thought the queue had, and
+// read the whole queue; an array from a subquery it cannot see is probed.
+// (`lease_host + 0`: not a condition for the index on lease_host, which
+// the planner would otherwise combine with the key, reading every lease of
+// the host.)
 void PgStore::note_call(QueueId queue, const std::vector<std::uint64_t>& seqs) {
   if (seqs.empty()) return;
-  std::string list = "{";
-  for (std::size_t i = 0; i < seqs.size(); ++i) {
-    if (i) list += ',';
-    list += std::to_string(seqs[i]);
-  }
-  list += '}';
+  std::vector<std::int64_t> keys(seqs.begin(), seqs.end());
+  const Bytes list = int8_array(keys);
   std::lock_guard lock(marks_mu_);
   if (!marks_.ok() && !marks_.reset()) return;  // fewer count as started, never more
   (void)marks_.query(
-      "UPDATE messages SET started = true WHERE queue_id = $1 AND seq = ANY($2::text::bigint[]) "
-      "AND lease_host = $3",
-      Params().i64(queue).text(list).i64(host_id_));
+      "UPDATE messages SET started = true WHERE queue_id = $1 "
+      "AND seq = ANY(ARRAY(SELECT unnest($2::bigint[]))) AND lease_host + 0 = $3",
+      Params().i64(queue).bytes(list).i64(host_id_));
 }
 
 Result<std::int64_t> PgStore::take_ids(const char* statement, IdBlock& block,
