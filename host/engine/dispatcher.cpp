@@ -200,7 +200,7 @@ void Dispatcher::held_leases(std::vector<store::LeaseKey>& out) const {
   for (std::uint32_t slot = 0; slot < table_.slots(); ++slot) {
     const NodeRuntime* n = table_.at(slot);
     if (!n) continue;
-    for (const auto& m : state_[slot].prefetched) out.push_back({n->queue, m.seq});
+    for (const auto& m : state_[slot].prefetched) out.push_back({m.queue, m.seq});
   }
   for (const auto& [id, call] : calls_) {
     for (const auto& m : call.inputs) out.push_back({m.queue, m.seq});

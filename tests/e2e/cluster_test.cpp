@@ -151,7 +151,9 @@ std::set<std::int64_t> kill_between_call_and_commit(
         if (in.eof()) break;  // no newline yet: not whole
         offset += static_cast<std::streamoff>(line.size()) + 1;
         const Json j = Json::parse(line);
-        if (j["pid"].get<std::int64_t>() == pid) keys.push_back(j["message_id"].get<std::int64_t>());
+        if (j["pid"].get<std::int64_t>() == pid) {
+          keys.push_back(j["message_id"].get<std::int64_t>());
+        }
       }
       if (keys.empty()) std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
@@ -161,7 +163,8 @@ std::set<std::int64_t> kill_between_call_and_commit(
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::string list;
     for (const std::int64_t k : keys) list += (list.empty() ? "" : ",") + std::to_string(k);
-    const std::string left = sql("SELECT coalesce(string_agg(id::text, ','), '') FROM messages WHERE id IN (" + list + ")");
+    const std::string left = sql("SELECT coalesce(string_agg(id::text, ','), '') FROM messages "
+                                 "WHERE id IN (" + list + ")");
     if (!left.empty()) {
       host.kill(SIGKILL);
       std::set<std::int64_t> out;
@@ -284,7 +287,8 @@ TEST_CASE("cluster: 3 hosts - one SIGKILLed between a call and its commit and on
   if (done_d != kProcesses) {  // what is left, and where
     FAIL_CHECK("left in the queues (queue seq id host lease-left started fence attempts crashes): "
                << sql("SELECT string_agg(concat_ws(' ', queue_id, seq, id, lease_host, "
-                      "lease_until - weir_now_ms(), started, fence, attempts, crashes), '; ') FROM messages")
+                      "lease_until - weir_now_ms(), started, fence, attempts, crashes), '; ') "
+                      "FROM messages")
                << "\nlogs:\n" << hosts[0]->log() << "\n---\n" << hosts[2]->log());
   }
   REQUIRE(done_d == kProcesses);
