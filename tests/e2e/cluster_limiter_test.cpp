@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -139,4 +140,50 @@ TEST_CASE("cluster: a Retry-After one host gets pauses the application on every 
   for (const auto& h : c.homes) started.push_back(limiter_of(*h, "shop")["started_last_minute"].get<std::int64_t>());
   INFO("starts by host " << started[0] << ", " << started[1] << ", " << started[2]);
   CHECK(std::count_if(started.begin(), started.end(), [](std::int64_t s) { return s > 0; }) >= 2);
+}
+
+TEST_CASE("cluster: no database transaction stays open while a plugin call waits on its HTTP request") {
+  // The shop takes 1.5 s per request: 24 calls (8 per host) are waiting on
+  // it at any time, while the hosts commit, heartbeat, lease and take rate
+  // budget around them.
+  std::atomic<int> in_flight{0};
+  Remote remote(
+      [&](const weir::http::Request&) {
+        ++in_flight;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        --in_flight;
+        return weir::test::ok_answer();
+      },
+      32);
+  Cluster c(remote.base(), "100/s");
+  auto& home = *c.homes[0];
+  const std::string lines = weir::test::payloads(home, "pull.jsonl", 120);
+  REQUIRE(home.cli("run pull", {"--payloads", lines}).code == 0);
+  if (!wait_until([&] { return in_flight.load() >= 8; }, std::chrono::seconds(60))) FAIL(c.logs());
+  // For 4 s: the oldest open transaction of any weir session (not this
+  // one, not autovacuum's). One held across a call would be over 1 s old
+  // before its call ended; weir's own commits last milliseconds.
+  const std::string oldest_sql =
+      "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start) * 1000), 0)::bigint "
+      "FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' "
+      "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL";
+  std::int64_t oldest = 0;
+  int samples = 0, calls_waiting = 0;
+  const auto until = Clock::now() + std::chrono::seconds(4);
+  while (Clock::now() < until) {
+    const int waiting = in_flight.load();
+    oldest = std::max<std::int64_t>(oldest, std::stoll(c.db.value(oldest_sql)));
+    ++samples;
+    calls_waiting += waiting > 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  WARN(samples << " looks at the database while calls waited on the shop (in " << calls_waiting
+               << " of them a call was waiting): the oldest open transaction was " << oldest
+               << " ms old");
+  CHECK(calls_waiting >= samples * 9 / 10);
+  CHECK(oldest < 1000);
+  const std::string sessions = c.db.value(
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND backend_type = 'client backend'");
+  CHECK(std::stoll(sessions) >= 3 * 3);  // each host's writer, cluster and budget sessions at least
 }
