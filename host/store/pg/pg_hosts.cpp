@@ -106,9 +106,10 @@ Status PgStore::heartbeat() {
   // Rows a commit of ours holds right now are skipped, not waited for: the
   // commit acks them or the next beat renews them (waiting could deadlock
   // with that commit, which takes the same rows in another order). The
-  // locked rows are then updated by their row ids (a TID scan), a plan that
-  // holds whatever the statistics say; a join on the key could be planned
-  // as a scan of the whole table per lease.
+  // locked rows are then updated by their row ids (a TID scan, or the
+  // host's leases filtered by them): linear in the host's leases whatever
+  // the statistics say, where a join on the key could be planned as a scan
+  // of the whole table per lease.
   auto leases = cluster_.query(
       "UPDATE messages SET lease_until = weir_now_ms() + $2 WHERE ctid = ANY(ARRAY("
       "SELECT ctid FROM messages WHERE lease_host = $1 FOR UPDATE SKIP LOCKED)) AND lease_host = $1",
