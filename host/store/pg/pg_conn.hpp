@@ -69,9 +69,9 @@ class Params {
 };
 
 // A bigint[] in PostgreSQL's binary array format, for a parameter the
-// statement casts with `$n::bigint[]` (passed with Params::bytes): the
-// server reads it as it is, and a `col = ANY($n)` on an index column is an
-// index condition (a text literal cast to an array is only a filter).
+// statement casts with `$n::bigint[]` (passed with Params::bytes): neither
+// side prints or parses the numbers as text. (Whether `col = ANY(...)`
+// becomes an index condition is the planner's choice: see note_call.)
 Bytes int8_array(std::span<const std::int64_t> values);
 
 // A result (rows, or the count of rows a write touched).
